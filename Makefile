@@ -1,0 +1,35 @@
+# servicestage-ls — quick start: `make demo`, `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-python test-vscode bench lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) examples/demo.py
+
+test: test-python test-vscode
+
+test-python: $(STAMP)
+	$(PY) -m pytest -q
+
+test-vscode:
+	cd client-vscode && npm ci --no-audit --no-fund && npm test && npm run package
+
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+lint: $(STAMP)
+	$(PY) -m pip install --quiet ruff mypy
+	$(PY) -m ruff check server tests
+	$(PY) -m mypy server/servicestage_ls
+
+clean:
+	rm -rf $(VENV) build *.egg-info client-vscode/node_modules client-vscode/dist client-vscode/*.vsix

@@ -1,0 +1,3 @@
+from servicestage_ls.cli import main
+
+raise SystemExit(main())
