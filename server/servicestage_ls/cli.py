@@ -1,0 +1,89 @@
+"""Command line: ``servicestage-ls [serve|check|schema|create|emulator]``.
+
+Each subcommand imports what it needs only when it runs, so ``check`` never loads pygls or httpx.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from servicestage_ls import __version__
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+
+def _tcp_address(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
+    return host.strip("[]"), int(port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="servicestage-ls",
+        description="Language server and command line for ServiceStage repository-authorization files.",
+    )
+    parser.add_argument("--version", action="version", version=f"servicestage-ls {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the language server (stdio by default)")
+    serve.add_argument("--tcp", metavar="HOST:PORT", type=_tcp_address, help="listen on TCP instead of stdio")
+    serve.add_argument("--stdio", action="store_true", help="use stdio (the default; accepted for clients)")
+
+    check = sub.add_parser("check", help="validate files and directories like the editor does")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="files, or directories to search")
+    check.add_argument("--format", choices=("text", "json", "github"), default="text")
+
+    sub.add_parser("schema", help="print a JSON Schema of the file format")
+
+    create = sub.add_parser("create", help="create the file's new authorizations in ServiceStage")
+    create.add_argument("file", metavar="FILE")
+    create.add_argument("--name", action="append", metavar="NAME", help="only this entry (repeatable)")
+    create.add_argument("--dry-run", action="store_true", help="show what would be sent; change nothing")
+
+    emulator = sub.add_parser("emulator", help="run a local ServiceStage-compatible API on loopback")
+    emulator.add_argument("--host", default="127.0.0.1")
+    emulator.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    emulator.add_argument("--token", help="the X-Auth-Token to accept (also returned by its IAM)")
+    emulator.add_argument("--ak", help="the access key whose signatures to accept")
+    emulator.add_argument("--sk", help="the secret key that goes with --ak")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "serve"
+    if command == "serve":
+        from servicestage_ls.lsp import serve
+
+        return serve(tcp=getattr(args, "tcp", None))
+    if command == "check":
+        from servicestage_ls.check import run_check
+
+        return run_check(args.paths, args.format, sys.stdout, sys.stderr)
+    if command == "schema":
+        import json
+
+        from servicestage_ls.schema import json_schema
+
+        json.dump(json_schema(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    if command == "create":
+        from servicestage_ls.create_cli import run_create
+
+        return run_create(args.file, names=args.name or [], dry_run=args.dry_run)
+    if command == "emulator":
+        if bool(args.ak) != bool(args.sk):
+            parser.error("--ak and --sk go together")
+        from servicestage_ls.emulator import run_emulator
+
+        return run_emulator(host=args.host, port=args.port, token=args.token, ak=args.ak, sk=args.sk)
+    parser.error(f"unknown command {command!r}")
+    return EXIT_USAGE
