@@ -1,0 +1,344 @@
+"""The file format: keys, types, values, documentation and rule constants.
+
+One source of truth: validation (``rules``), completion, hover and the JSON Schema export (``json_schema``)
+all read these tables. Adding a field is one edit here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+from servicestage_ls.cloud.regions import REGIONS, default_endpoint
+
+
+class Severity(IntEnum):
+    """Same numbering as LSP's DiagnosticSeverity, so the adapter can pass it through."""
+
+    ERROR = 1
+    WARNING = 2
+    INFORMATION = 3
+    HINT = 4
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: Severity
+    summary: str
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("SS100", Severity.ERROR, "YAML syntax error, at the parser's position"),
+    Rule("SS101", Severity.ERROR, "a duplicate key in one mapping"),
+    Rule("SS102", Severity.ERROR, "wrong container: top level not a mapping, `authorizations` not a list, "
+         "an entry not a mapping"),
+    Rule("SS103", Severity.ERROR, "more than one YAML document in the file"),
+    Rule("SS104", Severity.WARNING, "the file is too large, too deep or too expanded to validate"),
+    Rule("SS110", Severity.ERROR, "unknown key (with the closest known key)"),
+    Rule("SS111", Severity.ERROR, "a required key is missing"),
+    Rule("SS112", Severity.ERROR, "wrong value type (`name: 123`, `status: normal`)"),
+    Rule("SS120", Severity.ERROR, "`project_id` is not 32 lowercase hex characters"),
+    Rule("SS121", Severity.ERROR, "unknown region (with the closest one)"),
+    Rule("SS122", Severity.ERROR, "`endpoint` is not an https URL (http only on loopback)"),
+    Rule("SS130", Severity.ERROR, "`name` breaks the naming rule (length or character)"),
+    Rule("SS131", Severity.ERROR, "`name` repeated in the file"),
+    Rule("SS132", Severity.ERROR, "`repo_type` not supported (with the closest one)"),
+    Rule("SS133", Severity.WARNING, "`repo_type: gitee` is only supported on the Chinese site"),
+    Rule("SS140", Severity.WARNING, "the token is a literal: a plaintext secret in a committed file"),
+    Rule("SS141", Severity.ERROR, "a literal token does not look like a token of that repo_type"),
+    Rule("SS142", Severity.WARNING, "a `${…}` reference is malformed or names an unset variable"),
+    Rule("SS150", Severity.ERROR, "`host` is not an https URL"),
+    Rule("SS151", Severity.WARNING, "`host` points at the other repo type's public host"),
+    Rule("SS160", Severity.WARNING, "`status` 1 (overdue) or 2 (unauthenticated)"),
+    Rule("SS170", Severity.ERROR, "the last API call for this entry failed"),
+)
+RULE_BY_CODE = {rule.code: rule for rule in RULES}
+
+# --- value tables -------------------------------------------------------------------------------------
+
+NAME_PATTERN = r"^[A-Za-z0-9_.-]{4,63}$"
+NAME_RE = re.compile(NAME_PATTERN)
+NAME_CHAR_RE = re.compile(r"[A-Za-z0-9_.-]")
+NAME_MIN, NAME_MAX = 4, 63
+
+PROJECT_ID_PATTERN = r"^[0-9a-f]{32}$"
+PROJECT_ID_RE = re.compile(PROJECT_ID_PATTERN)
+
+# A reference to an environment variable: ${NAME}.
+ENV_REF_RE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Environment variable names offered as token references.
+TOKEN_ENV_HINT_RE = re.compile(r"TOKEN|PAT|GITHUB|GITLAB|GITEE", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class RepoType:
+    name: str
+    doc: str
+    public_host: str
+    token_env: str
+    token_re: re.Pattern[str]
+    token_hint: str
+    supported: bool = True  # False: accepted with a warning (SS133)
+
+
+REPO_TYPES: dict[str, RepoType] = {
+    "github": RepoType(
+        "github",
+        "GitHub (github.com). Use a classic personal access token (`ghp_…`) or a fine-grained one "
+        "(`github_pat_…`).",
+        "https://github.com",
+        "GITHUB_TOKEN",
+        re.compile(r"^(gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,244})$"),
+        "a GitHub token starts with `ghp_` (classic) or `github_pat_` (fine-grained)",
+    ),
+    "gitlab": RepoType(
+        "gitlab",
+        "GitLab (gitlab.com or self-managed). Use a personal access token (`glpat-…`).",
+        "https://gitlab.com",
+        "GITLAB_TOKEN",
+        re.compile(r"^glpat-[0-9A-Za-z_.-]{20,}$"),
+        "a GitLab personal access token starts with `glpat-` followed by at least 20 characters",
+    ),
+    "gitee": RepoType(
+        "gitee",
+        "Gitee (gitee.com). Only the Chinese site of ServiceStage supports it.",
+        "https://gitee.com",
+        "GITEE_TOKEN",
+        re.compile(r"^[0-9a-f]{32}$"),
+        "a Gitee personal access token is 32 hexadecimal characters",
+        supported=False,
+    ),
+}
+SUPPORTED_REPO_TYPES = tuple(name for name, rt in REPO_TYPES.items() if rt.supported)
+
+STATUS_MEANINGS: dict[int, str] = {
+    0: "normal",
+    1: "overdue",
+    2: "unauthenticated",
+}
+STATUS_DOCS: dict[int, str] = {
+    0: "normal: the authorization works.",
+    1: "overdue: the token expired; create a new token and a new authorization.",
+    2: "unauthenticated: the repository rejected the token; authorize again.",
+}
+TOKEN_TYPES = ("personal", "password", "oauth")
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+# --- fields -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    kind: str  # "string" | "integer" | "list"
+    doc: str
+    required: bool = False
+    written_back: bool = False
+    values: tuple[Any, ...] = ()
+    value_docs: dict[Any, str] = field(default_factory=dict)
+    pattern: str | None = None
+    example: str | None = None
+
+
+REGION_DOCS = {region: f"Endpoint {default_endpoint(region)}" for region in REGIONS}
+
+TOP_FIELDS: dict[str, Field] = {
+    f.key: f
+    for f in (
+        Field(
+            "project_id",
+            "string",
+            "Tenant's project ID in the region: 32 lowercase hexadecimal characters. May be left out when "
+            "`HUAWEICLOUD_SDK_PROJECT_ID` is set in the server's environment.",
+            required=True,
+            pattern=PROJECT_ID_PATTERN,
+            example="0a1b2c3d4e5f67890a1b2c3d4e5f6789",
+        ),
+        Field(
+            "region",
+            "string",
+            "The ServiceStage region; it selects the endpoint `https://servicestage.{region}.myhuaweicloud.com` "
+            "(overridable with `HUAWEICLOUD_SDK_REGION_SERVICESTAGE_<REGION>`). One of `region`/`endpoint` is "
+            "required.",
+            values=REGIONS,
+            value_docs=REGION_DOCS,
+            example="cn-north-4",
+        ),
+        Field(
+            "endpoint",
+            "string",
+            "ServiceStage endpoint URL overriding the region (private deployments, the local emulator): "
+            "`https://…`, or `http://` on loopback only.",
+            example="https://servicestage.cn-north-4.myhuaweicloud.com",
+        ),
+        Field(
+            "authorizations",
+            "list",
+            "The repository authorizations: a list of entries, each with `name`, `repo_type`, `token` and an "
+            "optional `host`.",
+            required=True,
+        ),
+    )
+}
+
+ENTRY_FIELDS: dict[str, Field] = {
+    f.key: f
+    for f in (
+        Field(
+            "name",
+            "string",
+            "Authorization name: 4 to 63 characters, letters, digits, `.`, `_` and `-`; unique in the file. "
+            "It cannot be changed after creation.",
+            required=True,
+            pattern=NAME_PATTERN,
+            example="token1",
+        ),
+        Field(
+            "repo_type",
+            "string",
+            "Repository type. Value: `github` or `gitlab`.",
+            required=True,
+            values=tuple(REPO_TYPES),
+            value_docs={name: rt.doc for name, rt in REPO_TYPES.items()},
+        ),
+        Field(
+            "token",
+            "string",
+            "Repository token. Write a reference `${ENV_NAME}`: it is read from the language server's "
+            "environment when the create action runs. A literal token is a plaintext secret in a committed file.",
+            required=True,
+            example="${GITHUB_TOKEN}",
+        ),
+        Field(
+            "host",
+            "string",
+            "Repository address (https URL). Optional: ServiceStage uses the repo type's official host when it "
+            "is left out.",
+            example="https://github.com/tom-repo",
+        ),
+        Field(
+            "repo_user",
+            "string",
+            "Repository username. Written back by *Create authorization*.",
+            written_back=True,
+        ),
+        Field(
+            "status",
+            "integer",
+            "Repository authorization status: 0 normal, 1 overdue, 2 unauthenticated. Written back by "
+            "*Create authorization* and *Refresh status*.",
+            written_back=True,
+            values=tuple(STATUS_MEANINGS),
+            value_docs=STATUS_DOCS,
+        ),
+        Field("repo_host", "string", "Repository API address returned by ServiceStage.", written_back=True),
+        Field("repo_home", "string", "Repository homepage returned by ServiceStage.", written_back=True),
+        Field("avartar", "string", "Repository avatar URL (the API's own spelling).", written_back=True),
+        Field(
+            "token_type",
+            "string",
+            "Repository authorization type: `personal`, `password` or `oauth`.",
+            written_back=True,
+            values=TOKEN_TYPES,
+        ),
+        Field(
+            "create_time",
+            "integer",
+            "Authorization creation time, milliseconds since the epoch (UTC).",
+            written_back=True,
+        ),
+        Field(
+            "update_time",
+            "integer",
+            "Authorization update time, milliseconds since the epoch (UTC).",
+            written_back=True,
+        ),
+    )
+}
+
+REQUIRED_ENTRY_KEYS = tuple(k for k, f in ENTRY_FIELDS.items() if f.required)
+TIMESTAMP_KEYS = ("create_time", "update_time")
+
+PLACEHOLDERS: dict[str, str] = {
+    "name": "my-authorization",
+    "repo_type": "github",
+    "token": "${GITHUB_TOKEN}",
+    "project_id": "0" * 32,
+    "authorizations": "[]",
+}
+
+
+def token_env_for(repo_type: str | None) -> str:
+    """The conventional environment variable for a repo type's token (`GITHUB_TOKEN`, …)."""
+    rt = REPO_TYPES.get(repo_type or "")
+    return rt.token_env if rt else "REPO_TOKEN"
+
+
+def closest(word: str, choices: tuple[str, ...] | list[str], cutoff: float = 0.6) -> str | None:
+    """The closest choice by edit similarity, or None when nothing is close."""
+    import difflib
+
+    lowered = word.lower()
+    for choice in choices:
+        if choice.lower() == lowered:
+            return choice
+    found = difflib.get_close_matches(lowered, [c.lower() for c in choices], n=1, cutoff=cutoff)
+    if not found:
+        return None
+    return next(c for c in choices if c.lower() == found[0])
+
+
+# --- JSON Schema --------------------------------------------------------------------------------------
+
+
+def _field_schema(f: Field) -> dict[str, Any]:
+    schema: dict[str, Any] = {"description": f.doc, "markdownDescription": f.doc}
+    if f.kind == "integer":
+        schema["type"] = "integer"
+    elif f.kind == "string":
+        schema["type"] = "string"
+    if f.values:
+        schema["enum"] = list(f.values)
+    if f.pattern:
+        schema["pattern"] = f.pattern
+    return schema
+
+
+def json_schema() -> dict[str, Any]:
+    """A JSON Schema (draft-07) of the file, generated from the same tables the validator uses."""
+    entry_props = {key: _field_schema(f) for key, f in ENTRY_FIELDS.items()}
+    entry_props["name"]["minLength"] = NAME_MIN
+    entry_props["name"]["maxLength"] = NAME_MAX
+    entry_props["token"]["anyOf"] = [
+        {"pattern": r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$"},
+        {"minLength": 1},
+    ]
+    entry_props["host"]["pattern"] = r"^https://"
+    top_props = {key: _field_schema(f) for key, f in TOP_FIELDS.items()}
+    top_props["endpoint"]["pattern"] = r"^(https://|http://(127\.0\.0\.1|localhost|\[::1\])(:[0-9]+)?(/|$))"
+    top_props["authorizations"] = {
+        "description": TOP_FIELDS["authorizations"].doc,
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": entry_props,
+            "required": list(REQUIRED_ENTRY_KEYS),
+            "additionalProperties": False,
+        },
+    }
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": "https://servicestage-ls.invalid/schema/authorizations.json",
+        "title": "ServiceStage repository authorizations",
+        "description": "Git repository authorizations for Huawei Cloud ServiceStage (servicestage-ls).",
+        "type": "object",
+        "properties": top_props,
+        "required": ["authorizations"],
+        "anyOf": [{"required": ["region"]}, {"required": ["endpoint"]}],
+        "additionalProperties": False,
+    }
