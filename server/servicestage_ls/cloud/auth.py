@@ -19,12 +19,16 @@ import time
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Union
 from urllib.parse import quote, unquote
 
 import httpx
 
-from servicestage_ls.cloud.errors import CREDENTIAL_VARIABLES, CloudError, ConfigurationError, parse_error_response
+from servicestage_ls.cloud.errors import (
+    CREDENTIAL_VARIABLES,
+    CloudError,
+    ConfigurationError,
+    parse_error_response,
+)
 
 ALGORITHM = "SDK-HMAC-SHA256"
 SDK_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -187,7 +191,7 @@ class IamPasswordCredentials:
         return (self.password,)
 
 
-Credentials = Union[AkSkCredentials, TokenCredentials, IamPasswordCredentials]
+Credentials = AkSkCredentials | TokenCredentials | IamPasswordCredentials
 
 
 def _value(env: Mapping[str, str], name: str) -> str | None:
