@@ -279,6 +279,11 @@ def token_env_for(repo_type: str | None) -> str:
     return rt.token_env if rt else "REPO_TOKEN"
 
 
+def token_reference(repo_type: str | None) -> str:
+    """The conventional token reference for a repo type (`${GITHUB_TOKEN}`, …)."""
+    return "${" + token_env_for(repo_type) + "}"
+
+
 def closest(word: str, choices: tuple[str, ...] | list[str], cutoff: float = 0.6) -> str | None:
     """The closest choice by edit similarity, or None when nothing is close."""
     import difflib

@@ -1,0 +1,482 @@
+"""Model → diagnostics (pure). Every rule of the catalogue in ``schema.RULES`` that needs no cloud call.
+
+Findings for one entry depend only on that entry's text (and the process environment, for SS142), so they
+are cached per entry text in a ``RuleCache``; only the cross-entry rule (SS131) and the few top-level rules run
+on every build.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping as MappingABC
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from servicestage_ls import schema
+from servicestage_ls.cloud.regions import REGIONS
+from servicestage_ls.document import (
+    Entry,
+    Mapping,
+    Model,
+    Node,
+    Pair,
+    Range,
+    Scalar,
+    Sequence,
+    TopItem,
+    node_range,
+)
+from servicestage_ls.schema import RULE_BY_CODE, Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    range: Range
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A diagnostic in the core's terms: code-point ranges, no protocol types."""
+
+    code: str
+    message: str
+    range: Range
+    severity: Severity
+    data: dict[str, Any] | None = None
+    related: tuple[Related, ...] = ()
+
+    def shifted(self, lines: int) -> Finding:
+        if not lines:
+            return self
+        return Finding(
+            self.code,
+            self.message,
+            self.range.shifted(lines),
+            self.severity,
+            self.data,
+            tuple(Related(r.range.shifted(lines), r.message) for r in self.related),
+        )
+
+
+def finding(code: str, message: str, rng: Range, data: dict[str, Any] | None = None,
+            severity: Severity | None = None, related: tuple[Related, ...] = ()) -> Finding:
+    return Finding(code, message, rng, severity or RULE_BY_CODE[code].severity, data, related)
+
+
+def _describe(node: Node) -> str:
+    if isinstance(node, Scalar):
+        return {"str": "a string", "int": "a number", "float": "a number", "bool": "a boolean",
+                "null": "empty", "timestamp": "a date"}.get(node.tag, "a scalar")
+    return {"mapping": "a mapping", "sequence": "a list"}.get(node.kind, "a nested value")
+
+
+def _quoted(names: Iterable[str]) -> str:
+    return ", ".join(f"`{n}`" for n in names)
+
+
+# --- shared checks -------------------------------------------------------------------------------------
+
+
+def _duplicate_keys(pairs: list[Pair], where: str) -> list[Finding]:
+    seen: dict[str, Pair] = {}
+    out: list[Finding] = []
+    for pair in pairs:
+        key = pair.key_text
+        if key is None:
+            continue
+        first = seen.get(key)
+        if first is None:
+            seen[key] = pair
+            continue
+        out.append(
+            finding(
+                "SS101",
+                f"duplicate key `{key}` in {where}; YAML keeps only the last one — remove one of them",
+                node_range(pair.key),
+                related=(Related(node_range(first.key), f"`{key}` first set here"),),
+            )
+        )
+    return out
+
+
+def _unknown_key(key: Node, known: MappingABC[str, schema.Field], where: str, hint: str = "") -> Finding:
+    text = key.value if isinstance(key, Scalar) else None
+    if text is None:
+        return finding("SS110", f"keys in {where} must be plain names; allowed: {_quoted(known)}", node_range(key))
+    suggestion = schema.closest(text, list(known))
+    if suggestion is not None:
+        message = f"unknown key `{text}` in {where}; did you mean `{suggestion}`?"
+        data: dict[str, Any] | None = {"fix": "rename-key", "replacement": suggestion}
+    else:
+        message = f"unknown key `{text}` in {where}; allowed: {_quoted(known)}"
+        data = None
+    return finding("SS110", message + hint, node_range(key), data)
+
+
+def _string_value(pair: Pair, field_name: str) -> tuple[Scalar | None, Finding | None]:
+    """The value as a string scalar, or the SS112 finding that says why it is not one."""
+    value = pair.value
+    if isinstance(value, Scalar):
+        if value.tag == "str":
+            return value, None
+        if value.is_null:
+            return None, finding("SS112", f"`{field_name}` has no value; it needs a string",
+                                 node_range(pair.key))
+        return None, finding(
+            "SS112",
+            f"`{field_name}` must be a string, not {_describe(value)}; put the value in quotes",
+            node_range(value),
+        )
+    return None, finding("SS112", f"`{field_name}` must be a string, not {_describe(value)}", node_range(value))
+
+
+def _check_https_url(value: Scalar, code: str, what: str, allow_loopback_http: bool) -> Finding | None:
+    raw = value.value.strip()
+    try:
+        parts = urlsplit(raw)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return finding(code, f"`{what}` is not a valid URL", node_range(value))
+    if parts.scheme == "https" and host:
+        return None
+    if allow_loopback_http and parts.scheme == "http" and host in ("127.0.0.1", "localhost", "::1"):
+        return None
+    allowed = "an https:// URL (http:// only for 127.0.0.1, localhost or ::1)" if allow_loopback_http \
+        else "an https:// URL"
+    if parts.scheme in ("http", "https") and not host:
+        return finding(code, f"`{what}` has no host name; it must be {allowed}", node_range(value))
+    return finding(code, f"`{what}` must be {allowed}", node_range(value))
+
+
+# --- top level -----------------------------------------------------------------------------------------
+
+
+def _top_findings(model: Model, env: MappingABC[str, str]) -> list[Finding]:
+    out: list[Finding] = []
+    if model.root_kind == "empty":
+        return out
+    if model.root_kind != "mapping":
+        first_line = model.root_range.start[0]
+        out.append(
+            finding(
+                "SS102",
+                f"the file must be a mapping with `project_id`, `region` and `authorizations`, not "
+                f"{ {'sequence': 'a list', 'scalar': 'a single value'}.get(model.root_kind, 'this') }",
+                Range(model.root_range.start, (first_line, len(model.lines[first_line]))),
+            )
+        )
+        return out
+    absolute_pairs = [Pair(_abs(item.key, item.base), item.value) for item in model.top]
+    out.extend(_duplicate_keys(absolute_pairs, "the top level"))
+    present = set()
+    for item in model.top:
+        key = item.key_text
+        present.add(key)
+        if key not in schema.TOP_FIELDS:
+            hint = " (entry fields go inside an item of `authorizations`)" if key in schema.ENTRY_FIELDS else ""
+            out.append(_unknown_key(_abs(item.key, item.base), schema.TOP_FIELDS, "the top level", hint))
+            continue
+        out.extend(f.shifted(item.base) for f in _top_value(item))
+    if not model.top_incomplete:
+        out.extend(_missing_top(model, present, env))
+    return out
+
+
+def _abs(node: Node, base: int) -> Node:
+    if not base:
+        return node
+    if isinstance(node, Scalar):
+        return Scalar((node.start[0] + base, node.start[1]), (node.end[0] + base, node.end[1]), node.value,
+                      node.tag, node.style)
+    copy = Scalar((node.start[0] + base, node.start[1]), (node.end[0] + base, node.end[1]), "", "other", None)
+    return copy
+
+
+def _top_value(item: TopItem) -> list[Finding]:
+    """Findings about one top-level value, relative to ``item.base``."""
+    key = item.key_text
+    pair = Pair(item.key, item.value)
+    if key == "authorizations":
+        value = item.value
+        if isinstance(value, Sequence) or (isinstance(value, Scalar) and value.is_null):
+            return []
+        return [finding("SS102", f"`authorizations` must be a list of entries (`- name: …`), not "
+                                 f"{_describe(value)}", node_range(value))]
+    assert key is not None
+    scalar, problem = _string_value(pair, key)
+    if problem is not None:
+        # A project id of digits only is read as a number by YAML; the API takes the text as written.
+        if key == "project_id" and isinstance(item.value, Scalar) and schema.PROJECT_ID_RE.match(item.value.value):
+            return []
+        return [problem]
+    assert scalar is not None
+    value = scalar.value
+    if key == "project_id":
+        if not schema.PROJECT_ID_RE.match(value):
+            if value.strip() != value:
+                why = "it has leading or trailing spaces"
+            elif len(value) != 32:
+                why = f"it has {len(value)} characters"
+            else:
+                why = "it has characters other than 0-9 and a-f"
+            return [finding("SS120", f"`project_id` must be 32 lowercase hexadecimal characters; {why}",
+                            node_range(scalar))]
+    elif key == "region":
+        if value not in REGIONS:
+            suggestion = schema.closest(value, REGIONS)
+            if suggestion is not None:
+                return [finding("SS121", f"unknown region `{value}`; did you mean `{suggestion}`?",
+                                node_range(scalar), {"fix": "replace-value", "replacement": suggestion})]
+            return [finding("SS121", f"unknown region `{value}`; ServiceStage regions: {_quoted(REGIONS)}",
+                            node_range(scalar))]
+    elif key == "endpoint":
+        problem = _check_https_url(scalar, "SS122", "endpoint", allow_loopback_http=True)
+        return [problem] if problem else []
+    return []
+
+
+def _missing_top(model: Model, present: set[str | None], env: MappingABC[str, str]) -> list[Finding]:
+    first = model.top[0] if model.top else None
+    if first is None:
+        return []
+    rng = node_range(first.key, first.base)
+    out: list[Finding] = []
+    if "authorizations" not in present:
+        out.append(finding("SS111", "missing required key `authorizations` (the list of entries)", rng,
+                           {"fix": "insert-key", "key": "authorizations", "value": "[]", "scope": "top"}))
+    if "region" not in present and "endpoint" not in present:
+        out.append(finding("SS111", "missing `region` (or `endpoint`): one of them selects the ServiceStage "
+                                    "endpoint", rng,
+                           {"fix": "insert-key", "key": "region", "value": "cn-north-4", "scope": "top"}))
+    if "project_id" not in present and not env.get("HUAWEICLOUD_SDK_PROJECT_ID"):
+        out.append(finding("SS111", "missing required key `project_id` (32 lowercase hex characters), unless "
+                                    "HUAWEICLOUD_SDK_PROJECT_ID is set in the server's environment", rng,
+                           {"fix": "insert-key", "key": "project_id", "value": schema.PLACEHOLDERS["project_id"],
+                            "scope": "top"}))
+    return out
+
+
+# --- entries -------------------------------------------------------------------------------------------
+
+
+def entry_findings(entry: Entry, env: MappingABC[str, str]) -> list[Finding]:
+    """Findings about one entry, with ranges relative to ``entry.base``."""
+    node = entry.node
+    if node is None:
+        return []
+    if not isinstance(node, Mapping):
+        what = "empty" if isinstance(node, Scalar) and node.is_null else _describe(node)
+        return [finding("SS102", f"an entry must be a mapping with `name`, `repo_type` and `token`, not {what}",
+                        node_range(node))]
+    out = _duplicate_keys(node.pairs, "this entry")
+    present: dict[str, Pair] = {}
+    for pair in node.pairs:
+        key = pair.key_text
+        if key not in schema.ENTRY_FIELDS:
+            hint = " (it belongs at the top level)" if key in schema.TOP_FIELDS else ""
+            out.append(_unknown_key(pair.key, schema.ENTRY_FIELDS, "an entry", hint))
+            continue
+        present.setdefault(key, pair)
+    repo_type = _repo_type(present)
+    for key, pair in present.items():
+        out.extend(_entry_value(key, pair, present, repo_type, env))
+    missing = [k for k in schema.REQUIRED_ENTRY_KEYS if k not in present]
+    if missing:
+        first_key = node.pairs[0].key if node.pairs else node
+        for key in missing:
+            value = schema.token_reference(repo_type) if key == "token" else schema.PLACEHOLDERS[key]
+            out.append(finding("SS111", f"missing required key `{key}` in this entry", node_range(first_key),
+                               {"fix": "insert-key", "key": key, "value": value, "scope": "entry"}))
+    return out
+
+
+def _repo_type(present: dict[str, Pair]) -> str | None:
+    pair = present.get("repo_type")
+    if pair is not None and isinstance(pair.value, Scalar) and pair.value.value in schema.REPO_TYPES:
+        return pair.value.value
+    return None
+
+
+def _entry_value(key: str, pair: Pair, present: dict[str, Pair], repo_type: str | None,
+                 env: MappingABC[str, str]) -> list[Finding]:
+    spec = schema.ENTRY_FIELDS[key]
+    if spec.kind == "integer":
+        return _integer_value(key, pair)
+    scalar, problem = _string_value(pair, key)
+    if problem is not None:
+        return [problem]
+    assert scalar is not None
+    text = scalar.value
+    rng = node_range(scalar)
+    if key == "name":
+        return _name_findings(text, rng)
+    if key == "repo_type":
+        if text in schema.SUPPORTED_REPO_TYPES:
+            return []
+        if text in schema.REPO_TYPES:
+            return [finding("SS133", f"`repo_type: {text}` is only supported on ServiceStage's Chinese site; "
+                                     f"the international API accepts {_quoted(schema.SUPPORTED_REPO_TYPES)}", rng)]
+        suggestion = schema.closest(text, schema.SUPPORTED_REPO_TYPES)
+        allowed = _quoted(schema.SUPPORTED_REPO_TYPES)
+        if suggestion is not None:
+            return [finding("SS132", f"unsupported repo_type `{text}`; did you mean `{suggestion}`? "
+                                     f"Allowed: {allowed}", rng, {"fix": "replace-value", "replacement": suggestion})]
+        return [finding("SS132", f"unsupported repo_type `{text}`; allowed: {allowed}", rng)]
+    if key == "token":
+        return _token_findings(text, rng, repo_type, present, env)
+    if key == "host":
+        problem = _check_https_url(scalar, "SS150", "host", allow_loopback_http=False)
+        if problem is not None:
+            return [problem]
+        return _host_mismatch(text, rng, repo_type)
+    if key == "token_type" and text not in schema.TOKEN_TYPES:
+        return [finding("SS112", f"`token_type` must be one of {_quoted(schema.TOKEN_TYPES)}", rng)]
+    return []
+
+
+def _integer_value(key: str, pair: Pair) -> list[Finding]:
+    value = pair.value
+    if not isinstance(value, Scalar) or value.tag != "int":
+        if isinstance(value, Scalar) and value.is_null:
+            return [finding("SS112", f"`{key}` has no value; it needs a whole number", node_range(pair.key))]
+        expected = "0 (normal), 1 (overdue) or 2 (unauthenticated)" if key == "status" \
+            else "a whole number (milliseconds since the epoch)"
+        return [finding("SS112", f"`{key}` must be {expected}, not {_describe(value)}", node_range(value))]
+    number = int(value.value.replace("_", ""), 0) if value.value.strip("+-").isdigit() else _yaml_int(value.value)
+    if key == "status":
+        if number not in schema.STATUS_MEANINGS:
+            return [finding("SS112", "`status` must be 0 (normal), 1 (overdue) or 2 (unauthenticated)",
+                            node_range(value))]
+        if number in (1, 2):
+            return [finding("SS160", f"status {number}: {schema.STATUS_DOCS[number]}", node_range(value))]
+    elif number < 0:
+        return [finding("SS112", f"`{key}` must be a timestamp in milliseconds, not negative", node_range(value))]
+    return []
+
+
+def _yaml_int(raw: str) -> int:
+    import yaml
+
+    try:
+        return int(yaml.safe_load(raw))
+    except (ValueError, TypeError, yaml.YAMLError):
+        return 0
+
+
+def _name_findings(name: str, rng: Range) -> list[Finding]:
+    if schema.NAME_RE.match(name):
+        return []
+    bad = next((c for c in name if not schema.NAME_CHAR_RE.match(c)), None)
+    if bad is not None:
+        shown = "a space" if bad == " " else f"`{bad}`" if bad.isprintable() else f"U+{ord(bad):04X}"
+        return [finding("SS130", f"`name` may only contain letters, digits, `.`, `_` and `-`; it contains {shown}",
+                        rng)]
+    return [finding("SS130", f"`name` must be {schema.NAME_MIN} to {schema.NAME_MAX} characters long; it has "
+                             f"{len(name)}", rng)]
+
+
+def _token_findings(text: str, rng: Range, repo_type: str | None, present: dict[str, Pair],
+                    env: MappingABC[str, str]) -> list[Finding]:
+    stripped = text.strip()
+    reference = schema.ENV_REF_RE.match(stripped)
+    if reference is not None:
+        variable = reference.group(1)
+        if variable not in env:
+            return [finding("SS142", f"environment variable `{variable}` is not set in the language server's "
+                                     "environment; set it before running the create action", rng,
+                            {"variable": variable})]
+        return []
+    if stripped.startswith("$"):
+        return [finding("SS142", "malformed environment reference; write it as `${NAME}` with a name of letters, "
+                                 "digits and `_`", rng)]
+    if not stripped:
+        return [finding("SS112", "`token` is empty; write a reference such as "
+                                 f"`{schema.token_reference(repo_type)}`", rng)]
+    env_name = schema.token_env_for(repo_type)
+    out = [finding("SS140", "the token is written in the file: a plaintext secret in a file that is committed; "
+                            f"use a reference such as `${{{env_name}}}` and set {env_name} in the environment",
+                   rng, {"fix": "use-env-reference", "variable": env_name})]
+    if repo_type is not None:
+        spec = schema.REPO_TYPES[repo_type]
+        if not spec.token_re.match(stripped):
+            severity = None
+            if repo_type == "gitlab" and _self_managed(present, spec.public_host):
+                severity = Severity.WARNING  # self-managed GitLab may change the prefix
+            out.append(finding("SS141", f"the token does not look like a {repo_type} token: {spec.token_hint}",
+                               rng, severity=severity))
+    return out
+
+
+def _self_managed(present: dict[str, Pair], public_host: str) -> bool:
+    pair = present.get("host")
+    if pair is None or not isinstance(pair.value, Scalar) or pair.value.is_null:
+        return False
+    host = urlsplit(pair.value.value.strip()).hostname or ""
+    return host != urlsplit(public_host).hostname
+
+
+def _host_mismatch(text: str, rng: Range, repo_type: str | None) -> list[Finding]:
+    if repo_type is None:
+        return []
+    host = urlsplit(text.strip()).hostname or ""
+    for other, spec in schema.REPO_TYPES.items():
+        public = urlsplit(spec.public_host).hostname
+        if other != repo_type and (host == public or host == f"www.{public}"):
+            return [finding("SS151", f"`host` points at {spec.public_host}, the public {other} host, but "
+                                     f"`repo_type` is {repo_type}", rng)]
+    return []
+
+
+# --- the whole file ------------------------------------------------------------------------------------
+
+
+@dataclass
+class RuleCache:
+    """Per-document cache of entry findings keyed by the entry's text (only what the last run used)."""
+
+    entries: dict[str, list[Finding]] = field(default_factory=dict)
+
+
+def check(model: Model, cache: RuleCache | None = None, env: MappingABC[str, str] | None = None) -> list[Finding]:
+    """All findings for a model, in document order."""
+    env = os.environ if env is None else env
+    out = [finding(p.code, p.message, p.range) for p in model.problems]
+    out.extend(_top_findings(model, env))
+    old = cache.entries if cache is not None else {}
+    used: dict[str, list[Finding]] = {}
+    names: dict[str, Range] = {}
+    for entry in model.entries:
+        if entry.text is not None:
+            relative = used.get(entry.text)
+            if relative is None:
+                relative = old.get(entry.text)
+                if relative is None:
+                    relative = entry_findings(entry, env)
+                used[entry.text] = relative
+        else:
+            relative = entry_findings(entry, env)
+        out.extend(f.shifted(entry.base) for f in relative)
+        name = entry.scalar("name")
+        if name is not None and name.tag == "str":
+            rng = node_range(name, entry.base)
+            first = names.get(name.value)
+            if first is None:
+                names[name.value] = rng
+            else:
+                out.append(finding("SS131", f"the name `{name.value}` is already used by an earlier entry; names "
+                                            "must be unique", rng, related=(Related(first, "first used here"),)))
+    if cache is not None:
+        cache.entries = used
+    out.sort(key=lambda f: (f.range.start, f.code))
+    return out
+
+
+def entry_errors(model: Model, entry: Entry, env: MappingABC[str, str] | None = None) -> list[Finding]:
+    """The error-severity findings inside one entry (what refuses a create before any call)."""
+    rng = entry.range()
+    return [f for f in check(model, env=env)
+            if f.severity == Severity.ERROR and f.code != "SS170"
+            and rng.start[0] <= f.range.start[0] <= max(rng.end[0], entry.last_line)]
