@@ -34,7 +34,10 @@ CREDENTIAL_VARIABLES = (
     "or HUAWEICLOUD_AUTH_TOKEN, or HUAWEICLOUD_IAM_USER, HUAWEICLOUD_IAM_PASSWORD and HUAWEICLOUD_IAM_DOMAIN"
 )
 
-ADVICE_AUTH = f"check the credentials in the server's environment ({CREDENTIAL_VARIABLES}) and the project id"
+ADVICE_AUTH = (
+    "check the credentials in the server's environment (HUAWEICLOUD_SDK_AK/_SK, HUAWEICLOUD_AUTH_TOKEN or "
+    "HUAWEICLOUD_IAM_USER/_PASSWORD/_DOMAIN) and that they belong to the project"
+)
 ADVICE_THROTTLED = "too many requests: wait a minute and try again"
 ADVICE_SERVER = "a problem on the service side: try again later, and quote the request id if it persists"
 ADVICE_NOT_FOUND = "check the endpoint and the project id"
