@@ -1,0 +1,46 @@
+/**
+ * The extension's commands that run server commands on the active editor's document.
+ *
+ * The server's own command IDs (`servicestage-ls.*`) are registered by vscode-languageclient; these are
+ * different IDs (`servicestage.*`) that collect the uri and cursor and send `workspace/executeCommand`.
+ */
+import { ExecuteCommandRequest, type ExecuteCommandParams } from "vscode-languageserver-protocol";
+
+export const SERVER_COMMANDS = {
+  createAuthorization: "servicestage-ls.createAuthorization",
+  createAll: "servicestage-ls.createAll",
+  refreshStatus: "servicestage-ls.refreshStatus",
+} as const;
+
+export const EXTENSION_COMMANDS = {
+  createAtCursor: "servicestage.createAtCursor",
+  createAll: "servicestage.createAll",
+  refreshStatus: "servicestage.refreshStatus",
+  restartServer: "servicestage.restartServer",
+  showOutput: "servicestage.showOutput",
+} as const;
+
+export type EditorCommand = "createAtCursor" | "createAll" | "refreshStatus";
+
+export interface CursorPosition {
+  line: number;
+  character: number;
+}
+
+/** The `workspace/executeCommand` parameters for one of the editor commands. */
+export function executeCommandParams(which: EditorCommand, uri: string, position: CursorPosition): ExecuteCommandParams {
+  switch (which) {
+    case "createAtCursor":
+      return {
+        command: SERVER_COMMANDS.createAuthorization,
+        arguments: [{ uri, position: { line: position.line, character: position.character } }],
+      };
+    case "createAll":
+      return { command: SERVER_COMMANDS.createAll, arguments: [{ uri }] };
+    case "refreshStatus":
+      return { command: SERVER_COMMANDS.refreshStatus, arguments: [{ uri }] };
+  }
+}
+
+export const EXECUTE_COMMAND_METHOD = ExecuteCommandRequest.method;
+export { ExecuteCommandRequest };

@@ -1,0 +1,97 @@
+/** Entry point: wires the controller to VS Code and to vscode-languageclient. */
+import * as fs from "node:fs";
+import * as vscode from "vscode";
+import { LanguageClient, RevealOutputChannelOn, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
+import { EXTENSION_COMMANDS } from "./commands";
+import { Controller, type ClientFactory } from "./controller";
+import { execRunner } from "./python";
+import { interpreterFromPythonExtension, onPythonInterpreterChanged } from "./pythonExtension";
+import { ServerStatus } from "./status";
+
+export const CLIENT_ID = "servicestage";
+export const CLIENT_NAME = "ServiceStage";
+
+let controller: Controller | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel(CLIENT_NAME);
+  const status = new ServerStatus(
+    vscode.window.createStatusBarItem("servicestage.status", vscode.StatusBarAlignment.Right, 100),
+  );
+
+  const createClient: ClientFactory = (exe, options) => {
+    const serverOptions: ServerOptions = { run: exe, debug: exe };
+    const clientOptions: LanguageClientOptions = {
+      ...options,
+      outputChannel: output,
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
+      diagnosticCollectionName: CLIENT_ID,
+    };
+    // The id "servicestage" makes the client follow `servicestage.trace.server`.
+    const client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+    return {
+      start: () => client.start(),
+      stop: (timeout) => client.stop(timeout),
+      onDidChangeState: (listener) => client.onDidChangeState(listener),
+      sendRequest: (type, params) => client.sendRequest(type, params as never),
+      asProtocolUri: (uri) => client.code2ProtocolConverter.asUri(uri),
+    };
+  };
+
+  const ctl = new Controller({
+    extensionPath: context.extensionPath,
+    output,
+    status,
+    createClient,
+    run: execRunner,
+    fromPythonExtension: interpreterFromPythonExtension,
+    exists: (p) => fs.existsSync(p),
+    env: process.env,
+  });
+  controller = ctl;
+
+  let pythonWatcher: vscode.Disposable | undefined;
+  const watchPythonExtension = () => {
+    pythonWatcher ??= onPythonInterpreterChanged(() => void ctl.onPythonInterpreterChanged());
+  };
+  const startIfNeeded = async () => {
+    await ctl.ensureStarted();
+    watchPythonExtension(); // the Python extension is active by now if it is installed
+  };
+
+  context.subscriptions.push(
+    output,
+    status,
+    ctl,
+    { dispose: () => pythonWatcher?.dispose() },
+    vscode.commands.registerCommand(EXTENSION_COMMANDS.createAtCursor, () => ctl.runEditorCommand("createAtCursor")),
+    vscode.commands.registerCommand(EXTENSION_COMMANDS.createAll, () => ctl.runEditorCommand("createAll")),
+    vscode.commands.registerCommand(EXTENSION_COMMANDS.refreshStatus, () => ctl.runEditorCommand("refreshStatus")),
+    vscode.commands.registerCommand(EXTENSION_COMMANDS.restartServer, async () => {
+      await ctl.restart();
+      watchPythonExtension();
+    }),
+    vscode.commands.registerCommand(EXTENSION_COMMANDS.showOutput, () => output.show(true)),
+    vscode.workspace.onDidChangeConfiguration((e) => void ctl.onConfigurationChanged(e)),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      if (ctl.isStarted) {
+        void ctl.restart();
+      }
+    }),
+    vscode.workspace.onDidOpenTextDocument((doc) => {
+      if (ctl.matches(doc)) {
+        void startIfNeeded();
+      }
+    }),
+  );
+
+  // Start only when a ServiceStage file is open (now or later): other YAML files never start Python.
+  if (vscode.workspace.textDocuments.some((doc) => ctl.matches(doc))) {
+    void startIfNeeded();
+  }
+}
+
+export async function deactivate(): Promise<void> {
+  await controller?.stop();
+  controller = undefined;
+}
