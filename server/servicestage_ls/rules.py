@@ -240,9 +240,11 @@ def _top_value(item: TopItem) -> list[Finding]:
 
 def _missing_top(model: Model, present: set[str | None], env: MappingABC[str, str]) -> list[Finding]:
     first = model.top[0] if model.top else None
-    if first is None:
-        return []
-    rng = node_range(first.key, first.base)
+    if first is not None:
+        rng = node_range(first.key, first.base)
+    else:
+        line = model.root_range.start[0]
+        rng = Range(model.root_range.start, (line, len(model.lines[line])))
     out: list[Finding] = []
     if "authorizations" not in present:
         out.append(finding("SS111", "missing required key `authorizations` (the list of entries)", rng,
@@ -385,8 +387,8 @@ def _token_findings(text: str, rng: Range, repo_type: str | None, present: dict[
     if reference is not None:
         variable = reference.group(1)
         if variable not in env:
-            return [finding("SS142", f"environment variable `{variable}` is not set in the language server's "
-                                     "environment; set it before running the create action", rng,
+            return [finding("SS142", f"environment variable `{variable}` is not set; set it where the language "
+                                     "server (or `servicestage-ls create`) runs", rng,
                             {"variable": variable})]
         return []
     if stripped.startswith("$"):

@@ -1,0 +1,636 @@
+"""pygls wiring: the only module that imports pygls. Features live in the pure core; this adapts them.
+
+Text synchronisation is our own (``DocState``): pygls' document store splits lines on more characters than
+LSP does (U+2028, U+0085, form feed …) and re-splits the whole text on every change, so the built-in handlers
+are replaced by ``_Protocol`` and positions are converted with the negotiated encoding in ``positions``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar
+
+from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol, lsp_method
+
+from servicestage_ls import __version__, completion, fixes, hover, symbols
+from servicestage_ls.document import Model, ParseCache, Range, split_lines
+from servicestage_ls.files import matches, uri_to_path
+from servicestage_ls.positions import from_client_column, to_client_column
+from servicestage_ls.rules import Finding, RuleCache, check
+from servicestage_ls.settings import Settings, parse_settings
+
+log = logging.getLogger("servicestage_ls")
+
+SOURCE = "servicestage"
+FAULTS_VARIABLE = "SERVICESTAGE_LS_FAULTS"
+"""Comma-separated feature names that raise on purpose: lets tests prove that failures are contained."""
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+# --- documents -----------------------------------------------------------------------------------------
+
+
+class DocState:
+    """One open document: its text as the client has it, and the analyses of that text (cached)."""
+
+    def __init__(self, uri: str, text: str, version: int | None) -> None:
+        self.uri = uri
+        self.text = text
+        self.version = version
+        self.parse_cache = ParseCache()
+        self.rule_cache = RuleCache()
+        self._model: Model | None = None
+        self._findings: tuple[str, list[Finding]] | None = None
+        self.saved_findings: list[Finding] | None = None  # validate=onSave: what the last save showed
+        self.marks: dict[str, Mark] = {}  # SS170 and remote hints, keyed by entry name
+        self.published: str | None = None  # result id of what the client has
+
+    def model(self) -> Model:
+        model = self._model
+        if model is None or model.text is not self.text:
+            model = self._model = self.parse_cache.build(self.text)
+        return model
+
+    def findings(self, env: Mapping[str, str]) -> list[Finding]:
+        cached = self._findings
+        if cached is not None and cached[0] is self.text:
+            return cached[1]
+        found = check(self.model(), self.rule_cache, env)
+        self._findings = (self.text, found)
+        return found
+
+    def apply_change(self, change: lsp.TextDocumentContentChangeEvent, encoding: str) -> None:
+        if isinstance(change, lsp.TextDocumentContentChangePartial):
+            model = self._model
+            if model is not None and model.text is self.text:
+                lines, starts = model.lines, model.line_starts
+            else:
+                lines, starts = split_lines(self.text)
+            start = _offset(self.text, lines, starts, change.range.start, encoding)
+            end = _offset(self.text, lines, starts, change.range.end, encoding)
+            if end < start:
+                start, end = end, start
+            self.text = self.text[:start] + change.text + self.text[end:]
+        else:
+            self.text = change.text
+
+
+@dataclass
+class Mark:
+    """A finding pinned to an entry by the cloud features (SS170, remote hints) until the entry changes."""
+
+    finding: Finding
+    entry_text: str | None
+    entry_line: int
+
+
+def _offset(text: str, lines: list[str], starts: list[int], pos: lsp.Position, encoding: str) -> int:
+    if pos.line >= len(lines):
+        return len(text)
+    return starts[pos.line] + from_client_column(lines[pos.line], pos.character, encoding)
+
+
+# --- protocol ------------------------------------------------------------------------------------------
+
+
+class _Protocol(LanguageServerProtocol):
+    """Text sync handled by the server's ``DocState``s instead of pygls' workspace documents."""
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: lsp.DidOpenTextDocumentParams) -> Any:
+        if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_OPEN)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: lsp.DidChangeTextDocumentParams) -> Any:
+        if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: lsp.DidCloseTextDocumentParams) -> Any:
+        if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_CLOSE)) is not None:
+            yield handler, (params,), None
+
+
+class ServiceStageServer(LanguageServer):
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        super().__init__(
+            "servicestage-ls",
+            __version__,
+            protocol_cls=_Protocol,
+            text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental,
+        )
+        self.env: Mapping[str, str] = os.environ if env is None else env
+        self.docs: dict[str, DocState] = {}
+        self.settings = Settings()
+        self.initialization_settings: Any = None
+        self.reported_setting_problems: set[str] = set()
+        self.encoding = "utf-16"
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.pending_validation: set[str] = set()
+        self.faults = {f.strip() for f in self.env.get(FAULTS_VARIABLE, "").split(",") if f.strip()}
+        # Filled by the cloud features (lsp_cloud): extra code actions and on-save checks.
+        self.code_action_hooks: list[Callable[[ServiceStageServer, DocState, lsp.CodeActionParams],
+                                              list[lsp.CodeAction]]] = []
+        self.on_save_hooks: list[Callable[[ServiceStageServer, DocState], None]] = []
+
+    # -- client capabilities --
+
+    def _caps(self) -> lsp.ClientCapabilities:
+        return self.client_capabilities
+
+    def client_pulls_diagnostics(self) -> bool:
+        td = self._caps().text_document
+        return bool(td and td.diagnostic)
+
+    def client_supports_snippets(self) -> bool:
+        td = self._caps().text_document
+        item = td and td.completion and td.completion.completion_item
+        return bool(item and item.snippet_support)
+
+    def client_supports_configuration(self) -> bool:
+        ws = self._caps().workspace
+        return bool(ws and ws.configuration)
+
+    def client_supports_work_done_progress(self) -> bool:
+        window = self._caps().window
+        return bool(window and window.work_done_progress)
+
+    # -- helpers --
+
+    def run_task(self, coro: Any, name: str) -> asyncio.Task[Any]:
+        """Run a background task, keep a reference to it and log (never raise) its exception."""
+        task = asyncio.ensure_future(coro)
+        self.tasks.add(task)
+
+        def done(t: asyncio.Task[Any]) -> None:
+            self.tasks.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                self.log_error(f"{name} failed", t.exception())
+
+        task.add_done_callback(done)
+        return task
+
+    def log_error(self, what: str, exc: BaseException | None) -> None:
+        detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)) if exc else ""
+        log.error("%s: %s", what, detail)
+        self.log_to_client(f"{what}: {type(exc).__name__}: {exc}" if exc else what, lsp.MessageType.Error)
+
+    def log_to_client(self, message: str, kind: lsp.MessageType = lsp.MessageType.Log) -> None:
+        try:
+            self.window_log_message(lsp.LogMessageParams(type=kind, message=message))
+        except Exception:  # noqa: BLE001 - logging must never take the server down
+            log.warning("could not send a log message to the client")
+
+    def show(self, message: str, kind: lsp.MessageType = lsp.MessageType.Info) -> None:
+        self.window_show_message(lsp.ShowMessageParams(type=kind, message=message))
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        # Requests already answer with the error; everything else is logged, not popped up.
+        self.log_error("internal error", error)
+
+    def is_ours(self, uri: str) -> bool:
+        return matches(uri_to_path(uri), self.settings.files)
+
+    def apply_settings(self, raw: Any) -> None:
+        settings, problems = parse_settings(raw)
+        self.settings = settings
+        fresh = [p for p in problems if p not in self.reported_setting_problems]
+        self.reported_setting_problems.update(problems)
+        if fresh:
+            self.show("servicestage-ls: " + "; ".join(fresh), lsp.MessageType.Warning)
+
+    # -- conversions --
+
+    def to_lsp_range(self, model: Model, rng: Range) -> lsp.Range:
+        return lsp.Range(self.to_lsp_position(model, rng.start), self.to_lsp_position(model, rng.end))
+
+    def to_lsp_position(self, model: Model, pos: tuple[int, int]) -> lsp.Position:
+        line, col = pos
+        if line >= len(model.lines):
+            line = len(model.lines) - 1
+            col = len(model.lines[line])
+        return lsp.Position(line, to_client_column(model.lines[line], col, self.encoding))
+
+    def from_lsp_position(self, model: Model, pos: lsp.Position) -> tuple[int, int]:
+        if pos.line >= len(model.lines):
+            last = len(model.lines) - 1
+            return (last, len(model.lines[last]))
+        return (pos.line, from_client_column(model.lines[pos.line], pos.character, self.encoding))
+
+    def from_lsp_range(self, model: Model, rng: lsp.Range) -> Range:
+        return Range(self.from_lsp_position(model, rng.start), self.from_lsp_position(model, rng.end))
+
+    def to_diagnostic(self, model: Model, uri: str, f: Finding) -> lsp.Diagnostic:
+        related = [
+            lsp.DiagnosticRelatedInformation(lsp.Location(uri, self.to_lsp_range(model, r.range)), r.message)
+            for r in f.related
+        ]
+        return lsp.Diagnostic(
+            range=self.to_lsp_range(model, f.range),
+            message=f.message,
+            severity=lsp.DiagnosticSeverity(int(f.severity)),
+            code=f.code,
+            source=SOURCE,
+            data=f.data,
+            related_information=related or None,
+        )
+
+    # -- diagnostics --
+
+    def current_findings(self, state: DocState) -> tuple[Model, list[Finding]]:
+        """What the user should see now: live findings, or the last save's with validate=onSave."""
+        model = state.model()
+        if self.settings.validate == "onSave":
+            found = state.saved_findings or []
+        else:
+            found = state.findings(self.env)
+        extra = [m.finding for m in state.marks.values()]
+        if extra:
+            found = sorted([*found, *extra], key=lambda f: (f.range.start, f.code))
+        return model, found
+
+    def diagnostics_for(self, state: DocState) -> list[lsp.Diagnostic]:
+        model, found = self.current_findings(state)
+        last = len(model.lines) - 1
+        out = []
+        for f in found:
+            if f.range.start[0] > last:  # saved findings may point past a shortened text
+                continue
+            out.append(self.to_diagnostic(model, state.uri, f))
+        return out
+
+    def schedule_validation(self, uri: str) -> None:
+        """Validate the newest version once the queued changes are applied (coalesced, no fixed delay)."""
+        if uri in self.pending_validation:
+            return
+        self.pending_validation.add(uri)
+        self.run_task(self._validate_soon(uri), "validation")
+
+    async def _validate_soon(self, uri: str) -> None:
+        await asyncio.sleep(0)  # let changes already read from the client be applied first
+        self.pending_validation.discard(uri)
+        self.publish(uri)
+
+    def publish(self, uri: str) -> None:
+        state = self.docs.get(uri)
+        if state is None or self.client_pulls_diagnostics():
+            return
+        diagnostics = self.diagnostics_for(state)
+        self.text_document_publish_diagnostics(
+            lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=state.version)
+        )
+
+    def refresh_diagnostics(self, uri: str | None = None) -> None:
+        """Make the client see new diagnostics: push, or ask a pulling client to pull again."""
+        if self.client_pulls_diagnostics():
+            ws = self._caps().workspace
+            if ws and ws.diagnostics and ws.diagnostics.refresh_support:
+                self.run_task(self.workspace_diagnostic_refresh_async(None), "diagnostic refresh")
+            return
+        for u in [uri] if uri else list(self.docs):
+            self.publish(u)
+
+
+def _faultable(server: ServiceStageServer, feature: str, default: Any = None) -> Callable[[F], F]:
+    """Let tests inject a failure into a feature (pygls answers it with an LSP error; we log it)."""
+
+    def decorate(func: F) -> F:
+        if asyncio.iscoroutinefunction(func):
+
+            @wraps(func)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                if feature in server.faults:
+                    raise RuntimeError(f"injected fault in {feature}")
+                return await func(*args, **kwargs)
+
+            return async_wrapper  # type: ignore[return-value]
+
+        @wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if feature in server.faults:
+                raise RuntimeError(f"injected fault in {feature}")
+            return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+# --- the server ----------------------------------------------------------------------------------------
+
+
+def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
+    """Build the server with all features registered (a factory, so tests can pass an environment)."""
+    server = ServiceStageServer(env)
+
+    @server.feature(lsp.INITIALIZE)
+    def initialize(ls: ServiceStageServer, params: lsp.InitializeParams) -> None:
+        ls.encoding = str(ls.workspace.position_encoding or "utf-16")
+        ls.initialization_settings = params.initialization_options
+        ls.apply_settings(params.initialization_options)
+
+    @server.feature(lsp.INITIALIZED)
+    async def initialized(ls: ServiceStageServer, params: lsp.InitializedParams) -> None:
+        ws = ls._caps().workspace
+        change = ws and ws.did_change_configuration
+        if change and change.dynamic_registration:
+            await ls.client_register_capability_async(
+                lsp.RegistrationParams(
+                    registrations=[
+                        lsp.Registration(
+                            id="servicestage-configuration",
+                            method=lsp.WORKSPACE_DID_CHANGE_CONFIGURATION,
+                            register_options=lsp.DidChangeConfigurationRegistrationOptions(section="servicestage"),
+                        )
+                    ]
+                )
+            )
+        await _pull_configuration(ls)
+
+    @server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(ls: ServiceStageServer, params: lsp.DidChangeConfigurationParams) -> None:
+        if ls.client_supports_configuration():
+            await _pull_configuration(ls)
+        elif isinstance(params.settings, dict) and "servicestage" in params.settings:
+            ls.apply_settings(params.settings["servicestage"])
+        else:
+            return
+        for uri, state in list(ls.docs.items()):
+            if not ls.is_ours(uri):
+                ls.docs.pop(uri)
+                ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+            elif ls.settings.validate == "onSave" and state.saved_findings is None:
+                state.saved_findings = []
+        ls.refresh_diagnostics()
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+    @_faultable(server, "didOpen")
+    def did_open(ls: ServiceStageServer, params: lsp.DidOpenTextDocumentParams) -> None:
+        doc = params.text_document
+        if not ls.is_ours(doc.uri):
+            return
+        state = ls.docs[doc.uri] = DocState(doc.uri, doc.text, doc.version)
+        if ls.settings.validate == "onSave":
+            state.saved_findings = state.findings(ls.env)  # the file on disk is what was last saved
+        ls.publish(doc.uri)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    @_faultable(server, "didChange")
+    def did_change(ls: ServiceStageServer, params: lsp.DidChangeTextDocumentParams) -> None:
+        state = ls.docs.get(params.text_document.uri)
+        if state is None:
+            return
+        for change in params.content_changes:
+            state.apply_change(change, ls.encoding)
+        state.version = params.text_document.version
+        _drop_stale_marks(state)
+        if ls.settings.validate == "onChange" or state.marks:
+            ls.schedule_validation(state.uri)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
+    @_faultable(server, "didSave")
+    def did_save(ls: ServiceStageServer, params: lsp.DidSaveTextDocumentParams) -> None:
+        state = ls.docs.get(params.text_document.uri)
+        if state is None:
+            return
+        if params.text is not None and params.text != state.text:
+            state.text = params.text
+        if ls.settings.validate == "onSave":
+            state.saved_findings = state.findings(ls.env)
+            ls.refresh_diagnostics(state.uri)
+        for callback in ls.on_save_hooks:
+            callback(ls, state)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    @_faultable(server, "didClose")
+    def did_close(ls: ServiceStageServer, params: lsp.DidCloseTextDocumentParams) -> None:
+        if ls.docs.pop(params.text_document.uri, None) is not None and not ls.client_pulls_diagnostics():
+            ls.text_document_publish_diagnostics(
+                lsp.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
+            )
+
+    @server.feature(
+        lsp.TEXT_DOCUMENT_DIAGNOSTIC,
+        lsp.DiagnosticOptions(identifier=SOURCE, inter_file_dependencies=False, workspace_diagnostics=False),
+    )
+    @_faultable(server, "diagnostic")
+    def pull_diagnostics(ls: ServiceStageServer, params: lsp.DocumentDiagnosticParams) -> Any:
+        state = ls.docs.get(params.text_document.uri)
+        if state is None:
+            return lsp.RelatedFullDocumentDiagnosticReport(items=[], result_id="none")
+        diagnostics = ls.diagnostics_for(state)
+        return lsp.RelatedFullDocumentDiagnosticReport(items=diagnostics, result_id=f"{state.version}")
+
+    @server.feature(
+        lsp.TEXT_DOCUMENT_COMPLETION,
+        lsp.CompletionOptions(trigger_characters=[":", " ", "$", "{", "-", "/"], resolve_provider=False),
+    )
+    @_faultable(server, "completion")
+    def on_completion(ls: ServiceStageServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:
+        state = ls.docs.get(params.text_document.uri)
+        if state is None:
+            return None
+        model = state.model()
+        pos = ls.from_lsp_position(model, params.position)
+        found = completion.complete(model, pos, snippets=ls.client_supports_snippets(), env=ls.env)
+        return lsp.CompletionList(is_incomplete=False, items=[_completion_item(ls, model, c) for c in found])
+
+    @server.feature(lsp.TEXT_DOCUMENT_HOVER)
+    @_faultable(server, "hover")
+    def on_hover(ls: ServiceStageServer, params: lsp.HoverParams) -> lsp.Hover | None:
+        state = ls.docs.get(params.text_document.uri)
+        if state is None:
+            return None
+        model = state.model()
+        info = hover.hover(model, ls.from_lsp_position(model, params.position), ls.env)
+        if info is None:
+            return None
+        return lsp.Hover(
+            contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=info.markdown),
+            range=ls.to_lsp_range(model, info.range),
+        )
+
+    @server.feature(
+        lsp.TEXT_DOCUMENT_CODE_ACTION,
+        lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix, lsp.CodeActionKind.Source]),
+    )
+    @_faultable(server, "codeAction")
+    def on_code_action(ls: ServiceStageServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction] | None:
+        state = ls.docs.get(params.text_document.uri)
+        if state is None:
+            return None
+        model = state.model()
+        actions: list[lsp.CodeAction] = []
+        only = params.context.only
+        if not only or any(str(k).startswith("quickfix") for k in only):
+            for diagnostic in params.context.diagnostics:
+                if diagnostic.source != SOURCE or not isinstance(diagnostic.code, str):
+                    continue
+                data = diagnostic.data if isinstance(diagnostic.data, dict) else None
+                rng = ls.from_lsp_range(model, diagnostic.range)
+                for fix in fixes.fixes_for(model, diagnostic.code, rng, data):
+                    edits = [lsp.TextEdit(ls.to_lsp_range(model, e.range), e.new_text) for e in fix.edits]
+                    actions.append(
+                        lsp.CodeAction(
+                            title=fix.title,
+                            kind=lsp.CodeActionKind.QuickFix,
+                            diagnostics=[diagnostic],
+                            is_preferred=fix.preferred or None,
+                            edit=_workspace_edit(ls, state, edits),
+                        )
+                    )
+        for hook in ls.code_action_hooks:
+            actions.extend(hook(ls, state, params))
+        return actions or None
+
+    @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    @_faultable(server, "documentSymbol")
+    def on_document_symbol(ls: ServiceStageServer, params: lsp.DocumentSymbolParams) -> Any:
+        state = ls.docs.get(params.text_document.uri)
+        if state is None:
+            return None
+        model = state.model()
+        found = symbols.document_symbols(model)
+        td = ls._caps().text_document
+        hierarchical = bool(td and td.document_symbol and td.document_symbol.hierarchical_document_symbol_support)
+        if hierarchical:
+            return [_document_symbol(ls, model, s) for s in found]
+        flat: list[lsp.SymbolInformation] = []
+        _flatten_symbols(ls, model, state.uri, found, None, flat)
+        return flat
+
+    @server.feature(lsp.SHUTDOWN)
+    def on_shutdown(ls: ServiceStageServer, *args: Any) -> None:
+        for task in list(ls.tasks):
+            task.cancel()
+
+    return server
+
+
+async def _pull_configuration(ls: ServiceStageServer) -> None:
+    if not ls.client_supports_configuration():
+        return
+    try:
+        result = await ls.workspace_configuration_async(
+            lsp.ConfigurationParams(items=[lsp.ConfigurationItem(section="servicestage")])
+        )
+    except Exception as exc:  # noqa: BLE001 - a client that cannot answer keeps the current settings
+        ls.log_to_client(f"could not read the servicestage settings: {exc}", lsp.MessageType.Warning)
+        return
+    raw = result[0] if result else None
+    if raw is None:
+        return
+    if isinstance(raw, dict) and isinstance(ls.initialization_settings, dict):
+        raw = {**ls.initialization_settings, **raw}
+    ls.apply_settings(raw)
+
+
+def _drop_stale_marks(state: DocState) -> None:
+    """Marks go away when their entry is edited or gone; they follow it when lines above it change."""
+    if not state.marks:
+        return
+    by_name = {e.name: e for e in state.model().entries if e.name}
+    keep: dict[str, Mark] = {}
+    for name, mark in state.marks.items():
+        entry = by_name.get(name)
+        if entry is None or mark.entry_text is None or entry.text != mark.entry_text:
+            continue
+        shift = entry.first_line - mark.entry_line
+        keep[name] = Mark(mark.finding.shifted(shift), mark.entry_text, entry.first_line) if shift else mark
+    state.marks = keep
+
+
+def _workspace_edit(ls: ServiceStageServer, state: DocState, edits: list[lsp.TextEdit]) -> lsp.WorkspaceEdit:
+    ws = ls._caps().workspace
+    if ws and ws.workspace_edit and ws.workspace_edit.document_changes:
+        return lsp.WorkspaceEdit(
+            document_changes=[
+                lsp.TextDocumentEdit(
+                    text_document=lsp.OptionalVersionedTextDocumentIdentifier(uri=state.uri, version=state.version),
+                    edits=list(edits),
+                )
+            ]
+        )
+    return lsp.WorkspaceEdit(changes={state.uri: list(edits)})
+
+
+_COMPLETION_KINDS = {
+    "key": lsp.CompletionItemKind.Property,
+    "value": lsp.CompletionItemKind.EnumMember,
+    "snippet": lsp.CompletionItemKind.Snippet,
+    "reference": lsp.CompletionItemKind.Variable,
+}
+
+
+def _completion_item(ls: ServiceStageServer, model: Model, c: completion.Completion) -> lsp.CompletionItem:
+    text_edit = None
+    if c.replace is not None:
+        text_edit = lsp.TextEdit(ls.to_lsp_range(model, c.replace), c.insert_text)
+    return lsp.CompletionItem(
+        label=c.label,
+        kind=_COMPLETION_KINDS.get(c.kind, lsp.CompletionItemKind.Text),
+        detail=c.detail,
+        documentation=lsp.MarkupContent(lsp.MarkupKind.Markdown, c.documentation) if c.documentation else None,
+        insert_text=None if text_edit else c.insert_text,
+        text_edit=text_edit,
+        insert_text_format=lsp.InsertTextFormat.Snippet if c.is_snippet else lsp.InsertTextFormat.PlainText,
+        sort_text=c.sort_text,
+        filter_text=c.filter_text,
+    )
+
+
+_SYMBOL_KINDS = {
+    "entry": lsp.SymbolKind.Object,
+    "key": lsp.SymbolKind.Property,
+    "list": lsp.SymbolKind.Array,
+}
+
+
+def _document_symbol(ls: ServiceStageServer, model: Model, s: symbols.Symbol) -> lsp.DocumentSymbol:
+    return lsp.DocumentSymbol(
+        name=s.name or "(empty)",
+        detail=s.detail,
+        kind=_SYMBOL_KINDS.get(s.kind, lsp.SymbolKind.Field),
+        range=ls.to_lsp_range(model, s.range),
+        selection_range=ls.to_lsp_range(model, s.selection_range),
+        children=[_document_symbol(ls, model, c) for c in s.children] or None,
+    )
+
+
+def _flatten_symbols(ls: ServiceStageServer, model: Model, uri: str, found: Any, container: str | None,
+                     out: list[lsp.SymbolInformation]) -> None:
+    for s in found:
+        out.append(
+            lsp.SymbolInformation(
+                name=s.name or "(empty)",
+                kind=_SYMBOL_KINDS.get(s.kind, lsp.SymbolKind.Field),
+                location=lsp.Location(uri, ls.to_lsp_range(model, s.range)),
+                container_name=container,
+            )
+        )
+        _flatten_symbols(ls, model, uri, s.children, s.name, out)
+
+
+def serve(tcp: tuple[str, int] | None = None, env: Mapping[str, str] | None = None) -> int:
+    """Run the server until the client says exit. Nothing but the protocol goes to stdout."""
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    log.setLevel(logging.INFO)
+    server = create_server(env)
+    if tcp is not None:
+        server.start_tcp(*tcp)
+        return 0
+    protocol_out = sys.stdout.buffer
+    sys.stdout = sys.stderr  # a stray print() must not corrupt the protocol stream
+    server.start_io(sys.stdin.buffer, protocol_out)
+    return 0
