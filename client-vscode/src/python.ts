@@ -59,12 +59,24 @@ export interface DiscoveryInput {
   timeoutMs?: number;
 }
 
-/** The candidates in order, without duplicates. The Python extension is only asked when needed. */
-export async function candidates(input: Pick<DiscoveryInput, "configured" | "fromPythonExtension">): Promise<Candidate[]> {
-  const list: Candidate[] = [];
+/**
+ * The candidates in order, without duplicates. Lazy: the Python extension is only asked (and activated)
+ * when the configured interpreter is missing or does not qualify.
+ */
+export async function* candidates(
+  input: Pick<DiscoveryInput, "configured" | "fromPythonExtension">,
+): AsyncGenerator<Candidate, void, undefined> {
+  const seen = new Set<string>();
+  const fresh = (command: string | undefined): command is string => {
+    if (!command || seen.has(command)) {
+      return false;
+    }
+    seen.add(command);
+    return true;
+  };
   const configured = input.configured?.trim();
-  if (configured) {
-    list.push({ command: configured, source: "setting" });
+  if (fresh(configured)) {
+    yield { command: configured, source: "setting" };
   }
   let fromExtension: string | undefined;
   try {
@@ -72,12 +84,14 @@ export async function candidates(input: Pick<DiscoveryInput, "configured" | "fro
   } catch {
     fromExtension = undefined;
   }
-  if (fromExtension) {
-    list.push({ command: fromExtension, source: "python-extension" });
+  if (fresh(fromExtension)) {
+    yield { command: fromExtension, source: "python-extension" };
   }
-  list.push({ command: "python3", source: "path" }, { command: "python", source: "path" });
-  const seen = new Set<string>();
-  return list.filter((c) => !seen.has(c.command) && seen.add(c.command) !== undefined);
+  for (const command of ["python3", "python"]) {
+    if (fresh(command)) {
+      yield { command, source: "path" };
+    }
+  }
 }
 
 /** Checks one interpreter: runs PROBE_SCRIPT and compares the version with MIN_VERSION. */
@@ -130,7 +144,7 @@ export function parseProbe(stdout: string): { version: [number, number, number];
 /** Tries the candidates in order; stops at the first interpreter that qualifies. */
 export async function discoverPython(input: DiscoveryInput): Promise<DiscoveryResult> {
   const rejected: Rejection[] = [];
-  for (const candidate of await candidates(input)) {
+  for await (const candidate of candidates(input)) {
     const outcome = await probe(candidate, input.run, input.timeoutMs ?? PROBE_TIMEOUT_MS);
     if ("version" in outcome) {
       return { found: outcome, rejected };
@@ -178,7 +192,7 @@ export const execRunner: ProcessRunner = (command, args, timeoutMs) =>
       if (e.code === "ENOENT") {
         resolve({ code: null, stdout, stderr, error: "not found" });
       } else if (e.killed) {
-        resolve({ code: null, stdout, stderr, error: `timed out after ${Math.round(timeoutMs / 1000)} s` });
+        resolve({ code: null, stdout, stderr, error: `timed out after ${+(timeoutMs / 1000).toFixed(1)} s` });
       } else if (typeof e.code === "number") {
         resolve({ code: e.code, stdout, stderr });
       } else {

@@ -1,0 +1,269 @@
+/**
+ * A small stand-in for the `vscode` module: just what the extension's own logic touches, with knobs and
+ * records for the tests (`fake`). The unit-test bundles alias `vscode` to this file (scripts/build.mjs).
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any */
+import * as manifest from "../package.json";
+
+/** The defaults package.json contributes, as VS Code would return them. */
+const DEFAULTS: Record<string, unknown> = Object.fromEntries(
+  Object.entries(manifest.contributes.configuration.properties).map(([k, v]) => [k, (v as { default?: unknown }).default]),
+);
+
+export class Disposable {
+  constructor(private readonly fn: () => void = () => undefined) {}
+  dispose(): void {
+    this.fn();
+  }
+}
+
+export class ThemeColor {
+  constructor(public readonly id: string) {}
+}
+
+export enum StatusBarAlignment {
+  Left = 1,
+  Right = 2,
+}
+
+export class Uri {
+  private constructor(
+    public readonly scheme: string,
+    public readonly fsPath: string,
+  ) {}
+  static file(p: string): Uri {
+    return new Uri("file", p);
+  }
+  get path(): string {
+    return this.fsPath;
+  }
+  toString(): string {
+    return `${this.scheme}://${this.fsPath.split("/").map(encodeURIComponent).join("/")}`;
+  }
+}
+
+export class Position {
+  constructor(
+    public readonly line: number,
+    public readonly character: number,
+  ) {}
+}
+
+export interface FakeDocument {
+  uri: Uri;
+  languageId: string;
+  isDirty?: boolean;
+}
+
+export class FakeStatusBarItem {
+  id = "";
+  name: string | undefined;
+  text = "";
+  tooltip: string | undefined;
+  command: string | undefined;
+  backgroundColor: ThemeColor | undefined;
+  accessibilityInformation: { label: string } | undefined;
+  visible = false;
+  disposed = false;
+  show(): void {
+    this.visible = true;
+  }
+  hide(): void {
+    this.visible = false;
+  }
+  dispose(): void {
+    this.disposed = true;
+  }
+}
+
+export class FakeOutputChannel {
+  lines: string[] = [];
+  shown = 0;
+  constructor(public readonly name: string) {}
+  appendLine(line: string): void {
+    this.lines.push(line);
+  }
+  append(text: string): void {
+    this.lines.push(text);
+  }
+  show(): void {
+    this.shown++;
+  }
+  hide(): void {}
+  clear(): void {
+    this.lines = [];
+  }
+  replace(text: string): void {
+    this.lines = [text];
+  }
+  dispose(): void {}
+}
+
+/** Glob → RegExp with VS Code's meaning of `**`, `*`, `?`, `{a,b}` (enough for the selector tests). */
+function globRegExp(glob: string): RegExp {
+  let re = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (glob.startsWith("**/", i)) {
+      re += "(?:.*/)?";
+      i += 2;
+    } else if (glob.startsWith("**", i)) {
+      re += ".*";
+      i += 1;
+    } else if (c === "*") {
+      re += "[^/]*";
+    } else if (c === "?") {
+      re += "[^/]";
+    } else if (c === "{") {
+      re += "(?:";
+    } else if (c === "}") {
+      re += ")";
+    } else if (c === ",") {
+      re += "|";
+    } else {
+      re += c.replace(/[.+^$()|[\]\\]/g, "\\$&");
+    }
+  }
+  return new RegExp("^" + re + "$");
+}
+
+type Listener<T> = (e: T) => any;
+
+/** Records and knobs. `fake.reset()` restores a clean slate before each test. */
+export const fake = {
+  config: {} as Record<string, unknown>,
+  errorMessages: [] as { message: string; items: string[] }[],
+  warningMessages: [] as string[],
+  infoMessages: [] as string[],
+  /** The button the next error message "clicks" (undefined: dismissed). */
+  errorChoice: undefined as string | undefined,
+  executedCommands: [] as { command: string; args: unknown[] }[],
+  registeredCommands: new Map<string, (...args: any[]) => any>(),
+  extensions: new Map<string, any>(),
+  statusBarItems: [] as FakeStatusBarItem[],
+  outputChannels: [] as FakeOutputChannel[],
+  textDocuments: [] as FakeDocument[],
+  workspaceFolders: undefined as { uri: Uri }[] | undefined,
+  configListeners: [] as Listener<{ affectsConfiguration(s: string): boolean }>[],
+  openListeners: [] as Listener<FakeDocument>[],
+  reset(): void {
+    fake.config = {};
+    fake.errorMessages = [];
+    fake.warningMessages = [];
+    fake.infoMessages = [];
+    fake.errorChoice = undefined;
+    fake.executedCommands = [];
+    fake.registeredCommands = new Map();
+    fake.extensions = new Map();
+    fake.statusBarItems = [];
+    fake.outputChannels = [];
+    fake.textDocuments = [];
+    fake.workspaceFolders = undefined;
+    fake.configListeners = [];
+    fake.openListeners = [];
+    window.activeTextEditor = undefined;
+  },
+  /** Fires onDidChangeConfiguration for the given full setting names. */
+  changeConfiguration(...settings: string[]): void {
+    const event = {
+      affectsConfiguration: (section: string) => settings.some((s) => s === section || s.startsWith(section + ".")),
+    };
+    for (const l of fake.configListeners) l(event);
+  },
+  editor(path: string, line: number, character: number, languageId = "yaml"): FakeDocument {
+    const document: FakeDocument = { uri: Uri.file(path), languageId };
+    window.activeTextEditor = { document, selection: { active: new Position(line, character) } };
+    return document;
+  },
+};
+
+export const window = {
+  activeTextEditor: undefined as undefined | { document: FakeDocument; selection: { active: Position } },
+  createStatusBarItem(id?: string): FakeStatusBarItem {
+    const item = new FakeStatusBarItem();
+    item.id = id ?? "";
+    fake.statusBarItems.push(item);
+    return item;
+  },
+  createOutputChannel(name: string): FakeOutputChannel {
+    const channel = new FakeOutputChannel(name);
+    fake.outputChannels.push(channel);
+    return channel;
+  },
+  async showErrorMessage(message: string, ...items: string[]): Promise<string | undefined> {
+    fake.errorMessages.push({ message, items });
+    return fake.errorChoice;
+  },
+  async showWarningMessage(message: string): Promise<string | undefined> {
+    fake.warningMessages.push(message);
+    return undefined;
+  },
+  async showInformationMessage(message: string): Promise<string | undefined> {
+    fake.infoMessages.push(message);
+    return undefined;
+  },
+};
+
+export const workspace = {
+  getConfiguration(section?: string) {
+    const prefix = section ? section + "." : "";
+    return {
+      get<T>(key: string, defaultValue?: T): T | undefined {
+        const value = fake.config[prefix + key] ?? DEFAULTS[prefix + key];
+        return (value === undefined ? defaultValue : value) as T | undefined;
+      },
+      has(key: string): boolean {
+        return fake.config[prefix + key] !== undefined;
+      },
+    };
+  },
+  get textDocuments(): FakeDocument[] {
+    return fake.textDocuments;
+  },
+  get workspaceFolders(): { uri: Uri }[] | undefined {
+    return fake.workspaceFolders;
+  },
+  onDidChangeConfiguration(listener: Listener<{ affectsConfiguration(s: string): boolean }>): Disposable {
+    fake.configListeners.push(listener);
+    return new Disposable();
+  },
+  onDidOpenTextDocument(listener: Listener<FakeDocument>): Disposable {
+    fake.openListeners.push(listener);
+    return new Disposable();
+  },
+  onDidGrantWorkspaceTrust(): Disposable {
+    return new Disposable();
+  },
+};
+
+export const languages = {
+  /** 10 when a filter matches (scheme, language and glob over the path), else 0 — like VS Code's score. */
+  match(selector: { scheme?: string; language?: string; pattern?: string }[], document: FakeDocument): number {
+    return selector.some(
+      (f) =>
+        (f.scheme === undefined || f.scheme === document.uri.scheme) &&
+        (f.language === undefined || f.language === document.languageId) &&
+        (f.pattern === undefined || globRegExp(f.pattern).test(document.uri.fsPath)),
+    )
+      ? 10
+      : 0;
+  },
+};
+
+export const commands = {
+  async executeCommand(command: string, ...args: unknown[]): Promise<unknown> {
+    fake.executedCommands.push({ command, args });
+    const handler = fake.registeredCommands.get(command);
+    return handler ? handler(...args) : undefined;
+  },
+  registerCommand(command: string, handler: (...args: any[]) => any): Disposable {
+    fake.registeredCommands.set(command, handler);
+    return new Disposable(() => fake.registeredCommands.delete(command));
+  },
+};
+
+export const extensions = {
+  getExtension(id: string): any {
+    return fake.extensions.get(id);
+  },
+};
