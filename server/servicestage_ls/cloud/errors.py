@@ -124,7 +124,7 @@ def single_line(text: str, limit: int = _MESSAGE_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_SCRIPT_OR_STYLE = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -172,12 +172,13 @@ def _code_and_message(data: object) -> tuple[str | None, str | None]:
             return code, message
     if isinstance(nested, str) and nested.strip() and not any(k in data for k, _ in _SHAPES):
         return None, nested.strip()
-    for code_key, message_keys in _SHAPES:
-        code = _text(data.get(code_key))
-        message = next((m for m in (_text(data.get(k)) for k in message_keys) if m), None)
-        if code or message:
-            return code, message
-    return None, None
+    found = [
+        (_text(data.get(code_key)), next((m for m in (_text(data.get(k)) for k in keys) if m), None))
+        for code_key, keys in _SHAPES
+    ]
+    with_code = [pair for pair in found if pair[0]]
+    with_message = [pair for pair in found if pair[1]]
+    return (with_code or with_message or [(None, None)])[0]
 
 
 def advice_for(status: int | None, code: str | None) -> str | None:
@@ -221,6 +222,8 @@ def parse_error_response(
         code, message = _code_and_message(data)
         if isinstance(data, dict) and not request_id:
             request_id = _text(data.get("request_id")) or _text(data.get("requestId"))
+    if code is not None and code.isdigit():
+        code = None  # a bare number (IAM's nested bodies) only repeats the HTTP status
     if code is None and message is None:
         excerpt = body_excerpt(body, _header(headers, "Content-Type") or "") if body.strip() else ""
         message = f"{_reason(status)}: {excerpt}" if excerpt else _reason(status)
