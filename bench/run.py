@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import random
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -419,7 +420,9 @@ def server_env() -> dict[str, str]:
     return env
 
 
-def ours_spec() -> ServerSpec:
+def ours_spec(cmd: str | None = None) -> ServerSpec:
+    if cmd:
+        return ServerSpec(OURS, shlex.split(cmd), version=f"custom command: {cmd}")
     return ServerSpec(OURS, [str(PYTHON), "-m", "servicestage_ls", "serve"], version=_ours_version())
 
 
@@ -600,7 +603,7 @@ async def bench(args: argparse.Namespace) -> int:
     specs: list[ServerSpec] = []
     wanted = [s.strip() for s in args.servers.split(",")]
     if "ours" in wanted:
-        specs.append(ours_spec())
+        specs.append(ours_spec(args.ours_cmd))
     if "yaml-ls" in wanted:
         try:
             specs.append(ensure_yamlls())
@@ -706,6 +709,7 @@ def main() -> int:
     ap.add_argument("--servers", default="ours,yaml-ls", help="which servers: ours,yaml-ls")
     ap.add_argument("--repeat", type=int, default=3, help="completion/hover requests per round (median)")
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for any one answer")
+    ap.add_argument("--ours-cmd", help="run this command as 'ours' instead of `python -m servicestage_ls serve`")
     ap.add_argument("--keep", action="store_true", help="keep the temporary workspace")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a server failed")
     args = ap.parse_args()
