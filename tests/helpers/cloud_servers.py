@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from typing_extensions import Self
+
 SERVER_DIR = Path(__file__).resolve().parents[2] / "server"
 READY_PREFIX = "servicestage-ls emulator listening on "
 READY_DEADLINE_SECONDS = 20.0
@@ -105,7 +107,7 @@ class FaultServer:
         scheme = "https" if self.ssl_context else "http"
         return f"{scheme}://127.0.0.1:{self.port}"
 
-    async def __aenter__(self) -> FaultServer:
+    async def __aenter__(self) -> Self:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0, ssl=self.ssl_context)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
