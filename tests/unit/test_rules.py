@@ -1,0 +1,218 @@
+"""Rules: one test per diagnostic code, with exact codes, ranges, messages and fix data."""
+
+from __future__ import annotations
+
+import pytest
+
+from servicestage_ls.document import Range, parse
+from servicestage_ls.rules import RuleCache, check
+from servicestage_ls.schema import RULES, Severity
+
+ENV = {"GITHUB_TOKEN": "x", "GITLAB_TOKEN": "y"}
+HEADER = "project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789\nregion: cn-north-4\nauthorizations:\n"
+GOOD_ENTRY = "  - name: token1\n    repo_type: github\n    token: ${GITHUB_TOKEN}\n"
+
+
+def findings(text: str, env: dict[str, str] | None = None) -> list[tuple[str, Range, str]]:
+    return [(f.code, f.range, f.message) for f in check(parse(text), env=ENV if env is None else env)]
+
+
+def only(text: str, env: dict[str, str] | None = None) -> tuple[str, Range, str]:
+    found = findings(text, env)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_a_valid_file_is_clean() -> None:
+    assert findings(HEADER + GOOD_ENTRY + "    host: https://github.com/tom-repo\n    repo_user: tom\n"
+                    "    status: 0\n    create_time: 1649762172340\n") == []
+
+
+def test_every_catalogue_code_has_a_test_below() -> None:
+    tested = {name.split("_")[1].upper() for name in globals() if name.startswith("test_ss")}
+    assert {r.code for r in RULES} - {"SS170"} <= tested  # SS170 comes from the cloud features
+
+
+def test_ss100_syntax_error() -> None:
+    code, rng, message = only(HEADER + "  - name: [token1\n")
+    assert (code, rng) == ("SS100", Range((3, 10), (3, 17)))
+    assert message.startswith("YAML syntax error: while parsing a flow sequence")
+
+
+def test_ss101_duplicate_key_points_to_the_first() -> None:
+    (f,) = [f for f in check(parse(HEADER + GOOD_ENTRY + "    name: token2\n"), env=ENV) if f.code != "SS131"]
+    assert (f.code, f.range) == ("SS101", Range((6, 4), (6, 8)))
+    assert f.message == "duplicate key `name` in this entry; YAML keeps only the last one — remove one of them"
+    assert [(r.range, r.message) for r in f.related] == [(Range((3, 4), (3, 8)), "`name` first set here")]
+
+
+def test_ss101_duplicate_top_level_key() -> None:
+    code, rng, _ = only(HEADER.replace("region: cn-north-4\n", "region: cn-north-4\nregion: cn-north-1\n")
+                        + GOOD_ENTRY)
+    assert (code, rng) == ("SS101", Range((2, 0), (2, 6)))
+
+
+def test_ss102_wrong_containers() -> None:
+    assert only("- a\n- b\n")[:2] == ("SS102", Range((0, 0), (0, 3)))
+    code, rng, message = only("project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789\nregion: cn-north-4\n"
+                              "authorizations: {a: 1}\n")
+    assert (code, rng) == ("SS102", Range((2, 16), (2, 22)))
+    assert message == "`authorizations` must be a list of entries (`- name: …`), not a mapping"
+    code, rng, message = only(HEADER + "  - just a string\n")
+    assert (code, rng) == ("SS102", Range((3, 4), (3, 17)))
+    assert message == "an entry must be a mapping with `name`, `repo_type` and `token`, not a string"
+
+
+def test_ss103_second_document() -> None:
+    assert [c for c, _, _ in findings(HEADER + GOOD_ENTRY + "---\nregion: cn-north-1\n")] == ["SS103"]
+
+
+def test_ss104_too_large() -> None:
+    from servicestage_ls.document import MAX_TEXT_CHARS
+
+    assert [c for c, _, _ in findings("a: " + "x" * MAX_TEXT_CHARS)] == ["SS104"]
+
+
+def test_ss110_unknown_key_with_suggestion() -> None:
+    f = check(parse(HEADER + GOOD_ENTRY + "    avatar: https://a/b.png\n"), env=ENV)
+    (unknown,) = f
+    assert (unknown.code, unknown.range) == ("SS110", Range((6, 4), (6, 10)))
+    assert unknown.message == "unknown key `avatar` in an entry; did you mean `avartar`?"
+    assert unknown.data == {"fix": "rename-key", "replacement": "avartar"}
+
+
+def test_ss110_unknown_top_level_key_without_suggestion() -> None:
+    code, rng, message = only(HEADER.replace("region", "zzz: 1\nregion") + GOOD_ENTRY)
+    assert (code, rng) == ("SS110", Range((1, 0), (1, 3)))
+    assert message == ("unknown key `zzz` in the top level; allowed: `project_id`, `region`, `endpoint`, "
+                       "`authorizations`")
+
+
+def test_ss111_missing_entry_key_with_insert_data() -> None:
+    (f,) = check(parse(HEADER + "  - name: token1\n    repo_type: gitlab\n"), env=ENV)
+    assert (f.code, f.range) == ("SS111", Range((3, 4), (3, 8)))
+    assert f.message == "missing required key `token` in this entry"
+    assert f.data == {"fix": "insert-key", "key": "token", "value": "${GITLAB_TOKEN}", "scope": "entry"}
+
+
+def test_ss111_missing_top_level_keys() -> None:
+    found = check(parse("authorizations: []\n"), env={})
+    assert [(f.code, f.range, f.data and f.data["key"]) for f in found] == [
+        ("SS111", Range((0, 0), (0, 14)), "region"),
+        ("SS111", Range((0, 0), (0, 14)), "project_id"),
+    ]
+    assert check(parse("region: cn-north-4\nauthorizations: []\n"),
+                 env={"HUAWEICLOUD_SDK_PROJECT_ID": "0" * 32}) == []
+
+
+def test_ss112_wrong_types() -> None:
+    code, rng, message = only(HEADER + GOOD_ENTRY.replace("token1", "1234"))
+    assert (code, rng, message) == ("SS112", Range((3, 10), (3, 14)),
+                                    "`name` must be a string, not a number; put the value in quotes")
+    code, rng, message = only(HEADER + GOOD_ENTRY + "    status: normal\n")
+    assert (code, rng) == ("SS112", Range((6, 12), (6, 18)))
+    assert message == "`status` must be 0 (normal), 1 (overdue) or 2 (unauthenticated), not a string"
+
+
+def test_ss120_project_id() -> None:
+    code, rng, message = only(HEADER.replace("0a1b2c3d4e5f67890a1b2c3d4e5f6789", "0A1B2C3D4E5F67890A1B2C3D4E5F6789")
+                              + GOOD_ENTRY)
+    assert (code, rng) == ("SS120", Range((0, 12), (0, 44)))
+    assert message == "`project_id` must be 32 lowercase hexadecimal characters; it has characters other than " \
+                      "0-9 and a-f"
+
+
+def test_ss121_region_with_closest() -> None:
+    (f,) = check(parse(HEADER.replace("cn-north-4", "cn-nort-4") + GOOD_ENTRY), env=ENV)
+    assert (f.code, f.range, f.message) == ("SS121", Range((1, 8), (1, 17)),
+                                            "unknown region `cn-nort-4`; did you mean `cn-north-4`?")
+    assert f.data == {"fix": "replace-value", "replacement": "cn-north-4"}
+
+
+@pytest.mark.parametrize("url,ok", [
+    ("https://servicestage.example.com", True), ("http://127.0.0.1:8080", True), ("http://localhost", True),
+    ("http://[::1]:9", True), ("http://example.com", False), ("ftp://x", False), ("https://", False),
+])
+def test_ss122_endpoint(url: str, ok: bool) -> None:
+    found = findings("project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789\nendpoint: " + url + "\nauthorizations: []\n")
+    assert found == [] if ok else [c for c, _, _ in found] == ["SS122"]
+
+
+def test_ss130_name_length_and_characters() -> None:
+    assert only(HEADER + GOOD_ENTRY.replace("token1", "abc"))[1:] == (
+        Range((3, 10), (3, 13)), "`name` must be 4 to 63 characters long; it has 3")
+    assert only(HEADER + GOOD_ENTRY.replace("token1", "tok/en"))[2] == (
+        "`name` may only contain letters, digits, `.`, `_` and `-`; it contains `/`")
+
+
+def test_ss131_repeated_name_points_to_the_first() -> None:
+    (f,) = check(parse(HEADER + GOOD_ENTRY + GOOD_ENTRY), env=ENV)
+    assert (f.code, f.range) == ("SS131", Range((6, 10), (6, 16)))
+    assert [r.range for r in f.related] == [Range((3, 10), (3, 16))]
+
+
+def test_ss132_repo_type_with_closest() -> None:
+    (f,) = check(parse(HEADER + GOOD_ENTRY.replace("github", "githib")), env=ENV)
+    assert (f.code, f.range) == ("SS132", Range((4, 15), (4, 21)))
+    assert f.message == "unsupported repo_type `githib`; did you mean `github`? Allowed: `github`, `gitlab`"
+    assert f.data == {"fix": "replace-value", "replacement": "github"}
+
+
+def test_ss133_gitee_is_a_warning() -> None:
+    (f,) = check(parse(HEADER + GOOD_ENTRY.replace("github", "gitee")), env=ENV)
+    assert (f.code, f.severity) == ("SS133", Severity.WARNING)
+
+
+def test_ss140_literal_token_never_in_the_message() -> None:
+    literal = "ghp_" + "A" * 36
+    (f,) = check(parse(HEADER + GOOD_ENTRY.replace("${GITHUB_TOKEN}", literal)), env=ENV)
+    assert (f.code, f.range, f.severity) == ("SS140", Range((5, 11), (5, 51)), Severity.WARNING)
+    assert literal not in f.message
+    assert f.data == {"fix": "use-env-reference", "variable": "GITHUB_TOKEN"}
+
+
+def test_ss141_token_of_the_other_repo_type() -> None:
+    literal = "glpat-" + "a" * 20
+    found = check(parse(HEADER + GOOD_ENTRY.replace("${GITHUB_TOKEN}", literal)), env=ENV)
+    assert [(f.code, f.severity) for f in found] == [("SS140", Severity.WARNING), ("SS141", Severity.ERROR)]
+    assert all(literal not in f.message for f in found)
+
+
+def test_ss141_is_a_warning_for_self_managed_gitlab() -> None:
+    entry = "  - name: token1\n    repo_type: gitlab\n    token: custom-prefix-123\n    host: https://git.corp.example\n"
+    found = check(parse(HEADER + entry), env=ENV)
+    assert [(f.code, f.severity) for f in found] == [("SS140", Severity.WARNING), ("SS141", Severity.WARNING)]
+
+
+def test_ss142_unset_and_malformed_references() -> None:
+    code, rng, message = only(HEADER + GOOD_ENTRY, env={})
+    assert (code, rng) == ("SS142", Range((5, 11), (5, 26)))
+    assert message.startswith("environment variable `GITHUB_TOKEN` is not set")
+    code, _, message = only(HEADER + GOOD_ENTRY.replace("${GITHUB_TOKEN}", "$GITHUB_TOKEN"))
+    assert code == "SS142" and message.startswith("malformed environment reference")
+
+
+def test_ss150_host_must_be_https() -> None:
+    assert only(HEADER + GOOD_ENTRY + "    host: http://github.com/x\n")[:2] == ("SS150", Range((6, 10), (6, 29)))
+
+
+def test_ss151_host_of_the_other_repo_type() -> None:
+    code, _, message = only(HEADER + GOOD_ENTRY + "    host: https://gitlab.com/x\n")
+    assert code == "SS151"
+    assert message == "`host` points at https://gitlab.com, the public gitlab host, but `repo_type` is github"
+
+
+def test_ss160_status_overdue_and_unauthenticated() -> None:
+    for status in (1, 2):
+        code, rng, _ = only(HEADER + GOOD_ENTRY + f"    status: {status}\n")
+        assert (code, rng) == ("SS160", Range((6, 12), (6, 13)))
+
+
+def test_rule_cache_reuses_unchanged_entries() -> None:
+    text = HEADER + GOOD_ENTRY + GOOD_ENTRY.replace("token1", "token2").replace("github", "githib")
+    cache = RuleCache()
+    first = check(parse(text), cache, ENV)
+    kept = dict(cache.entries)
+    second = check(parse("# moved down\n" + text), cache, ENV)
+    assert [f.range.start[0] + 1 for f in first] == [f.range.start[0] for f in second]
+    assert cache.entries.keys() == kept.keys()
