@@ -22,7 +22,10 @@ if (args.has("--tests")) {
     target: "node18",
     format: "cjs",
     sourcemap: "inline",
-    alias: { vscode: join(root, "test", "fake-vscode.ts") },
+    alias: {
+      vscode: join(root, "test", "fake-vscode.ts"),
+      "vscode-languageclient/node": join(root, "test", "fake-languageclient.ts"),
+    },
     logLevel: "warning",
   });
 } else {

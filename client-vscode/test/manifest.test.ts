@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import * as manifest from "../package.json";
+import { EXTENSION_COMMANDS, SERVER_COMMANDS } from "../src/commands";
+import { DEFAULT_FILES } from "../src/settings";
+
+describe("package.json", () => {
+  it("contributes the five commands with their titles", () => {
+    const titles = manifest.contributes.commands.map((c) => [c.command, `${c.category}: ${c.title}`]);
+    assert.deepEqual(titles, [
+      ["servicestage.createAtCursor", "ServiceStage: Create Authorization at Cursor"],
+      ["servicestage.createAll", "ServiceStage: Create All New Authorizations"],
+      ["servicestage.refreshStatus", "ServiceStage: Refresh Status"],
+      ["servicestage.restartServer", "ServiceStage: Restart Server"],
+      ["servicestage.showOutput", "ServiceStage: Show Output"],
+    ]);
+    assert.deepEqual(Object.values(EXTENSION_COMMANDS), titles.map(([id]) => id));
+  });
+
+  it("never reuses the server's command IDs (vscode-languageclient registers those)", () => {
+    const ours = new Set<string>(Object.values(EXTENSION_COMMANDS));
+    for (const id of Object.values(SERVER_COMMANDS)) assert.ok(!ours.has(id), id);
+  });
+
+  it("activates for the default file globs and for YAML", () => {
+    assert.deepEqual(manifest.activationEvents, [...DEFAULT_FILES.map((g) => `workspaceContains:${g}`), "onLanguage:yaml"]);
+  });
+
+  it("has the client settings", () => {
+    const props = manifest.contributes.configuration.properties as Record<string, { default: unknown; enum?: string[]; type: string }>;
+    assert.deepEqual(props["servicestage.trace.server"].enum, ["off", "messages", "verbose"]);
+    assert.equal(props["servicestage.trace.server"].default, "off");
+    assert.equal(props["servicestage.server.pythonPath"].type, "string");
+    assert.equal(props["servicestage.server.pythonPath"].default, "");
+  });
+
+  it("bundles to dist/extension.js for VS Code ^1.82 (vscode-languageclient 9)", () => {
+    assert.equal(manifest.main, "./dist/extension.js");
+    assert.equal(manifest.engines.vscode, "^1.82.0");
+    assert.equal(manifest.dependencies["vscode-languageclient"], "9.0.1");
+    assert.equal(manifest.devDependencies["@types/vscode"], "1.82.0");
+  });
+});
