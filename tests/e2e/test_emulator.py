@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.helpers.cloud_servers import EmulatorProcess, _env, start_emulator
+from tests.helpers.cloud_servers import EmulatorProcess, start_emulator, subprocess_env
 
 from servicestage_ls.cloud.auth import AkSkAuth, AkSkCredentials
 from servicestage_ls.cloud.client import Authorization, ServiceStageClient, open_client
@@ -93,7 +93,8 @@ async def test_create_with_aksk_and_list_it(emulator: EmulatorProcess) -> None:
 async def test_list_answer_shape(emulator: EmulatorProcess) -> None:
     async with await connect(emulator.url, token_env(), project_id="1" * 32) as client:
         await client.create_personal_authorization("github", "shape-check", GITHUB_TOKEN)
-    response = httpx.get(f"{emulator.url}/v1/{'1' * 32}/git/auths", headers={"X-Auth-Token": TOKEN})
+    async with httpx.AsyncClient() as http:
+        response = await http.get(f"{emulator.url}/v1/{'1' * 32}/git/auths", headers={"X-Auth-Token": TOKEN})
     body = response.json()
     assert response.headers["X-Request-Id"]
     assert body["count"] == 1 and body["authorizations"][0]["tag"] == ""
@@ -209,12 +210,13 @@ async def test_iam_password_sign_in_and_project_lookup(emulator: EmulatorProcess
         created = await client.create_personal_authorization("github", "via-iam", GITHUB_TOKEN)
         assert created.name == "via-iam"
     # The token IAM issued is the configured one.
-    response = httpx.post(
-        f"{emulator.url}/v3/auth/tokens",
-        json={"auth": {"identity": {"methods": ["password"], "password": {"user": {
-            "name": "alice", "password": IAM_PASSWORD, "domain": {"name": "acme"}}}},
-            "scope": {"project": {"name": "cn-north-4"}}}},
-    )
+    async with httpx.AsyncClient() as http:
+        response = await http.post(
+            f"{emulator.url}/v3/auth/tokens",
+            json={"auth": {"identity": {"methods": ["password"], "password": {"user": {
+                "name": "alice", "password": IAM_PASSWORD, "domain": {"name": "acme"}}}},
+                "scope": {"project": {"name": "cn-north-4"}}}},
+        )
     assert response.status_code == 201 and response.headers["X-Subject-Token"] == TOKEN
     assert response.json()["token"]["project"] == {"id": project_id_for("cn-north-4"), "name": "cn-north-4"}
 
@@ -227,7 +229,7 @@ async def test_aksk_project_lookup(emulator: EmulatorProcess) -> None:
 def test_help_works() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "servicestage_ls", "emulator", "--help"],
-        capture_output=True, text=True, timeout=30, env=_env(),
+        check=False, capture_output=True, text=True, timeout=30, env=subprocess_env(),
     )
     assert result.returncode == 0
     assert "--token" in result.stdout and "--ak" in result.stdout and "--sk" in result.stdout

@@ -43,7 +43,7 @@ class EmulatorProcess:
         return self.stderr_path.read_text(encoding="utf-8", errors="replace")
 
 
-def _env() -> dict[str, str]:
+def subprocess_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUAWEICLOUD_")}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SERVER_DIR), env.get("PYTHONPATH", "")) if p)
     env["PYTHONUNBUFFERED"] = "1"
@@ -58,7 +58,7 @@ def start_emulator(args: list[str], stderr_path: Path) -> EmulatorProcess:
         stdout=subprocess.PIPE,
         stderr=stderr_file,
         stdin=subprocess.DEVNULL,
-        env=_env(),
+        env=subprocess_env(),
         text=True,
     )
     stderr_file.close()
