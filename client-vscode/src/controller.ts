@@ -40,7 +40,7 @@ export interface LanguageClientLike {
   start(): Promise<void>;
   stop(timeout?: number): Promise<void>;
   onDidChangeState(listener: (e: { oldState: number; newState: number }) => void): vscode.Disposable;
-  sendRequest(type: typeof ExecuteCommandRequest.type, params: unknown): Promise<unknown>;
+  sendRequest(type: typeof ExecuteCommandRequest.type, params: unknown, token?: vscode.CancellationToken): Promise<unknown>;
   asProtocolUri(uri: vscode.Uri): string;
 }
 
@@ -157,13 +157,23 @@ export class Controller implements vscode.Disposable {
       character: position.character,
     });
     this.log(`${title}: workspace/executeCommand ${JSON.stringify(params)}`);
-    try {
-      await client.sendRequest(ExecuteCommandRequest.type, params);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      this.log(`${title} failed: ${message}`);
-      void this.showError(`${title} failed: ${message}`);
-    }
+    // A cancellable notification while the server works; Cancel sends $/cancelRequest for the request.
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `${title}…`, cancellable: true },
+      async (_progress, token) => {
+        try {
+          await client.sendRequest(ExecuteCommandRequest.type, params, token);
+        } catch (err) {
+          if (token.isCancellationRequested) {
+            this.log(`${title}: cancelled.`);
+            return;
+          }
+          const message = err instanceof Error ? err.message : String(err);
+          this.log(`${title} failed: ${message}`);
+          void this.showError(`${title} failed: ${message}`);
+        }
+      },
+    );
   }
 
   dispose(): void {

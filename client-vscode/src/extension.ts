@@ -33,7 +33,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       start: () => client.start(),
       stop: (timeout) => client.stop(timeout),
       onDidChangeState: (listener) => client.onDidChangeState(listener),
-      sendRequest: (type, params) => client.sendRequest(type, params as never),
+      sendRequest: (type, params, token) => client.sendRequest(type, params as never, token),
       asProtocolUri: (uri) => client.code2ProtocolConverter.asUri(uri),
     };
   };

@@ -45,8 +45,10 @@ class FakeClient implements LanguageClientLike {
     this.listeners.push(listener);
     return { dispose: () => (this.listeners = this.listeners.filter((l) => l !== listener)) };
   }
-  async sendRequest(type: typeof ExecuteCommandRequest.type, params: unknown): Promise<unknown> {
+  tokens: unknown[] = [];
+  async sendRequest(type: typeof ExecuteCommandRequest.type, params: unknown, token?: unknown): Promise<unknown> {
     this.requests.push({ method: type.method, params });
+    this.tokens.push(token);
     if (this.failRequest) throw this.failRequest;
     return null;
   }
@@ -309,6 +311,21 @@ describe("controller: editor commands", () => {
         },
       },
     ]);
+    assert.deepEqual(fake.progress, [
+      { location: 15, title: "ServiceStage: Create Authorization at Cursor…", cancellable: true },
+    ]);
+    assert.ok(clients[0].tokens[0], "the cancellation token is passed to the request");
+  });
+
+  it("a cancelled command is not reported as a failure", async () => {
+    const { controller, clients, output } = setup();
+    await controller.start();
+    clients[0].failRequest = new Error("Request cancelled");
+    fake.cancelProgress = true;
+    fake.editor("/w/a.servicestage.yml", 0, 0);
+    await controller.runEditorCommand("createAll");
+    assert.deepEqual(fake.errorMessages, []);
+    assert.ok(output.lines.includes("[client] ServiceStage: Create All New Authorizations: cancelled."));
   });
 
   it("Create All New Authorizations and Refresh Status send the document's uri", async () => {

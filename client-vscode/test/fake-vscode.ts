@@ -42,6 +42,12 @@ export class Uri {
   }
 }
 
+export enum ProgressLocation {
+  SourceControl = 1,
+  Window = 10,
+  Notification = 15,
+}
+
 export class Position {
   constructor(
     public readonly line: number,
@@ -138,6 +144,9 @@ export const fake = {
   /** The button the next error message "clicks" (undefined: dismissed). */
   errorChoice: undefined as string | undefined,
   executedCommands: [] as { command: string; args: unknown[] }[],
+  progress: [] as { location: number; title?: string; cancellable?: boolean }[],
+  /** When true, the next progress notification's Cancel is "clicked" at once. */
+  cancelProgress: false,
   registeredCommands: new Map<string, (...args: any[]) => any>(),
   extensions: new Map<string, any>(),
   statusBarItems: [] as FakeStatusBarItem[],
@@ -153,6 +162,8 @@ export const fake = {
     fake.infoMessages = [];
     fake.errorChoice = undefined;
     fake.executedCommands = [];
+    fake.progress = [];
+    fake.cancelProgress = false;
     fake.registeredCommands = new Map();
     fake.extensions = new Map();
     fake.statusBarItems = [];
@@ -197,6 +208,14 @@ export const window = {
   async showWarningMessage(message: string): Promise<string | undefined> {
     fake.warningMessages.push(message);
     return undefined;
+  },
+  async withProgress<R>(
+    options: { location: number; title?: string; cancellable?: boolean },
+    task: (progress: { report(v: unknown): void }, token: { isCancellationRequested: boolean; onCancellationRequested: unknown }) => Promise<R>,
+  ): Promise<R> {
+    fake.progress.push(options);
+    const token = { isCancellationRequested: fake.cancelProgress, onCancellationRequested: () => new Disposable() };
+    return task({ report: () => undefined }, token);
   },
   async showInformationMessage(message: string): Promise<string | undefined> {
     fake.infoMessages.push(message);
