@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import re
+import socket
 import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -140,11 +141,16 @@ def _origin(url: httpx.URL) -> str:
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception, its causes and contexts, and the members of any exception group among them."""
     seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in seen:
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop(0)
+        if any(current is known for known in seen):
+            continue
         seen.append(current)
-        current = current.__cause__ or current.__context__
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+        pending.extend(getattr(current, "exceptions", ()) or ())
     return seen
 
 
@@ -179,11 +185,12 @@ def _classify(exc: Exception, url: httpx.URL, timeout: float) -> _Failure:
         tls = _tls_reason(exc)
         if tls:
             return _Failure(CloudError("tls", f"TLS verification failed for {where}: {tls}", advice=ADVICE_TLS), False)
-        if any(hint in text for hint in _DNS_HINTS):
+        causes = _chain(exc)
+        if any(isinstance(e, socket.gaierror) for e in causes) or any(hint in text for hint in _DNS_HINTS):
             return _Failure(
                 CloudError("network", f"Could not resolve the host name {url.host}", advice=ADVICE_DNS), False
             )
-        if "refused" in text:
+        if any(isinstance(e, ConnectionRefusedError) for e in causes) or "refused" in text:
             return _Failure(
                 CloudError("network", f"Could not connect to {where}: connection refused", advice=ADVICE_ENDPOINT),
                 False,
