@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import re
 import secrets
@@ -382,6 +383,13 @@ class Emulator:
         raise not_found()
 
 
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host.lower() == "localhost"
+
+
 def _json_object(body: bytes, error: Callable[[], ApiError]) -> dict[str, Any]:
     try:
         data = json.loads(body.decode("utf-8"))
@@ -538,6 +546,8 @@ def run_emulator(*, host: str, port: int, token: str | None, ak: str | None, sk:
     signal.signal(signal.SIGINT, request_stop)
     mode = "open: any X-Auth-Token is accepted" if emulator.open_mode else "credentials required"
     emulator.log(f"emulator: serving on {url} ({mode})")
+    if not _is_loopback(host):
+        emulator.log(f"emulator: warning: {host} is not a loopback address; anyone who can reach it can call the API")
     try:
         sys.stdout.write(READY_LINE.format(url=url) + "\n")
         sys.stdout.flush()

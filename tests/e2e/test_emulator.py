@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
+import json
 import re
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -224,6 +226,42 @@ async def test_iam_password_sign_in_and_project_lookup(emulator: EmulatorProcess
 async def test_aksk_project_lookup(emulator: EmulatorProcess) -> None:
     async with await connect(emulator.url, aksk_env(), project_id=None) as client:
         assert client.project_id == project_id_for("cn-north-4")
+
+
+async def test_garbage_and_odd_requests_never_break_it(emulator: EmulatorProcess) -> None:
+    host, port = emulator.url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), 5)
+    writer.write(b"\x16\x03\x01 GARBAGE\r\n\r\n")
+    await writer.drain()
+    answer = await asyncio.wait_for(reader.read(), 5)  # the stdlib answers garbage HTTP/0.9-style, then closes
+    writer.close()
+    assert b"Error code: 400" in answer
+    headers = {"X-Auth-Token": TOKEN, "Content-Type": "application/json;charset=utf8"}
+    url = f"{emulator.url}/v1/{'3' * 32}/git/auths/github/personal"
+
+    async def chunked() -> AsyncIterator[bytes]:
+        yield b'{"name": "chunked-body", '
+        yield json.dumps({"token": GITHUB_TOKEN}).encode()[1:]
+
+    async with httpx.AsyncClient() as http:
+        as_list = await http.post(url, content=b"[1, 2]", headers=headers)
+        not_utf8 = await http.post(url, content=b"\xff\xfe", headers=headers)
+        streamed = await http.post(url, content=chunked(), headers=headers)
+        still_fine = await http.get(f"{emulator.url}/v1/{'3' * 32}/git/auths", headers=headers)
+    assert (as_list.status_code, as_list.json()["error_code"]) == (400, "SVCSTG.REPO.0400")
+    assert (not_utf8.status_code, not_utf8.json()["error_code"]) == (400, "SVCSTG.REPO.0400")
+    assert streamed.status_code == 200 and streamed.json()["authorization"]["name"] == "chunked-body"
+    assert still_fine.json()["count"] == 1
+
+
+def test_a_busy_port_is_reported(emulator: EmulatorProcess) -> None:
+    port = emulator.url.rsplit(":", 1)[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "servicestage_ls", "emulator", "--port", port],
+        check=False, capture_output=True, text=True, timeout=30, env=subprocess_env(),
+    )
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith(f"servicestage-ls emulator: cannot listen on 127.0.0.1:{port}: ")
 
 
 def test_help_works() -> None:
