@@ -52,7 +52,8 @@ class DocState:
         self._model: Model | None = None
         self._findings: tuple[str, list[Finding]] | None = None
         self.saved_findings: list[Finding] | None = None  # validate=onSave: what the last save showed
-        self.marks: dict[str, Mark] = {}  # SS170 and remote hints, keyed by entry name
+        self.marks: dict[tuple[str, str], Mark] = {}  # SS170 and remote hints, keyed by (entry name, code)
+        self._changed = asyncio.Event()
         self.published: str | None = None  # result id of what the client has
 
     def model(self) -> Model:
@@ -68,6 +69,21 @@ class DocState:
         found = check(self.model(), self.rule_cache, env)
         self._findings = (self.text, found)
         return found
+
+    def note_change(self, version: int | None) -> None:
+        self.version = version
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def wait_for_change(self, version: int | None, timeout: float) -> bool:
+        """Wait until the client sends a version other than ``version``; False on timeout."""
+        if self.version != version:
+            return True
+        try:
+            await asyncio.wait_for(self._changed.wait(), timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
 
     def apply_change(self, change: lsp.TextDocumentContentChangeEvent, encoding: str) -> None:
         if isinstance(change, lsp.TextDocumentContentChangePartial):
@@ -393,7 +409,7 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
             return
         for change in params.content_changes:
             state.apply_change(change, ls.encoding)
-        state.version = params.text_document.version
+        state.note_change(params.text_document.version)
         _drop_stale_marks(state)
         if ls.settings.validate == "onChange" or state.marks:
             ls.schedule_validation(state.uri)
@@ -510,6 +526,10 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
         _flatten_symbols(ls, model, state.uri, found, None, flat)
         return flat
 
+    from servicestage_ls import lsp_cloud
+
+    lsp_cloud.register(server)
+
     @server.feature(lsp.SHUTDOWN)
     def on_shutdown(ls: ServiceStageServer, *args: Any) -> None:
         for task in list(ls.tasks):
@@ -541,13 +561,13 @@ def _drop_stale_marks(state: DocState) -> None:
     if not state.marks:
         return
     by_name = {e.name: e for e in state.model().entries if e.name}
-    keep: dict[str, Mark] = {}
-    for name, mark in state.marks.items():
-        entry = by_name.get(name)
+    keep: dict[tuple[str, str], Mark] = {}
+    for key, mark in state.marks.items():
+        entry = by_name.get(key[0])
         if entry is None or mark.entry_text is None or entry.text != mark.entry_text:
             continue
         shift = entry.first_line - mark.entry_line
-        keep[name] = Mark(mark.finding.shifted(shift), mark.entry_text, entry.first_line) if shift else mark
+        keep[key] = Mark(mark.finding.shifted(shift), mark.entry_text, entry.first_line) if shift else mark
     state.marks = keep
 
 

@@ -478,7 +478,14 @@ def check(model: Model, cache: RuleCache | None = None, env: MappingABC[str, str
 
 def entry_errors(model: Model, entry: Entry, env: MappingABC[str, str] | None = None) -> list[Finding]:
     """The error-severity findings inside one entry (what refuses a create before any call)."""
-    rng = entry.range()
-    return [f for f in check(model, env=env)
-            if f.severity == Severity.ERROR and f.code != "SS170"
-            and rng.start[0] <= f.range.start[0] <= max(rng.end[0], entry.last_line)]
+    env = os.environ if env is None else env
+    first, last = entry.first_line, entry.last_line
+    out = [finding(p.code, p.message, p.range) for p in model.problems if first <= p.range.start[0] <= last]
+    out.extend(f.shifted(entry.base) for f in entry_findings(entry, env))
+    name = entry.name
+    if name is not None:
+        earlier = next((e for e in model.entries[: entry.index] if e.name == name), None)
+        if earlier is not None:
+            out.append(finding("SS131", f"the name `{name}` is already used by an earlier entry; names must be "
+                                        "unique", entry.range()))
+    return [f for f in out if f.severity == Severity.ERROR]

@@ -54,6 +54,8 @@ RULES: tuple[Rule, ...] = (
     Rule("SS151", Severity.WARNING, "`host` points at the other repo type's public host"),
     Rule("SS160", Severity.WARNING, "`status` 1 (overdue) or 2 (unauthenticated)"),
     Rule("SS170", Severity.ERROR, "the last API call for this entry failed"),
+    Rule("SS171", Severity.INFORMATION, "`remoteCheck`: the name already exists in ServiceStage"),
+    Rule("SS172", Severity.INFORMATION, "`remoteCheck`: ServiceStage reports another status than the file"),
 )
 RULE_BY_CODE = {rule.code: rule for rule in RULES}
 

@@ -1,0 +1,183 @@
+"""The create / create-all / refresh engine shared by the LSP commands and ``servicestage-ls create``.
+
+Pure decisions live here (which entries, what to send, what to write back); the callers do the I/O: the LSP
+adapter applies edits with ``workspace/applyEdit``, the CLI rewrites the file atomically. The cloud client is
+imported only when a call is made, so the editor features never load httpx.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from servicestage_ls import schema
+from servicestage_ls.document import Entry, Model
+from servicestage_ls.edits import TextEdit, writeback_edits
+from servicestage_ls.rules import entry_errors
+from servicestage_ls.settings import Settings
+
+if TYPE_CHECKING:
+    from servicestage_ls.cloud.client import Authorization, ServiceStageClient
+
+
+class Refused(Exception):
+    """The action will not run (or will not write); the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What an entry said when its create was sent; the write-back refuses if any of it changed."""
+
+    name: str
+    repo_type: str
+    token_source: str  # the text in the file (a ${NAME} reference or the literal); never shown
+    host: str | None
+
+    def __repr__(self) -> str:
+        return f"Snapshot(name={self.name!r}, repo_type={self.repo_type!r}, host={self.host!r})"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    snapshot: Snapshot
+    token: str
+    token_origin: str  # "${NAME}" or "a literal in the file": what messages may say about the token
+
+    def __repr__(self) -> str:
+        return f"Prepared({self.snapshot!r}, token from {self.token_origin})"
+
+
+def snapshot_of(entry: Entry) -> Snapshot:
+    return Snapshot(
+        name=entry.value_of("name") or "",
+        repo_type=(entry.value_of("repo_type") or "").lower(),
+        token_source=entry.value_of("token") or "",
+        host=entry.value_of("host"),
+    )
+
+
+def find_entry(model: Model, name: str) -> Entry:
+    found = [e for e in model.entries if e.name == name]
+    if not found:
+        raise Refused(f"there is no entry named '{name}' in the file any more")
+    if len(found) > 1:
+        raise Refused(f"several entries are named '{name}'; names must be unique")
+    return found[0]
+
+
+def entry_at(model: Model, line: int) -> Entry:
+    entry = model.entry_at_line(line)
+    if entry is None:
+        raise Refused("the cursor is not on an entry of `authorizations`")
+    return entry
+
+
+def new_entries(model: Model) -> list[Entry]:
+    """Entries that have not been created yet (no `repo_user`)."""
+    return [e for e in model.entries if e.mapping is not None and e.mapping.get("repo_user") is None]
+
+
+def prepare(model: Model, entry: Entry, env: Mapping[str, str]) -> Prepared:
+    """Check an entry and resolve its token; Refused says why nothing may be sent."""
+    label = f"'{entry.name}'" if entry.name else f"entry {entry.index + 1}"
+    errors = entry_errors(model, entry, env)
+    if errors:
+        shown = "; ".join(f"{f.code} {f.message}" for f in errors[:3])
+        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        raise Refused(f"{label} has errors, fix them first: {shown}{more}")
+    if entry.mapping is not None and entry.mapping.get("repo_user") is not None:
+        raise Refused(f"{label} was already created (it has repo_user); use Refresh status to update it")
+    snap = snapshot_of(entry)
+    reference = schema.ENV_REF_RE.match(snap.token_source.strip())
+    if reference is not None:
+        variable = reference.group(1)
+        value = env.get(variable)
+        if not value:
+            raise Refused(f"{label}: the token reference ${{{variable}}} is not set in the environment of the "
+                          "language server; set it and restart the server (nothing was sent)")
+        return Prepared(snap, value, f"${{{variable}}}")
+    return Prepared(snap, snap.token_source.strip(), "a literal in the file")
+
+
+def client_settings(model: Model, settings: Settings) -> dict[str, Any]:
+    """The arguments of ``open_client`` for this file and these settings."""
+    return {
+        "region": model.top_value("region"),
+        "file_endpoint": model.top_value("endpoint"),
+        "setting_endpoint": settings.endpoint or None,
+        "project_id": model.top_value("project_id"),
+        "timeout": float(settings.timeoutSeconds),
+        "ca_bundle": settings.caBundle or None,
+    }
+
+
+async def open_client_for(model: Model, settings: Settings, env: Mapping[str, str]) -> ServiceStageClient:
+    from servicestage_ls.cloud.client import open_client
+
+    return await open_client(env=env, **client_settings(model, settings))
+
+
+def configuration_problem(model: Model, settings: Settings, env: Mapping[str, str]) -> str | None:
+    """Why no call can be made for this file (no network), or None when it is configured."""
+    from servicestage_ls.cloud.client import missing_configuration
+
+    args = client_settings(model, settings)
+    args.pop("timeout")
+    return missing_configuration(env=env, **args)
+
+
+def describe(auth: Authorization) -> str:
+    parts = []
+    if auth.repo_user is not None:
+        parts.append(f"repo_user {auth.repo_user}")
+    if auth.status is not None:
+        parts.append(f"status {auth.status} ({schema.STATUS_MEANINGS.get(auth.status, 'unknown')})")
+    return ", ".join(parts) or "no details returned"
+
+
+def writeback(model: Model, snapshot: Snapshot, auth: Authorization) -> list[TextEdit]:
+    """The edits for the entry as it is now, found again by name; Refused when it is gone or changed."""
+    entry = find_entry(model, snapshot.name)
+    now = snapshot_of(entry)
+    if now != snapshot:
+        changed = [f for f in ("repo_type", "token_source", "host") if getattr(now, f) != getattr(snapshot, f)]
+        what = ", ".join("token" if f == "token_source" else f for f in changed)
+        raise Refused(f"'{snapshot.name}' changed while ServiceStage answered ({what}); nothing was written — "
+                      "run Refresh status to write repo_user and status")
+    if entry.mapping is None:
+        raise Refused(f"'{snapshot.name}' is no longer a mapping; nothing was written")
+    return writeback_edits(model, entry, auth.repo_user, auth.status)
+
+
+def refresh_edits(model: Model, remote: list[Authorization]) -> tuple[list[TextEdit], list[str], list[str]]:
+    """Edits that bring repo_user/status of entries that exist remotely up to date.
+
+    Returns (edits, names updated, names of entries that do not exist remotely).
+    """
+    by_name = {a.name: a for a in remote}
+    edits: list[TextEdit] = []
+    updated: list[str] = []
+    missing: list[str] = []
+    for entry in model.entries:
+        name = entry.name
+        if not name or entry.mapping is None:
+            continue
+        auth = by_name.get(name)
+        if auth is None:
+            missing.append(name)
+            continue
+        current_user = entry.value_of("repo_user")
+        current_status = entry.scalar("status")
+        status_now = int(current_status.value) if current_status is not None and current_status.tag == "int" \
+            and current_status.value.isdigit() else None
+        if current_user == auth.repo_user and status_now == auth.status:
+            continue
+        edits.extend(writeback_edits(
+            model,
+            entry,
+            auth.repo_user if current_user != auth.repo_user else None,
+            auth.status if status_now != auth.status else None,
+        ))
+        updated.append(name)
+    return edits, updated, missing

@@ -1,0 +1,149 @@
+"""``servicestage-ls create FILE [--name NAME…] [--dry-run]``: the create action from a terminal.
+
+The file is re-read just before writing and the entries are found again by name, so an edit made meanwhile is
+kept (or the write is refused for an entry that changed); it is rewritten atomically (a temporary file in the
+same folder, fsync, rename) with its permissions, and byte-identical outside the written keys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from typing import TextIO
+
+from servicestage_ls import actions
+from servicestage_ls.actions import Prepared, Refused
+from servicestage_ls.check import Unreadable, read_text
+from servicestage_ls.document import parse
+from servicestage_ls.edits import apply_edits
+from servicestage_ls.settings import Settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Replace the file's content in one step; on any failure the original file is left as it was."""
+    directory = os.path.dirname(os.path.abspath(path))
+    mode = os.stat(path).st_mode & 0o7777
+    fd, temp = tempfile.mkstemp(prefix=".servicestage-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _read_raw(path: str) -> tuple[str, bool]:
+    """The text and whether it started with a UTF-8 byte-order mark (kept on write)."""
+    with open(path, "rb") as f:
+        bom = f.read(3) == b"\xef\xbb\xbf"
+    return read_text(path), bom
+
+
+def run_create(path: str, *, names: Sequence[str], dry_run: bool, out: TextIO | None = None,
+               err: TextIO | None = None, env: dict[str, str] | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    environment = dict(os.environ) if env is None else env
+    try:
+        text, _ = _read_raw(path)
+    except Unreadable as exc:
+        err.write(f"{path}: error: {exc}\n")
+        return EXIT_USAGE
+    model = parse(text)
+    if names:
+        try:
+            entries = [actions.find_entry(model, name) for name in names]
+        except Refused as refused:
+            err.write(f"{path}: error: {refused}\n")
+            return EXIT_USAGE
+    else:
+        entries = actions.new_entries(model)
+        if not entries:
+            out.write(f"{path}: every entry already has repo_user; nothing to create\n")
+            return EXIT_OK
+    prepared: list[Prepared] = []
+    refused = 0
+    for entry in entries:
+        try:
+            prepared.append(actions.prepare(model, entry, environment))
+        except Refused as why:
+            refused += 1
+            err.write(f"{path}: skipped {why}\n")
+    if dry_run:
+        return _dry_run(path, model, prepared, refused, out, err, environment)
+    if not prepared:
+        return EXIT_FAILED
+    try:
+        return asyncio.run(_create(path, prepared, refused, out, err, environment))
+    except KeyboardInterrupt:
+        err.write(f"{path}: interrupted; a create that was already sent may have happened — run "
+                  "`servicestage-ls create` again or check the console\n")
+        return EXIT_FAILED
+
+
+def _dry_run(path: str, model: object, prepared: list[Prepared], refused: int, out: TextIO, err: TextIO,
+             env: dict[str, str]) -> int:
+    from servicestage_ls.document import Model
+
+    assert isinstance(model, Model)
+    args = actions.client_settings(model, Settings())
+    problem = actions.configuration_problem(model, Settings(), env)
+    target = args["file_endpoint"] or (f"region {args['region']}" if args["region"] else "no endpoint")
+    out.write(f"{path}: dry run, nothing is sent (endpoint: {target})\n")
+    for item in prepared:
+        snap = item.snapshot
+        host = f", host {snap.host}" if snap.host else ""
+        out.write(f"  would create '{snap.name}' ({snap.repo_type}{host}) with the token from {item.token_origin}\n")
+    if problem is not None:
+        err.write(f"{path}: note: a real run would stop here: {problem}\n")
+    return EXIT_FAILED if refused or problem else EXIT_OK
+
+
+async def _create(path: str, prepared: list[Prepared], refused: int, out: TextIO, err: TextIO,
+                  env: dict[str, str]) -> int:
+    from servicestage_ls.cloud.errors import CloudError
+
+    model = parse(read_text(path))
+    try:
+        client = await actions.open_client_for(model, Settings(), env)
+    except CloudError as error:
+        err.write(f"{path}: error: {error}\n")
+        return EXIT_USAGE
+    failed = refused
+    async with client:
+        for item in prepared:
+            snap = item.snapshot
+            try:
+                auth = await client.create_personal_authorization(snap.repo_type, snap.name, item.token, snap.host)
+            except CloudError as error:
+                failed += 1
+                err.write(f"{path}: creating '{snap.name}' failed: {error}\n")
+                continue
+            lost = " (its answer was lost; the list shows it was created)" if auth.recovered else ""
+            try:
+                text, bom = _read_raw(path)
+                current = parse(text)
+                edits = actions.writeback(current, snap, auth)
+                new_text = apply_edits(current, edits)
+                if bom:
+                    new_text = "\ufeff" + new_text
+                write_atomically(path, new_text)
+            except (Refused, Unreadable, OSError) as why:
+                failed += 1
+                err.write(f"{path}: created '{snap.name}'{lost} ({actions.describe(auth)}) but did not write it "
+                          f"back: {why}\n")
+                continue
+            out.write(f"{path}: created '{snap.name}'{lost}: {actions.describe(auth)}\n")
+    return EXIT_FAILED if failed else EXIT_OK

@@ -1,0 +1,139 @@
+"""Text edits in the core's terms, and the write-back of ``repo_user``/``status`` into one entry.
+
+The write-back touches only the written keys: values are replaced in place, missing keys are inserted after the
+entry's last key with the entry's own indentation and line ending (block style), or before the closing brace
+(flow style). Everything else in the file stays byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+import yaml
+
+from servicestage_ls.document import Entry, Mapping, Model, Range, Scalar, node_range
+from servicestage_ls.schema import STATUS_MEANINGS
+
+
+@dataclass(frozen=True)
+class TextEdit:
+    range: Range
+    new_text: str
+
+
+def apply_edits(model: Model, edits: list[TextEdit]) -> str:
+    """The text after non-overlapping edits; inserts at one position keep their list order (as in LSP)."""
+    text = model.text
+    ordered = sorted(enumerate(edits), key=lambda ie: (ie[1].range.start, ie[1].range.end, ie[0]), reverse=True)
+    for _, edit in ordered:
+        start, end = model.offset(edit.range.start), model.offset(edit.range.end)
+        text = text[:start] + edit.new_text + text[end:]
+    return text
+
+
+_PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-/@+]*$")
+
+
+def yaml_scalar(value: str) -> str:
+    """A YAML scalar that reads back as exactly this string: plain when safe, else double-quoted."""
+    if _PLAIN_SAFE.match(value):
+        try:
+            if yaml.safe_load(value) == value:
+                return value
+        except yaml.YAMLError:
+            pass
+    return json.dumps(value, ensure_ascii=False)
+
+
+_MEANING_COMMENT = re.compile(r"[ \t]*#[ \t]*(normal|overdue|unauthenticated)\b[^\r\n]*$")
+
+
+def line_ending(model: Model, line: int) -> str:
+    """The line break that ends ``line`` (or the file's first one), for inserted lines."""
+    start = model.line_starts[line] + len(model.lines[line])
+    if model.text.startswith("\r\n", start):
+        return "\r\n"
+    if model.text.startswith("\r", start):
+        return "\r"
+    first = re.search(r"\r\n|\r|\n", model.text)
+    return first.group(0) if first else "\n"
+
+
+def _status_text(status: int) -> str:
+    meaning = STATUS_MEANINGS.get(status)
+    return f"{status}  # {meaning}" if meaning else str(status)
+
+
+def writeback_edits(model: Model, entry: Entry, repo_user: str | None, status: int | None) -> list[TextEdit]:
+    """Edits that set ``repo_user`` and ``status`` in the entry (keys with a None value are left alone)."""
+    mapping = entry.mapping
+    if mapping is None:
+        raise ValueError("the entry is not a mapping")
+    wanted: list[tuple[str, str]] = []
+    if repo_user is not None:
+        wanted.append(("repo_user", yaml_scalar(repo_user)))
+    if status is not None:
+        wanted.append(("status", str(status)))
+    edits: list[TextEdit] = []
+    missing: list[tuple[str, str]] = []
+    for key, value in wanted:
+        pair = mapping.get(key)
+        if pair is None:
+            missing.append((key, value))
+            continue
+        rng = node_range(pair.value, entry.base)
+        if isinstance(pair.value, Scalar) and pair.value.is_null:
+            # `key:` with nothing after it: the value goes after the colon.
+            key_end = node_range(pair.key, entry.base).end
+            colon = model.lines[key_end[0]].find(":", key_end[1])
+            at = (key_end[0], colon + 1 if colon >= 0 else key_end[1])
+            edits.append(TextEdit(Range(at, at), " " + _value_with_comment(key, value, status, mapping.flow)))
+            continue
+        edits.append(TextEdit(rng, value))
+        if key == "status" and status is not None and not mapping.flow:
+            edits.extend(_status_comment_edit(model, rng, status))
+    if missing:
+        edits.append(_insertion(model, entry, mapping, missing, status))
+    return edits
+
+
+def _value_with_comment(key: str, value: str, status: int | None, flow: bool) -> str:
+    if key == "status" and status is not None and not flow:
+        return _status_text(status)
+    return value
+
+
+def _status_comment_edit(model: Model, value_range: Range, status: int) -> list[TextEdit]:
+    """Update our `# meaning` comment after a status value, or add one when the line has no comment."""
+    line_no, col = value_range.end
+    rest = model.lines[line_no][col:]
+    meaning = STATUS_MEANINGS.get(status)
+    if meaning is None:
+        return []
+    match = _MEANING_COMMENT.match(rest)
+    if match is not None:
+        return [TextEdit(Range((line_no, col), (line_no, col + len(rest))), f"  # {meaning}")]
+    if rest.strip() == "":
+        return [TextEdit(Range((line_no, col), (line_no, col + len(rest))), f"  # {meaning}")]
+    return []  # the user's own comment stays
+
+
+def _insertion(model: Model, entry: Entry, mapping: Mapping, missing: list[tuple[str, str]],
+               status: int | None) -> TextEdit:
+    if mapping.flow:
+        end = node_range(mapping, entry.base).end  # just after the closing brace
+        close = (end[0], end[1] - 1)
+        body = ", ".join(f"{key}: {value}" for key, value in missing)
+        separator = ", " if mapping.pairs else ""
+        return TextEdit(Range(close, close), separator + body)
+    first_key = node_range(mapping.pairs[0].key, entry.base)
+    indent = " " * first_key.start[1]
+    last = mapping.pairs[-1]
+    last_end = node_range(last.value, entry.base).end
+    last_line = last_end[0] - 1 if last_end[1] == 0 and last_end[0] > first_key.start[0] else last_end[0]
+    eol = line_ending(model, last_line)
+    at = model.line_end_pos(last_line)
+    lines = [f"{indent}{key}: {_value_with_comment(key, value, status, False)}" for key, value in missing]
+    return TextEdit(Range(at, at), "".join(eol + line for line in lines))

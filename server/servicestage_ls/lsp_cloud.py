@@ -1,0 +1,427 @@
+"""The cloud features of the language server: create / create all / refresh commands, their code actions,
+work-done progress and cancellation, SS170 failure marks, and ``remoteCheck: onSave``.
+
+The decisions are in ``actions``; this module does the protocol and the I/O. httpx and the cloud client are
+imported only when a command first runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types as lsp
+
+from servicestage_ls import actions
+from servicestage_ls.actions import Prepared, Refused
+from servicestage_ls.document import Model, Range, node_range
+from servicestage_ls.edits import TextEdit
+from servicestage_ls.rules import finding
+from servicestage_ls.schema import STATUS_MEANINGS
+
+if TYPE_CHECKING:
+    from servicestage_ls.cloud.client import Authorization, ServiceStageClient
+    from servicestage_ls.lsp import DocState, ServiceStageServer
+
+CREATE = "servicestage-ls.createAuthorization"
+CREATE_ALL = "servicestage-ls.createAll"
+REFRESH = "servicestage-ls.refreshStatus"
+COMMANDS = (CREATE, CREATE_ALL, REFRESH)
+
+REMOTE_CODES = ("SS171", "SS172")
+LIST_CACHE_SECONDS = 60.0
+APPLY_ATTEMPTS = 3
+
+
+def register(server: ServiceStageServer) -> None:
+    @server.command(CREATE)
+    async def create(ls: ServiceStageServer, *args: Any) -> dict[str, Any]:
+        return await _run(ls, args, "Creating authorization", _create_selected)
+
+    @server.command(CREATE_ALL)
+    async def create_all(ls: ServiceStageServer, *args: Any) -> dict[str, Any]:
+        return await _run(ls, args, "Creating new authorizations", _create_all)
+
+    @server.command(REFRESH)
+    async def refresh(ls: ServiceStageServer, *args: Any) -> dict[str, Any]:
+        return await _run(ls, args, "Refreshing authorization status", _refresh)
+
+    server.code_action_hooks.append(_code_actions)
+    server.on_save_hooks.append(_remote_check_on_save)
+
+
+# --- code actions ----------------------------------------------------------------------------------------
+
+
+def _code_actions(ls: ServiceStageServer, state: DocState, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+    only = params.context.only
+    if only and not any(str(k) in ("source", "refactor") or str(k).startswith("source.servicestage") for k in only):
+        return []
+    model = state.model()
+    out: list[lsp.CodeAction] = []
+    entry = model.entry_at_line(params.range.start.line)
+    if entry is not None and entry.name and entry.mapping is not None and entry.mapping.get("repo_user") is None:
+        out.append(
+            lsp.CodeAction(
+                title=f"Create authorization '{entry.name}' in ServiceStage",
+                kind="source.servicestage.create",
+                command=lsp.Command(title=f"Create authorization '{entry.name}'", command=CREATE,
+                                    arguments=[{"uri": state.uri, "name": entry.name}]),
+            )
+        )
+    fresh = actions.new_entries(model)
+    if len(fresh) > 1 or (fresh and entry is None):
+        out.append(
+            lsp.CodeAction(
+                title=f"Create all new authorizations in ServiceStage ({len(fresh)})",
+                kind="source.servicestage.createAll",
+                command=lsp.Command(title="Create all new authorizations", command=CREATE_ALL,
+                                    arguments=[{"uri": state.uri}]),
+            )
+        )
+    if model.entries:
+        out.append(
+            lsp.CodeAction(
+                title="Refresh status from ServiceStage",
+                kind="source.servicestage.refresh",
+                command=lsp.Command(title="Refresh status", command=REFRESH, arguments=[{"uri": state.uri}]),
+            )
+        )
+    return out
+
+
+# --- running a command -----------------------------------------------------------------------------------
+
+
+class _Run:
+    """One command run: its document, progress token and the summary it returns."""
+
+    def __init__(self, ls: ServiceStageServer, uri: str, arg: dict[str, Any]) -> None:
+        self.ls = ls
+        self.uri = uri
+        self.arg = arg
+        self.token: str | None = None
+        self.created: list[str] = []
+        self.updated: list[str] = []
+        self.failed: list[str] = []
+        self.refused: list[str] = []
+
+    def report(self, message: str, percentage: int | None = None) -> None:
+        if self.token is not None:
+            self.ls.work_done_progress.report(
+                self.token, lsp.WorkDoneProgressReport(message=message, percentage=percentage, cancellable=True)
+            )
+
+    def summary(self) -> dict[str, Any]:
+        return {"created": self.created, "updated": self.updated, "failed": self.failed, "refused": self.refused}
+
+
+def _argument(args: tuple[Any, ...]) -> dict[str, Any]:
+    arg = args[0] if args else None
+    if hasattr(arg, "__dict__") and not isinstance(arg, dict):  # a converter gave us an object
+        arg = dict(vars(arg))
+    if not isinstance(arg, dict) or not isinstance(arg.get("uri"), str):
+        raise Refused("the command needs an argument {\"uri\": …}")
+    return arg
+
+
+async def _run(ls: ServiceStageServer, args: tuple[Any, ...], title: str,
+               work: Callable[[_Run], Awaitable[None]]) -> dict[str, Any]:
+    try:
+        arg = _argument(args)
+    except Refused as refused:
+        ls.show(f"ServiceStage: {refused}", lsp.MessageType.Error)
+        return {"error": str(refused)}
+    run = _Run(ls, arg["uri"], arg)
+    if arg["uri"] not in ls.docs:
+        ls.show("ServiceStage: open the authorization file first", lsp.MessageType.Error)
+        return {"error": "document not open"}
+    task = asyncio.current_task()
+    _cancel_with_request(ls, task)
+    if ls.client_supports_work_done_progress():
+        run.token = f"servicestage-{uuid.uuid4()}"
+        try:
+            await ls.work_done_progress.create_async(run.token)
+        except Exception:  # noqa: BLE001 - a client that refuses progress still gets the work done
+            run.token = None
+    if run.token is not None:
+        ls.work_done_progress.begin(run.token, lsp.WorkDoneProgressBegin(title=title, cancellable=True))
+        future = ls.work_done_progress.tokens.get(run.token)
+        if future is not None and task is not None:
+            loop = asyncio.get_running_loop()
+            future.add_done_callback(lambda f: f.cancelled() and loop.call_soon_threadsafe(task.cancel))
+    end_message = "done"
+    try:
+        await work(run)
+    except Refused as refused:
+        ls.show(f"ServiceStage: {refused}", lsp.MessageType.Warning)
+        end_message = str(refused)
+    except asyncio.CancelledError:
+        end_message = "cancelled"
+        ls.show("ServiceStage: cancelled. A create that was already sent may have happened; run Refresh status "
+                "to see.", lsp.MessageType.Warning)
+        raise
+    finally:
+        if run.token is not None:
+            ls.work_done_progress.end(run.token, lsp.WorkDoneProgressEnd(message=end_message))
+            ls.work_done_progress.tokens.pop(run.token, None)
+    return run.summary()
+
+
+def _cancel_with_request(ls: ServiceStageServer, task: asyncio.Task[Any] | None) -> None:
+    """$/cancelRequest for the executeCommand request cancels the work too."""
+    if task is None:
+        return
+    msg_id = ls.protocol.msg_id
+    request = ls.protocol._request_futures.get(msg_id) if msg_id is not None else None
+    if request is not None:
+        loop = asyncio.get_running_loop()
+        request.add_done_callback(lambda f: f.cancelled() and loop.call_soon_threadsafe(task.cancel))
+
+
+async def _client(run: _Run, model: Model) -> ServiceStageClient:
+    from servicestage_ls.cloud.errors import CloudError
+
+    try:
+        return await actions.open_client_for(model, run.ls.settings, run.ls.env)
+    except CloudError as err:
+        raise Refused(str(err)) from None
+
+
+# --- create ------------------------------------------------------------------------------------------------
+
+
+async def _create_selected(run: _Run) -> None:
+    state = run.ls.docs[run.uri]
+    model = state.model()
+    if isinstance(run.arg.get("name"), str):
+        entry = actions.find_entry(model, run.arg["name"])
+    elif isinstance(run.arg.get("position"), dict) and isinstance(run.arg["position"].get("line"), int):
+        entry = actions.entry_at(model, run.arg["position"]["line"])
+    else:
+        raise Refused("the command needs the entry's \"name\" or the cursor \"position\"")
+    prepared = actions.prepare(model, entry, run.ls.env)
+    await _create_prepared(run, model, [prepared])
+
+
+async def _create_all(run: _Run) -> None:
+    state = run.ls.docs[run.uri]
+    model = state.model()
+    prepared: list[Prepared] = []
+    for entry in actions.new_entries(model):
+        try:
+            prepared.append(actions.prepare(model, entry, run.ls.env))
+        except Refused as refused:
+            run.refused.append(entry.name or f"entry {entry.index + 1}")
+            run.ls.show(f"ServiceStage: skipped {refused}", lsp.MessageType.Warning)
+    if not prepared:
+        if not run.refused:
+            run.ls.show("ServiceStage: every entry already has repo_user: nothing to create", lsp.MessageType.Info)
+        return
+    await _create_prepared(run, model, prepared)
+    parts = [f"created {len(run.created)}"]
+    if run.failed:
+        parts.append(f"failed {len(run.failed)} ({', '.join(run.failed)})")
+    if run.refused:
+        parts.append(f"skipped {len(run.refused)} ({', '.join(run.refused)})")
+    run.ls.show("ServiceStage: " + "; ".join(parts), lsp.MessageType.Error if run.failed else lsp.MessageType.Info)
+
+
+async def _create_prepared(run: _Run, model: Model, prepared: list[Prepared]) -> None:
+    from servicestage_ls.cloud.errors import CloudError
+
+    client = await _client(run, model)
+    async with client:
+        for index, item in enumerate(prepared):
+            snap = item.snapshot
+            run.report(f"'{snap.name}' ({index + 1}/{len(prepared)})", int(100 * index / len(prepared)))
+            try:
+                auth = await client.create_personal_authorization(snap.repo_type, snap.name, item.token, snap.host)
+            except CloudError as err:
+                run.failed.append(snap.name)
+                _mark_failure(run.ls, run.uri, snap.name, str(err))
+                run.ls.show(f"ServiceStage: creating '{snap.name}' failed: {err}", lsp.MessageType.Error)
+                continue
+            _invalidate_list_cache()
+            state = run.ls.docs.get(run.uri)
+            if state is not None and state.marks.pop((snap.name, "SS170"), None) is not None:
+                run.ls.refresh_diagnostics(run.uri)
+            await _write_created(run, snap, auth)
+
+
+async def _write_created(run: _Run, snap: actions.Snapshot, auth: Authorization) -> None:
+    lost = " (its answer was lost; the list shows it was created)" if auth.recovered else ""
+    try:
+        await _apply(run.ls, run.uri, lambda model: actions.writeback(model, snap, auth),
+                     f"ServiceStage: created '{snap.name}'")
+    except Refused as refused:
+        run.created.append(snap.name)
+        run.ls.show(f"ServiceStage: created '{snap.name}'{lost} ({actions.describe(auth)}), but {refused}",
+                    lsp.MessageType.Warning)
+        return
+    run.created.append(snap.name)
+    run.ls.show(f"ServiceStage: created authorization '{snap.name}'{lost}: {actions.describe(auth)}",
+                lsp.MessageType.Info)
+
+
+async def _apply(ls: ServiceStageServer, uri: str, compute: Callable[[Model], list[TextEdit]], label: str) -> None:
+    """Compute edits on the document as it is now and apply them for that version; retry if it moved on."""
+    from servicestage_ls.lsp import _workspace_edit
+
+    reason = "no reason given"
+    for _ in range(APPLY_ATTEMPTS):
+        state = ls.docs.get(uri)
+        if state is None:
+            raise Refused("the file was closed before ServiceStage answered; nothing was written — open it and "
+                          "run Refresh status")
+        model = state.model()
+        edits = compute(model)
+        if not edits:
+            return
+        version = state.version
+        lsp_edits = [lsp.TextEdit(ls.to_lsp_range(model, e.range), e.new_text) for e in edits]
+        result = await ls.workspace_apply_edit_async(
+            lsp.ApplyWorkspaceEditParams(edit=_workspace_edit(ls, state, lsp_edits), label=label)
+        )
+        if result.applied:
+            return
+        reason = result.failure_reason or reason
+        if not await state.wait_for_change(version, timeout=1.0):
+            break
+    raise Refused(f"the editor did not apply the change ({reason}); nothing was written")
+
+
+def _mark_failure(ls: ServiceStageServer, uri: str, name: str, message: str) -> None:
+    from servicestage_ls.lsp import Mark
+
+    state = ls.docs.get(uri)
+    if state is None:
+        return
+    model = state.model()
+    entry = next((e for e in model.entries if e.name == name), None)
+    if entry is None:
+        return
+    scalar = entry.scalar("name")
+    rng = node_range(scalar, entry.base) if scalar is not None else Range((entry.first_line, 0),
+                                                                           (entry.first_line, 0))
+    state.marks[(name, "SS170")] = Mark(
+        finding("SS170", f"the last ServiceStage call for this entry failed: {message}", rng),
+        entry.text,
+        entry.first_line,
+    )
+    ls.refresh_diagnostics(uri)
+
+
+# --- refresh -------------------------------------------------------------------------------------------------
+
+
+async def _refresh(run: _Run) -> None:
+    state = run.ls.docs[run.uri]
+    model = state.model()
+    if not model.entries:
+        raise Refused("the file has no entries to refresh")
+    client = await _client(run, model)
+    from servicestage_ls.cloud.errors import CloudError
+
+    run.report("listing authorizations")
+    async with client:
+        try:
+            remote = await client.list_authorizations()
+        except CloudError as err:
+            raise Refused(f"listing the authorizations failed: {err}") from None
+    _store_list(client, remote)
+    missing: list[str] = []
+
+    def compute(current: Model) -> list[TextEdit]:
+        edits, updated, absent = actions.refresh_edits(current, remote)
+        run.updated[:] = updated
+        missing[:] = absent
+        return edits
+
+    await _apply(run.ls, run.uri, compute, "ServiceStage: refresh status")
+    parts = [f"updated {', '.join(run.updated)}" if run.updated else "everything is up to date"]
+    if missing:
+        parts.append(f"not in ServiceStage: {', '.join(missing)}")
+    run.ls.show("ServiceStage: " + "; ".join(parts), lsp.MessageType.Info)
+
+
+# --- remote check on save ------------------------------------------------------------------------------------
+
+_list_cache: dict[tuple[str, str], tuple[float, list[Authorization]]] = {}
+
+
+def _invalidate_list_cache() -> None:
+    _list_cache.clear()
+
+
+def _store_list(client: ServiceStageClient, remote: list[Authorization]) -> None:
+    _list_cache[(client.endpoint, client.project_id)] = (time.monotonic(), remote)
+
+
+def _remote_check_on_save(ls: ServiceStageServer, state: DocState) -> None:
+    if ls.settings.remoteCheck != "onSave":
+        return
+    model = state.model()
+    if not model.entries or model.has_syntax_errors:
+        return
+    if actions.configuration_problem(model, ls.settings, ls.env) is not None:
+        return  # not configured for the cloud: stay silent rather than warn falsely
+    ls.run_task(_remote_check(ls, state.uri), "remote check")
+
+
+async def _remote_check(ls: ServiceStageServer, uri: str) -> None:
+    from servicestage_ls.cloud.errors import CloudError
+    from servicestage_ls.lsp import Mark
+
+    state = ls.docs.get(uri)
+    if state is None:
+        return
+    model = state.model()
+    try:
+        client = await actions.open_client_for(model, ls.settings, ls.env)
+    except CloudError as err:
+        ls.log_to_client(f"remote check skipped: {err}")
+        return
+    async with client:
+        key = (client.endpoint, client.project_id)
+        cached = _list_cache.get(key)
+        if cached is not None and time.monotonic() - cached[0] < LIST_CACHE_SECONDS:
+            remote = cached[1]
+        else:
+            try:
+                remote = await client.list_authorizations()
+            except CloudError as err:
+                ls.log_to_client(f"remote check skipped: {err}")
+                return
+            _store_list(client, remote)
+    state = ls.docs.get(uri)
+    if state is None:
+        return
+    model = state.model()
+    by_name = {a.name: a for a in remote}
+    for mark_key in [k for k in state.marks if k[1] in REMOTE_CODES]:
+        del state.marks[mark_key]
+    for entry in model.entries:
+        name = entry.name
+        auth = by_name.get(name or "")
+        scalar = entry.scalar("name")
+        if auth is None or scalar is None or entry.mapping is None:
+            continue
+        rng = node_range(scalar, entry.base)
+        if entry.mapping.get("repo_user") is None:
+            message = (f"an authorization named '{name}' already exists in ServiceStage; creating it again fails "
+                       "with SVCSTG.REPO.0403 — run Refresh status to write its repo_user and status")
+            state.marks[(name, "SS171")] = Mark(finding("SS171", message, rng), entry.text, entry.first_line)
+            continue
+        status = entry.scalar("status")
+        local = int(status.value) if status is not None and status.tag == "int" and status.value.isdigit() else None
+        if auth.status is not None and local != auth.status:
+            meaning = STATUS_MEANINGS.get(auth.status, "unknown")
+            said = local if local is not None else "nothing"
+            message = (f"ServiceStage reports status {auth.status} ({meaning}) for '{name}', the file says {said} — "
+                       "run Refresh status")
+            state.marks[(name, "SS172")] = Mark(finding("SS172", message, rng), entry.text, entry.first_line)
+    ls.refresh_diagnostics(uri)
