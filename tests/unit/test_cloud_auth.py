@@ -15,6 +15,7 @@ from servicestage_ls.cloud.auth import (
     IamPasswordAuth,
     IamPasswordCredentials,
     TokenAuth,
+    TokenCache,
     TokenCredentials,
     canonical_query,
     canonical_request,
@@ -254,12 +255,13 @@ class FakeIam:
         return httpx.Response(200 if token in self.valid else 401, json={})
 
 
-def _iam_auth(clock: list[float]) -> IamPasswordAuth:
+def _iam_auth(clock: list[float], cache: TokenCache | None = None) -> IamPasswordAuth:
     return IamPasswordAuth(
         IamPasswordCredentials("alice", "pw-value", "acme"),
         iam_endpoint="https://iam.example.com/",
         project_name="cn-north-4",
         clock=lambda: clock[0],
+        cache=cache if cache is not None else TokenCache(),
     )
 
 
@@ -280,6 +282,15 @@ async def test_iam_token_is_fetched_once_and_reused() -> None:
         }
     ]
     assert fake.api_calls == ["iam-token-1", "iam-token-1"]
+
+
+async def test_the_token_cache_is_shared_between_clients_and_holds_no_password() -> None:
+    fake, clock, cache = FakeIam(), [datetime(2029, 1, 1, tzinfo=timezone.utc).timestamp()], TokenCache()
+    for path in ("a", "b"):
+        async with httpx.AsyncClient(transport=httpx.MockTransport(fake.handler), auth=_iam_auth(clock, cache)) as http:
+            await http.get(f"https://api.example.com/{path}")
+    assert len(fake.sign_ins) == 1 and fake.api_calls == ["iam-token-1", "iam-token-1"]
+    assert "pw-value" not in repr(cache) + repr(cache.__dict__)
 
 
 async def test_iam_token_is_renewed_shortly_before_it_expires() -> None:

@@ -323,11 +323,41 @@ def _parse_expiry(body: bytes) -> float | None:
     return moment.timestamp()
 
 
+class TokenCache:
+    """IAM tokens shared by every client in the process (one sign-in per day, not per command).
+
+    Keys are SHA-256 hashes of (IAM endpoint, user, domain, password, scope), so a changed password or scope
+    never reuses a token, and the cache holds no password.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[str, float]] = {}
+
+    def __repr__(self) -> str:
+        return f"TokenCache({len(self._entries)} tokens)"
+
+    def get(self, key: str, now: float) -> str | None:
+        entry = self._entries.get(key)
+        return entry[0] if entry is not None and now < entry[1] else None
+
+    def put(self, key: str, token: str, renew_at: float) -> None:
+        self._entries[key] = (token, renew_at)
+
+    def drop(self, key: str, token: str) -> None:
+        """Forget ``token`` (rejected by the service) unless another request already replaced it."""
+        if self._entries.get(key, ("", 0.0))[0] == token:
+            del self._entries[key]
+
+
+SHARED_TOKEN_CACHE = TokenCache()
+
+
 class IamPasswordAuth(httpx.Auth):
     """Gets a project-scoped token from IAM (``POST {iam}/v3/auth/tokens``) and sends it as X-Auth-Token.
 
-    The token is cached until shortly before ``token.expires_at`` (24 h when IAM does not say) and shared by
-    concurrent requests; a 401 on a cached token fetches a new one once.
+    The token is cached (in ``cache``, by default shared by the whole process) until shortly before
+    ``token.expires_at`` (24 h when IAM does not say), and shared by concurrent requests; a 401 on a cached
+    token fetches a new one once.
     """
 
     def __init__(
@@ -338,6 +368,7 @@ class IamPasswordAuth(httpx.Auth):
         project_name: str | None = None,
         project_id: str | None = None,
         clock: Callable[[], float] = time.time,
+        cache: TokenCache | None = None,
     ) -> None:
         if not project_name and not project_id:
             raise ConfigurationError("IAM sign-in needs the project: set region or project_id in the file")
@@ -346,19 +377,17 @@ class IamPasswordAuth(httpx.Auth):
         self._project_name = project_name
         self._project_id = project_id
         self._clock = clock
-        self._token: str | None = None
-        self._renew_at = 0.0
+        self._cache = SHARED_TOKEN_CACHE if cache is None else cache
+        scope = f"id:{project_id}" if project_id else f"name:{project_name}"
+        parts = (self._iam_endpoint, credentials.user, credentials.domain, credentials.password, scope)
+        self._key = hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
         self._lock = asyncio.Lock()
 
     def __repr__(self) -> str:
         return f"IamPasswordAuth({self._credentials!r}, iam_endpoint={self._iam_endpoint!r})"
 
-    @property
-    def has_valid_token(self) -> bool:
-        return self._token is not None and self._clock() < self._renew_at
-
-    def invalidate(self) -> None:
-        self._token = None
+    def cached_token(self) -> str | None:
+        return self._cache.get(self._key, self._clock())
 
     def token_request(self) -> httpx.Request:
         body = iam_token_body(self._credentials, project_name=self._project_name, project_id=self._project_id)
@@ -384,30 +413,29 @@ class IamPasswordAuth(httpx.Auth):
                 request_id=response.headers.get("X-Request-Id"),
             )
         expires = _parse_expiry(response.content) or self._clock() + TOKEN_LIFETIME_SECONDS
-        self._token = token
-        self._renew_at = expires - TOKEN_REFRESH_MARGIN_SECONDS
+        self._cache.put(self._key, token, expires - TOKEN_REFRESH_MARGIN_SECONDS)
         return token
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
         fresh = False
         async with self._lock:
-            if not self.has_valid_token:
+            token = self.cached_token()
+            if token is None:
                 response = yield self.token_request()
                 await response.aread()
-                self.accept_token_response(response)
+                token = self.accept_token_response(response)
                 fresh = True
-            token = self._token or ""
         request.headers[HEADER_AUTH_TOKEN] = token
         response = yield request
         if response.status_code == 401 and not fresh:
             async with self._lock:
-                if self._token == token:
-                    self.invalidate()
+                self._cache.drop(self._key, token)
+                renewed = self.cached_token()
+                if renewed is None:
                     token_response = yield self.token_request()
                     await token_response.aread()
-                    self.accept_token_response(token_response)
-                token = self._token or ""
-            request.headers[HEADER_AUTH_TOKEN] = token
+                    renewed = self.accept_token_response(token_response)
+            request.headers[HEADER_AUTH_TOKEN] = renewed
             yield request
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
