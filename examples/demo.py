@@ -217,8 +217,9 @@ async def demo(workdir: Path, emulator_url: str) -> None:
         heading("5. Create authorization in ServiceStage (the local emulator)")
         team = workdir / "team.servicestage.yaml"
         text = team.read_text(encoding="utf-8")
-        team.write_text(text.replace("region: cn-north-4", f"endpoint: {emulator_url}   # the local emulator"),
-                        encoding="utf-8")
+        lines = [f"endpoint: {emulator_url}   # the local emulator" if line.startswith("region:") else line
+                 for line in text.splitlines(keepends=True)]
+        team.write_text("".join(line if line.endswith("\n") else line + "\n" for line in lines), encoding="utf-8")
         team_uri = await editor.open(team)
         await editor.next_diagnostics(team_uri)
         before = editor.texts[team_uri]
@@ -233,8 +234,8 @@ async def demo(workdir: Path, emulator_url: str) -> None:
         added = {i for i, line in enumerate(after_lines) if line not in before.splitlines()}
         print("  after:")
         show_file(editor.texts[team_uri], added)
-        print(f"\n  {DIM}The token itself never left the server's environment: it is not in the file, the messages "
-              f"or the logs.{RESET}")
+        print(f"\n  {DIM}The token's value went only to ServiceStage: it is not in the file, the messages or the "
+              f"logs.{RESET}")
     finally:
         await editor.client.shutdown_async(None)
         editor.client.exit(None)

@@ -37,16 +37,18 @@ APPLY_ATTEMPTS = 3
 
 
 def register(server: ServiceStageServer) -> None:
+    # No annotations on the handlers: pygls resolves them at call time to convert the arguments, and the
+    # arguments are plain JSON objects that _argument() checks itself.
     @server.command(CREATE)
-    async def create(ls: ServiceStageServer, *args: Any) -> dict[str, Any]:
+    async def create(ls, *args):  # type: ignore[no-untyped-def]
         return await _run(ls, args, "Creating authorization", _create_selected)
 
     @server.command(CREATE_ALL)
-    async def create_all(ls: ServiceStageServer, *args: Any) -> dict[str, Any]:
+    async def create_all(ls, *args):  # type: ignore[no-untyped-def]
         return await _run(ls, args, "Creating new authorizations", _create_all)
 
     @server.command(REFRESH)
-    async def refresh(ls: ServiceStageServer, *args: Any) -> dict[str, Any]:
+    async def refresh(ls, *args):  # type: ignore[no-untyped-def]
         return await _run(ls, args, "Refreshing authorization status", _refresh)
 
     server.code_action_hooks.append(_code_actions)
