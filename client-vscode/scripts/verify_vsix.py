@@ -31,7 +31,7 @@ from pathlib import Path
 CLIENT = Path(__file__).resolve().parent.parent
 REQUIRED = (
     "extension/package.json",
-    "extension/README.md",
+    "extension/readme.md",
     "extension/LICENSE.txt",
     "extension/dist/extension.js",
     "extension/bundled/libs/servicestage_ls/__init__.py",
@@ -93,6 +93,9 @@ def pythons() -> list[str]:
             ).stdout.strip()
         except (subprocess.SubprocessError, OSError):
             continue  # e.g. a pyenv shim for a version that is not active
+        if tuple(map(int, out.split("."))) < (3, 10):
+            log(f"skipping {exe}: Python {out} (the extension needs 3.10 or newer)")
+            continue
         found.setdefault(out, exe)
     return [found[v] for v in sorted(found, key=lambda v: tuple(map(int, v.split("."))))]
 
