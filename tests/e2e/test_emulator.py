@@ -273,7 +273,7 @@ def test_help_works() -> None:
     assert "--token" in result.stdout and "--ak" in result.stdout and "--sk" in result.stdout
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 async def test_exits_cleanly_and_never_logs_secrets(tmp_path: Path, sig: int) -> None:
     process = start_emulator(["--port", "0", "--token", TOKEN, "--ak", AK, "--sk", SK], tmp_path / "stderr.log")
     try:
