@@ -1,0 +1,261 @@
+"""Hover (pure): field documentation on keys, the meaning of values.
+
+The key or value under the cursor comes from the model (the entry by line, then the top-level items); where the
+model has no node (a syntax error), a line-based reading of ``key: value`` stands in. A token's value is never
+shown: a reference says whether its variable is set, a literal gets a warning.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
+
+from servicestage_ls import schema
+from servicestage_ls.cloud.regions import REGIONS, default_endpoint, override_variable
+from servicestage_ls.completion import analyze_line, field_markdown
+from servicestage_ls.document import Model, Pos, Range, Scalar, node_range
+
+__all__ = ["HoverInfo", "format_timestamp", "hover"]
+
+
+@dataclass(frozen=True)
+class HoverInfo:
+    markdown: str
+    range: Range
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    scope: str  # "top" | "entry"
+    key: str
+    range: Range
+    value: str | None  # None: the key itself is hovered
+    repo_type: str | None = None  # the entry's repo_type, for a host
+
+
+def hover(model: Model, pos: Pos, env: Mapping[str, str]) -> HoverInfo | None:
+    """Documentation for the key or value at ``pos`` (code points), or None."""
+    line = pos[0]
+    if line < 0 or line >= len(model.lines):
+        return None
+    target = _from_model(model, pos)
+    if target is None:
+        target = _from_line(model, pos)
+    if target is None:
+        return None
+    fields = schema.TOP_FIELDS if target.scope == "top" else schema.ENTRY_FIELDS
+    spec = fields.get(target.key)
+    if target.value is None:
+        markdown = field_markdown(spec) if spec is not None else _unknown_key(target)
+    elif spec is None:
+        return None
+    else:
+        markdown = _value_markdown(target, spec, env)
+    return HoverInfo(markdown, target.range)
+
+
+# --- what is under the cursor --------------------------------------------------------------------------
+
+
+def _from_model(model: Model, pos: Pos) -> _Target | None:
+    entry = model.entry_at_line(pos[0])
+    if entry is not None and entry.mapping is not None:
+        repo_type = entry.value_of("repo_type")
+        for pair in entry.mapping.pairs:
+            key = pair.key_text
+            if key is None:
+                continue
+            key_range = node_range(pair.key, entry.base)
+            if key_range.contains(pos):
+                return _Target("entry", key, key_range, None, repo_type)
+            value = pair.value
+            if isinstance(value, Scalar) and not value.is_null:
+                value_range = node_range(value, entry.base)
+                if value_range.contains(pos):
+                    return _Target("entry", key, value_range, value.value, repo_type)
+        return None
+    if entry is not None and entry.node is not None:
+        return None
+    for item in model.top:
+        key = item.key_text
+        if key is None:
+            continue
+        key_range = node_range(item.key, item.base)
+        if key_range.contains(pos):
+            return _Target("top", key, key_range, None)
+        value = item.value
+        if isinstance(value, Scalar) and not value.is_null:
+            value_range = node_range(value, item.base)
+            if value_range.contains(pos):
+                return _Target("top", key, value_range, value.value)
+    return None
+
+
+def _from_line(model: Model, pos: Pos) -> _Target | None:
+    """A line-based guess where the model has no node (a syntax error nearby)."""
+    line, col = pos
+    text = model.lines[line]
+    info = analyze_line(text)
+    if info.key is None or info.value_col is None:
+        return None
+    top = info.indent == 0 and not info.dash_cols
+    scope = "top" if top and info.key in schema.TOP_FIELDS else "entry"
+    if info.key_col <= col <= info.key_end:
+        return _Target(scope, info.key, Range((line, info.key_col), (line, info.key_end)), None)
+    if info.value_col <= col <= info.value_end and info.value_end > info.value_col:
+        raw = text[info.value_col : info.value_end]
+        return _Target(scope, info.key, Range((line, info.value_col), (line, info.value_end)), _unquote(raw))
+    return None
+
+
+def _unquote(text: str) -> str:
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        return text[1:-1]
+    return text
+
+
+# --- markdown ------------------------------------------------------------------------------------------
+
+
+def _code(text: str) -> str:
+    """``text`` as an inline code span, whatever backticks it holds."""
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _unknown_key(target: _Target) -> str:
+    fields = schema.TOP_FIELDS if target.scope == "top" else schema.ENTRY_FIELDS
+    where = "at the top level" if target.scope == "top" else "in an entry"
+    suggestion = schema.closest(target.key, list(fields))
+    text = f"Unknown key {_code(target.key)} {where}."
+    if suggestion is not None:
+        text += f" Did you mean `{suggestion}`?"
+    return text + " Allowed: " + ", ".join(f"`{k}`" for k in fields) + "."
+
+
+def _value_markdown(target: _Target, spec: schema.Field, env: Mapping[str, str]) -> str:
+    key, value = target.key, target.value
+    assert value is not None
+    if key == "token":
+        return _token_markdown(value, env, target.repo_type)
+    if key == "region":
+        return _region_markdown(value, env)
+    if key == "repo_type":
+        return _repo_type_markdown(value)
+    if key == "status":
+        number = _integer(value)
+        if number in schema.STATUS_DOCS:
+            return f"**status {number}** — {schema.STATUS_DOCS[number]}"
+        return f"Unknown status {_code(value)}: 0 normal, 1 overdue, 2 unauthenticated."
+    if key in schema.TIMESTAMP_KEYS:
+        number = _integer(value)
+        when = format_timestamp(number) if number is not None else None
+        if when is None:
+            return f"**{key}**: {_code(value)} is not a timestamp in milliseconds since the epoch."
+        return f"**{key}**: {when}\n\n{spec.doc}"
+    if key == "name":
+        return _name_markdown(value)
+    if key in ("host", "endpoint"):
+        return _url_markdown(key, value, target.repo_type)
+    if key == "token_type" and value in schema.TOKEN_TYPES:
+        return f"**token_type** {_code(value)}\n\n{spec.doc}"
+    return field_markdown(spec)
+
+
+def _integer(value: str) -> int | None:
+    text = value.strip().replace("_", "")
+    if re.fullmatch(r"[+-]?[0-9]+", text) is None:
+        return None
+    return int(text)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def format_timestamp(millis: int) -> str | None:
+    """Milliseconds since the epoch as ``2022-04-12 11:16:12.340 UTC``, or None when out of range."""
+    seconds, ms = divmod(millis, 1000)
+    try:
+        moment = _EPOCH + timedelta(seconds=seconds)
+    except OverflowError:
+        return None
+    return f"{moment:%Y-%m-%d %H:%M:%S}.{ms:03d} UTC"
+
+
+def _token_markdown(value: str, env: Mapping[str, str], repo_type: str | None) -> str:
+    stripped = value.strip()
+    reference = schema.ENV_REF_RE.match(stripped)
+    if reference is not None:
+        name = reference.group(1)
+        if name in env:
+            state = (f"`{name}` is **set** in the language server's environment; its value is read when "
+                     "*Create authorization* runs and is never shown.")
+        else:
+            state = (f"`{name}` is **not set** in the language server's environment: set it where the editor "
+                     "(or `servicestage-ls create`) starts, then run *Create authorization*.")
+        return f"**token** from the environment variable `{name}`\n\n{state}"
+    if stripped.startswith("$"):
+        return "**token**: malformed environment reference; write it as `${NAME}` (letters, digits and `_`)."
+    if not stripped:
+        return f"**token** is empty; write a reference such as `{schema.token_reference(repo_type)}`."
+    return ("⚠️ **Plaintext secret**: this token is written in the file, and the file is committed. Put it in an "
+            f"environment variable of the language server and write `{schema.token_reference(repo_type)}` "
+            "instead (quick fix: *Use ${…} from the environment*).")
+
+
+def _region_markdown(region: str, env: Mapping[str, str]) -> str:
+    if region not in REGIONS:
+        suggestion = schema.closest(region, REGIONS)
+        hint = f" Did you mean `{suggestion}`?" if suggestion else ""
+        return f"Unknown region {_code(region)}.{hint}"
+    variable = override_variable(region)
+    override = env.get(variable, "").strip()
+    default = default_endpoint(region)
+    if override:
+        return (f"**{region}** → `{override.rstrip('/')}`\n\nFrom `{variable}` (set); the default endpoint is "
+                f"`{default}`.")
+    return f"**{region}** → `{default}`\n\nOverride it with `{variable}` (not set)."
+
+
+def _repo_type_markdown(value: str) -> str:
+    spec = schema.REPO_TYPES.get(value)
+    if spec is None:
+        allowed = ", ".join(f"`{name}`" for name in schema.SUPPORTED_REPO_TYPES)
+        return f"Unsupported repo_type {_code(value)}; allowed: {allowed}."
+    text = f"**{spec.name}** — {spec.doc}\n\nPublic host: {spec.public_host}"
+    if not spec.supported:
+        text += "\n\n⚠️ Only ServiceStage's Chinese site supports it."
+    return text
+
+
+def _name_markdown(name: str) -> str:
+    rule = (f"**name** — the authorization's name: {schema.NAME_MIN} to {schema.NAME_MAX} characters, letters, "
+            "digits, `.`, `_` and `-`; unique in the file; it cannot be changed after creation.")
+    if schema.NAME_RE.match(name):
+        return rule
+    if any(not schema.NAME_CHAR_RE.match(c) for c in name):
+        return rule + "\n\nThis name has characters outside that set."
+    return rule + f"\n\nThis name has {len(name)} characters."
+
+
+def _url_markdown(key: str, url: str, repo_type: str | None) -> str:
+    stripped = url.strip()
+    safe = re.fullmatch(r"https?://[^\s<>()\[\]`]+", stripped) is not None
+    shown = f"<{stripped}>" if safe else _code(stripped)
+    if key == "endpoint":
+        return f"**endpoint**: {shown}\n\nServiceStage API endpoint; it overrides `region`."
+    text = f"**host**: {shown}\n\nThe repository address."
+    host = urlsplit(stripped).hostname if safe else None
+    for spec in schema.REPO_TYPES.values():
+        if host is not None and host == urlsplit(spec.public_host).hostname:
+            text += f" The public {spec.name} host."
+            break
+    else:
+        if repo_type in schema.REPO_TYPES and safe:
+            text += " A self-managed host."
+    return text

@@ -1,0 +1,178 @@
+"""Hover: field docs on keys, meanings of values, never a token's value."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+from servicestage_ls import document
+from servicestage_ls.document import Model, Pos, Range
+from servicestage_ls.hover import HoverInfo, format_timestamp, hover
+
+HEAD = "project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789\nregion: cn-north-4\nauthorizations:\n"
+
+
+def at_cursor(marked: str) -> tuple[Model, Pos]:
+    """The model of ``marked`` without its ``|`` and the position (code points) where the ``|`` was."""
+    index = marked.index("|")
+    text = marked[:index] + marked[index + 1 :]
+    starts = document.split_lines(text)[1]
+    line = bisect_right(starts, index) - 1
+    return document.parse(text), (line, index - starts[line])
+
+
+def hover_at(marked: str, env: dict[str, str] | None = None) -> HoverInfo | None:
+    model, pos = at_cursor(marked)
+    return hover(model, pos, env or {})
+
+
+def test_entry_key_shows_the_field_doc() -> None:
+    info = hover_at(HEAD + "  - name: token1\n    repo_ty|pe: github\n")
+    assert info == HoverInfo(
+        "**repo_type** · string · required\n\nRepository type. Value: `github` or `gitlab`.",
+        Range((4, 4), (4, 13)),
+    )
+
+
+def test_written_back_key_says_so() -> None:
+    info = hover_at(HEAD + "  - name: token1\n    sta|tus: 0\n")
+    assert info is not None
+    assert info.markdown.startswith("**status** · integer · optional · written back by the server\n\n")
+    assert info.range == Range((4, 4), (4, 10))
+
+
+def test_top_level_key() -> None:
+    info = hover_at("project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789\nreg|ion: cn-north-4\n")
+    assert info is not None
+    assert info.markdown.startswith("**region** · string · optional\n\nThe ServiceStage region;")
+    assert info.range == Range((1, 0), (1, 6))
+
+
+def test_unknown_key_suggests_the_closest() -> None:
+    info = hover_at(HEAD + "  - name: token1\n    ava|tar: x\n")
+    assert info is not None
+    assert info.markdown.startswith("Unknown key `avatar` in an entry. Did you mean `avartar`?")
+    assert info.range == Range((4, 4), (4, 10))
+
+
+def test_repo_type_value() -> None:
+    info = hover_at(HEAD + "  - name: token1\n    repo_type: git|lab\n")
+    assert info == HoverInfo(
+        "**gitlab** — GitLab (gitlab.com or self-managed). Use a personal access token (`glpat-…`).\n\n"
+        "Public host: https://gitlab.com",
+        Range((4, 15), (4, 21)),
+    )
+    gitee = hover_at(HEAD + "  - name: token1\n    repo_type: gitee|\n")
+    assert gitee is not None and gitee.markdown.endswith("⚠️ Only ServiceStage's Chinese site supports it.")
+
+
+def test_status_value_meaning() -> None:
+    info = hover_at(HEAD + "  - name: token1\n    status: |1\n")
+    assert info == HoverInfo(
+        "**status 1** — overdue: the token expired; create a new token and a new authorization.",
+        Range((4, 12), (4, 13)),
+    )
+
+
+def test_timestamps_as_utc_dates() -> None:
+    info = hover_at(HEAD + "  - name: token1\n    create_time: 16497621|72340\n")
+    assert info is not None
+    assert info.markdown.startswith("**create_time**: 2022-04-12 11:16:12.340 UTC\n\n")
+    assert info.range == Range((4, 17), (4, 30))
+    assert format_timestamp(0) == "1970-01-01 00:00:00.000 UTC"
+    assert format_timestamp(10**30) is None
+
+
+def test_region_value_shows_its_endpoint_and_override_variable() -> None:
+    info = hover_at("region: cn-no|rth-4\n")
+    assert info == HoverInfo(
+        "**cn-north-4** → `https://servicestage.cn-north-4.myhuaweicloud.com`\n\n"
+        "Override it with `HUAWEICLOUD_SDK_REGION_SERVICESTAGE_CN_NORTH_4` (not set).",
+        Range((0, 8), (0, 18)),
+    )
+    env = {"HUAWEICLOUD_SDK_REGION_SERVICESTAGE_CN_NORTH_4": "https://servicestage.internal.example/"}
+    overridden = hover_at("region: cn-no|rth-4\n", env)
+    assert overridden is not None
+    assert overridden.markdown == (
+        "**cn-north-4** → `https://servicestage.internal.example`\n\n"
+        "From `HUAWEICLOUD_SDK_REGION_SERVICESTAGE_CN_NORTH_4` (set); the default endpoint is "
+        "`https://servicestage.cn-north-4.myhuaweicloud.com`."
+    )
+
+
+def test_unknown_region() -> None:
+    info = hover_at("region: cn-nrth-|4\n")
+    assert info is not None and info.markdown == "Unknown region `cn-nrth-4`. Did you mean `cn-north-4`?"
+
+
+def test_reference_says_whether_the_variable_is_set_never_its_value() -> None:
+    text = HEAD + "  - name: token1\n    repo_type: github\n    token: ${NA|ME}\n"
+    info = hover_at(text, {"NAME": "s3cr3t-value"})
+    assert info is not None
+    assert info.markdown.startswith("**token** from the environment variable `NAME`\n\n`NAME` is **set**")
+    assert "s3cr3t-value" not in info.markdown
+    assert str(len("s3cr3t-value")) not in info.markdown
+    assert info.range == Range((5, 11), (5, 18))
+    unset = hover_at(text, {})
+    assert unset is not None and "`NAME` is **not set**" in unset.markdown
+
+
+def test_literal_token_is_a_warning_and_never_echoed() -> None:
+    secret = "ghp_" + "A1b2C3d4" * 5
+    info = hover_at(HEAD + f"  - name: token1\n    repo_type: gitlab\n    token: {secret[:10]}|{secret[10:]}\n")
+    assert info is not None
+    assert info.markdown.startswith("⚠️ **Plaintext secret**")
+    assert "`${GITLAB_TOKEN}`" in info.markdown
+    assert secret not in info.markdown and secret[:8] not in info.markdown
+    assert info.range == Range((5, 11), (5, 11 + len(secret)))
+
+
+def test_literal_token_in_a_broken_entry_is_never_echoed() -> None:
+    secret = "glpat-" + "x" * 24
+    info = hover_at(HEAD + f"  - name: [broken\n    token: {secret}|\n")
+    assert info is not None
+    assert info.markdown.startswith("⚠️ **Plaintext secret**")
+    assert secret not in info.markdown
+
+
+def test_name_value_shows_the_rule() -> None:
+    info = hover_at(HEAD + "  - name: to|k\n")
+    assert info is not None
+    assert info.markdown.startswith("**name** — the authorization's name: 4 to 63 characters")
+    assert info.markdown.endswith("This name has 3 characters.")
+    assert info.range == Range((3, 10), (3, 13))
+
+
+def test_host_value_shows_the_url() -> None:
+    info = hover_at(HEAD + "  - name: token1\n    repo_type: github\n    host: https://github.com/tom|-repo\n")
+    assert info == HoverInfo(
+        "**host**: <https://github.com/tom-repo>\n\nThe repository address. The public github host.",
+        Range((5, 10), (5, 37)),
+    )
+
+
+def test_line_fallback_when_the_entry_does_not_parse() -> None:
+    info = hover_at(HEAD + "  - name: token1\n    repo_t|ype: github\n    token: [\n")
+    assert info is not None
+    assert info.markdown.startswith("**repo_type** · string · required")
+    assert info.range == Range((4, 4), (4, 13))
+
+
+def test_flow_entry_with_cjk_and_emoji_uses_code_points() -> None:
+    info = hover_at(HEAD + "  - {name: 名前🎉ab, repo_type: git|hub}\n")
+    assert info is not None
+    assert info.markdown.startswith("**github** — GitHub")
+    assert info.range == Range((3, 29), (3, 35))
+
+
+def test_crlf_document() -> None:
+    info = hover_at(HEAD.replace("\n", "\r\n") + "  - name: token1\r\n    status: 2|\r\n")
+    assert info == HoverInfo(
+        "**status 2** — unauthenticated: the repository rejected the token; authorize again.",
+        Range((4, 12), (4, 13)),
+    )
+
+
+def test_nothing_on_blank_lines_comments_and_list_markers() -> None:
+    assert hover_at(HEAD + "  - name: token1\n|\n") is None
+    assert hover_at(HEAD + "  # a com|ment\n  - name: token1\n") is None
+    assert hover_at(HEAD + "  |- name: token1\n") is None
