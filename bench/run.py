@@ -241,7 +241,9 @@ class Round:
     open_diag_count: int | None = None
     change_diag_ms: float | None = None
     completion_ms: float | None = None
+    completion_first_ms: float | None = None
     hover_ms: float | None = None
+    hover_first_ms: float | None = None
     rss_mib: float | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -347,6 +349,7 @@ async def one_round(
                 if missing:
                     r.notes.append(f"completion lacks {missing} (labels: {labels[:8]})")
         r.completion_ms = statistics.median(times)
+        r.completion_first_ms = times[0]
 
         # hover on the key `repo_type` of the middle entry
         hpos = {"line": bf.edit_line, "character": bf.key_col + 2}
@@ -360,6 +363,7 @@ async def one_round(
             if k == 0 and not result:
                 r.notes.append("hover returned null")
         r.hover_ms = statistics.median(times)
+        r.hover_first_ms = times[0]
 
         # didChange (incremental): `github` → `githux` in the middle entry → diagnostics with one more item
         mark = len(client.notifications)
@@ -501,6 +505,8 @@ METRICS = [
     ("change_diag_ms", "didChange → diagnostics", "ms"),
     ("completion_ms", "completion (repo_type value)", "ms"),
     ("hover_ms", "hover (repo_type key)", "ms"),
+    ("completion_first_ms", "completion, 1st request of the session", "ms"),
+    ("hover_first_ms", "hover, 1st request of the session", "ms"),
     ("rss_mib", "memory (RSS after open)", "MiB"),
 ]
 
@@ -513,9 +519,9 @@ def targets(metric: str, size: int, largest: int) -> tuple[float | None, float |
         return 0.5, None, "≤ 0.5"
     if metric == "initialize_ms":
         return 1.0, None, "≤ 1.0"
-    if metric in ("completion_ms", "hover_ms") and size == largest:
+    if metric in ("completion_ms", "hover_ms") and size >= largest:
         return 0.2, 20.0, "≤ 0.2 and < 20 ms"
-    if metric == "rss_mib" and size == largest:
+    if metric == "rss_mib" and size >= largest:
         return 0.5, None, "≤ 0.5"
     return None, None, ""
 
@@ -527,7 +533,7 @@ def median(values: list[float | None]) -> float | None:
 
 def build_rows(results: dict[str, Any], sizes: list[int]) -> list[dict[str, Any]]:
     rows = []
-    largest = max(sizes)
+    largest = 19000  # the completion/hover/memory targets are stated for the 19,000-line file
     for key, label, unit in METRICS:
         for size in sizes:
             ours = results.get(OURS, {}).get(str(size), {}).get("median", {}).get(key)
@@ -575,9 +581,11 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"## Benchmark: servicestage-ls vs yaml-language-server {YAMLLS_VERSION}",
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory']} RAM, {m['os']}; Python {m['python']}, "
-        f"Node {m['node']}; commit {m['commit']}; {m['date']}.  ",
-        f"Medians of {report['rounds']} rounds (fresh server processes each round; completion and hover: median of "
-        f"{report['repeat']} requests per round). yaml-ls schema: {report['schema_source']}.",
+        f"Node {m['node']}; commit {m['commit']}; {m['date']}; load average before/after "
+        f"{m['loadavg_before'][0]:.2f}/{m['loadavg_after'][0]:.2f}.  ",
+        f"Medians of {report['rounds']} rounds (fresh server processes each round, the two servers alternating, never "
+        f"concurrent; completion and hover: median of {report['repeat']} requests per round). "
+        f"yaml-ls schema: {report['schema_source']}.",
         "",
     ]
     out += render_table(report["rows"], report["files"])
@@ -626,17 +634,21 @@ async def bench(args: argparse.Namespace) -> int:
     print(f"rounds: {args.rounds} per server and size (fresh processes each round); "
           f"completion/hover: {args.repeat} requests per round", flush=True)
 
-    results: dict[str, Any] = {}
-    for spec in specs:
-        results[spec.name] = {}
-        dead: str | None = None
-        for size in sizes:
-            entry: dict[str, Any] = {"rounds": [], "notes": []}
-            results[spec.name][str(size)] = entry
-            if dead:
-                entry["error"] = dead
-                continue
-            for k in range(args.rounds):
+    results: dict[str, Any] = {s.name: {} for s in specs}
+    dead: dict[str, str] = {}  # server → why it is skipped from now on
+    load_before = os.getloadavg()
+    # Servers alternate round by round (ours k, yaml-ls k, ours k+1, ...), never at the same time, so that a
+    # change in the machine's load during the run affects both alike.
+    for size in sizes:
+        for spec in specs:
+            results[spec.name][str(size)] = {"rounds": [], "notes": []}
+            if spec.name in dead:
+                results[spec.name][str(size)]["error"] = dead[spec.name]
+        for k in range(args.rounds):
+            for spec in specs:
+                entry = results[spec.name][str(size)]
+                if spec.name in dead or "error" in entry:
+                    continue
                 stderr_path = RESULTS / f"stderr-{spec.name}-{size}-{k}.log"
                 try:
                     rnd = await one_round(spec, bfs[size], paths[size], workspace, schema_uri, args.repeat,
@@ -648,28 +660,33 @@ async def bench(args: argparse.Namespace) -> int:
                     except OSError:
                         pass
                     msg = f"{exc}" + (f" — stderr: {tail}" if tail else "")
-                    print(f"  {spec.name} {size} round {k + 1}: FAILED: {msg}", flush=True)
+                    print(f"  {spec.name:>20} {bfs[size].n_lines:>6} lines round {k + 1}: FAILED: {msg}", flush=True)
                     entry["error"] = msg
-                    if not entry["rounds"]:  # failed on the first round: don't retry this server at larger sizes
-                        dead = f"skipped after failure at {size} lines: {msg}"
-                    break
+                    if not entry["rounds"]:  # failed on its first round: don't try it at larger sizes
+                        dead[spec.name] = f"skipped after failure at {bfs[size].n_lines} lines: {msg}"
+                    continue
                 entry["rounds"].append(rnd.__dict__)
                 entry["notes"].extend(rnd.notes)
                 print(
                     f"  {spec.name:>20} {bfs[size].n_lines:>6} lines round {k + 1}: "
                     f"init {rnd.initialize_ms:7.1f}  open→diag {rnd.open_diag_ms:8.1f} ({rnd.open_diag_count})  "
-                    f"change→diag {rnd.change_diag_ms:8.1f}  compl {rnd.completion_ms:6.1f}  "
-                    f"hover {rnd.hover_ms:6.1f}  rss {rnd.rss_mib:6.1f} MiB"
+                    f"change→diag {rnd.change_diag_ms:8.1f}  compl {rnd.completion_ms:6.1f} "
+                    f"(1st {rnd.completion_first_ms:6.1f})  hover {rnd.hover_ms:6.1f} (1st {rnd.hover_first_ms:6.1f})  "
+                    f"rss {rnd.rss_mib:6.1f} MiB"
                     + (f"  [{'; '.join(rnd.notes)}]" if rnd.notes else ""),
                     flush=True,
                 )
+        for spec in specs:
+            entry = results[spec.name][str(size)]
             entry["median"] = {key: median([r[key] for r in entry["rounds"]]) for key, _, _ in METRICS}
             if not entry["notes"]:
                 del entry["notes"]
+    load_after = os.getloadavg()
 
     rows = build_rows(results, sizes)
     report = {
-        "machine": machine_info(),
+        "machine": {**machine_info(), "loadavg_before": [round(x, 2) for x in load_before],
+                    "loadavg_after": [round(x, 2) for x in load_after]},
         "rounds": args.rounds,
         "repeat": args.repeat,
         "sizes": sizes,
@@ -684,6 +701,8 @@ async def bench(args: argparse.Namespace) -> int:
             "change_diag_ms": "didChange written → first publishDiagnostics for the uri whose count is baseline+1",
             "completion_ms": "request written → response read, position right after `repo_type: ` (median of repeats)",
             "hover_ms": "request written → response read, on the `repo_type` key (median of repeats)",
+            "completion_first_ms": "the first of those completion requests in the session (no target)",
+            "hover_first_ms": "the first of those hover requests in the session (no target)",
             "rss_mib": "VmRSS of the server process and its descendants after the didOpen diagnostics settled",
         },
         "elapsed_s": round(time.perf_counter() - t_start, 1),
