@@ -683,12 +683,11 @@ def _assemble_whole(model: Model, parsed: ParsedText) -> None:
         model.top_incomplete = True
     for start in parsed.doc_starts[1:]:
         line = start[0]
+        # Point at the `---` that opens the document when there is one.
+        marker = next((i for i in range(line, -1, -1) if model.lines[i].startswith("---")), None)
+        rng = Range((marker, 0), (marker, 3)) if marker is not None else Range((line, 0), (line, len(model.lines[line])))
         model.problems.append(
-            Problem(
-                "SS103",
-                "a second YAML document: an authorization file holds exactly one document",
-                Range((line, 0), (line, len(model.lines[line]))),
-            )
+            Problem("SS103", "a second YAML document: an authorization file holds exactly one document", rng)
         )
     if not parsed.roots:
         model.root_kind = "empty"

@@ -352,7 +352,8 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
 
     @server.feature(lsp.INITIALIZE)
     def initialize(ls: ServiceStageServer, params: lsp.InitializeParams) -> None:
-        ls.encoding = str(ls.workspace.position_encoding or "utf-16")
+        encoding = ls.workspace.position_encoding
+        ls.encoding = str(getattr(encoding, "value", encoding) or "utf-16")
         ls.initialization_settings = params.initialization_options
         ls.apply_settings(params.initialization_options)
 

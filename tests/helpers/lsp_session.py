@@ -43,6 +43,7 @@ class RecordingClient(LanguageClient):
         self.applied_edits: list[lsp.ApplyWorkspaceEditParams] = []
         self.apply_edit_result = True
         self.document_texts: dict[str, str] = {}
+        self.encoding = "utf-16"  # what initialize negotiated
 
     async def start_io(self, cmd: str, *args: Any, **kwargs: Any) -> None:
         await super(LanguageClient, self).start_io(cmd, *args, **kwargs)
@@ -89,7 +90,7 @@ def make_recording_client() -> RecordingClient:
             return lsp.ApplyWorkspaceEditResult(applied=False, failure_reason="refused by the test")
         for uri, edits in _edits_by_uri(params.edit).items():
             if uri in client.document_texts:
-                client.document_texts[uri] = apply_text_edits(client.document_texts[uri], edits)
+                client.document_texts[uri] = apply_text_edits(client.document_texts[uri], edits, client.encoding)
         return lsp.ApplyWorkspaceEditResult(applied=True)
 
     @client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
@@ -112,7 +113,7 @@ async def initialize(client: LanguageClient, preset: str, options: Any = None,
                      configuration: Any = None) -> lsp.InitializeResult:
     if configuration is not None:
         client.set_configuration(configuration, section="servicestage")
-    return await client.initialize_session(
+    result = await client.initialize_session(
         lsp.InitializeParams(
             capabilities=capabilities(preset),
             root_uri=REPO.as_uri(),
@@ -120,6 +121,10 @@ async def initialize(client: LanguageClient, preset: str, options: Any = None,
             initialization_options=options,
         )
     )
+    if isinstance(client, RecordingClient):
+        encoding = result.capabilities.position_encoding or "utf-16"
+        client.encoding = str(getattr(encoding, "value", encoding))
+    return result
 
 
 def pulls(client: LanguageClient) -> bool:
@@ -187,8 +192,20 @@ def _edits_by_uri(edit: lsp.WorkspaceEdit) -> dict[str, list[lsp.TextEdit]]:
     return out
 
 
-def _offset(text: str, pos: lsp.Position) -> int:
-    """UTF-16 position → string offset (the presets negotiate UTF-16)."""
+def _units(ch: str, encoding: str) -> int:
+    if encoding == "utf-8":
+        return len(ch.encode("utf-8"))
+    if encoding == "utf-16":
+        return 2 if ord(ch) > 0xFFFF else 1
+    return 1
+
+
+def column(line: str, index: int, encoding: str = "utf-16") -> int:
+    """A code-point column as client units."""
+    return sum(_units(c, encoding) for c in line[:index])
+
+
+def _offset(text: str, pos: lsp.Position, encoding: str) -> int:
     lines = _lsp_lines(text)
     if pos.line >= len(lines):
         return len(text)
@@ -198,7 +215,7 @@ def _offset(text: str, pos: lsp.Position) -> int:
     for i, ch in enumerate(line):
         if units >= pos.character or ch in "\r\n":
             return start + i
-        units += 2 if ord(ch) > 0xFFFF else 1
+        units += _units(ch, encoding)
     return start + len(line)
 
 
@@ -219,11 +236,14 @@ def _lsp_lines(text: str) -> list[str]:
     return out
 
 
-def apply_text_edits(text: str, edits: Iterable[lsp.TextEdit]) -> str:
-    """Apply LSP text edits (UTF-16 positions), last first."""
-    spans = sorted(((_offset(text, e.range.start), _offset(text, e.range.end), e.new_text) for e in edits),
-                   reverse=True)
-    for start, end, new in spans:
+def apply_text_edits(text: str, edits: Iterable[lsp.TextEdit], encoding: str = "utf-16") -> str:
+    """Apply LSP text edits, last first; inserts at one position keep their order."""
+    spans = sorted(
+        ((_offset(text, e.range.start, encoding), _offset(text, e.range.end, encoding), i, e.new_text)
+         for i, e in enumerate(edits)),
+        reverse=True,
+    )
+    for start, end, _, new in spans:
         text = text[:start] + new + text[end:]
     return text
 

@@ -114,7 +114,7 @@ def test_aliases_across_top_level_keys_use_the_whole_text() -> None:
 
 def test_second_document_is_reported() -> None:
     model = parse("region: cn-north-4\n---\nregion: cn-north-1\n")
-    assert [(p.code, p.range) for p in model.problems] == [("SS103", Range((2, 0), (2, 18)))]
+    assert [(p.code, p.range) for p in model.problems] == [("SS103", Range((1, 0), (1, 3)))]
 
 
 def test_leading_document_marker_is_fine() -> None:
