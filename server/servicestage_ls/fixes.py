@@ -1,0 +1,168 @@
+"""Quick fixes (pure), routed by the diagnostic's code and the ``data`` its finding carries.
+
+| code | ``data["fix"]`` | edit |
+|---|---|---|
+| SS110 | rename-key | the key becomes the suggestion |
+| SS121, SS132 | replace-value | the value becomes the suggestion |
+| SS111 | insert-key | a new ``key: value`` line in the entry (or ``, key: value`` in a flow entry), or at the top level |
+| SS140 | use-env-reference | the literal token becomes ``${VARIABLE}`` |
+
+Every edit is in code-point coordinates and keeps the file's line breaks. A range that no longer fits the
+document (a stale diagnostic) gives no fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from servicestage_ls import schema
+from servicestage_ls.completion import line_break
+from servicestage_ls.document import Model, Pos, Range, Scalar, node_range
+
+__all__ = ["Fix", "TextEdit", "fixes_for"]
+
+
+@dataclass(frozen=True)
+class TextEdit:
+    range: Range
+    new_text: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    title: str
+    code: str  # the diagnostic code it fixes
+    edits: tuple[TextEdit, ...]
+    preferred: bool = False
+
+
+_ROUTES: dict[str, tuple[str, ...]] = {
+    "rename-key": ("SS110",),
+    "replace-value": ("SS121", "SS132"),
+    "insert-key": ("SS111",),
+    "use-env-reference": ("SS140",),
+}
+
+
+def fixes_for(model: Model, code: str, rng: Range, data: Mapping[str, Any] | None) -> list[Fix]:
+    """The quick fixes for one diagnostic (its code, range and data), or [] when there is none."""
+    if not data:
+        return []
+    kind = data.get("fix")
+    if not isinstance(kind, str) or code not in _ROUTES.get(kind, ()) or not _fits(model, rng):
+        return []
+    if kind == "rename-key":
+        return _replace(model, code, rng, data.get("replacement"), "Rename '{old}' to '{new}'")
+    if kind == "replace-value":
+        return _replace(model, code, rng, data.get("replacement"), "Change to '{new}'")
+    if kind == "insert-key":
+        return _insert_key(model, code, rng, data)
+    return _use_reference(model, code, rng, data.get("variable"))
+
+
+def _fits(model: Model, rng: Range) -> bool:
+    (l1, c1), (l2, c2) = rng.start, rng.end
+    lines = model.lines
+    return 0 <= l1 <= l2 < len(lines) and 0 <= c1 <= len(lines[l1]) and 0 <= c2 <= len(lines[l2]) \
+        and (l1, c1) <= (l2, c2)
+
+
+def _replace(model: Model, code: str, rng: Range, replacement: object, title: str) -> list[Fix]:
+    if not isinstance(replacement, str) or not replacement or rng.start[0] != rng.end[0]:
+        return []
+    old = model.lines[rng.start[0]][rng.start[1] : rng.end[1]]
+    if not old or old == replacement:
+        return []
+    return [Fix(title.format(old=old, new=replacement), code, (TextEdit(rng, replacement),), preferred=True)]
+
+
+def _use_reference(model: Model, code: str, rng: Range, variable: object) -> list[Fix]:
+    if not isinstance(variable, str) or not schema.ENV_NAME_RE.match(variable):
+        return []
+    reference = "${" + variable + "}"
+    entry = model.entry_at_line(rng.start[0])
+    new_text = f'"{reference}"' if entry is not None and entry.mapping is not None and entry.mapping.flow \
+        else reference
+    if rng.end[1] == 0 and rng.end[0] > rng.start[0]:
+        new_text += line_break(model, rng.start[0])  # a block scalar ends at the start of the next line
+    return [Fix(f"Use {reference} from the environment", code, (TextEdit(rng, new_text),))]
+
+
+def _insert_key(model: Model, code: str, rng: Range, data: Mapping[str, Any]) -> list[Fix]:
+    key, value, scope = data.get("key"), data.get("value"), data.get("scope")
+    if not isinstance(key, str) or not isinstance(value, str):
+        return []
+    edit = _entry_insert(model, rng, key, value) if scope == "entry" else \
+        _top_insert(model, key, value) if scope == "top" else None
+    if edit is None:
+        return []
+    return [Fix(f"Add '{key}: {value}'", code, (edit,))]
+
+
+def _flow_value(value: str) -> str:
+    """A value as it may stand in a flow mapping: quoted when it holds flow indicators."""
+    if any(ch in value for ch in "{}[],#:\"'") or value[:1] in ("&", "*", "!", "|", ">", "%", "@", "`", "-", "?"):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return value
+
+
+def _entry_insert(model: Model, rng: Range, key: str, value: str) -> TextEdit | None:
+    entry = model.entry_at_line(rng.start[0])
+    mapping = entry.mapping if entry is not None else None
+    if entry is None or mapping is None or mapping.get(key) is not None:
+        return None
+    lines = model.lines
+    if mapping.flow:
+        end_line, end_col = node_range(mapping, entry.base).end
+        text = lines[end_line]
+        if end_col < 1 or text[end_col - 1] != "}":
+            return None
+        insert_col = end_col - 1
+        while insert_col > 0 and text[insert_col - 1] in " \t":
+            insert_col -= 1
+        pair = f"{key}: {_flow_value(value)}"
+        if not mapping.pairs:
+            new_text = pair
+        elif text[insert_col - 1] == ",":
+            new_text = " " + pair
+        else:
+            new_text = ", " + pair
+        return TextEdit(Range((end_line, insert_col), (end_line, insert_col)), new_text)
+    if not mapping.pairs:
+        return None
+    key_col = node_range(mapping.pairs[0].key, entry.base).start[1]
+    last = mapping.pairs[-1]
+    key_end = node_range(last.key, entry.base).end
+    value_end = node_range(last.value, entry.base).end
+    line, col = max(key_end, value_end)
+    if col == 0 and line > key_end[0]:
+        line -= 1  # a block value ends at the start of the next line
+    at: Pos = (line, len(lines[line]))
+    return TextEdit(Range(at, at), line_break(model, line) + " " * key_col + f"{key}: {value}")
+
+
+def _top_insert(model: Model, key: str, value: str) -> TextEdit | None:
+    if not model.top or model.top_item(key) is not None:
+        return None
+    first = model.top[0]
+    first_line, first_col = node_range(first.key, first.base).start
+    if first_col != 0 or model.lines[first_line].startswith("{"):
+        return None  # a flow mapping at the top: no block line to add
+    eol = line_break(model, first_line)
+    pair = f"{key}: {value}"
+    if key == "authorizations":
+        last = len(model.lines) - 1
+        if model.lines[last] == "":
+            return TextEdit(Range((last, 0), (last, 0)), pair + eol)
+        end: Pos = (last, len(model.lines[last]))
+        return TextEdit(Range(end, end), eol + pair)
+    project = model.top_item("project_id")
+    if key in ("region", "endpoint") and project is not None and isinstance(project.value, Scalar):
+        value_range = node_range(project.value, project.base)
+        if value_range.start[0] == value_range.end[0]:
+            line = value_range.end[0]
+            at: Pos = (line, len(model.lines[line]))
+            return TextEdit(Range(at, at), eol + pair)
+    return TextEdit(Range((first_line, 0), (first_line, 0)), pair + eol)
