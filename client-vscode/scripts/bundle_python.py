@@ -163,7 +163,15 @@ def merge_yaml_extensions(tmp: Path) -> None:
         if list((LIBS / "yaml").glob(f"_yaml.{tag}-*.so")):
             continue
         dest = tmp / f"pyyaml-{python}"
-        pip("download", "--quiet", "--no-deps", "--dest", str(dest), *target_options(python), f"PyYAML=={version}")
+        pip(
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--dest",
+            str(dest),
+            *target_options(python),
+            f"PyYAML=={version}",
+        )
         wheels = list(dest.glob("*.whl"))
         if not wheels:
             raise SystemExit(f"no PyYAML {version} wheel for Python {python} on linux x86_64")
@@ -200,7 +208,15 @@ def main() -> int:
         tmp = Path(tmp_name)
         src = stage_source(tmp)
         wheels = tmp / "wheels"
-        pip("wheel", "--quiet", "--disable-pip-version-check", "--no-deps", "--wheel-dir", str(wheels), str(src))
+        pip(
+            "wheel",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--wheel-dir",
+            str(wheels),
+            str(src),
+        )
         (wheel,) = wheels.glob("servicestage_ls-*.whl")
         extra: list[str] = []
         for _ in range(5):

@@ -39,7 +39,13 @@ REQUIRED = (
     "extension/bundled/libs/yaml/__init__.py",
     "extension/bundled/libs/pygls/__init__.py",
 )
-FORBIDDEN_PREFIXES = ("extension/node_modules/", "extension/src/", "extension/test/", "extension/out/", "extension/bundled/libs/bin/")
+FORBIDDEN_PREFIXES = (
+    "extension/node_modules/",
+    "extension/src/",
+    "extension/test/",
+    "extension/out/",
+    "extension/bundled/libs/bin/",
+)
 
 IMPORT_CHECK = r"""
 import importlib, json, sys
@@ -80,7 +86,11 @@ def log(message: str) -> None:
 
 def pythons() -> list[str]:
     listed = os.environ.get("SERVICESTAGE_VERIFY_PYTHONS")
-    names = listed.split(os.pathsep) if listed else ["python3", "python3.10", "python3.11", "python3.12", "python3.13"]
+    names = (
+        listed.split(os.pathsep)
+        if listed
+        else ["python3", "python3.10", "python3.11", "python3.12", "python3.13"]
+    )
     found: dict[str, str] = {}
     for name in names:
         exe = shutil.which(name) or (name if Path(name).is_file() else None)
@@ -89,7 +99,10 @@ def pythons() -> list[str]:
         try:
             out = subprocess.run(
                 [exe, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                capture_output=True, text=True, timeout=20, check=True,
+                capture_output=True,
+                text=True,
+                timeout=20,
+                check=True,
             ).stdout.strip()
         except (subprocess.SubprocessError, OSError):
             continue  # e.g. a pyenv shim for a version that is not active
@@ -113,25 +126,43 @@ def lsp_roundtrip(python: str, libs: Path, cwd: Path) -> str:
         return b"Content-Length: %d\r\n\r\n" % len(body) + body
 
     messages = [
-        {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-         "params": {"processId": None, "rootUri": None, "capabilities": {}, "initializationOptions": {"validate": "onChange"}}},
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "processId": None,
+                "rootUri": None,
+                "capabilities": {},
+                "initializationOptions": {"validate": "onChange"},
+            },
+        },
         {"jsonrpc": "2.0", "method": "initialized", "params": {}},
         {"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": None},
         {"jsonrpc": "2.0", "method": "exit", "params": None},
     ]
     proc = subprocess.run(
         [python, "-S", "-m", "servicestage_ls", "serve"],
-        input=b"".join(frame(m) for m in messages), capture_output=True, timeout=60, cwd=cwd, env=clean_env(libs),
+        input=b"".join(frame(m) for m in messages),
+        capture_output=True,
+        timeout=60,
+        cwd=cwd,
+        env=clean_env(libs),
+        check=False,
     )
     out = proc.stdout.decode(errors="replace")
     if '"id": 1' not in out.replace('"id":1', '"id": 1') or "capabilities" not in out:
-        raise RuntimeError(f"no initialize result (exit {proc.returncode}); stderr: {proc.stderr.decode(errors='replace')[-800:]}")
+        raise RuntimeError(
+            f"no initialize result (exit {proc.returncode}); stderr: {proc.stderr.decode(errors='replace')[-800:]}"
+        )
     return "initialize/shutdown/exit ok"
 
 
 def main() -> int:
     manifest = json.loads((CLIENT / "package.json").read_text(encoding="utf-8"))
-    vsix = Path(sys.argv[1]) if len(sys.argv) > 1 else CLIENT / f"{manifest['name']}-{manifest['version']}.vsix"
+    vsix = (
+        Path(sys.argv[1]) if len(sys.argv) > 1 else CLIENT / f"{manifest['name']}-{manifest['version']}.vsix"
+    )
     if not vsix.is_file():
         fail(f"{vsix} does not exist")
     with zipfile.ZipFile(vsix) as zf:
@@ -160,14 +191,27 @@ def main() -> int:
             warnings = []
             for python in found:
                 env = clean_env(libs)
-                run = lambda *args: subprocess.run(  # noqa: E731
-                    [python, "-S", *args], capture_output=True, text=True, timeout=60, cwd=empty, env=env
-                )
+
+                def run(
+                    *args: str, python: str = python, env: dict[str, str] = env
+                ) -> subprocess.CompletedProcess[str]:
+                    return subprocess.run(
+                        [python, "-S", *args],
+                        capture_output=True,
+                        text=True,
+                        timeout=60,
+                        cwd=empty,
+                        env=env,
+                        check=False,
+                    )
+
                 version = run("-c", "import sys; print(sys.version.split()[0])").stdout.strip()
                 res = run("-m", "servicestage_ls", "--version")
                 expected = f"servicestage-ls {manifest['version']}"
                 if res.returncode != 0 or res.stdout.strip() != expected:
-                    fail(f"Python {version}: --version gave {res.stdout.strip()!r} (exit {res.returncode}): {res.stderr[-800:]}")
+                    fail(
+                        f"Python {version}: --version gave {res.stdout.strip()!r} (exit {res.returncode}): {res.stderr[-800:]}"
+                    )
                 res = run("-c", IMPORT_CHECK, str(libs))
                 if res.returncode != 0:
                     fail(f"Python {version}: importing the dependencies failed: {res.stderr[-1500:]}")
@@ -186,8 +230,10 @@ def main() -> int:
                     except (RuntimeError, subprocess.SubprocessError) as exc:
                         lsp = f"LSP exchange FAILED (warning only): {exc}"
                         warnings.append(f"Python {version}: {exc}")
-                log(f"Python {version} ({python}): {expected}; dependencies from the bundle; "
-                    f"libyaml={'yes' if info['libyaml'] else 'no'}; pure-Python yaml ok; {lsp}")
+                log(
+                    f"Python {version} ({python}): {expected}; dependencies from the bundle; "
+                    f"libyaml={'yes' if info['libyaml'] else 'no'}; pure-Python yaml ok; {lsp}"
+                )
             for w in warnings:
                 log(f"WARNING: {w}")
     log("ok")
