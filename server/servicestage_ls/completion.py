@@ -630,7 +630,6 @@ def _values(model: Model, ctx: _Context, eol: str, snippets: bool, env: Mapping[
             region = model.top_value("region")
             if region in REGIONS:
                 out.append(value(region_endpoint(region, env), f"the endpoint of {region}", None, 0))
-            out.append(value("http://127.0.0.1:8080", "a local emulator (servicestage-ls emulator)", None, 1))
             return out
         if key == "authorizations" and not ctx.flow:
             return [_entry_snippet(ctx, eol, snippets, eol + "  - ", 4, "name")]
@@ -709,6 +708,8 @@ def _hosts(model: Model, ctx: _Context, value: _ValueMaker) -> list[Completion]:
         if before not in " \t-{,\n\r":
             continue
         url = m.group(1).rstrip("/")
+        if "@" in url:
+            continue  # user:token@host: never offer a secret
         if url not in seen:
             seen[url] = "used in this file"
             if len(seen) >= 100:

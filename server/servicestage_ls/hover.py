@@ -120,19 +120,11 @@ def _unquote(text: str) -> str:
 # --- markdown ------------------------------------------------------------------------------------------
 
 
-def _code(text: str) -> str:
-    """``text`` as an inline code span, whatever backticks it holds."""
-    longest = max((len(run) for run in re.findall("`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
 def _unknown_key(target: _Target) -> str:
     fields = schema.TOP_FIELDS if target.scope == "top" else schema.ENTRY_FIELDS
     where = "at the top level" if target.scope == "top" else "in an entry"
     suggestion = schema.closest(target.key, list(fields))
-    text = f"Unknown key {_code(target.key)} {where}."
+    text = f"Unknown key {where}."
     if suggestion is not None:
         text += f" Did you mean `{suggestion}`?"
     return text + " Allowed: " + ", ".join(f"`{k}`" for k in fields) + "."
@@ -151,19 +143,19 @@ def _value_markdown(target: _Target, spec: schema.Field, env: Mapping[str, str])
         number = _integer(value)
         if number in schema.STATUS_DOCS:
             return f"**status {number}** — {schema.STATUS_DOCS[number]}"
-        return f"Unknown status {_code(value)}: 0 normal, 1 overdue, 2 unauthenticated."
+        return "Unknown status: 0 normal, 1 overdue, 2 unauthenticated."
     if key in schema.TIMESTAMP_KEYS:
         number = _integer(value)
         when = format_timestamp(number) if number is not None else None
         if when is None:
-            return f"**{key}**: {_code(value)} is not a timestamp in milliseconds since the epoch."
+            return f"**{key}**: not a timestamp in milliseconds since the epoch."
         return f"**{key}**: {when}\n\n{spec.doc}"
     if key == "name":
         return _name_markdown(value)
     if key in ("host", "endpoint"):
         return _url_markdown(key, value, target.repo_type)
     if key == "token_type" and value in schema.TOKEN_TYPES:
-        return f"**token_type** {_code(value)}\n\n{spec.doc}"
+        return f"**token_type** `{value}`\n\n{spec.doc}"
     return field_markdown(spec)
 
 
@@ -212,7 +204,7 @@ def _region_markdown(region: str, env: Mapping[str, str]) -> str:
     if region not in REGIONS:
         suggestion = schema.closest(region, REGIONS)
         hint = f" Did you mean `{suggestion}`?" if suggestion else ""
-        return f"Unknown region {_code(region)}.{hint}"
+        return f"Unknown region.{hint}"
     variable = override_variable(region)
     override = env.get(variable, "").strip()
     default = default_endpoint(region)
@@ -226,7 +218,7 @@ def _repo_type_markdown(value: str) -> str:
     spec = schema.REPO_TYPES.get(value)
     if spec is None:
         allowed = ", ".join(f"`{name}`" for name in schema.SUPPORTED_REPO_TYPES)
-        return f"Unsupported repo_type {_code(value)}; allowed: {allowed}."
+        return f"Unsupported `repo_type`; allowed: {allowed}."
     text = f"**{spec.name}** — {spec.doc}\n\nPublic host: {spec.public_host}"
     if not spec.supported:
         text += "\n\n⚠️ Only ServiceStage's Chinese site supports it."
@@ -245,17 +237,27 @@ def _name_markdown(name: str) -> str:
 
 def _url_markdown(key: str, url: str, repo_type: str | None) -> str:
     stripped = url.strip()
-    safe = re.fullmatch(r"https?://[^\s<>()\[\]`]+", stripped) is not None
-    shown = f"<{stripped}>" if safe else _code(stripped)
-    if key == "endpoint":
-        return f"**endpoint**: {shown}\n\nServiceStage API endpoint; it overrides `region`."
-    text = f"**host**: {shown}\n\nThe repository address."
-    host = urlsplit(stripped).hostname if safe else None
-    for spec in schema.REPO_TYPES.values():
-        if host is not None and host == urlsplit(spec.public_host).hostname:
-            text += f" The public {spec.name} host."
-            break
+    try:
+        parts = urlsplit(stripped)
+        host = parts.hostname
+    except ValueError:
+        parts, host = None, None
+    if parts is not None and "@" in parts.netloc:
+        # user:token@host: a secret in the URL; show the URL without it
+        shown_url = parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]).geturl()
+        warning = "\n\n⚠️ The URL holds credentials (`user:token@`): a secret in a committed file."
     else:
-        if repo_type in schema.REPO_TYPES and safe:
-            text += " A self-managed host."
-    return text
+        shown_url, warning = stripped, ""
+    if re.fullmatch(r"https?://[^\s<>()\[\]`]+", shown_url) is None:
+        return f"**{key}**: not an http(s) URL without blanks; write `https://…`."  # and echo nothing
+    shown = f"<{shown_url}>"
+    if key == "endpoint":
+        return f"**endpoint**: {shown}\n\nServiceStage API endpoint; it overrides `region`.{warning}"
+    text = f"**host**: {shown}\n\nThe repository address."
+    public = next((spec.name for spec in schema.REPO_TYPES.values()
+                   if host is not None and host == urlsplit(spec.public_host).hostname), None)
+    if public is not None:
+        text += f" The public {public} host."
+    elif repo_type in schema.REPO_TYPES and host:
+        text += " A self-managed host."
+    return text + warning

@@ -236,6 +236,14 @@ def test_host_values_are_public_hosts_and_hosts_used_in_the_file() -> None:
     ]
 
 
+def test_hosts_with_credentials_are_never_offered() -> None:
+    text = HEAD + "  - name: token1\n    host: https://oauth2:glpat-secret@gitlab.example.com\n" \
+        "  - name: token2\n    host: |\n"
+    result = items(text)
+    assert [c.label for c in result] == ["https://github.com", "https://gitlab.com", "https://gitee.com"]
+    assert "glpat-secret" not in repr(result)
+
+
 # --- flow entries, broken documents, line breaks, code points -------------------------------------------
 
 
@@ -322,3 +330,29 @@ def test_completion_is_fast_in_a_large_file() -> None:
     per_request = (time.perf_counter() - start) / 20
     assert labels(result)[:2] == ["token", "host"]
     assert per_request < 0.02
+
+
+def test_every_position_of_broken_variants_answers_without_error_or_secret() -> None:
+    from servicestage_ls.hover import hover
+
+    secret = "ghp_" + "Zq9" * 12
+    text = (
+        "project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789\nregion: cn-north-4\nauthorizations:\n"
+        f"  - name: token1\n    repo_type: github\n    token: {secret}\n    host: https://github.com/x\n"
+        f'  - {{name: abcd, repo_type: gitlab, token: "{secret}"}}\n'
+        "  -\n    name: efgh\n    token: ${MY_TOKEN}\n    create_time: 1649762172340\n"
+        "other: {a: [1, 2]}\n"
+    )
+    variants = [text, text.replace("\n", "\r\n"), text.replace("github\n", "github"),
+                text.replace("- {", "- {{"), text.replace("  -\n", "  -  [\n"), text[: len(text) // 2]]
+    env = {"MY_TOKEN": "s3cr3t-value"}
+    for variant in variants:
+        model = document.parse(variant)
+        for line, content in enumerate(model.lines):
+            for col in range(len(content) + 1):
+                for snippets in (True, False):
+                    shown = repr(complete(model, (line, col), snippets=snippets, env=env))
+                    assert secret not in shown and "s3cr3t-value" not in shown
+                info = hover(model, (line, col), env)
+                if info is not None:
+                    assert secret[:8] not in info.markdown and "s3cr3t-value" not in info.markdown
