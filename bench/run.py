@@ -517,7 +517,7 @@ def targets(metric: str, size: int, largest: int) -> tuple[float | None, float |
         return 0.2, None, "≤ 0.2"
     if metric == "open_diag_ms":
         return 0.5, None, "≤ 0.5"
-    if metric == "initialize_ms":
+    if metric == "initialize_ms" and size == 0:  # judged on all rounds of all sizes pooled (size-independent)
         return 1.0, None, "≤ 1.0"
     if metric in ("completion_ms", "hover_ms") and size >= largest:
         return 0.2, 20.0, "≤ 0.2 and < 20 ms"
@@ -532,12 +532,20 @@ def median(values: list[float | None]) -> float | None:
 
 
 def build_rows(results: dict[str, Any], sizes: list[int]) -> list[dict[str, Any]]:
+    """One row per metric and size; initialize also gets a row "all sizes" (size 0) pooling every round, which
+    carries its target: initialize does not depend on the file, so 3×N samples judge it better than N."""
     rows = []
     largest = 19000  # the completion/hover/memory targets are stated for the 19,000-line file
+
+    def value(server: str, key: str, size: int) -> float | None:
+        per = results.get(server, {})
+        if size == 0:
+            return median([r[key] for d in per.values() for r in d.get("rounds", [])])
+        return per.get(str(size), {}).get("median", {}).get(key)
+
     for key, label, unit in METRICS:
-        for size in sizes:
-            ours = results.get(OURS, {}).get(str(size), {}).get("median", {}).get(key)
-            theirs = results.get(THEIRS, {}).get(str(size), {}).get("median", {}).get(key)
+        for size in sizes + ([0] if key == "initialize_ms" else []):
+            ours, theirs = value(OURS, key, size), value(THEIRS, key, size)
             ratio = ours / theirs if ours is not None and theirs else None
             max_ratio, max_abs, desc = targets(key, size, largest)
             status = ""
@@ -566,10 +574,10 @@ def render_table(rows: list[dict[str, Any]], files: dict[str, Any]) -> list[str]
         "|---|---:|---:|---:|---:|---|---|",
     ]
     for row in rows:
-        nl = files[str(row["size"])]["lines"]
+        where = f"{files[str(row['size'])]['lines']:,} lines" if row["size"] else "all sizes"
         ratio = f"{row['ratio']:.2f}" if row["ratio"] is not None else "—"
         lines.append(
-            f"| {row['label']} ({row['unit']}) | {nl:,} lines | {fmt(row['ours'], row['unit'])} | "
+            f"| {row['label']} ({row['unit']}) | {where} | {fmt(row['ours'], row['unit'])} | "
             f"{fmt(row['theirs'], row['unit'])} | {ratio} | {row['target']} | {row['status']} |"
         )
     return lines
