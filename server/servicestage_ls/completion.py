@@ -676,17 +676,8 @@ def _references(ctx: _Context, env: Mapping[str, str], value: _ValueMaker) -> li
 
 
 def _looks_like_token_variable(name: str) -> bool:
-    """A name matching ``schema.TOKEN_ENV_HINT_RE``, where ``PAT`` must be a word of its own (not ``PATH``)."""
-    if not schema.ENV_NAME_RE.match(name):
-        return False
-    for match in schema.TOKEN_ENV_HINT_RE.finditer(name):
-        if match.group().upper() != "PAT":
-            return True
-        before = name[match.start() - 1 : match.start()]
-        after = name[match.end() : match.end() + 1]
-        if not before.isalpha() and not after.isalpha():
-            return True
-    return False
+    """A variable name that looks like it holds a token (``schema.TOKEN_ENV_HINT_RE``: ``PAT`` but not ``PATH``)."""
+    return bool(schema.ENV_NAME_RE.match(name) and schema.TOKEN_ENV_HINT_RE.search(name))
 
 
 _HOST_RE = re.compile(r"host[ \t]*:[ \t]*[\"']?(https?://[^\s\"'#,}\]]+)")

@@ -216,6 +216,7 @@ class Model:
     top: list[TopItem] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    _entry_firsts: list[int] | None = field(default=None, repr=False)
     top_incomplete: bool = False
     """A top-level part could not be parsed: which keys are present is unknown."""
     authorizations: TopItem | None = None
@@ -236,7 +237,9 @@ class Model:
 
     def entry_at_line(self, line: int) -> Entry | None:
         """The entry whose lines include ``line`` (comments after an entry belong to it)."""
-        firsts = [e.first_line for e in self.entries]
+        firsts = self._entry_firsts
+        if firsts is None or len(firsts) != len(self.entries):
+            firsts = self._entry_firsts = [e.first_line for e in self.entries]
         i = bisect_right(firsts, line) - 1
         if i < 0:
             return None

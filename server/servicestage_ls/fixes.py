@@ -20,14 +20,9 @@ from typing import Any
 from servicestage_ls import schema
 from servicestage_ls.completion import line_break
 from servicestage_ls.document import Model, Pos, Range, Scalar, node_range
+from servicestage_ls.edits import TextEdit
 
 __all__ = ["Fix", "TextEdit", "fixes_for"]
-
-
-@dataclass(frozen=True)
-class TextEdit:
-    range: Range
-    new_text: str
 
 
 @dataclass(frozen=True)

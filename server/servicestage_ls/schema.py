@@ -73,7 +73,7 @@ PROJECT_ID_RE = re.compile(PROJECT_ID_PATTERN)
 ENV_REF_RE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Environment variable names offered as token references.
-TOKEN_ENV_HINT_RE = re.compile(r"TOKEN|PAT|GITHUB|GITLAB|GITEE", re.IGNORECASE)
+TOKEN_ENV_HINT_RE = re.compile(r"TOKEN|(?:^|_)PAT(?:_|$)|GITHUB|GITLAB|GITEE", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
