@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ COMMANDS = (CREATE, CREATE_ALL, REFRESH)
 REMOTE_CODES = ("SS171", "SS172")
 LIST_CACHE_SECONDS = 60.0
 APPLY_ATTEMPTS = 3
+APPLIED_CHANGE_WAIT_SECONDS = 2.0
 
 
 def register(server: ServiceStageServer) -> None:
@@ -165,7 +167,12 @@ async def _run(ls: ServiceStageServer, args: tuple[Any, ...], title: str,
         end_message = "cancelled"
         ls.show("ServiceStage: cancelled. A create that was already sent may have happened; run Refresh status "
                 "to see.", lsp.MessageType.Warning)
-        raise
+        # Answer the request rather than re-raise: pygls runs a command inside executeCommand's generator, which
+        # never answers (and breaks `shutdown` later) when the command's task ends cancelled. A $/cancelRequest
+        # has already answered the request itself; this result is then dropped.
+        if task is not None and hasattr(task, "uncancel"):
+            task.uncancel()
+        return {**run.summary(), "cancelled": True}
     finally:
         if run.token is not None:
             ls.work_done_progress.end(run.token, lsp.WorkDoneProgressEnd(message=end_message))
@@ -269,8 +276,30 @@ async def _write_created(run: _Run, snap: actions.Snapshot, auth: Authorization)
                 lsp.MessageType.Info)
 
 
+_apply_locks: dict[str, asyncio.Lock] = {}
+# The document version our last applied write-back was made for, per open document.
+_applied_at: weakref.WeakKeyDictionary[DocState, int | None] = weakref.WeakKeyDictionary()
+
+
 async def _apply(ls: ServiceStageServer, uri: str, compute: Callable[[Model], list[TextEdit]], label: str) -> None:
-    """Compute edits on the document as it is now and apply them for that version; retry if it moved on."""
+    """Compute edits on the document as it is now and apply them for that version; retry if it moved on.
+
+    Write-backs to one document take turns: edits computed while another applyEdit is in flight would be made
+    for a text the client no longer has (a client without versioned edits, like Neovim, applies them at the
+    wrong place).
+    """
+    lock = _apply_locks.setdefault(uri, asyncio.Lock())
+    async with lock:
+        state = ls.docs.get(uri)
+        if state is not None and state in _applied_at and state.version == _applied_at[state]:
+            # Our last edit was applied but its didChange has not arrived yet (it normally comes before the
+            # answer): wait for it briefly, so that these edits are computed on the edited text.
+            await state.wait_for_change(state.version, timeout=APPLIED_CHANGE_WAIT_SECONDS)
+        await _apply_now(ls, uri, compute, label)
+
+
+async def _apply_now(ls: ServiceStageServer, uri: str, compute: Callable[[Model], list[TextEdit]],
+                     label: str) -> None:
     from servicestage_ls.lsp import _workspace_edit
 
     reason = "no reason given"
@@ -289,6 +318,7 @@ async def _apply(ls: ServiceStageServer, uri: str, compute: Callable[[Model], li
             lsp.ApplyWorkspaceEditParams(edit=_workspace_edit(ls, state, lsp_edits), label=label)
         )
         if result.applied:
+            _applied_at[state] = version
             return
         reason = result.failure_reason or reason
         if not await state.wait_for_change(version, timeout=1.0):
