@@ -217,6 +217,12 @@ class Model:
     entries: list[Entry] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     _entry_firsts: list[int] | None = field(default=None, repr=False)
+    chunked: bool = False
+    """Parsed chunk by chunk (else as one text)."""
+    item_indent: str | None = None
+    """The prefix of an item line of ``authorizations`` (e.g. ``"  -"``) when its items were parsed one by one."""
+    cut_errors: bool = False
+    """Some chunk failed in a way the cut may have caused (kept because the whole text fails too)."""
     top_incomplete: bool = False
     """A top-level part could not be parsed: which keys are present is unknown."""
     authorizations: TopItem | None = None
@@ -305,17 +311,27 @@ _TAGS = {
 }
 
 
+_YAML_ONLY_BREAKS_RE = re.compile("[\x85\u2028\u2029]|\r(?!\n)")
+
+
 class _Converter:
-    def __init__(self, locator: _Locator) -> None:
+    def __init__(self, locator: _Locator, text: str) -> None:
         self.locator = locator
         self.memo: dict[int, Node] = {}
+        # PyYAML's own line and column agree with LSP's unless the text has a line break LSP does not know.
+        self.marks_agree = _YAML_ONLY_BREAKS_RE.search(text) is None
 
     def convert(self, node: yaml.Node, depth: int = 0) -> Node:
         seen = self.memo.get(id(node))
         if seen is not None:  # an alias: the anchored node, shared
             return seen
-        start = self.locator.pos(node.start_mark.index)
-        end = self.locator.pos(node.end_mark.index)
+        if self.marks_agree:
+            start_mark, end_mark = node.start_mark, node.end_mark
+            start: Pos = (start_mark.line, start_mark.column)
+            end: Pos = (end_mark.line, end_mark.column)
+        else:
+            start = self.locator.pos(node.start_mark.index)
+            end = self.locator.pos(node.end_mark.index)
         if isinstance(node, yaml.ScalarNode):
             result: Node = Scalar(start, end, node.value, _TAGS.get(node.tag, "other"), node.style or None)
             self.memo[id(node)] = result
@@ -381,7 +397,7 @@ def parse_text(text: str) -> ParsedText:
                 if node is None:
                     break
                 doc_starts.append(locator.pos(node.start_mark.index))
-                roots.append(_Converter(locator).convert(node))
+                roots.append(_Converter(locator, text).convert(node))
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
@@ -433,8 +449,8 @@ def _block_value_follows(line: str) -> bool:
     return match is not None
 
 
-def _plan(lines: list[str]) -> list[_Chunk] | None:
-    """How to cut the text, or None when it must be parsed as a whole."""
+def _plan(lines: list[str]) -> tuple[list[_Chunk], str | None] | None:
+    """How to cut the text (and the item prefix of ``authorizations``), or None to parse it as a whole."""
     first_content = 0
     n = len(lines)
     # A leading "---" (after comments) is allowed; any other document marker or directive needs a full parse.
@@ -452,26 +468,28 @@ def _plan(lines: list[str]) -> list[_Chunk] | None:
             return None
     if not starts:
         has_content = any(line.strip() and not line.lstrip().startswith("#") for line in lines[first_content:])
-        return None if has_content else []
+        return None if has_content else ([], None)
     chunks: list[_Chunk] = []
+    item_indent: str | None = None
     # Comments and blank lines before the first key belong to the first chunk.
     bounds = [*starts[1:], n]
     prev_end = first_content
     for start, end in zip(starts, bounds):
         first = prev_end if not chunks else start
-        if lines[start].startswith("authorizations") and _block_value_follows(lines[start]):
-            chunks.extend(_plan_items(lines, first, start, end))
+        if item_indent is None and lines[start].startswith("authorizations") and _block_value_follows(lines[start]):
+            items, item_indent = _plan_items(lines, first, start, end)
+            chunks.extend(items)
         else:
             chunks.append(_Chunk(first, end - 1, False))
         prev_end = end
-    return chunks
+    return chunks, item_indent
 
 
 _ITEM_RE = re.compile(r"^( *)-(?:[ \t]|$)")
 
 
-def _plan_items(lines: list[str], first: int, key_line: int, end: int) -> list[_Chunk]:
-    """The ``authorizations:`` header and one chunk per item."""
+def _plan_items(lines: list[str], first: int, key_line: int, end: int) -> tuple[list[_Chunk], str | None]:
+    """The ``authorizations:`` header and one chunk per item, and the items' prefix."""
     indent: str | None = None
     item_starts: list[int] = []
     for i in range(key_line + 1, end):
@@ -482,29 +500,43 @@ def _plan_items(lines: list[str], first: int, key_line: int, end: int) -> list[_
                 continue
             match = _ITEM_RE.match(line)
             if match is None:
-                return [_Chunk(first, end - 1, False)]
+                return [_Chunk(first, end - 1, False)], None
             indent = match.group(1) + "-"
             item_starts.append(i)
         elif line.startswith(indent) and (len(line) == len(indent) or line[len(indent)] in " \t"):
             item_starts.append(i)
     if not item_starts:
-        return [_Chunk(first, end - 1, False)]
+        return [_Chunk(first, end - 1, False)], None
     chunks = [_Chunk(first, item_starts[0] - 1, False)]
     for start, stop in zip(item_starts, [*item_starts[1:], end]):
         chunks.append(_Chunk(start, stop - 1, True))
-    return chunks
+    return chunks, indent
 
 
 class ParseCache:
-    """Per-document cache of chunk parses, keyed by the chunk's text; keeps only what the last build used."""
+    """Per-document cache: chunk parses keyed by the chunk's text, and the last model.
+
+    When an edit stays inside the items of ``authorizations`` (what typing mostly is), only the items around
+    it are cut and parsed again; the other entries are reused (moved by the number of lines the edit added).
+    """
 
     def __init__(self) -> None:
         self._entries: dict[str, ParsedText] = {}
+        self._last: Model | None = None
 
     def build(self, text: str) -> Model:
-        used: dict[str, ParsedText] = {}
-        model = _build(text, self._entries, used)
-        self._entries = used
+        last = self._last
+        if last is not None and last.text == text:
+            return last
+        model = _incremental(last, text, self._entries) if last is not None else None
+        if model is None:
+            used: dict[str, ParsedText] = {}
+            model = _build(text, self._entries, used)
+            self._entries = used
+        elif len(self._entries) > 2 * len(model.entries) + 64:
+            self._entries = {e.text: self._entries[e.text] for e in model.entries
+                             if e.text is not None and e.text in self._entries}
+        self._last = model
         return model
 
 
@@ -513,6 +545,126 @@ def parse(text: str, cache: ParseCache | None = None) -> Model:
     if cache is not None:
         return cache.build(text)
     return _build(text, {}, {})
+
+
+def _common_prefix(a: str, b: str) -> int:
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:  # binary search with C-speed slice comparisons
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    lo, hi = 0, limit
+    la, lb = len(a), len(b)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[la - mid : la - lo] == b[lb - mid : lb - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _is_item_line(line: str, indent: str) -> bool:
+    return line.startswith(indent) and (len(line) == len(indent) or line[len(indent)] in " \t")
+
+
+def _incremental(prev: Model, text: str, cache: dict[str, ParsedText]) -> Model | None:
+    """The model after an edit inside the items of ``authorizations``, or None when a full build is needed."""
+    indent = prev.item_indent
+    entries = prev.entries
+    auth = prev.authorizations
+    if not prev.chunked or prev.cut_errors or indent is None or not entries or auth is None:
+        return None
+    if len(text) > MAX_TEXT_CHARS:
+        return None
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        return None
+    old = prev.text
+    prefix = _common_prefix(old, text)
+    suffix = _common_suffix(old, text, min(len(old), len(text)) - prefix)
+    if prefix and old[prefix - 1] == "\r":
+        return None
+    first_changed = bisect_right(prev.line_starts, prefix) - 1
+    last_changed = bisect_right(prev.line_starts, max(prefix, len(old) - suffix)) - 1
+    if first_changed <= entries[0].first_line or last_changed > entries[-1].last_line:
+        return None
+    firsts = prev._entry_firsts
+    if firsts is None or len(firsts) != len(entries):
+        firsts = prev._entry_firsts = [e.first_line for e in entries]
+    # One entry more on each side: an edit on an item's first line can merge it with the one before.
+    ia = max(0, bisect_right(firsts, first_changed) - 2)
+    ib = min(len(entries) - 1, bisect_right(firsts, last_changed))
+    lines, starts = split_lines(text)
+    delta = len(lines) - len(prev.lines)
+    r0, r1 = entries[ia].first_line, entries[ib].last_line + delta
+    if r1 < r0 or r1 >= len(lines):
+        return None
+    item_starts = []
+    for i in range(r0, r1 + 1):
+        line = lines[i]
+        if _is_top_start(line):
+            return None
+        if _is_item_line(line, indent):
+            item_starts.append(i)
+    if not item_starts or item_starts[0] != r0:
+        return None
+    region: list[Entry] = []
+    problems: list[Problem] = []
+    for k, (a, b) in enumerate(zip(item_starts, [*item_starts[1:], r1 + 1])):
+        stop = starts[b] if b < len(starts) else len(text)
+        chunk_text = text[starts[a] : stop]
+        parsed = cache.get(chunk_text)
+        if parsed is None:
+            parsed = cache[chunk_text] = parse_text(chunk_text)
+        node = None
+        if parsed.error is not None:
+            if parsed.error_at_end or parsed.undefined_alias:
+                return None  # maybe a construct cut by the chunking: the full build decides
+            problems.append(_syntax_problem(parsed, a, lines))
+        elif not _shape_ok(parsed, True):
+            return None
+        else:
+            root = parsed.roots[0]
+            assert isinstance(root, Sequence)
+            node = root.items[0]
+        region.append(Entry(ia + k, node, a, a, b - 1, chunk_text))
+    old_r1 = entries[ib].last_line
+    after = entries[ib + 1 :]
+    index_shift = ia + len(region) - (ib + 1)
+    if delta or index_shift:
+        after = [Entry(e.index + index_shift, e.node, e.base + delta, e.first_line + delta, e.last_line + delta,
+                       e.text) for e in after]
+    new_entries = [*entries[:ia], *region, *after]
+    for p in prev.problems:
+        line = p.range.start[0]
+        if line < r0:
+            problems.append(p)
+        elif line > old_r1:
+            problems.append(Problem(p.code, p.message, p.range.shifted(delta)))
+    problems.sort(key=lambda p: p.range.start)
+    top: list[TopItem] = []
+    new_auth = auth
+    for item in prev.top:
+        if item is auth:
+            new_auth = TopItem(auth.key, Sequence(auth.value.start, auth.value.end, [], False), 0)
+            top.append(new_auth)
+        elif item.base > old_r1 and delta:
+            top.append(TopItem(item.key, item.value, item.base + delta))
+        else:
+            top.append(item)
+    model = Model(text, lines, starts, prev.root_kind, Range((0, 0), (len(lines) - 1, len(lines[-1]))),
+                  top=top, entries=new_entries, problems=problems, authorizations=new_auth, chunked=True,
+                  item_indent=indent, top_incomplete=prev.top_incomplete)
+    seq = new_auth.value
+    seq.start = _entry_start(new_entries[0])
+    seq.end = _entry_end(new_entries[-1], lines)
+    return model
 
 
 def _build(text: str, old: dict[str, ParsedText], used: dict[str, ParsedText]) -> Model:
@@ -530,11 +682,16 @@ def _build(text: str, old: dict[str, ParsedText], used: dict[str, ParsedText]) -
         )
         return model
     lone_cr = "\r" in text and text.count("\r") != text.count("\r\n")
-    plan = None if lone_cr else _plan(lines)
-    if plan is not None:
+    planned = None if lone_cr else _plan(lines)
+    if planned is not None:
+        plan, item_indent = planned
         parsed = _parse_chunks(text, lines, starts, plan, old, used)
         if parsed is not None:
             _assemble_chunks(model, plan, parsed)
+            model.chunked = True
+            model.cut_errors = any(r.error is not None and (r.error_at_end or r.undefined_alias) for _, r in parsed)
+            split = model.authorizations is not None and model.authorizations.base == 0 and bool(model.entries)
+            model.item_indent = item_indent if split and all(e.text is not None for e in model.entries) else None
             return model
     _assemble_whole(model, parse_text(text))
     return model
@@ -604,7 +761,7 @@ def _assemble_chunks(model: Model, plan: list[_Chunk], parsed: list[tuple[str, P
     lines = model.lines
     model.root_kind = "empty" if not plan else "mapping"
     header: TopItem | None = None
-    for chunk, (chunk_text, result) in zip(plan, parsed):
+    for position, (chunk, (chunk_text, result)) in enumerate(zip(plan, parsed)):
         if result.error is not None:
             model.problems.append(_syntax_problem(result, chunk.first, lines))
         if chunk.item:
@@ -630,8 +787,7 @@ def _assemble_chunks(model: Model, plan: list[_Chunk], parsed: list[tuple[str, P
         header = item
         if item.key_text == "authorizations" and model.authorizations is None:
             model.authorizations = item
-            next_is_item = _next_chunk_is_item(plan, chunk)
-            if next_is_item:
+            if position + 1 < len(plan) and plan[position + 1].item:
                 start = (pair.value.start[0] + chunk.first, pair.value.start[1])
                 item.value = Sequence(start, start, [], False)
                 item.base = 0
@@ -643,11 +799,6 @@ def _assemble_chunks(model: Model, plan: list[_Chunk], parsed: list[tuple[str, P
         last = model.entries[-1]
         seq.start = _entry_start(model.entries[0])
         seq.end = _entry_end(last, lines)
-
-
-def _next_chunk_is_item(plan: list[_Chunk], chunk: _Chunk) -> bool:
-    index = plan.index(chunk)
-    return index + 1 < len(plan) and plan[index + 1].item
 
 
 def _rebased(node: Node, base: int) -> Node:

@@ -435,41 +435,56 @@ def _host_mismatch(text: str, rng: Range, repo_type: str | None) -> list[Finding
 # --- the whole file ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _EntryResult:
+    """What one entry contributes, relative to its first line: its findings and its name (for SS131)."""
+
+    findings: tuple[Finding, ...]
+    name: str | None
+    name_range: Range | None
+
+
+def _entry_result(entry: Entry, env: MappingABC[str, str]) -> _EntryResult:
+    name = entry.scalar("name")
+    if name is not None and name.tag == "str":
+        return _EntryResult(tuple(entry_findings(entry, env)), name.value, node_range(name))
+    return _EntryResult(tuple(entry_findings(entry, env)), None, None)
+
+
 @dataclass
 class RuleCache:
-    """Per-document cache of entry findings keyed by the entry's text (only what the last run used)."""
+    """Per-document cache of entry results keyed by the entry's text (only what the last run used)."""
 
-    entries: dict[str, list[Finding]] = field(default_factory=dict)
+    entries: dict[str, _EntryResult] = field(default_factory=dict)
 
 
 def check(model: Model, cache: RuleCache | None = None, env: MappingABC[str, str] | None = None) -> list[Finding]:
-    """All findings for a model, in document order."""
+    """All findings for a model, in document order. Per edit, only entries with new text are checked again."""
     env = os.environ if env is None else env
     out = [finding(p.code, p.message, p.range) for p in model.problems]
     out.extend(_top_findings(model, env))
     old = cache.entries if cache is not None else {}
-    used: dict[str, list[Finding]] = {}
-    names: dict[str, Range] = {}
+    used: dict[str, _EntryResult] = {}
+    names: dict[str, tuple[int, _EntryResult]] = {}
     for entry in model.entries:
-        if entry.text is not None:
-            relative = used.get(entry.text)
-            if relative is None:
-                relative = old.get(entry.text)
-                if relative is None:
-                    relative = entry_findings(entry, env)
-                used[entry.text] = relative
+        key = entry.text
+        if key is None:
+            result = _entry_result(entry, env)
         else:
-            relative = entry_findings(entry, env)
-        out.extend(f.shifted(entry.base) for f in relative)
-        name = entry.scalar("name")
-        if name is not None and name.tag == "str":
-            rng = node_range(name, entry.base)
-            first = names.get(name.value)
-            if first is None:
-                names[name.value] = rng
-            else:
-                out.append(finding("SS131", f"the name `{name.value}` is already used by an earlier entry; names "
-                                            "must be unique", rng, related=(Related(first, "first used here"),)))
+            result = old.get(key) or used.get(key) or _entry_result(entry, env)
+            used[key] = result
+        base = entry.base
+        if result.findings:
+            out.extend(f.shifted(base) for f in result.findings)
+        name = result.name
+        if name is not None:
+            first = names.setdefault(name, (base, result))
+            if first[1] is not result or first[0] != base:
+                first_range = first[1].name_range
+                assert first_range is not None and result.name_range is not None
+                out.append(finding("SS131", f"the name `{name}` is already used by an earlier entry; names must "
+                                            "be unique", result.name_range.shifted(base),
+                                   related=(Related(first_range.shifted(first[0]), "first used here"),)))
     if cache is not None:
         cache.entries = used
     out.sort(key=lambda f: (f.range.start, f.code))
