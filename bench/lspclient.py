@@ -258,6 +258,39 @@ class LspClient:
         ]
 
 
+def _descendants(pid: int) -> list[int]:
+    seen: list[int] = []
+    stack = [pid]
+    while stack:
+        p = stack.pop()
+        if p in seen:
+            continue
+        seen.append(p)
+        try:
+            for tid in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{tid}/children") as f:
+                    stack.extend(int(c) for c in f.read().split())
+        except OSError:
+            pass
+    return seen
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_ms(pid: int) -> float:
+    """User + system CPU time of pid and its descendants (all threads), in ms (clock-tick resolution)."""
+    total = 0
+    for p in _descendants(pid):
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        except (OSError, IndexError, ValueError):
+            continue
+    return total * 1000.0 / _TICK
+
+
 def rss_kib(pid: int) -> int:
     """VmRSS of pid plus all its descendants, in KiB (0 when gone)."""
     total = 0

@@ -29,7 +29,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
-from lspclient import LspClient, ServerError, rss_kib  # noqa: E402
+from lspclient import LspClient, ServerError, cpu_ms, rss_kib  # noqa: E402
 
 YAMLLS_VERSION = "2.0.0"
 CACHE = BENCH / ".cache"
@@ -245,6 +245,8 @@ class Round:
     hover_ms: float | None = None
     hover_first_ms: float | None = None
     rss_mib: float | None = None
+    open_cpu_ms: float | None = None
+    change_cpu_ms: float | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -313,6 +315,7 @@ async def one_round(
 
         # didOpen → first non-empty publishDiagnostics for the uri
         mark = len(client.notifications)
+        cpu0 = cpu_ms(client.pid)
         t_open = await client.notify(
             "textDocument/didOpen",
             {"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": bf.text}},
@@ -323,6 +326,7 @@ async def one_round(
             what="non-empty diagnostics after didOpen",
         )
         r.open_diag_ms = (first.t - t_open) * 1000
+        r.open_cpu_ms = cpu_ms(client.pid) - cpu0
         r.open_diag_count = _count(first)
         if r.open_diag_count != bf.mistakes:
             r.notes.append(f"first non-empty diagnostics had {r.open_diag_count} items, file has {bf.mistakes} mistakes")
@@ -367,6 +371,7 @@ async def one_round(
 
         # didChange (incremental): `github` → `githux` in the middle entry → diagnostics with one more item
         mark = len(client.notifications)
+        cpu0 = cpu_ms(client.pid)
         t_change = await client.notify(
             "textDocument/didChange",
             {
@@ -389,6 +394,7 @@ async def one_round(
             what=f"diagnostics with {baseline + 1} items after didChange",
         )
         r.change_diag_ms = (changed.t - t_change) * 1000
+        r.change_cpu_ms = cpu_ms(client.pid) - cpu0
         return r
     finally:
         await client.stop()
@@ -508,6 +514,8 @@ METRICS = [
     ("completion_first_ms", "completion, 1st request of the session", "ms"),
     ("hover_first_ms", "hover, 1st request of the session", "ms"),
     ("rss_mib", "memory (RSS after open)", "MiB"),
+    ("open_cpu_ms", "server CPU time, didOpen → diagnostics", "ms"),
+    ("change_cpu_ms", "server CPU time, didChange → diagnostics", "ms"),
 ]
 
 
@@ -680,7 +688,7 @@ async def bench(args: argparse.Namespace) -> int:
                     f"init {rnd.initialize_ms:7.1f}  open→diag {rnd.open_diag_ms:8.1f} ({rnd.open_diag_count})  "
                     f"change→diag {rnd.change_diag_ms:8.1f}  compl {rnd.completion_ms:6.1f} "
                     f"(1st {rnd.completion_first_ms:6.1f})  hover {rnd.hover_ms:6.1f} (1st {rnd.hover_first_ms:6.1f})  "
-                    f"rss {rnd.rss_mib:6.1f} MiB"
+                    f"rss {rnd.rss_mib:6.1f} MiB  cpu open/change {rnd.open_cpu_ms:.0f}/{rnd.change_cpu_ms:.0f} ms"
                     + (f"  [{'; '.join(rnd.notes)}]" if rnd.notes else ""),
                     flush=True,
                 )
@@ -711,6 +719,9 @@ async def bench(args: argparse.Namespace) -> int:
             "hover_ms": "request written → response read, on the `repo_type` key (median of repeats)",
             "completion_first_ms": "the first of those completion requests in the session (no target)",
             "hover_first_ms": "the first of those hover requests in the session (no target)",
+            "open_cpu_ms": "utime+stime of the server process tree (all threads) from just before didOpen to the "
+                           "diagnostics; 10 ms resolution; less sensitive to machine load than wall time (no target)",
+            "change_cpu_ms": "the same for didChange → diagnostics (no target)",
             "rss_mib": "VmRSS of the server process and its descendants after the didOpen diagnostics settled",
         },
         "elapsed_s": round(time.perf_counter() - t_start, 1),
