@@ -21,6 +21,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate
+from typing import NamedTuple
 
 import yaml
 
@@ -61,7 +62,8 @@ class Scalar(Node):
     kind = "scalar"
 
     def __init__(self, start: Pos, end: Pos, value: str, tag: str, style: str | None) -> None:
-        super().__init__(start, end)
+        self.start = start
+        self.end = end
         self.value = value
         self.tag = tag
         self.style = style  # None (plain), "'", '"', "|", ">"
@@ -91,7 +93,8 @@ class Mapping(Node):
     kind = "mapping"
 
     def __init__(self, start: Pos, end: Pos, pairs: list[Pair], flow: bool) -> None:
-        super().__init__(start, end)
+        self.start = start
+        self.end = end
         self.pairs = pairs
         self.flow = flow
 
@@ -108,7 +111,8 @@ class Sequence(Node):
     kind = "sequence"
 
     def __init__(self, start: Pos, end: Pos, items: list[Node], flow: bool) -> None:
-        super().__init__(start, end)
+        self.start = start
+        self.end = end
         self.items = items
         self.flow = flow
 
@@ -127,8 +131,9 @@ class Other(Node):
 # --- model ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Range:
+class Range(NamedTuple):
+    """A range of code-point positions (a tuple: cheap to make, compared and sorted as one)."""
+
     start: Pos
     end: Pos
 
@@ -312,42 +317,58 @@ _TAGS = {
 
 
 _YAML_ONLY_BREAKS_RE = re.compile("[\x85\u2028\u2029]|\r(?!\n)")
+_ScalarNode, _MappingNode = yaml.ScalarNode, yaml.MappingNode
 
 
 class _Converter:
+    """PyYAML nodes → our nodes. Hot on a first open (tens of thousands of nodes), so kept lean."""
+
     def __init__(self, locator: _Locator, text: str) -> None:
         self.locator = locator
-        self.memo: dict[int, Node] = {}
+        # Shared nodes (aliases) and cycles exist only where the text has anchors.
+        self.memo: dict[int, Node] | None = {} if "&" in text else None
         # PyYAML's own line and column agree with LSP's unless the text has a line break LSP does not know.
         self.marks_agree = _YAML_ONLY_BREAKS_RE.search(text) is None
 
     def convert(self, node: yaml.Node, depth: int = 0) -> Node:
-        seen = self.memo.get(id(node))
-        if seen is not None:  # an alias: the anchored node, shared
-            return seen
+        memo = self.memo
+        if memo is not None:
+            seen = memo.get(id(node))
+            if seen is not None:  # an alias: the anchored node, shared
+                return seen
         if self.marks_agree:
-            start_mark, end_mark = node.start_mark, node.end_mark
-            start: Pos = (start_mark.line, start_mark.column)
-            end: Pos = (end_mark.line, end_mark.column)
+            mark = node.start_mark
+            start: Pos = (mark.line, mark.column)
+            mark = node.end_mark
+            end: Pos = (mark.line, mark.column)
         else:
             start = self.locator.pos(node.start_mark.index)
             end = self.locator.pos(node.end_mark.index)
-        if isinstance(node, yaml.ScalarNode):
-            result: Node = Scalar(start, end, node.value, _TAGS.get(node.tag, "other"), node.style or None)
-            self.memo[id(node)] = result
+        cls = node.__class__
+        result: Node
+        if cls is _ScalarNode:
+            result = Scalar(start, end, node.value, _TAGS.get(node.tag, "other"), node.style or None)
+            if memo is not None:
+                memo[id(node)] = result
             return result
+        is_mapping = cls is _MappingNode
         if depth >= MAX_DEPTH:
-            result = Other(start, end, "mapping" if isinstance(node, yaml.MappingNode) else "sequence")
-            self.memo[id(node)] = result
+            result = Other(start, end, "mapping" if is_mapping else "sequence")
+            if memo is not None:
+                memo[id(node)] = result
             return result
-        if isinstance(node, yaml.MappingNode):
+        convert = self.convert
+        depth += 1
+        if is_mapping:
             mapping = Mapping(start, end, [], bool(node.flow_style))
-            self.memo[id(node)] = mapping
-            mapping.pairs = [Pair(self.convert(k, depth + 1), self.convert(v, depth + 1)) for k, v in node.value]
+            if memo is not None:
+                memo[id(node)] = mapping
+            mapping.pairs = [Pair(convert(k, depth), convert(v, depth)) for k, v in node.value]
             return mapping
         sequence = Sequence(start, end, [], bool(node.flow_style))
-        self.memo[id(node)] = sequence
-        sequence.items = [self.convert(item, depth + 1) for item in node.value]
+        if memo is not None:
+            memo[id(node)] = sequence
+        sequence.items = [convert(item, depth) for item in node.value]
         return sequence
 
 

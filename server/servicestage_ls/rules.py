@@ -7,6 +7,7 @@ on every build.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable, Mapping as MappingABC
 from dataclasses import dataclass, field
@@ -132,23 +133,35 @@ def _string_value(pair: Pair, field_name: str) -> tuple[Scalar | None, Finding |
     return None, finding("SS112", f"`{field_name}` must be a string, not {_describe(value)}", node_range(value))
 
 
-def _check_https_url(value: Scalar, code: str, what: str, allow_loopback_http: bool) -> Finding | None:
-    raw = value.value.strip()
+@functools.lru_cache(maxsize=4096)
+def _url(raw: str) -> tuple[str, str] | None:
+    """(scheme, host name) of a URL, or None when it cannot be parsed (bad port, bad IPv6 literal)."""
     try:
-        parts = urlsplit(raw)
-        host = parts.hostname
+        parts = urlsplit(raw.strip())
+        host = parts.hostname or ""
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
-        return finding(code, f"`{what}` is not a valid URL", node_range(value))
-    if parts.scheme == "https" and host:
         return None
-    if allow_loopback_http and parts.scheme == "http" and host in ("127.0.0.1", "localhost", "::1"):
+    return parts.scheme, host
+
+
+def _check_https_url(value: Scalar, code: str, what: str, allow_loopback_http: bool) -> Finding | None:
+    parsed = _url(value.value)
+    if parsed is None:
+        return finding(code, f"`{what}` is not a valid URL", node_range(value))
+    scheme, host = parsed
+    if scheme == "https" and host:
+        return None
+    if allow_loopback_http and scheme == "http" and host in ("127.0.0.1", "localhost", "::1"):
         return None
     allowed = "an https:// URL (http:// only for 127.0.0.1, localhost or ::1)" if allow_loopback_http \
         else "an https:// URL"
-    if parts.scheme in ("http", "https") and not host:
+    if scheme in ("http", "https") and not host:
         return finding(code, f"`{what}` has no host name; it must be {allowed}", node_range(value))
     return finding(code, f"`{what}` must be {allowed}", node_range(value))
+
+
+_PUBLIC_HOSTNAMES = {rt.public_host: urlsplit(rt.public_host).hostname or "" for rt in schema.REPO_TYPES.values()}
 
 
 # --- top level -----------------------------------------------------------------------------------------
@@ -416,16 +429,17 @@ def _self_managed(present: dict[str, Pair], public_host: str) -> bool:
     pair = present.get("host")
     if pair is None or not isinstance(pair.value, Scalar) or pair.value.is_null:
         return False
-    host = urlsplit(pair.value.value.strip()).hostname or ""
-    return host != urlsplit(public_host).hostname
+    parsed = _url(pair.value.value)
+    return (parsed[1] if parsed else "") != _PUBLIC_HOSTNAMES.get(public_host)
 
 
 def _host_mismatch(text: str, rng: Range, repo_type: str | None) -> list[Finding]:
     if repo_type is None:
         return []
-    host = urlsplit(text.strip()).hostname or ""
+    parsed = _url(text)
+    host = parsed[1] if parsed else ""
     for other, spec in schema.REPO_TYPES.items():
-        public = urlsplit(spec.public_host).hostname
+        public = _PUBLIC_HOSTNAMES[spec.public_host]
         if other != repo_type and (host == public or host == f"www.{public}"):
             return [finding("SS151", f"`host` points at {spec.public_host}, the public {other} host, but "
                                      f"`repo_type` is {repo_type}", rng)]
