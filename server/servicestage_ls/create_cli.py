@@ -45,10 +45,14 @@ def write_atomically(path: str, text: str) -> None:
 
 
 def _read_raw(path: str) -> tuple[str, bool]:
-    """The text and whether it started with a UTF-8 byte-order mark (kept on write)."""
-    with open(path, "rb") as f:
-        bom = f.read(3) == b"\xef\xbb\xbf"
-    return read_text(path), bom
+    """The text and whether it started with a UTF-8 byte-order mark (kept on write); Unreadable says why not."""
+    text = read_text(path)  # first: it turns a missing or unreadable file into Unreadable (exit 2, no traceback)
+    try:
+        with open(path, "rb") as f:
+            bom = f.read(3) == b"\xef\xbb\xbf"
+    except OSError as exc:
+        raise Unreadable(exc.strerror or "cannot be read") from None
+    return text, bom
 
 
 def run_create(path: str, *, names: Sequence[str], dry_run: bool, out: TextIO | None = None,
@@ -63,6 +67,13 @@ def run_create(path: str, *, names: Sequence[str], dry_run: bool, out: TextIO | 
         return EXIT_USAGE
     model = parse(text)
     if names:
+        known = [e.name for e in model.entries if e.name]
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            # find_entry's message ("… any more") is about a document that changed under an editor.
+            listed = ", ".join(known) if known else "none"
+            err.write(f"{path}: error: there is no entry named '{unknown[0]}' in the file (its entries: {listed})\n")
+            return EXIT_USAGE
         try:
             entries = [actions.find_entry(model, name) for name in names]
         except Refused as refused:

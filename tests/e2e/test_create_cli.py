@@ -1,0 +1,232 @@
+"""``servicestage-ls create`` (and ``emulator --help``) as subprocesses, against the emulator on loopback."""
+
+from __future__ import annotations
+
+import stat
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from helpers.cloud_lsp import ALL_SECRETS, API_TOKEN, BAD_TOKEN_VALUE, GITHUB_VALUE, GITLAB_VALUE
+from helpers.cloud_servers import EmulatorProcess, subprocess_env
+
+DEADLINE = 60.0
+CLI = Path(sys.executable).with_name("servicestage-ls")
+NO_CREDENTIALS = (
+    "No Huawei Cloud credentials: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (plus "
+    "HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary keys), or HUAWEICLOUD_AUTH_TOKEN, or HUAWEICLOUD_IAM_USER, "
+    "HUAWEICLOUD_IAM_PASSWORD and HUAWEICLOUD_IAM_DOMAIN in the server's environment"
+)
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def cli(*args: str, credentials: bool = True) -> Run:
+    """Run the installed console script (``python -m servicestage_ls`` when it is missing)."""
+    env = subprocess_env()
+    env.update({"GITHUB_TOKEN": GITHUB_VALUE, "GITLAB_TOKEN": GITLAB_VALUE, "BAD_TOKEN": BAD_TOKEN_VALUE})
+    env.pop("UNSET_TOKEN_FOR_TESTS", None)
+    if credentials:
+        env["HUAWEICLOUD_AUTH_TOKEN"] = API_TOKEN
+    command = [str(CLI)] if CLI.exists() else [sys.executable, "-m", "servicestage_ls"]
+    done = subprocess.run([*command, *args], capture_output=True, text=True, env=env, timeout=DEADLINE,
+                          stdin=subprocess.DEVNULL)
+    for secret in ALL_SECRETS:
+        assert secret not in done.stdout and secret not in done.stderr, "a secret value reached the output"
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+def remote_names(emulator: EmulatorProcess, project: str) -> list[str]:
+    answer = httpx.get(f"{emulator.url}/v1/{project}/git/auths", headers={"X-Auth-Token": API_TOKEN},
+                       trust_env=False)
+    assert answer.status_code == 200
+    return sorted(item["name"] for item in answer.json()["authorizations"])
+
+
+def write(path: Path, text: str, *, bom: bool = False, mode: int = 0o640) -> Path:
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+    path.chmod(mode)
+    return path
+
+
+def header(emulator: EmulatorProcess, project: str) -> str:
+    return f"project_id: {project}   # the tenant\nendpoint: {emulator.url}\nauthorizations:\n"
+
+
+def block(name: str, token: str = "${GITHUB_TOKEN}", repo_type: str = "github", host: str | None = None) -> str:
+    text = f"  - name: {name}\n    repo_type: {repo_type}\n    token: {token}\n"
+    return text + (f"    host: {host}\n" if host else "")
+
+
+def test_create_writes_only_the_new_keys(tmp_path: Path, emulator: EmulatorProcess) -> None:
+    project = uuid.uuid4().hex
+    head = header(emulator, project)
+    path = write(tmp_path / "team.servicestage.yaml", head + (
+        "  # web team\n"
+        "  - name: cli-web        # the frontend\n"
+        "    repo_type: github    # type\n"
+        "    # a comment inside the entry\n"
+        "    token: ${GITHUB_TOKEN}\n"
+        "    host: https://github.com/web-org\n"
+        '  - {name: cli-flow, repo_type: gitlab, token: "${GITLAB_TOKEN}"}   # flow style\n'
+        "  - name: cli-status\n"
+        "    status: 2   # my note\n"
+        "    repo_type: github\n"
+        "    token: ${GITHUB_TOKEN}\n"
+        "  - name: cli-done\n"
+        "    repo_type: github\n"
+        "    token: ${GITHUB_TOKEN}\n"
+        "    repo_user: already\n"
+        "# trailing comment\n"
+    ), mode=0o640)
+    run = cli("create", str(path))
+    assert (run.code, run.err) == (0, "")
+    assert run.out.splitlines() == [
+        f"{path}: created 'cli-web': repo_user web-org, status 0 (normal)",
+        f"{path}: created 'cli-flow': repo_user cli-flow, status 0 (normal)",
+        f"{path}: created 'cli-status': repo_user cli-status, status 0 (normal)",
+    ]
+    assert path.read_bytes().decode("utf-8") == head + (
+        "  # web team\n"
+        "  - name: cli-web        # the frontend\n"
+        "    repo_type: github    # type\n"
+        "    # a comment inside the entry\n"
+        "    token: ${GITHUB_TOKEN}\n"
+        "    host: https://github.com/web-org\n"
+        "    repo_user: web-org\n"
+        "    status: 0  # normal\n"
+        '  - {name: cli-flow, repo_type: gitlab, token: "${GITLAB_TOKEN}", repo_user: cli-flow, status: 0}'
+        "   # flow style\n"
+        "  - name: cli-status\n"
+        "    status: 0   # my note\n"
+        "    repo_type: github\n"
+        "    token: ${GITHUB_TOKEN}\n"
+        "    repo_user: cli-status\n"
+        "  - name: cli-done\n"
+        "    repo_type: github\n"
+        "    token: ${GITHUB_TOKEN}\n"
+        "    repo_user: already\n"
+        "# trailing comment\n"
+    )
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert remote_names(emulator, project) == ["cli-flow", "cli-status", "cli-web"]
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left behind
+    # Run again: nothing new.
+    again = cli("create", str(path))
+    assert (again.code, again.out, again.err) == (0, f"{path}: every entry already has repo_user; nothing to create\n",
+                                                  "")
+
+
+def test_crlf_and_byte_order_mark_are_kept(tmp_path: Path, emulator: EmulatorProcess) -> None:
+    project = uuid.uuid4().hex
+    text = (header(emulator, project) + block("cli-crlf")).replace("\n", "\r\n")
+    path = write(tmp_path / "servicestage.yaml", text, bom=True, mode=0o600)
+    run = cli("create", str(path))
+    assert (run.code, run.err) == (0, "")
+    assert path.read_bytes() == b"\xef\xbb\xbf" + (
+        text + "    repo_user: cli-crlf\r\n    status: 0  # normal\r\n").encode("utf-8")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_failures_exit_1_and_leave_their_entries_alone(tmp_path: Path, emulator: EmulatorProcess) -> None:
+    project = uuid.uuid4().hex
+    httpx.post(f"{emulator.url}/v1/{project}/git/auths/github/personal", trust_env=False,
+               headers={"X-Auth-Token": API_TOKEN}, json={"name": "cli-taken", "token": GITHUB_VALUE})
+    head = header(emulator, project)
+    before = head + block("cli-taken") + block("cli-broken", repo_type="githib") + \
+        block("cli-badtoken", token="${BAD_TOKEN}") + block("cli-fine")
+    path = write(tmp_path / "a.servicestage.yml", before)
+    run = cli("create", str(path))
+    assert run.code == 1
+    assert run.out == f"{path}: created 'cli-fine': repo_user cli-fine, status 0 (normal)\n"
+    err = run.err.splitlines()
+    assert len(err) == 3, run.err
+    assert err[0].startswith(f"{path}: skipped 'cli-broken' has errors, fix them first: SS132 ")
+    assert err[1].startswith(f"{path}: creating 'cli-taken' failed: ServiceStage refused the request: "
+                             "SVCSTG.REPO.0403 resource already exist (HTTP 400, request id ")
+    assert err[1].endswith(") — list authorizations; the name is taken")
+    assert err[2].startswith(f"{path}: creating 'cli-badtoken' failed: ServiceStage refused the request: "
+                             "SVCSTG.REPO.0451 repository authorization invalid")
+    assert path.read_text(encoding="utf-8") == before + "    repo_user: cli-fine\n    status: 0  # normal\n"
+    assert remote_names(emulator, project) == ["cli-fine", "cli-taken"]
+
+
+def test_dry_run_sends_nothing(tmp_path: Path, emulator: EmulatorProcess) -> None:
+    project = uuid.uuid4().hex
+    before = header(emulator, project) + block("dry-a", host="https://github.com/a-org") + \
+        block("dry-b", token="${GITLAB_TOKEN}", repo_type="gitlab")
+    path = write(tmp_path / "dry.servicestage.yaml", before)
+    mtime = path.stat().st_mtime_ns
+    run = cli("create", str(path), "--dry-run")
+    assert (run.code, run.err) == (0, "")
+    assert run.out.splitlines() == [
+        f"{path}: dry run, nothing is sent (endpoint: {emulator.url})",
+        "  would create 'dry-a' (github, host https://github.com/a-org) with the token from ${GITHUB_TOKEN}",
+        "  would create 'dry-b' (gitlab) with the token from ${GITLAB_TOKEN}",
+    ]
+    assert remote_names(emulator, project) == []
+    assert path.read_text(encoding="utf-8") == before and path.stat().st_mtime_ns == mtime
+
+
+def test_dry_run_without_credentials_says_what_a_real_run_needs(tmp_path: Path, emulator: EmulatorProcess) -> None:
+    project = uuid.uuid4().hex
+    path = write(tmp_path / "dry.servicestage.yaml", header(emulator, project) + block("dry-c"))
+    run = cli("create", str(path), "--dry-run", credentials=False)
+    assert run.code == 1
+    assert run.err == f"{path}: note: a real run would stop here: {NO_CREDENTIALS}\n"
+    assert remote_names(emulator, project) == []
+
+
+def test_name_selects_entries(tmp_path: Path, emulator: EmulatorProcess) -> None:
+    project = uuid.uuid4().hex
+    head = header(emulator, project)
+    path = write(tmp_path / "n.servicestage.yaml", head + block("sel-a") + block("sel-b") + block("sel-c"))
+    run = cli("create", str(path), "--name", "sel-c", "--name", "sel-a")
+    assert (run.code, run.err) == (0, "")
+    assert run.out.splitlines() == [
+        f"{path}: created 'sel-c': repo_user sel-c, status 0 (normal)",
+        f"{path}: created 'sel-a': repo_user sel-a, status 0 (normal)",
+    ]
+    assert path.read_text(encoding="utf-8") == head + block("sel-a") + \
+        "    repo_user: sel-a\n    status: 0  # normal\n" + block("sel-b") + block("sel-c") + \
+        "    repo_user: sel-c\n    status: 0  # normal\n"
+    assert remote_names(emulator, project) == ["sel-a", "sel-c"]
+
+
+def test_usage_and_configuration_problems_exit_2(tmp_path: Path, emulator: EmulatorProcess) -> None:
+    project = uuid.uuid4().hex
+    before = header(emulator, project) + block("use-a")
+    path = write(tmp_path / "u.servicestage.yaml", before)
+    unknown = cli("create", str(path), "--name", "nope")
+    assert (unknown.code, unknown.out) == (2, "")
+    assert unknown.err == f"{path}: error: there is no entry named 'nope' in the file (its entries: use-a)\n"
+    no_credentials = cli("create", str(path), credentials=False)
+    assert (no_credentials.code, no_credentials.out) == (2, "")
+    assert no_credentials.err == f"{path}: error: {NO_CREDENTIALS}\n"
+    missing = cli("create", str(tmp_path / "missing.servicestage.yaml"))
+    assert (missing.code, missing.out, missing.err) == (
+        2, "", f"{tmp_path / 'missing.servicestage.yaml'}: error: no such file\n")
+    no_file = cli("create")
+    assert no_file.code == 2 and "the following arguments are required: FILE" in no_file.err
+    assert path.read_text(encoding="utf-8") == before
+    assert remote_names(emulator, project) == []
+
+
+def test_emulator_help() -> None:
+    run = cli("emulator", "--help")
+    assert (run.code, run.err) == (0, "")
+    usage = " ".join(run.out.split("\n\n")[0].split())
+    assert usage == ("usage: servicestage-ls emulator [-h] [--host HOST] [--port PORT] [--token TOKEN] [--ak AK] "
+                     "[--sk SK]")
+    for option in ("--host HOST", "--port PORT", "--token TOKEN", "--ak AK", "--sk SK"):
+        assert f"  {option}" in run.out
