@@ -666,8 +666,18 @@ def _incremental(prev: Model, text: str, cache: dict[str, ParsedText]) -> Model 
         line = p.range.start[0]
         if line < r0:
             problems.append(p)
-        elif line > old_r1:
-            problems.append(Problem(p.code, p.message, p.range.shifted(delta)))
+        elif line > old_r1 and not delta:
+            problems.append(p)
+    if delta:
+        # Messages name absolute lines: make the moved entries' problems again from their cached parse.
+        if any(p.range.start[0] > entries[-1].last_line for p in prev.problems):
+            return None
+        for e in after:
+            if e.node is None:
+                parsed = cache.get(e.text) if e.text is not None else None
+                if parsed is None or parsed.error is None:
+                    return None
+                problems.append(_syntax_problem(parsed, e.first_line, lines))
     problems.sort(key=lambda p: p.range.start)
     top: list[TopItem] = []
     new_auth = auth

@@ -103,6 +103,10 @@ BASE = ("project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789\nregion: cn-north-4\nautho
 @example((BASE, [(BASE.index("token1"), BASE.index("token1"), "\n  - name: split\n")]))
 @example((BASE, [(BASE.index("  - name: token1"), BASE.index("  - name: token1") + 4, "")]))
 @example((BASE, [(BASE.index("token2"), BASE.index("token2"), '"')]))
+@example(("project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789\nregion: cn-north-4\nauthorizations:\n  - name: blk0\n"
+          "    token: |\n      multi\n      line\n    host: https://github.com/x\n  - name: token1\n"
+          "    repo_type: github\n    token: ${GITHUB_TOKEN}\n  - name: token2\n    repo_type: github\n"
+          "    token: ${GITHUB_TOKEN}\n", [(245, 245, "  - "), (95, 95, "\n")]))  # a moved error names its line
 @example((BASE, [(BASE.index("token0"), BASE.index("token0"), "&a "), (BASE.index("token2") + 3, BASE.index("token2") + 3, " *a")]))
 def test_incremental_build_equals_fresh_build(scenario: tuple[str, list[tuple[int, int, str]]]) -> None:
     assert_same_as_fresh(*scenario)
