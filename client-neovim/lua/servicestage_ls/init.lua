@@ -1,0 +1,331 @@
+-- servicestage-ls for Neovim 0.7 and newer: start one client per root for ServiceStage authorization files.
+--
+--   require("servicestage_ls").setup({
+--     cmd = { "servicestage-ls", "serve" },      -- optional
+--     settings = { validate = "onSave" },       -- the `servicestage` section (see settings.py)
+--   })
+--
+-- On Neovim >= 0.11 you can instead use the config in lsp/servicestage_ls.lua with vim.lsp.enable().
+local M = {}
+
+M.name = "servicestage_ls"
+M.default_cmd = { "servicestage-ls", "serve" }
+M.default_root_markers = { ".git" }
+-- The server's `servicestage.files` default (server/servicestage_ls/settings.py).
+M.default_files = {
+  "**/*.servicestage.yaml",
+  "**/*.servicestage.yml",
+  "**/servicestage.yaml",
+  "**/servicestage.yml",
+}
+M.commands = {
+  create = "servicestage-ls.createAuthorization",
+  create_all = "servicestage-ls.createAll",
+  refresh = "servicestage-ls.refreshStatus",
+}
+
+local state = { opts = nil, clients = {}, augroup = nil }
+
+-- Globs ------------------------------------------------------------------------------------------------
+
+-- A VS Code-style glob (`**`, `*`, `?`, `[...]`, `{a,b}`) as a Vim regex over '/'-separated paths; the same
+-- rules as the server's files.py (a glob without '/' matches the file name in any directory).
+function M.glob_to_regex(glob)
+  if not glob:find("/", 1, true) then
+    glob = "**/" .. glob
+  end
+  local out, i, n, depth = {}, 1, #glob, 0
+  while i <= n do
+    local c = glob:sub(i, i)
+    if glob:sub(i, i + 2) == "**/" then
+      table.insert(out, "(.*/)?")
+      i = i + 3
+    elseif glob:sub(i, i + 1) == "**" then
+      table.insert(out, ".*")
+      i = i + 2
+    else
+      if c == "*" then
+        table.insert(out, "[^/]*")
+      elseif c == "?" then
+        table.insert(out, "[^/]")
+      elseif c == "[" and glob:find("]", i + 1, true) then
+        local close = glob:find("]", i + 1, true)
+        local body = glob:sub(i + 1, close - 1):gsub("^!", "^")
+        table.insert(out, "[" .. body .. "]")
+        i = close
+      elseif c == "{" then
+        table.insert(out, "(")
+        depth = depth + 1
+      elseif c == "}" and depth > 0 then
+        table.insert(out, ")")
+        depth = depth - 1
+      elseif c == "," and depth > 0 then
+        table.insert(out, "|")
+      elseif c:match("[%w_]") or c:byte() >= 128 then
+        table.insert(out, c)
+      else
+        table.insert(out, "\\" .. c) -- very magic: every other ASCII character is literal when escaped
+      end
+      i = i + 1
+    end
+  end
+  local body = table.concat(out)
+  if glob:sub(1, 1) == "/" then
+    return "\\v\\C^" .. body .. "$"
+  end
+  return "\\v\\C^(.*/)?" .. body .. "$"
+end
+
+--- Whether `path` matches one of `globs` (default: the server's default `files`).
+function M.matches(path, globs)
+  if not path or path == "" then
+    return false
+  end
+  path = path:gsub("\\", "/")
+  for _, glob in ipairs(globs or M.default_files) do
+    if vim.regex(M.glob_to_regex(glob)):match_str(path) then
+      return true
+    end
+  end
+  return false
+end
+
+-- The autocmd patterns that pre-select buffers: the file-name part of each glob (the full path is checked
+-- with M.matches afterwards).
+local function autocmd_patterns(globs)
+  local patterns = {}
+  for _, glob in ipairs(globs) do
+    local tail = glob:match("[^/]*$")
+    if tail == "" or glob:match("{[^}]*/") then
+      tail = "*"
+    end
+    table.insert(patterns, tail)
+  end
+  return patterns
+end
+
+-- Roots and settings -------------------------------------------------------------------------------------
+
+local function dirname(path)
+  return vim.fn.fnamemodify(path, ":h")
+end
+
+--- The nearest ancestor directory of `path` that holds one of `markers`, else the file's own directory.
+function M.find_root(path, markers)
+  local dir = dirname(path)
+  local current = dir
+  while true do
+    for _, marker in ipairs(markers or M.default_root_markers) do
+      if vim.loop.fs_stat(current .. "/" .. marker) then
+        return current
+      end
+    end
+    local parent = dirname(current)
+    if parent == current then
+      return dir
+    end
+    current = parent
+  end
+end
+
+-- The `servicestage` section from setup's `settings` (flat, or lspconfig-style `{ servicestage = {...} }`).
+local function flat_settings(settings)
+  settings = settings or {}
+  if type(settings.servicestage) == "table" then
+    settings = settings.servicestage
+  end
+  return vim.deepcopy(settings)
+end
+
+-- Settings as they go on the wire: an empty table must travel as a JSON object, not `[]`.
+local function wire(settings)
+  if next(settings) == nil then
+    return vim.empty_dict()
+  end
+  return settings
+end
+
+local function files_of(opts)
+  local files = opts.files or opts.settings.files
+  return (type(files) == "table" and #files > 0) and files or M.default_files
+end
+
+-- Progress: echo the server's work-done progress (e.g. "ServiceStage: Creating authorization: done").
+local titles = {}
+local function progress_handler(err, result, ctx, config)
+  local default = vim.lsp.handlers["$/progress"]
+  if default then
+    default(err, result, ctx, config)
+  end
+  local value = result and result.value
+  if type(value) ~= "table" or not value.kind then
+    return
+  end
+  if value.kind == "begin" then
+    titles[result.token] = value.title
+  end
+  local title = titles[result.token] or "ServiceStage"
+  local text = value.kind == "begin" and title or (title .. ": " .. (value.message or ""))
+  if value.kind == "end" then
+    titles[result.token] = nil
+  end
+  vim.api.nvim_echo({ { "ServiceStage: " .. text } }, false, {})
+end
+
+-- Clients ------------------------------------------------------------------------------------------------
+
+local function client_config(opts, root)
+  local servicestage = wire(opts.settings)
+  local handlers = {}
+  for method, handler in pairs(opts.handlers or {}) do
+    handlers[method] = handler
+  end
+  if opts.progress ~= false and handlers["$/progress"] == nil then
+    handlers["$/progress"] = progress_handler
+  end
+  return {
+    name = M.name,
+    cmd = opts.cmd or M.default_cmd,
+    cmd_env = opts.cmd_env,
+    root_dir = root,
+    init_options = servicestage,
+    -- Neovim answers workspace/configuration from here (section "servicestage").
+    settings = { servicestage = servicestage },
+    capabilities = opts.capabilities,
+    handlers = handlers,
+    on_attach = opts.on_attach,
+    on_init = opts.on_init,
+    on_exit = opts.on_exit,
+    flags = opts.flags,
+  }
+end
+
+-- A client that exited is no longer returned by get_client_by_id.
+local function live(id)
+  return id and vim.lsp.get_client_by_id(id)
+end
+
+--- Attach the servicestage-ls client of the buffer's root (starting it if needed); returns the client id, or
+--- nil when the buffer is not a ServiceStage file.
+function M.attach(bufnr)
+  local opts = state.opts
+  if not opts then
+    return nil
+  end
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  if vim.bo[bufnr].buftype ~= "" then
+    return nil
+  end
+  local path = vim.api.nvim_buf_get_name(bufnr)
+  if not M.matches(path, files_of(opts)) then
+    return nil
+  end
+  local root = opts.root_dir and opts.root_dir(path, bufnr) or M.find_root(path, opts.root_markers)
+  if not root then
+    return nil
+  end
+  local id = state.clients[root]
+  if not live(id) then
+    local config = client_config(opts, root)
+    if vim.lsp.start and vim.fn.has("nvim-0.10") == 1 then
+      id = vim.lsp.start(config, { bufnr = bufnr }) -- starts (or reuses same name + root) and attaches
+    else
+      id = vim.lsp.start_client(config) -- Neovim 0.7 - 0.9
+    end
+    if not id then
+      return nil
+    end
+    state.clients[root] = id
+  end
+  vim.lsp.buf_attach_client(bufnr, id)
+  return id
+end
+
+--- The client ids started by setup(), keyed by root directory.
+function M.clients()
+  local out = {}
+  for root, id in pairs(state.clients) do
+    if live(id) then
+      out[root] = id
+    end
+  end
+  return out
+end
+
+--- setup{ cmd?, cmd_env?, settings?, files?, root_markers?, root_dir?, on_attach?, capabilities?, handlers?,
+---        progress? } — may be called again to change the options (running clients are kept).
+function M.setup(opts)
+  opts = vim.deepcopy(opts or {})
+  opts.settings = flat_settings(opts.settings)
+  if opts.files then
+    opts.settings.files = opts.files -- the server must use the same globs as the client
+  end
+  state.opts = opts
+  state.augroup = vim.api.nvim_create_augroup("servicestage_ls", { clear = true })
+  vim.api.nvim_create_autocmd({ "BufReadPost", "BufNewFile" }, {
+    group = state.augroup,
+    pattern = autocmd_patterns(files_of(opts)),
+    callback = function(args)
+      M.attach(args.buf)
+    end,
+    desc = "servicestage-ls: attach to ServiceStage authorization files",
+  })
+  -- Buffers that were read before setup() ran (e.g. a plugin manager that loads this on FileType yaml).
+  for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(bufnr) then
+      M.attach(bufnr)
+    end
+  end
+end
+
+-- Commands -----------------------------------------------------------------------------------------------
+
+--- The servicestage-ls clients attached to a buffer (from setup() or vim.lsp.enable()).
+function M.buf_clients(bufnr)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  if vim.lsp.get_clients then
+    return vim.lsp.get_clients({ bufnr = bufnr, name = M.name })
+  end
+  local out = {}
+  for _, client in pairs(vim.lsp.buf_get_clients(bufnr)) do
+    if client.name == M.name then
+      table.insert(out, client)
+    end
+  end
+  return out
+end
+
+local function request(client, method, params, handler, bufnr)
+  if vim.fn.has("nvim-0.11") == 1 then
+    return client:request(method, params, handler, bufnr)
+  end
+  return client.request(method, params, handler, bufnr)
+end
+
+--- Run a server command on the buffer's file: "create" (entry `name`, else the entry at the cursor),
+--- "create_all" or "refresh". The server reports progress and results with window/showMessage.
+function M.execute(which, name, bufnr)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  local client = M.buf_clients(bufnr)[1]
+  if not client then
+    vim.notify("servicestage-ls is not attached to this buffer", vim.log.levels.WARN)
+    return
+  end
+  local arg = { uri = vim.uri_from_bufnr(bufnr) }
+  if which == "create" then
+    if name and name ~= "" then
+      arg.name = name
+    else
+      local line = vim.api.nvim_win_get_cursor(0)[1] - 1
+      arg.position = { line = line, character = 0 }
+    end
+  end
+  local params = { command = M.commands[which], arguments = { arg } }
+  request(client, "workspace/executeCommand", params, function(err)
+    if err then
+      vim.notify("ServiceStage: " .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+    end
+  end, bufnr)
+end
+
+return M

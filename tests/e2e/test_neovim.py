@@ -1,0 +1,302 @@
+"""The Neovim client (client-neovim/) in a real headless Neovim, talking to the real server over stdio.
+
+Each test generates an init.lua that puts client-neovim/ on the runtimepath and calls
+``require("servicestage_ls").setup{...}`` with the server command ``python -m servicestage_ls serve``, and a Lua
+script that drives the editor and records results as JSON (tests/helpers/neovim.py). Neovim missing is a
+failure: CI installs it (`apt-get install neovim`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers.cloud_servers import EmulatorProcess, start_emulator, subprocess_env
+from helpers.neovim import NeovimRun, lua, nvim_executable, run_neovim
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+AUTH_TOKEN = "nvim-emulator-token-SECRET"
+GITHUB_TOKEN = "ghp_" + "Nv1mT0ken" * 4
+GITLAB_TOKEN = "glpat-" + "NvimGitlab" * 2
+SECRETS = (AUTH_TOKEN, GITHUB_TOKEN, GITLAB_TOKEN)
+SERVER_CMD = [sys.executable, "-m", "servicestage_ls", "serve"]
+ERROR, WARNING = 1, 2  # vim.diagnostic.severity
+
+
+@pytest.fixture(scope="module")
+def nvim() -> str:
+    return nvim_executable(os.environ.get("SERVICESTAGE_NVIM", "nvim"))
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A repository-like directory (it has .git, the root marker) with copies of the examples."""
+    root = tmp_path / "project"
+    (root / ".git").mkdir(parents=True)
+    (root / "deploy").mkdir()
+    shutil.copy(EXAMPLES / "mistakes.servicestage.yaml", root / "mistakes.servicestage.yaml")
+    shutil.copy(EXAMPLES / "team.servicestage.yaml", root / "deploy" / "team.servicestage.yaml")
+    (root / "other.yaml").write_text("repo_type: githib\n", encoding="utf-8")
+    return root
+
+
+def editor_env(**extra: str) -> dict[str, str]:
+    env = subprocess_env()  # the server inherits Neovim's environment
+    env.update(GITHUB_TOKEN=GITHUB_TOKEN, GITLAB_TOKEN=GITLAB_TOKEN, **extra)
+    return env
+
+
+def setup_opts(**settings: object) -> str:
+    return "{ cmd = " + lua(SERVER_CMD) + ", settings = " + lua(settings) + " }"
+
+
+def run(nvim: str, tmp_path: Path, project: Path, body: str, settings: dict[str, object] | None = None,
+        env: dict[str, str] | None = None, opts: str | None = None) -> NeovimRun:
+    result = run_neovim(nvim, tmp_path / "nvim", project, env or editor_env(),
+                        opts or setup_opts(**(settings or {})), body)
+    for secret in SECRETS:  # never in messages, progress or the LSP traffic Neovim logged
+        assert secret not in result.lsp_log
+        assert secret not in str(result.results)
+    return result
+
+
+def diagnostic(code: str, lnum: int, col: int, end_col: int, severity: int = ERROR) -> dict[str, object]:
+    return {"code": code, "lnum": lnum, "col": col, "end_lnum": lnum, "end_col": end_col, "severity": severity,
+            "source": "servicestage"}
+
+
+def without_messages(diagnostics: list[dict[str, object]]) -> list[dict[str, object]]:
+    return [{k: v for k, v in d.items() if k != "message"} for d in diagnostics]
+
+
+MISTAKES_DIAGNOSTICS = [
+    diagnostic("SS120", 1, 12, 24),
+    diagnostic("SS121", 2, 8, 17),
+    diagnostic("SS130", 4, 10, 12),
+    diagnostic("SS132", 5, 15, 21),
+    diagnostic("SS140", 6, 11, 53, WARNING),
+    diagnostic("SS110", 7, 4, 10),
+    diagnostic("SS111", 8, 4, 8),
+    diagnostic("SS151", 10, 10, 38, WARNING),
+    diagnostic("SS131", 11, 10, 22),
+    diagnostic("SS160", 14, 12, 13, WARNING),
+]
+
+
+def test_diagnostics_completion_hover_and_one_client_per_root(nvim: str, tmp_path: Path, project: Path) -> None:
+    result = run(nvim, tmp_path, project, r"""
+vim.cmd("edit mistakes.servicestage.yaml")
+local buf = vim.api.nvim_get_current_buf()
+T.wait("diagnostics", function() return #vim.diagnostic.get(buf) > 0 end)
+R.diagnostics = T.diagnostics(buf)
+
+local uri = vim.uri_from_bufnr(buf)
+-- `    repo_type: githib`: completion at the value
+local completion = T.request(buf, "textDocument/completion", { textDocument = { uri = uri },
+                                                              position = { line = 5, character = 15 } })
+R.completion = {}
+for _, item in ipairs(completion.items or completion) do
+  table.insert(R.completion, { label = item.label, newText = item.textEdit and item.textEdit.newText or vim.NIL,
+                               range = item.textEdit and item.textEdit.range or vim.NIL })
+end
+-- `    status: 1`: hover on the key
+R.hover = T.request(buf, "textDocument/hover", { textDocument = { uri = uri },
+                                                position = { line = 14, character = 6 } })
+
+-- Typing a fix: the diagnostic goes away (validate = onChange, the default).
+vim.api.nvim_buf_set_text(buf, 5, 15, 5, 21, { "github" })
+T.wait("SS132 to go", function() return not vim.tbl_contains(T.codes(buf), "SS132") end)
+R.after_fix = T.codes(buf)
+
+-- One client per root: a file in a subdirectory of the same repository reuses it; other YAML gets none.
+R.first_clients = T.client_ids(buf)
+R.root = vim.lsp.get_client_by_id(R.first_clients[1]).config.root_dir
+vim.cmd("edit deploy/team.servicestage.yaml")
+local team = vim.api.nvim_get_current_buf()
+R.team_clients = T.client_ids(team)
+T.wait("team diagnostics to be published", function() return T.publish_count(team) > 0 end)
+R.team_diagnostics = T.diagnostics(team)
+vim.cmd("edit other.yaml")
+R.other_clients = T.client_ids(vim.api.nvim_get_current_buf())
+R.all_clients = vim.tbl_count(require("servicestage_ls").clients())
+""")
+    r = result.results
+    assert without_messages(r["diagnostics"]) == MISTAKES_DIAGNOSTICS
+    ss132 = next(d for d in r["diagnostics"] if d["code"] == "SS132")
+    assert ss132["message"] == "unsupported repo_type `githib`; did you mean `github`? Allowed: `github`, `gitlab`"
+
+    value_range = {"start": {"line": 5, "character": 15}, "end": {"line": 5, "character": 21}}
+    assert r["completion"][:2] == [
+        {"label": "github", "newText": "github", "range": value_range},
+        {"label": "gitlab", "newText": "gitlab", "range": value_range},
+    ]
+    assert [c["label"] for c in r["completion"]] == ["github", "gitlab", "gitee"]
+
+    assert r["hover"]["contents"] == {
+        "kind": "markdown",
+        "value": "**status** · integer · optional · written back by the server\n\nRepository authorization status: "
+                 "0 normal, 1 overdue, 2 unauthenticated. Written back by *Create authorization* and "
+                 "*Refresh status*.",
+    }
+    assert r["hover"]["range"] == {"start": {"line": 14, "character": 4}, "end": {"line": 14, "character": 10}}
+
+    assert "SS132" not in r["after_fix"]
+    assert r["after_fix"] == [d["code"] for d in MISTAKES_DIAGNOSTICS if d["code"] != "SS132"]
+
+    assert len(r["first_clients"]) == 1
+    assert r["team_clients"] == r["first_clients"]
+    assert r["root"] == str(project)
+    assert r["team_diagnostics"] == []  # GITHUB_TOKEN and GITLAB_TOKEN are set for the server
+    assert r["other_clients"] == []
+    assert r["all_clients"] == 1
+
+
+def test_validate_on_save_shows_new_problems_only_after_write(nvim: str, tmp_path: Path, project: Path) -> None:
+    result = run(nvim, tmp_path, project, r"""
+vim.cmd("edit deploy/team.servicestage.yaml")
+local buf = vim.api.nvim_get_current_buf()
+local uri = vim.uri_from_bufnr(buf)
+T.wait("the diagnostics of the file as opened", function() return T.publish_count(buf) > 0 end)
+R.on_open = T.diagnostics(buf)
+local published = T.publish_count(buf)
+
+-- `    repo_type: github` -> `githib`, then two request round trips: the server has seen the change.
+vim.api.nvim_buf_set_text(buf, 5, 15, 5, 21, { "githib" })
+T.request(buf, "textDocument/documentSymbol", { textDocument = { uri = uri } })
+R.hover_on_edit = T.request(buf, "textDocument/hover", { textDocument = { uri = uri },
+                                                        position = { line = 5, character = 16 } })
+R.before_write = T.diagnostics(buf)
+R.publishes_before_write = T.publish_count(buf) - published
+
+vim.cmd("write")
+T.wait("diagnostics after :write", function() return #vim.diagnostic.get(buf) > 0 end)
+R.after_write = T.diagnostics(buf)
+R.on_disk = vim.fn.readfile(vim.api.nvim_buf_get_name(buf))[6]
+""", settings={"validate": "onSave"})
+    r = result.results
+    assert r["on_open"] == []
+    assert r["hover_on_edit"] is not None  # the server answers for the edited text …
+    assert r["publishes_before_write"] == 0  # … but publishes nothing until the save
+    assert r["before_write"] == []
+    assert r["on_disk"] == "    repo_type: githib"
+    assert without_messages(r["after_write"]) == [diagnostic("SS132", 5, 15, 21)]
+
+
+def test_files_setting_replaces_the_default_globs(nvim: str, tmp_path: Path, project: Path) -> None:
+    shutil.copy(EXAMPLES / "mistakes.servicestage.yaml", project / "deploy" / "prod.auth.yaml")
+    result = run(nvim, tmp_path, project, r"""
+vim.cmd("edit deploy/prod.auth.yaml")
+local buf = vim.api.nvim_get_current_buf()
+T.wait("diagnostics", function() return #vim.diagnostic.get(buf) > 0 end)
+R.auth_clients = #T.client_ids(buf)
+R.auth_codes = T.codes(buf)
+vim.cmd("edit mistakes.servicestage.yaml")
+R.default_name_clients = #T.client_ids(vim.api.nvim_get_current_buf())
+""", settings={"files": ["**/*.auth.yaml"]})
+    r = result.results
+    assert r["auth_clients"] == 1
+    assert r["auth_codes"] == [d["code"] for d in MISTAKES_DIAGNOSTICS]  # the server uses the same globs
+    assert r["default_name_clients"] == 0
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
+    process = start_emulator(["--port", "0", "--token", AUTH_TOKEN], tmp_path_factory.mktemp("emu") / "stderr.log")
+    yield process
+    assert process.stop() == 0
+
+
+TEAM_WITH_EMULATOR = [
+    "# Repository authorizations that ServiceStage uses to pull our source.",
+    "project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789   # tenant project id",
+    "endpoint: {url}",
+    "authorizations:",
+    "  - name: web-frontend                         # what ServiceStage calls the authorization",
+    "    repo_type: github",
+    "    token: ${{GITHUB_TOKEN}}                     # read from the environment when the action runs",
+    "    host: https://github.com/tom-repo",
+    "  - name: payments-api",
+    "    repo_type: gitlab",
+    "    token: ${{GITLAB_TOKEN}}",
+    "    host: https://gitlab.com/tom-group/payments",
+]
+
+
+def test_create_commands_write_back_into_the_buffer(nvim: str, tmp_path: Path, project: Path,
+                                                    emulator: EmulatorProcess) -> None:
+    lines = [line.format(url=emulator.url) for line in TEAM_WITH_EMULATOR]
+    (project / "deploy" / "team.servicestage.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run(nvim, tmp_path, project, r"""
+vim.cmd("edit deploy/team.servicestage.yaml")
+local buf = vim.api.nvim_get_current_buf()
+T.wait("the first diagnostics", function() return T.publish_count(buf) > 0 end)
+R.diagnostics = T.diagnostics(buf)
+
+local function ended()
+  local n = 0
+  for _, p in ipairs(R.progress) do if p.kind == "end" then n = n + 1 end end
+  return n
+end
+
+R.echoed = {}
+local echo = vim.api.nvim_echo
+vim.api.nvim_echo = function(chunks, history, opts)
+  table.insert(R.echoed, chunks[1][1])
+  return echo(chunks, history, opts)
+end
+
+vim.api.nvim_win_set_cursor(0, { 7, 4 })  -- on `token:` of the first entry
+vim.cmd("ServiceStageCreate")
+T.wait("the create to finish", function() return ended() == 1 end)
+R.after_create = T.lines(buf)
+R.messages_create = vim.deepcopy(R.messages)
+
+vim.cmd("ServiceStageCreateAll")
+T.wait("create-all to finish", function() return ended() == 2 end)
+R.after_create_all = T.lines(buf)
+
+vim.cmd("ServiceStageRefresh")
+T.wait("refresh to finish", function() return ended() == 3 end)
+R.after_refresh = T.lines(buf)
+R.final_diagnostics = T.diagnostics(buf)
+R.modified = vim.bo[buf].modified
+""", env=editor_env(HUAWEICLOUD_AUTH_TOKEN=AUTH_TOKEN))
+    r = result.results
+    assert r["diagnostics"] == []
+    created_one = lines[:8] + ["    repo_user: tom-repo", "    status: 0  # normal"] + lines[8:]
+    assert r["after_create"] == created_one
+    assert r["messages_create"] == [
+        {"type": 3, "message": "ServiceStage: created authorization 'web-frontend': repo_user tom-repo, "
+                               "status 0 (normal)"},
+    ]
+    assert r["after_create_all"] == created_one + ["    repo_user: tom-group", "    status: 0  # normal"]
+    assert r["after_refresh"] == r["after_create_all"]
+    assert r["messages"][1:] == [
+        {"type": 3, "message": "ServiceStage: created authorization 'payments-api': repo_user tom-group, "
+                               "status 0 (normal)"},
+        {"type": 3, "message": "ServiceStage: created 1"},
+        {"type": 3, "message": "ServiceStage: everything is up to date"},
+    ]
+    assert [(p["kind"], p["title"], p["message"]) for p in r["progress"]] == [
+        ("begin", "Creating authorization", None),
+        ("report", None, "'web-frontend' (1/1)"),
+        ("end", None, "done"),
+        ("begin", "Creating new authorizations", None),
+        ("report", None, "'payments-api' (1/1)"),
+        ("end", None, "done"),
+        ("begin", "Refreshing authorization status", None),
+        ("report", None, "listing authorizations"),
+        ("end", None, "done"),
+    ]
+    # What the plugin echoes in the command line while a command runs.
+    assert r["echoed"][:3] == [
+        "ServiceStage: Creating authorization",
+        "ServiceStage: Creating authorization: 'web-frontend' (1/1)",
+        "ServiceStage: Creating authorization: done",
+    ]
+    assert r["final_diagnostics"] == []
+    assert r["modified"] is True

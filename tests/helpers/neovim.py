@@ -1,0 +1,210 @@
+"""Headless Neovim as a real LSP client: run a generated Lua script against client-neovim/ and read its results.
+
+The script's body runs after a prelude that records what the server sends (showMessage, publishDiagnostics,
+$/progress) and provides ``T.*`` helpers; it fills the global table ``R`` which is written as JSON when the
+body ends (or fails), and Neovim quits. Waits are conditions with deadlines (``vim.wait``), never sleeps.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+CLIENT_DIR = REPO / "client-neovim"
+NVIM_TIMEOUT_SECONDS = 120.0
+WAIT_MS = 30_000  # the deadline of each condition the Lua script waits for (a slow CI machine starts Python slowly)
+
+PRELUDE = r"""
+R = { messages = {}, progress = {}, publishes = {}, notes = {} }
+T = {}
+
+function T.wait(what, predicate, timeout_ms)
+  if not vim.wait(timeout_ms or WAIT_MS, predicate, 5) then
+    error("timed out after " .. (timeout_ms or WAIT_MS) .. " ms waiting for " .. what, 2)
+  end
+end
+
+-- Diagnostics of a buffer as plain, sorted tables.
+function T.diagnostics(bufnr)
+  local out = {}
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    table.insert(out, { code = d.code, lnum = d.lnum, col = d.col, end_lnum = d.end_lnum, end_col = d.end_col,
+                        severity = d.severity, source = d.source, message = d.message })
+  end
+  table.sort(out, function(a, b)
+    if a.lnum ~= b.lnum then return a.lnum < b.lnum end
+    if a.col ~= b.col then return a.col < b.col end
+    return a.code < b.code
+  end)
+  return out
+end
+
+function T.codes(bufnr)
+  local out = {}
+  for _, d in ipairs(T.diagnostics(bufnr)) do table.insert(out, d.code) end
+  return out
+end
+
+-- A request to the buffer's servicestage-ls client, synchronously (with a deadline); returns the result.
+function T.request(bufnr, method, params)
+  local client = require("servicestage_ls").buf_clients(bufnr)[1]
+  assert(client, "no servicestage-ls client attached to buffer " .. bufnr)
+  local responses, err = vim.lsp.buf_request_sync(bufnr, method, params, WAIT_MS)
+  assert(responses, "no answer to " .. method .. ": " .. tostring(err))
+  local response = responses[client.id]
+  assert(response, "no answer from servicestage-ls to " .. method)
+  local err = response.err or response.error  -- Neovim 0.7 calls it `error`, later versions `err`
+  assert(not err, method .. " failed: " .. vim.inspect(err))
+  return response.result
+end
+
+function T.lines(bufnr)
+  return vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
+end
+
+function T.client_ids(bufnr)
+  local ids = {}
+  for _, client in ipairs(require("servicestage_ls").buf_clients(bufnr)) do table.insert(ids, client.id) end
+  return ids
+end
+
+function T.publish_count(bufnr)
+  return R.publishes[vim.uri_from_bufnr(bufnr)] or 0
+end
+
+local function record(method, fn)
+  local original = vim.lsp.handlers[method]
+  vim.lsp.handlers[method] = function(err, result, ctx, config)
+    fn(result, ctx)
+    if original then return original(err, result, ctx, config) end
+  end
+end
+record("window/showMessage", function(r) table.insert(R.messages, { type = r.type, message = r.message }) end)
+record("textDocument/publishDiagnostics", function(r) R.publishes[r.uri] = (R.publishes[r.uri] or 0) + 1 end)
+record("$/progress", function(r)
+  local v = r.value or {}
+  table.insert(R.progress, { kind = v.kind or vim.NIL, title = v.title or vim.NIL, message = v.message or vim.NIL })
+end)
+"""
+
+EPILOGUE = r"""
+R.ok = ok
+R.error = ok and vim.NIL or tostring(err)
+R.lsp_log = vim.lsp.get_log_path()
+R.nvim_version = tostring(vim.version().major) .. "." .. tostring(vim.version().minor)
+local file = assert(io.open(RESULT_PATH, "w"))
+file:write(vim.fn.json_encode(R))
+file:close()
+vim.cmd("qa!")
+"""
+
+
+def lua(value: Any) -> str:
+    """A Python value (str, bool, int, float, None, list, dict) as a Lua expression."""
+    if value is None:
+        return "nil"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        # JSON's escapes are Lua's too, except \uXXXX, which ensure_ascii=False avoids for printable text.
+        encoded = json.dumps(value, ensure_ascii=False)
+        assert "\\u" not in encoded, f"cannot encode {value!r} for Lua"
+        return encoded
+    if isinstance(value, (list, tuple)):
+        return "{ " + ", ".join(lua(v) for v in value) + " }"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"[{lua(str(k))}] = {lua(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"no Lua form for {type(value).__name__}")
+
+
+def nvim_executable(name: str = "nvim") -> str:
+    """The nvim binary; a missing one is a failure (CI installs it), never a skip."""
+    path = shutil.which(name)
+    if path is None:
+        raise AssertionError(
+            f"Neovim ({name!r}) is not installed, so the Neovim client cannot be tested: "
+            "`apt-get install neovim` (0.7 or newer; CI installs it)"
+        )
+    version = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30).stdout
+    match = re.match(r"NVIM v(\d+)\.(\d+)", version)
+    if match is None or (int(match[1]), int(match[2])) < (0, 7):
+        raise AssertionError(f"Neovim 0.7 or newer is needed, {path} says: {version.splitlines()[:1]}")
+    return path
+
+
+@dataclass
+class NeovimRun:
+    results: dict[str, Any]
+    stdout: str
+    stderr: str
+    lsp_log: str
+
+
+def run_neovim(nvim: str, home: Path, cwd: Path, env: dict[str, str], setup_opts: str, body: str,
+               init_extra: str = "") -> NeovimRun:
+    """Run headless Neovim with client-neovim/ on the runtimepath, ``setup(setup_opts)`` in a generated init.lua,
+    and ``body`` as a Lua script; XDG directories live under ``home``. Fails with Neovim's output and LSP log
+    when the script raised or Neovim did not finish."""
+    xdg = {name: home / name.lower() for name in
+           ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME")}
+    for path in xdg.values():
+        path.mkdir(parents=True, exist_ok=True)
+    init = home / "init.lua"
+    script = home / "script.lua"
+    result_path = home / "result.json"
+    init.write_text(
+        f"vim.opt.runtimepath:prepend({lua(str(CLIENT_DIR))})\n"
+        "vim.o.swapfile = false\n"
+        "vim.o.more = false\n"
+        'vim.lsp.set_log_level("debug")\n'
+        f"{init_extra}\n"
+        f'require("servicestage_ls").setup({setup_opts})\n',
+        encoding="utf-8",
+    )
+    script.write_text(
+        f"RESULT_PATH = {lua(str(result_path))}\nWAIT_MS = {WAIT_MS}\n{PRELUDE}\n"
+        f"local ok, err = xpcall(function()\n{body}\nend, debug.traceback)\n{EPILOGUE}",
+        encoding="utf-8",
+    )
+    full_env = {**env, **{name: str(path) for name, path in xdg.items()}, "NVIM_LOG_FILE": str(home / "nvim.log")}
+    try:
+        process = subprocess.run(
+            [nvim, "--headless", "-n", "-i", "NONE", "-u", str(init), "-c", f"lua dofile({lua(str(script))})"],
+            cwd=cwd, env=full_env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+            timeout=NVIM_TIMEOUT_SECONDS,
+        )
+        stdout, stderr = process.stdout, process.stderr
+    except subprocess.TimeoutExpired as timeout:
+        stdout, stderr = _text(timeout.stdout), _text(timeout.stderr)
+        raise AssertionError(f"Neovim did not finish within {NVIM_TIMEOUT_SECONDS} s\nstdout: {stdout}\n"
+                             f"stderr: {stderr}\n{_log_tail(xdg)}") from None
+    if not result_path.exists():
+        raise AssertionError(f"Neovim wrote no results (exit {process.returncode})\nstdout: {stdout}\n"
+                             f"stderr: {stderr}\n{_log_tail(xdg)}")
+    results = json.loads(result_path.read_text(encoding="utf-8"))
+    log_path = Path(results.get("lsp_log") or "")
+    lsp_log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.is_file() else ""
+    if not results.get("ok"):
+        raise AssertionError(f"the Lua script failed: {results.get('error')}\nrecorded: "
+                             f"{json.dumps({k: results.get(k) for k in ('messages', 'progress', 'notes')})}\n"
+                             f"stdout: {stdout}\nstderr: {stderr}\nLSP log (end): {lsp_log[-4000:]}")
+    return NeovimRun(results, stdout, stderr, lsp_log)
+
+
+def _text(data: bytes | str | None) -> str:
+    if isinstance(data, bytes):
+        return data.decode("utf-8", errors="replace")
+    return data or ""
+
+
+def _log_tail(xdg: dict[str, Path]) -> str:
+    logs = sorted(p for base in xdg.values() for p in base.rglob("*.log"))
+    return "\n".join(f"{p}:\n{p.read_text(errors='replace')[-4000:]}" for p in logs)
