@@ -76,8 +76,8 @@ def run_create(path: str, *, names: Sequence[str], dry_run: bool, out: TextIO | 
             return EXIT_USAGE
         try:
             entries = [actions.find_entry(model, name) for name in names]
-        except Refused as refused:
-            err.write(f"{path}: error: {refused}\n")
+        except Refused as problem:
+            err.write(f"{path}: error: {problem}\n")
             return EXIT_USAGE
     else:
         entries = actions.new_entries(model)

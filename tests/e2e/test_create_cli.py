@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import pytest
 
 from helpers.cloud_lsp import ALL_SECRETS, API_TOKEN, BAD_TOKEN_VALUE, GITHUB_VALUE, GITLAB_VALUE
 from helpers.cloud_servers import EmulatorProcess, subprocess_env

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import uuid
 from collections.abc import AsyncIterator
 
@@ -40,7 +41,6 @@ from helpers.cloud_lsp import (
     with_code,
 )
 from helpers.cloud_servers import EmulatorProcess, Request, http_response, send, start_emulator
-from helpers.lsp_session import wait_until
 
 from servicestage_ls.emulator import Emulator
 
@@ -260,7 +260,7 @@ async def test_an_existing_status_is_updated_in_place(client: EditorClient, emul
 async def test_create_all_skips_entries_with_errors(client: EditorClient, emulator: EmulatorProcess) -> None:
     uri, project = new_uri(), uuid.uuid4().hex
     head = header(emulator.url, project)
-    done = "  - name: done-already\n    repo_type: github\n    token: ${GITHUB_TOKEN}\n    repo_user: x\n    status: 0\n"
+    done = block("done-already") + "    repo_user: x\n    status: 0\n"
     before = head + block("all-1") + block("broken", repo_type="githib") + done + \
         '  - {name: all-2, repo_type: gitlab, token: "${GITLAB_TOKEN}"}\n' + block("all-3", host="https://github.com/o3")
     client.open(uri, before)
@@ -493,3 +493,291 @@ async def test_cancel_mid_call_writes_nothing(client: EditorClient, emulator: Em
                   "to see.")
     ]
     assert client.progress_reports[token][-1] == lsp.WorkDoneProgressEnd(message="cancelled")
+
+
+# --- failures: the document is untouched, the user is told, the entry is marked ----------------------------------
+
+HTML_500 = (b"<!DOCTYPE html><html><head><title>Oops</title><style>h1 {color: red}</style></head><body>"
+            b"<h1>Internal error</h1><p>Something broke &amp; we are on it.</p></body></html>")
+ADVICE_SERVER = "a problem on the service side: try again later, and quote the request id if it persists"
+ADVICE_PROTOCOL = "check that the endpoint is the ServiceStage API (a proxy or a login page may be answering)"
+ADVICE_AUTH = ("check the credentials in the server's environment (HUAWEICLOUD_SDK_AK/_SK, HUAWEICLOUD_AUTH_TOKEN or "
+               "HUAWEICLOUD_IAM_USER/_PASSWORD/_DOMAIN) and that they belong to the project")
+
+
+def json_error(status: int, body: dict, request_id: str | None = None) -> bytes:
+    headers = {"Content-Type": "application/json"}
+    if request_id:
+        headers["X-Request-Id"] = request_id
+    return http_response(status, json.dumps(body).encode(), headers)
+
+
+async def cut_off(request: Request, writer: asyncio.StreamWriter) -> None:
+    await send(writer, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n"
+                       b'{"authorization": {"name": ')
+    writer.close()
+
+
+# id -> (the POST's answer, the expected error after "creating 'NAME' failed: "; {url} and {name} are filled in)
+SCRIPTED_FAILURES = {
+    "0400": (json_error(400, {"error_code": "SVCSTG.REPO.0400", "error_msg": "parameter invalid: name"}, "r-0400"),
+             "ServiceStage refused the request: SVCSTG.REPO.0400 parameter invalid: name (HTTP 400, request id "
+             "r-0400) — fix the request parameters"),
+    "0400-echoes-the-token": (
+        json_error(400, {"error_code": "SVCSTG.REPO.0400",
+                         "error_msg": f"token {lsp_env()['GITHUB_TOKEN']} is malformed"}, "r-echo"),
+        "ServiceStage refused the request: SVCSTG.REPO.0400 token *** is malformed (HTTP 400, request id r-echo) — "
+        "fix the request parameters"),
+    "0401": (json_error(400, {"errorCode": "SVCSTG.REPO.0401", "errorMsg": "repository not implemented"}, "r-0401"),
+             "ServiceStage refused the request: SVCSTG.REPO.0401 repository not implemented (HTTP 400, request id "
+             "r-0401) — use another repository type"),
+    "0450": (json_error(400, {"code": "SVCSTG.REPO.0450", "message": "no repository authorization"}, "r-0450"),
+             "ServiceStage refused the request: SVCSTG.REPO.0450 no repository authorization (HTTP 400, request "
+             "id r-0450) — check the authorization name"),
+    "0452": (json_error(400, {"error": {"code": "SVCSTG.REPO.0452", "message": "clone url invalid"}}, "r-0452"),
+             "ServiceStage refused the request: SVCSTG.REPO.0452 clone url invalid (HTTP 400, request id r-0452) "
+             "— fix the clone URL"),
+    "429-html": (http_response(429, b"<html><body><h1>Too many requests</h1><p>slow down</p></body></html>",
+                               {"Content-Type": "text/html", "X-Request-Id": "r-429"}),
+                 "ServiceStage refused the request: Too Many Requests: Too many requests slow down (HTTP 429, "
+                 "request id r-429) — too many requests: wait a minute and try again"),
+    "500-html": (http_response(500, HTML_500, {"Content-Type": "text/html", "X-Request-Id": "r-500"}),
+                 "ServiceStage had an internal problem: Internal Server Error: Internal error Something broke & we "
+                 f"are on it. (HTTP 500, request id r-500) — {ADVICE_SERVER}"),
+    "503-no-body": (http_response(503, b"", {"X-Request-Id": "r-503"}),
+                    f"ServiceStage had an internal problem: Service Unavailable (HTTP 503, request id r-503) — "
+                    f"{ADVICE_SERVER}"),
+    "200-not-json": (http_response(200, b"<html><body>Please sign in</body></html>",
+                                   {"Content-Type": "text/html", "X-Request-Id": "r-200"}),
+                     "ServiceStage answered HTTP 200 to create authorization '{name}' with a body that is not JSON: "
+                     f"Please sign in (request id r-200) — {ADVICE_PROTOCOL}"),
+    "200-without-authorization": (
+        json_error(200, {"name": "whatever"}, "r-200b"),
+        "ServiceStage answered HTTP 200 to create authorization '{name}' without the 'authorization' object "
+        f"(request id r-200b) — {ADVICE_PROTOCOL}"),
+    "dropped-mid-body": (
+        cut_off,
+        "The connection to {url} was closed before the answer was complete; '{name}' was not created (it is not "
+        "in the list of authorizations) — it is safe to try again"),
+}
+
+
+async def check_failure(client: EditorClient, uri: str, name: str, before: str, expected: str | re.Pattern[str],
+                        result: object, since: int) -> None:
+    """The document is unchanged, one error message was shown, and the entry carries an SS170 mark that goes
+    away when the entry is edited."""
+    assert result == failed(name)
+    assert client.text(uri) == before
+    shown = client.shown_with_type(since)
+    assert [kind for kind, _ in shown] == [ERROR], shown
+    prefix = f"ServiceStage: creating '{name}' failed: "
+    assert shown[0][1].startswith(prefix)
+    error = shown[0][1][len(prefix):]
+    if isinstance(expected, str):
+        assert error == expected
+    else:
+        assert expected.fullmatch(error), error
+    found = await wait_diagnostics(client, uri, lambda d: bool(with_code(d, "SS170")), "the SS170 mark")
+    (mark,) = with_code(found, "SS170")
+    assert mark.range == name_range(before, name)
+    assert mark.severity == lsp.DiagnosticSeverity.Error
+    assert mark.source == "servicestage"
+    assert mark.message == f"the last ServiceStage call for this entry failed: {error}"
+    # Editing the entry clears the mark.
+    entry_start = f"  - name: {name}\n"
+    assert entry_start in before
+    client.set_text(uri, before.replace(entry_start, entry_start + "    host: https://github.com/edited\n", 1))
+    await wait_diagnostics(client, uri, lambda d: not with_code(d, "SS170"), "the SS170 mark to go away")
+
+
+@pytest.mark.parametrize("case", sorted(SCRIPTED_FAILURES))
+async def test_scripted_failure(client: EditorClient, case: str) -> None:
+    answer, expected = SCRIPTED_FAILURES[case]
+    name = f"fail-{case}"[:63]
+    async with Scripted(answer) as server:
+        uri = new_uri()
+        before = header(server.url) + block(name) + block("bystander")
+        client.open(uri, before)
+        since = len(client.messages)
+        result = await execute(client, CREATE, {"uri": uri, "name": name})
+        assert server.count("POST") == 1  # never retried blindly
+        assert server.count("GET") == (1 if case == "dropped-mid-body" else 0)  # a lost answer is looked up
+    await check_failure(client, uri, name, before, expected.format(url=server.url, name=name), result, since)
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+async def test_a_failure_under_each_preset(sessions: dict[str, EditorClient], preset: str) -> None:
+    client = sessions[preset]
+    answer, expected = SCRIPTED_FAILURES["503-no-body"]
+    async with Scripted(answer) as server:
+        uri = new_uri()
+        before = header(server.url) + block("preset-fail")
+        client.open(uri, before)
+        since = len(client.messages)
+        result = await execute(client, CREATE, {"uri": uri, "name": "preset-fail"})
+    await check_failure(client, uri, "preset-fail", before, expected, result, since)
+
+
+REQUEST_ID = "[0-9a-f]{32}"
+
+
+async def test_duplicate_name_0403(client: EditorClient, emulator: EmulatorProcess) -> None:
+    project = uuid.uuid4().hex
+    await emulator_create(emulator.url, project, "taken-name")
+    uri = new_uri()
+    before = header(emulator.url, project) + block("taken-name")
+    client.open(uri, before)
+    since = len(client.messages)
+    result = await execute(client, CREATE, {"uri": uri, "name": "taken-name"})
+    await check_failure(client, uri, "taken-name", before, re.compile(
+        rf"ServiceStage refused the request: SVCSTG\.REPO\.0403 resource already exist \(HTTP 400, request id "
+        rf"{REQUEST_ID}\) — list authorizations; the name is taken"), result, since)
+
+
+async def test_bad_token_shape_0451(client: EditorClient, emulator: EmulatorProcess) -> None:
+    project = uuid.uuid4().hex
+    uri = new_uri()
+    before = header(emulator.url, project) + block("bad-shape", token="${BAD_TOKEN}")
+    client.open(uri, before)
+    since = len(client.messages)
+    result = await execute(client, CREATE, {"uri": uri, "name": "bad-shape"})
+    await check_failure(client, uri, "bad-shape", before, re.compile(
+        rf"ServiceStage refused the request: SVCSTG\.REPO\.0451 repository authorization invalid: the token is not "
+        rf"a valid github personal access token \(HTTP 400, request id {REQUEST_ID}\) — authorize again \(token "
+        rf"rejected/expired\)"), result, since)
+    assert await emulator_names(emulator.url, project) == []
+
+
+async def test_wrong_x_auth_token_401(client: EditorClient, tmp_path_factory: pytest.TempPathFactory) -> None:
+    other = start_emulator(["--port", "0", "--token", "another-token-the-server-does-not-have"],
+                           tmp_path_factory.mktemp("emu-401") / "stderr.log")
+    try:
+        uri = new_uri()
+        before = header(other.url) + block("wrong-cred")
+        client.open(uri, before)
+        since = len(client.messages)
+        result = await execute(client, CREATE, {"uri": uri, "name": "wrong-cred"})
+    finally:
+        assert other.stop() == 0
+    await check_failure(client, uri, "wrong-cred", before, re.compile(
+        rf"ServiceStage refused the request: APIGW\.0301 Incorrect IAM authentication information: decrypt token "
+        rf"fail \(HTTP 401, request id {REQUEST_ID}\) — {re.escape(ADVICE_AUTH)}"), result, since)
+
+
+async def test_connection_refused(client: EditorClient) -> None:
+    url = f"http://127.0.0.1:{closed_port()}"
+    uri = new_uri()
+    before = header(url) + block("refused-conn")
+    client.open(uri, before)
+    since = len(client.messages)
+    result = await execute(client, CREATE, {"uri": uri, "name": "refused-conn"})
+    await check_failure(client, uri, "refused-conn", before,
+                        f"Could not connect to {url}: connection refused — check the endpoint (the file's `endpoint`, "
+                        "the `servicestage.endpoint` setting or the region) and that the service is reachable",
+                        result, since)
+
+
+async def hang(request: Request, writer: asyncio.StreamWriter) -> None:
+    await asyncio.Event().wait()
+
+
+async def test_timeout_then_the_list_says_not_created(sessions: dict[str, EditorClient]) -> None:
+    client = sessions["impatient"]
+    async with Scripted(hang) as server:
+        uri = new_uri()
+        before = header(server.url) + block("slow-one")
+        client.open(uri, before)
+        since = len(client.messages)
+        result = await execute(client, CREATE, {"uri": uri, "name": "slow-one"})
+        assert (server.count("POST"), server.count("GET")) == (1, 1)  # listed before reporting; no second POST
+    await check_failure(client, uri, "slow-one", before,
+                        f"No answer from {server.url} within 1 s; 'slow-one' was not created (it is not in the list "
+                        "of authorizations) — it is safe to try again", result, since)
+
+
+async def test_timeout_then_the_list_says_created(sessions: dict[str, EditorClient]) -> None:
+    client = sessions["impatient"]
+    async with Scripted(hang, get=listing(auth_json("slow-two", "slow-org", 0))) as server:
+        uri = new_uri()
+        before = header(server.url) + block("slow-two")
+        client.open(uri, before)
+        since = len(client.messages)
+        assert await execute(client, CREATE, {"uri": uri, "name": "slow-two"}) == created("slow-two")
+        assert (server.count("POST"), server.count("GET")) == (1, 1)
+    assert client.text(uri) == before + "    repo_user: slow-org\n    status: 0  # normal\n"
+    assert client.shown_with_type(since) == [
+        (INFO, "ServiceStage: created authorization 'slow-two' (its answer was lost; the list shows it was "
+               "created): repo_user slow-org, status 0 (normal)")
+    ]
+
+
+async def test_a_later_success_clears_the_mark(client: EditorClient) -> None:
+    async with Scripted(http_response(503)) as server:
+        uri = new_uri()
+        before = header(server.url) + block("retry-me")
+        client.open(uri, before)
+        assert await execute(client, CREATE, {"uri": uri, "name": "retry-me"}) == failed("retry-me")
+        await wait_diagnostics(client, uri, lambda d: bool(with_code(d, "SS170")), "the SS170 mark")
+        server.post = json_error(200, {"authorization": auth_json("retry-me", "retry-org", 0)})
+        assert await execute(client, CREATE, {"uri": uri, "name": "retry-me"}) == created("retry-me")
+    assert client.text(uri) == before + "    repo_user: retry-org\n    status: 0  # normal\n"
+    await wait_diagnostics(client, uri, lambda d: not with_code(d, "SS170"), "the SS170 mark to go away")
+
+
+# --- refused before any call --------------------------------------------------------------------------------------
+
+
+async def test_an_entry_with_errors_is_refused_before_any_call(client: EditorClient) -> None:
+    async with Scripted(http_response(500)) as server:
+        uri = new_uri()
+        before = header(server.url) + block("has-errors", repo_type="githib")
+        client.open(uri, before)
+        since = len(client.messages)
+        assert await execute(client, CREATE, {"uri": uri, "name": "has-errors"}) == EMPTY_SUMMARY
+        assert server.server.requests == []
+    shown = client.shown_with_type(since)
+    assert len(shown) == 1 and shown[0][0] == WARNING
+    assert shown[0][1].startswith("ServiceStage: 'has-errors' has errors, fix them first: SS132 ")
+    assert client.text(uri) == before
+
+
+async def test_an_unset_reference_is_reported_and_never_sent(client: EditorClient) -> None:
+    async with Scripted(http_response(500)) as server:
+        uri = new_uri()
+        before = header(server.url) + block("unset-ref", token="${UNSET_TOKEN_FOR_TESTS}")
+        client.open(uri, before)
+        since = len(client.messages)
+        assert await execute(client, CREATE, {"uri": uri, "name": "unset-ref"}) == EMPTY_SUMMARY
+        assert await execute(client, CREATE_ALL, {"uri": uri}) == {**EMPTY_SUMMARY, "refused": ["unset-ref"]}
+        assert server.server.requests == []
+    assert client.shown_with_type(since) == [
+        (WARNING, "ServiceStage: 'unset-ref': the token reference ${UNSET_TOKEN_FOR_TESTS} is not set in the "
+                  "environment of the language server; set it and restart the server (nothing was sent)"),
+        (WARNING, "ServiceStage: skipped 'unset-ref': the token reference ${UNSET_TOKEN_FOR_TESTS} is not set in "
+                  "the environment of the language server; set it and restart the server (nothing was sent)"),
+    ]
+    assert client.text(uri) == before
+
+
+NO_CREDENTIALS = (
+    "ServiceStage: No Huawei Cloud credentials: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (plus "
+    "HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary keys), or HUAWEICLOUD_AUTH_TOKEN, or HUAWEICLOUD_IAM_USER, "
+    "HUAWEICLOUD_IAM_PASSWORD and HUAWEICLOUD_IAM_DOMAIN in the server's environment"
+)
+
+
+@pytest.mark.parametrize(("command", "argument"), [(CREATE, {"name": "no-cred"}), (CREATE_ALL, {}), (REFRESH, {})],
+                         ids=["create", "createAll", "refresh"])
+async def test_no_credentials_says_which_variables_to_set(sessions: dict[str, EditorClient], command: str,
+                                                          argument: dict) -> None:
+    client = sessions["anonymous"]
+    async with Scripted(http_response(500)) as server:
+        uri = new_uri()
+        before = header(server.url) + block("no-cred")
+        client.open(uri, before)
+        since = len(client.messages)
+        assert await execute(client, command, {"uri": uri, **argument}) == EMPTY_SUMMARY
+        assert server.server.requests == []
+    assert client.shown_with_type(since) == [(WARNING, NO_CREDENTIALS)]
+    assert client.text(uri) == before
+    assert with_code(await current_diagnostics(client, uri), "SS170") == []
