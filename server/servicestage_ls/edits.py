@@ -126,6 +126,9 @@ def _insertion(model: Model, entry: Entry, mapping: Mapping, missing: list[tuple
         end = node_range(mapping, entry.base).end  # just after the closing brace
         close = (end[0], end[1] - 1)
         body = ", ".join(f"{key}: {value}" for key, value in missing)
+        if mapping.pairs and _has_trailing_comma(model, node_range(mapping.pairs[-1].value, entry.base).end, close):
+            # `{a: 1, }`: the comma is there already; keep the style → `{a: 1, repo_user: u, status: 0, }`
+            return TextEdit(Range(close, close), body + ", ")
         separator = ", " if mapping.pairs else ""
         return TextEdit(Range(close, close), separator + body)
     first_key = node_range(mapping.pairs[0].key, entry.base)
@@ -137,3 +140,9 @@ def _insertion(model: Model, entry: Entry, mapping: Mapping, missing: list[tuple
     at = model.line_end_pos(last_line)
     lines = [f"{indent}{key}: {_value_with_comment(key, value, status, False)}" for key, value in missing]
     return TextEdit(Range(at, at), "".join(eol + line for line in lines))
+
+
+def _has_trailing_comma(model: Model, last_value_end: tuple[int, int], close: tuple[int, int]) -> bool:
+    """Whether a flow mapping has a comma after its last value (before the closing brace, comments aside)."""
+    between = model.text[model.offset(last_value_end):model.offset(close)]
+    return re.sub(r"#[^\r\n]*", "", between).strip() == ","

@@ -185,6 +185,36 @@ async def test_create_a_flow_entry(client: EditorClient, emulator: EmulatorProce
     )
 
 
+@pytest.mark.parametrize("preset", PRESETS)
+async def test_flow_trailing_comma_and_text_beyond_the_bmp(sessions: dict[str, EditorClient], preset: str,
+                                                           emulator: EmulatorProcess) -> None:
+    """Write-back columns in the negotiated encoding (😀 is 2 UTF-16 units, 4 UTF-8 bytes) and a flow mapping
+    that ends with a comma (inserting ", repo_user…" after it would be a YAML error)."""
+    client = sessions[preset]
+    uri = new_uri()
+    head = header(emulator.url)
+    client.open(uri, head + (
+        '  - {name: emo-flow, repo_type: github, host: "https://github.com/😀org", token: "${GITHUB_TOKEN}", }  # ✓\n'
+        "  # 😀 a comment above\n"
+        "  - name: emo-block   # 名前 😀\n"
+        "    repo_type: github\n"
+        "    status: 2  # 😀 mine\n"
+        "    token: ${GITHUB_TOKEN}   # 😀\n"
+    ))
+    result = await execute(client, CREATE_ALL, {"uri": uri})
+    assert result == {**EMPTY_SUMMARY, "created": ["emo-flow", "emo-block"]}
+    assert client.text(uri) == head + (
+        '  - {name: emo-flow, repo_type: github, host: "https://github.com/😀org", token: "${GITHUB_TOKEN}", '
+        'repo_user: "😀org", status: 0, }  # ✓\n'
+        "  # 😀 a comment above\n"
+        "  - name: emo-block   # 名前 😀\n"
+        "    repo_type: github\n"
+        "    status: 0  # 😀 mine\n"
+        "    token: ${GITHUB_TOKEN}   # 😀\n"
+        "    repo_user: emo-block\n"
+    )
+
+
 async def test_comments_are_kept(client: EditorClient, emulator: EmulatorProcess) -> None:
     uri = new_uri()
     head = header(emulator.url)
