@@ -41,6 +41,7 @@ from helpers.cloud_lsp import (
     with_code,
 )
 from helpers.cloud_servers import EmulatorProcess, Request, http_response, send, start_emulator
+from helpers.lsp_session import wait_until
 
 from servicestage_ls.emulator import Emulator
 
@@ -811,3 +812,109 @@ async def test_no_credentials_says_which_variables_to_set(sessions: dict[str, Ed
     assert client.shown_with_type(since) == [(WARNING, NO_CREDENTIALS)]
     assert client.text(uri) == before
     assert with_code(await current_diagnostics(client, uri), "SS170") == []
+
+
+async def test_cancel_request_mid_call_writes_nothing(client: EditorClient, emulator: EmulatorProcess) -> None:
+    """$/cancelRequest for the executeCommand request stops the work too."""
+    async with Proxy(emulator.url, hold=is_post) as proxy:
+        uri = new_uri()
+        before = header(proxy.url) + block("req-cancelled")
+        client.open(uri, before)
+        known = set(client.progress_reports)
+        since = len(client.messages)
+        request_id = f"cancel-me-{uuid.uuid4().hex}"
+        call = asyncio.ensure_future(client.protocol.send_request_async(
+            lsp.WORKSPACE_EXECUTE_COMMAND,
+            lsp.ExecuteCommandParams(command=CREATE, arguments=[{"uri": uri, "name": "req-cancelled"}]),
+            msg_id=request_id,
+        ))
+        await proxy.wait_held(1)
+        (token,) = set(client.progress_reports) - known
+        client.protocol.notify(lsp.CANCEL_REQUEST, lsp.CancelParams(id=request_id))
+        outcome = (await asyncio.wait_for(asyncio.gather(call, return_exceptions=True), 20))[0]
+        assert isinstance(outcome, Exception) and "cancel" in str(outcome).lower()
+        await wait_until(lambda: client.progress_reports[token][-1] == lsp.WorkDoneProgressEnd(message="cancelled"),
+                         "the progress to end")
+        proxy.held[0].release.set()
+        await round_trip(client, uri)
+    assert client.text(uri) == before
+    assert client.shown_with_type(since) == [
+        (WARNING, "ServiceStage: cancelled. A create that was already sent may have happened; run Refresh status "
+                  "to see.")
+    ]
+
+
+# --- the code action, and the rest of the command surface --------------------------------------------------------
+
+
+async def test_the_code_action_runs_the_create(client: EditorClient, emulator: EmulatorProcess) -> None:
+    uri = new_uri()
+    head = header(emulator.url)
+    before = head + block("act-a") + block("act-b")
+    client.open(uri, before)
+    actions = await client.text_document_code_action_async(lsp.CodeActionParams(
+        text_document=lsp.TextDocumentIdentifier(uri), range=rng(7, 4, 7, 4),
+        context=lsp.CodeActionContext(diagnostics=[], only=[lsp.CodeActionKind.Source])))
+    by_title = {a.title: a for a in actions or [] if isinstance(a, lsp.CodeAction)}
+    assert sorted(by_title) == ["Create all new authorizations in ServiceStage (2)",
+                                "Create authorization 'act-b' in ServiceStage", "Refresh status from ServiceStage"]
+    action = by_title["Create authorization 'act-b' in ServiceStage"]
+    assert action.kind == "source.servicestage.create"
+    assert action.command is not None
+    command = {"command": action.command.command, "arguments": list(action.command.arguments or [])}
+    assert (command["command"], command["arguments"]) == (CREATE, [{"uri": uri, "name": "act-b"}])
+    assert await execute(client, CREATE, command["arguments"][0]) == created("act-b")
+    assert client.text(uri) == before + "    repo_user: act-b\n    status: 0  # normal\n"
+
+
+async def test_create_all_reports_failures_in_its_summary(client: EditorClient, emulator: EmulatorProcess) -> None:
+    project = uuid.uuid4().hex
+    await emulator_create(emulator.url, project, "sum-taken")
+    uri = new_uri()
+    head = header(emulator.url, project)
+    before = head + block("sum-ok") + block("sum-taken") + block("sum-bad", token="${BAD_TOKEN}")
+    client.open(uri, before)
+    since = len(client.messages)
+    result = await execute(client, CREATE_ALL, {"uri": uri})
+    assert result == {**EMPTY_SUMMARY, "created": ["sum-ok"], "failed": ["sum-taken", "sum-bad"]}
+    after = head + block("sum-ok") + "    repo_user: sum-ok\n    status: 0  # normal\n" + block("sum-taken") + \
+        block("sum-bad", token="${BAD_TOKEN}")
+    assert client.text(uri) == after
+    shown = client.shown_with_type(since)
+    assert [kind for kind, _ in shown] == [INFO, ERROR, ERROR, ERROR]
+    assert "SVCSTG.REPO.0403" in shown[1][1] and "SVCSTG.REPO.0451" in shown[2][1]
+    assert shown[3] == (ERROR, "ServiceStage: created 1; failed 2 (sum-taken, sum-bad)")
+    found = await wait_diagnostics(client, uri, lambda d: len(with_code(d, "SS170")) == 2, "two SS170 marks")
+    assert [d.range for d in with_code(found, "SS170")] == [name_range(after, "sum-taken"),
+                                                            name_range(after, "sum-bad")]
+
+
+async def test_refresh_when_the_list_fails(client: EditorClient) -> None:
+    throttled = json_error(429, {"error_code": "APIGW.0308", "error_msg": "The throttling threshold has been reached"},
+                           "r-l")
+    async with Scripted(http_response(500), get=throttled) as server:
+        uri = new_uri()
+        before = header(server.url) + block("list-fails") + "    repo_user: x\n"
+        client.open(uri, before)
+        since = len(client.messages)
+        assert await execute(client, REFRESH, {"uri": uri}) == EMPTY_SUMMARY
+        assert (server.count("GET"), server.count("POST")) == (1, 0)
+    assert client.shown_with_type(since) == [
+        (WARNING, "ServiceStage: listing the authorizations failed: ServiceStage refused the request: APIGW.0308 The "
+                  "throttling threshold has been reached (HTTP 429, request id r-l) — too many requests: wait a "
+                  "minute and try again")
+    ]
+    assert client.text(uri) == before
+
+
+async def test_commands_on_a_document_that_is_not_open_or_without_arguments(client: EditorClient) -> None:
+    since = len(client.messages)
+    assert await execute(client, CREATE, {"uri": "file:///nowhere/x.servicestage.yaml", "name": "x"}) == {
+        "error": "document not open"}
+    assert await asyncio.wait_for(client.workspace_execute_command_async(
+        lsp.ExecuteCommandParams(command=CREATE_ALL, arguments=[])), 20) == {
+        "error": 'the command needs an argument {"uri": …}'}
+    assert client.shown_with_type(since) == [
+        (ERROR, "ServiceStage: open the authorization file first"),
+        (ERROR, 'ServiceStage: the command needs an argument {"uri": …}'),
+    ]

@@ -17,7 +17,7 @@ import os
 import socket
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Union
 
 import httpx
 from lsprotocol import types as lsp
@@ -149,6 +149,7 @@ def make_editor_client() -> EditorClient:
     client = EditorClient(converter_factory=lambda: base.protocol._converter)
     register_lsp_features(client)
     _install_recorder(client)
+    _fix_code_action_structuring(client)
 
     @client.feature(lsp.WORKSPACE_APPLY_EDIT)
     def apply_edit(params: lsp.ApplyWorkspaceEditParams) -> lsp.ApplyWorkspaceEditResult:
@@ -159,6 +160,19 @@ def make_editor_client() -> EditorClient:
         return None
 
     return client
+
+
+def _fix_code_action_structuring(client: EditorClient) -> None:
+    """lsprotocol 2025.0.0 reads every item of a codeAction answer that has a ``command`` key as a Command (a
+    CodeAction's command object becomes a string): tell them apart by the type of ``command``, as the spec does."""
+    converter = client.protocol._converter
+
+    def command_or_code_action(value: Any, _: type) -> lsp.Command | lsp.CodeAction:
+        if isinstance(value.get("command"), str):
+            return converter.structure(value, lsp.Command)
+        return converter.structure(value, lsp.CodeAction)
+
+    converter.register_structure_hook(Union[lsp.Command, lsp.CodeAction], command_or_code_action)
 
 
 async def start_session(preset: str, env: Mapping[str, str], options: Any = None) -> EditorClient:
