@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from helpers.cloud_servers import EmulatorProcess, start_emulator, subprocess_env
-from helpers.neovim import NeovimRun, lua, nvim_executable, run_neovim
+from helpers.neovim import NeovimRun, lua, nvim_executable, nvim_version, run_neovim
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 AUTH_TOKEN = "nvim-emulator-token-SECRET"
@@ -50,14 +50,14 @@ def editor_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def setup_opts(**settings: object) -> str:
-    return "{ cmd = " + lua(SERVER_CMD) + ", settings = " + lua(settings) + " }"
+def setup_call(**settings: object) -> str:
+    return 'require("servicestage_ls").setup({ cmd = ' + lua(SERVER_CMD) + ", settings = " + lua(settings) + " })"
 
 
 def run(nvim: str, tmp_path: Path, project: Path, body: str, settings: dict[str, object] | None = None,
-        env: dict[str, str] | None = None, opts: str | None = None) -> NeovimRun:
+        env: dict[str, str] | None = None, configure: str | None = None) -> NeovimRun:
     result = run_neovim(nvim, tmp_path / "nvim", project, env or editor_env(),
-                        opts or setup_opts(**(settings or {})), body)
+                        configure or setup_call(**(settings or {})), body)
     for secret in SECRETS:  # never in messages, progress or the LSP traffic Neovim logged
         assert secret not in result.lsp_log
         assert secret not in str(result.results)
@@ -118,7 +118,7 @@ R.root = vim.lsp.get_client_by_id(R.first_clients[1]).config.root_dir
 vim.cmd("edit deploy/team.servicestage.yaml")
 local team = vim.api.nvim_get_current_buf()
 R.team_clients = T.client_ids(team)
-T.wait("team diagnostics to be published", function() return T.publish_count(team) > 0 end)
+T.wait("team diagnostics to be published", function() return T.report_count(team) > 0 end)
 R.team_diagnostics = T.diagnostics(team)
 vim.cmd("edit other.yaml")
 R.other_clients = T.client_ids(vim.api.nvim_get_current_buf())
@@ -160,9 +160,11 @@ def test_validate_on_save_shows_new_problems_only_after_write(nvim: str, tmp_pat
 vim.cmd("edit deploy/team.servicestage.yaml")
 local buf = vim.api.nvim_get_current_buf()
 local uri = vim.uri_from_bufnr(buf)
-T.wait("the diagnostics of the file as opened", function() return T.publish_count(buf) > 0 end)
+T.wait("the diagnostics of the file as opened", function() return T.report_count(buf) > 0 end)
 R.on_open = T.diagnostics(buf)
 local published = T.publish_count(buf)
+local client = require("servicestage_ls").buf_clients(buf)[1]
+R.pull = vim.fn.has("nvim-0.10") == 1 and client.server_capabilities.diagnosticProvider ~= nil
 
 -- `    repo_type: github` -> `githib`, then two request round trips: the server has seen the change.
 vim.api.nvim_buf_set_text(buf, 5, 15, 5, 21, { "githib" })
@@ -173,13 +175,19 @@ R.before_write = T.diagnostics(buf)
 R.publishes_before_write = T.publish_count(buf) - published
 
 vim.cmd("write")
-T.wait("diagnostics after :write", function() return #vim.diagnostic.get(buf) > 0 end)
+-- SERVER BUG (Neovim >= 0.10 only, not the 0.7 that CI runs): such a client pulls diagnostics (the server has a
+-- diagnosticProvider) and advertises no workspace.diagnostics.refreshSupport; on didSave the server can then
+-- neither push nor ask for a new pull, so the save's diagnostics only show after the next edit, and this wait
+-- times out.
+T.wait("diagnostics after :write" .. (R.pull and " (pull mode: see SERVER BUG in the test)" or ""),
+       function() return #vim.diagnostic.get(buf) > 0 end)
 R.after_write = T.diagnostics(buf)
 R.on_disk = vim.fn.readfile(vim.api.nvim_buf_get_name(buf))[6]
 """, settings={"validate": "onSave"})
     r = result.results
     assert r["on_open"] == []
-    assert r["hover_on_edit"] is not None  # the server answers for the edited text …
+    # the server answers for the edited text …
+    assert r["hover_on_edit"]["contents"]["value"] == "Unsupported `repo_type`; allowed: `github`, `gitlab`."
     assert r["publishes_before_write"] == 0  # … but publishes nothing until the save
     assert r["before_write"] == []
     assert r["on_disk"] == "    repo_type: githib"
@@ -201,6 +209,38 @@ R.default_name_clients = #T.client_ids(vim.api.nvim_get_current_buf())
     assert r["auth_clients"] == 1
     assert r["auth_codes"] == [d["code"] for d in MISTAKES_DIAGNOSTICS]  # the server uses the same globs
     assert r["default_name_clients"] == 0
+
+
+def test_lsp_config_and_enable_on_neovim_0_11(nvim: str, tmp_path: Path, project: Path) -> None:
+    """client-neovim/lsp/servicestage_ls.lua with vim.lsp.config/enable (no setup()); CI's Neovim 0.7 lacks
+    them: run with SERVICESTAGE_NVIM=/path/to/nvim-0.11+ to cover this."""
+    if nvim_version(nvim) < (0, 11):
+        pytest.skip(f"vim.lsp.config/enable need Neovim 0.11+, {nvim} is {nvim_version(nvim)}; "
+                    "set SERVICESTAGE_NVIM to a newer nvim to run this")
+    configure = ('vim.lsp.config("servicestage_ls", { cmd = ' + lua(SERVER_CMD) + " })\n"
+                 'vim.lsp.enable("servicestage_ls")')
+    result = run(nvim, tmp_path, project, r"""
+vim.cmd("edit mistakes.servicestage.yaml")
+local buf = vim.api.nvim_get_current_buf()
+R.filetype = vim.bo[buf].filetype
+T.wait("diagnostics", function() return #vim.diagnostic.get(buf) > 0 end)
+R.codes = T.codes(buf)
+R.first_clients = T.client_ids(buf)
+R.root = vim.lsp.get_client_by_id(R.first_clients[1]).root_dir
+vim.cmd("edit deploy/team.servicestage.yaml")
+local team = vim.api.nvim_get_current_buf()
+T.wait("the team file to attach", function() return #T.client_ids(team) > 0 end)
+R.team_clients = T.client_ids(team)
+vim.cmd("edit other.yaml")
+R.other_filetype = vim.bo.filetype
+R.other_clients = #vim.lsp.get_clients({ bufnr = vim.api.nvim_get_current_buf() })
+""", configure=configure)
+    r = result.results
+    assert r["filetype"] == "yaml"
+    assert r["codes"] == [d["code"] for d in MISTAKES_DIAGNOSTICS]
+    assert len(r["first_clients"]) == 1 and r["team_clients"] == r["first_clients"]
+    assert r["root"] == str(project)
+    assert (r["other_filetype"], r["other_clients"]) == ("yaml", 0)
 
 
 @pytest.fixture(scope="module")
@@ -233,7 +273,7 @@ def test_create_commands_write_back_into_the_buffer(nvim: str, tmp_path: Path, p
     result = run(nvim, tmp_path, project, r"""
 vim.cmd("edit deploy/team.servicestage.yaml")
 local buf = vim.api.nvim_get_current_buf()
-T.wait("the first diagnostics", function() return T.publish_count(buf) > 0 end)
+T.wait("the first diagnostics", function() return T.report_count(buf) > 0 end)
 R.diagnostics = T.diagnostics(buf)
 
 local function ended()
@@ -293,10 +333,35 @@ R.modified = vim.bo[buf].modified
         ("end", None, "done"),
     ]
     # What the plugin echoes in the command line while a command runs.
-    assert r["echoed"][:3] == [
+    assert [text for text in r["echoed"] if text.startswith("ServiceStage: ")][:3] == [
         "ServiceStage: Creating authorization",
         "ServiceStage: Creating authorization: 'web-frontend' (1/1)",
         "ServiceStage: Creating authorization: done",
     ]
     assert r["final_diagnostics"] == []
     assert r["modified"] is True
+
+
+GLOBS = ["**/*.servicestage.yaml", "**/servicestage.yml", "*.auth.yaml", "deploy/**/*.y?ml", "/abs/{a,b}/x.yaml",
+         "**/[!.]*.ss.yaml", "**/a+b(c).yaml"]
+PATHS = ["/p/team.servicestage.yaml", "/p/servicestage.yml", "/p/x/servicestage.yml", "/p/xservicestage.yml",
+         "/p/team.servicestage.yaml.bak", "/p/q/prod.auth.yaml", "deploy/a/b/c.yaml", "/r/deploy/c.yml",
+         "/abs/a/x.yaml", "/abs/c/x.yaml", "/p/.h.ss.yaml", "/p/h.ss.yaml", "/p/a+b(c).yaml", "/p/aab(c).yaml",
+         "/p/TEAM.SERVICESTAGE.YAML"]
+
+
+def test_client_globs_agree_with_the_server(nvim: str, tmp_path: Path, project: Path) -> None:
+    from servicestage_ls.files import matches
+
+    result = run_neovim(nvim, tmp_path / "nvim", project, editor_env(), "", f"""
+local ss = require("servicestage_ls")
+vim.o.ignorecase = true  -- must not change the result
+R.matrix = {{}}
+for _, glob in ipairs({lua(GLOBS)}) do
+  local row = {{}}
+  for _, path in ipairs({lua(PATHS)}) do table.insert(row, ss.matches(path, {{ glob }})) end
+  table.insert(R.matrix, row)
+end
+""")
+    expected = [[matches(path, [glob]) for path in PATHS] for glob in GLOBS]
+    assert result.results["matrix"] == expected

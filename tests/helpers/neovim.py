@@ -21,7 +21,7 @@ NVIM_TIMEOUT_SECONDS = 120.0
 WAIT_MS = 30_000  # the deadline of each condition the Lua script waits for (a slow CI machine starts Python slowly)
 
 PRELUDE = r"""
-R = { messages = {}, progress = {}, publishes = {}, notes = {} }
+R = { messages = {}, progress = {}, publishes = {}, pulls = {}, notes = {} }
 T = {}
 
 function T.wait(what, predicate, timeout_ms)
@@ -74,8 +74,15 @@ function T.client_ids(bufnr)
   return ids
 end
 
+-- Diagnostic reports the client received for a buffer: pushed (publishDiagnostics, Neovim 0.7 - 0.9) and
+-- pulled (textDocument/diagnostic answers, Neovim 0.10+ with a server that has a diagnosticProvider).
 function T.publish_count(bufnr)
   return R.publishes[vim.uri_from_bufnr(bufnr)] or 0
+end
+
+function T.report_count(bufnr)
+  local uri = vim.uri_from_bufnr(bufnr)
+  return (R.publishes[uri] or 0) + (R.pulls[uri] or 0)
 end
 
 local function record(method, fn)
@@ -87,6 +94,10 @@ local function record(method, fn)
 end
 record("window/showMessage", function(r) table.insert(R.messages, { type = r.type, message = r.message }) end)
 record("textDocument/publishDiagnostics", function(r) R.publishes[r.uri] = (R.publishes[r.uri] or 0) + 1 end)
+record("textDocument/diagnostic", function(_, ctx)
+  local uri = ctx.params and ctx.params.textDocument and ctx.params.textDocument.uri
+  if uri then R.pulls[uri] = (R.pulls[uri] or 0) + 1 end
+end)
 record("$/progress", function(r)
   local v = r.value or {}
   table.insert(R.progress, { kind = v.kind or vim.NIL, title = v.title or vim.NIL, message = v.message or vim.NIL })
@@ -125,6 +136,14 @@ def lua(value: Any) -> str:
     raise TypeError(f"no Lua form for {type(value).__name__}")
 
 
+def nvim_version(path: str) -> tuple[int, int]:
+    version = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30).stdout
+    match = re.match(r"NVIM v(\d+)\.(\d+)", version)
+    if match is None:
+        raise AssertionError(f"{path} --version says {version.splitlines()[:1]}, not NVIM vX.Y")
+    return int(match[1]), int(match[2])
+
+
 def nvim_executable(name: str = "nvim") -> str:
     """The nvim binary; a missing one is a failure (CI installs it), never a skip."""
     path = shutil.which(name)
@@ -133,10 +152,8 @@ def nvim_executable(name: str = "nvim") -> str:
             f"Neovim ({name!r}) is not installed, so the Neovim client cannot be tested: "
             "`apt-get install neovim` (0.7 or newer; CI installs it)"
         )
-    version = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30).stdout
-    match = re.match(r"NVIM v(\d+)\.(\d+)", version)
-    if match is None or (int(match[1]), int(match[2])) < (0, 7):
-        raise AssertionError(f"Neovim 0.7 or newer is needed, {path} says: {version.splitlines()[:1]}")
+    if nvim_version(path) < (0, 7):
+        raise AssertionError(f"Neovim 0.7 or newer is needed, {path} is {nvim_version(path)}")
     return path
 
 
@@ -148,11 +165,11 @@ class NeovimRun:
     lsp_log: str
 
 
-def run_neovim(nvim: str, home: Path, cwd: Path, env: dict[str, str], setup_opts: str, body: str,
-               init_extra: str = "") -> NeovimRun:
-    """Run headless Neovim with client-neovim/ on the runtimepath, ``setup(setup_opts)`` in a generated init.lua,
-    and ``body`` as a Lua script; XDG directories live under ``home``. Fails with Neovim's output and LSP log
-    when the script raised or Neovim did not finish."""
+def run_neovim(nvim: str, home: Path, cwd: Path, env: dict[str, str], configure: str, body: str) -> NeovimRun:
+    """Run headless Neovim with client-neovim/ on the runtimepath and ``configure`` (Lua, e.g.
+    ``require("servicestage_ls").setup{...}``) in a generated init.lua, then ``body`` as a Lua script; XDG
+    directories live under ``home``. Fails with Neovim's output and LSP log when the script raised or Neovim
+    did not finish."""
     xdg = {name: home / name.lower() for name in
            ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME")}
     for path in xdg.values():
@@ -164,9 +181,8 @@ def run_neovim(nvim: str, home: Path, cwd: Path, env: dict[str, str], setup_opts
         f"vim.opt.runtimepath:prepend({lua(str(CLIENT_DIR))})\n"
         "vim.o.swapfile = false\n"
         "vim.o.more = false\n"
-        'vim.lsp.set_log_level("debug")\n'
-        f"{init_extra}\n"
-        f'require("servicestage_ls").setup({setup_opts})\n',
+        '(vim.lsp.log and vim.lsp.log.set_level or vim.lsp.set_log_level)("debug")\n'
+        f"{configure}\n",
         encoding="utf-8",
     )
     script.write_text(
