@@ -446,22 +446,22 @@ def _ours_version() -> str:
 
 
 def write_schema(workspace: Path) -> tuple[Path, str]:
-    """Our generated schema (`servicestage-ls schema`); the hand-written fallback only while that fails."""
+    """Our generated schema (`servicestage-ls schema`), written into the workspace; raises when that fails."""
     target = workspace / "servicestage.schema.json"
     try:
         out = subprocess.run([str(PYTHON), "-m", "servicestage_ls", "schema"], capture_output=True, text=True,
                              timeout=60, cwd=ROOT, env=server_env())
-        if out.returncode == 0:
-            json.loads(out.stdout)
-            target.write_text(out.stdout)
-            return target, "generated (`servicestage-ls schema`)"
-        reason = (out.stderr.strip().splitlines() or ["no output"])[-1]
     except Exception as exc:  # noqa: BLE001
-        reason = repr(exc)
-    print(f"WARNING: `servicestage-ls schema` failed ({reason}); using the TEMPORARY bench/fallback-schema.json",
-          flush=True)
-    shutil.copy(BENCH / "fallback-schema.json", target)
-    return target, "FALLBACK bench/fallback-schema.json (temporary: `servicestage-ls schema` failed)"
+        raise RuntimeError(f"`servicestage-ls schema` could not run: {exc!r}") from exc
+    if out.returncode != 0:
+        reason = (out.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"`servicestage-ls schema` failed (exit {out.returncode}): {reason}")
+    try:
+        json.loads(out.stdout)
+    except ValueError as exc:
+        raise RuntimeError(f"`servicestage-ls schema` printed no valid JSON: {exc}") from exc
+    target.write_text(out.stdout)
+    return target, "generated (`servicestage-ls schema`)"
 
 
 def machine_info() -> dict[str, Any]:
@@ -628,13 +628,16 @@ async def bench(args: argparse.Namespace) -> int:
     wanted = [s.strip() for s in args.servers.split(",")]
     if "ours" in wanted:
         specs.append(ours_spec(args.ours_cmd))
+    schema_uri = (workspace / "servicestage.schema.json").as_uri()
+    schema_source = "none"
     if "yaml-ls" in wanted:
         try:
+            schema_path, schema_source = write_schema(workspace)
+            schema_uri = schema_path.as_uri()
             specs.append(ensure_yamlls())
         except Exception as exc:  # noqa: BLE001
-            print(f"ERROR: yaml-language-server unavailable: {exc}", flush=True)
-    schema_path, schema_source = write_schema(workspace)
-    schema_uri = schema_path.as_uri()
+            schema_source = f"unavailable: {exc}"
+            print(f"ERROR: yaml-language-server not measured: {exc}", flush=True)
 
     files: dict[str, Any] = {}
     paths: dict[int, Path] = {}
