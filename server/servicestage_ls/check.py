@@ -32,7 +32,8 @@ def find_files(paths: Sequence[str]) -> Iterator[str]:
                 dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
                 for name in sorted(files):
                     full = os.path.join(root, name)
-                    if matches(full, DEFAULT_FILES):
+                    # Regular files only: opening a FIFO (or a device) found by the walk would block forever.
+                    if matches(full, DEFAULT_FILES) and os.path.isfile(full):
                         yield full
         else:
             yield path
