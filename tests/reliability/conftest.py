@@ -178,11 +178,16 @@ def code_point_position(lines: list[str], pos: tuple[int, int], encoding: str) -
 
 def assert_position_inside(lines: list[str], pos: lsp.Position, encoding: str, what: str) -> None:
     assert 0 <= pos.line < len(lines), f"{what}: line {pos.line} of a {len(lines)}-line document"
-    length = units(lines[pos.line], encoding)
+    line = lines[pos.line]
+    length = units(line, encoding)
     assert 0 <= pos.character <= length, f"{what}: character {pos.character} on a line of {length} {encoding} units"
-    # Never inside a character (a UTF-16 surrogate pair or a UTF-8 sequence).
-    boundaries = {units(lines[pos.line][:i], encoding) for i in range(len(lines[pos.line]) + 1)}
-    assert pos.character in boundaries, f"{what}: character {pos.character} splits a character"
+    # Never inside a character (a UTF-16 surrogate pair or a UTF-8 sequence): the prefix must decode.
+    if encoding in ("utf-8", "utf-16") and not line.isascii():
+        codec, width = ("utf-8", 1) if encoding == "utf-8" else ("utf-16-le", 2)
+        try:
+            line.encode(codec, "surrogatepass")[: pos.character * width].decode(codec)
+        except UnicodeDecodeError:
+            raise AssertionError(f"{what}: character {pos.character} splits a character") from None
 
 
 def assert_range_inside(lines: list[str], rng: lsp.Range, encoding: str, what: str) -> None:
