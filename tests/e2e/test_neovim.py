@@ -9,6 +9,7 @@ failure: CI installs it (`apt-get install neovim`).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from collections.abc import Iterator
@@ -303,7 +304,20 @@ vim.cmd("ServiceStageRefresh")
 T.wait("refresh to finish", function() return ended() == 3 end)
 R.after_refresh = T.lines(buf)
 R.final_diagnostics = T.diagnostics(buf)
+
+-- By name, again: the server refuses (the entry has repo_user) without calling ServiceStage.
+vim.cmd("ServiceStageCreate web-frontend")
+T.wait("the refused create to finish", function() return ended() == 4 end)
+R.after_refusal = T.lines(buf)
+-- Without its repo_user/status lines, ServiceStage itself refuses the duplicate: SS170 on the entry's name.
+vim.api.nvim_buf_set_lines(buf, 8, 10, true, {})
+vim.cmd("ServiceStageCreate web-frontend")
+T.wait("the failed create to finish", function() return ended() == 5 end)
+T.wait("SS170", function() return vim.tbl_contains(T.codes(buf), "SS170") end)
+R.failed_diagnostics = T.diagnostics(buf)
+R.after_failure = T.lines(buf)
 R.modified = vim.bo[buf].modified
+R.omnifunc = vim.bo[buf].omnifunc
 """, env=editor_env(HUAWEICLOUD_AUTH_TOKEN=AUTH_TOKEN))
     r = result.results
     assert r["diagnostics"] == []
@@ -315,13 +329,13 @@ R.modified = vim.bo[buf].modified
     ]
     assert r["after_create_all"] == created_one + ["    repo_user: tom-group", "    status: 0  # normal"]
     assert r["after_refresh"] == r["after_create_all"]
-    assert r["messages"][1:] == [
+    assert r["messages"][1:4] == [
         {"type": 3, "message": "ServiceStage: created authorization 'payments-api': repo_user tom-group, "
                                "status 0 (normal)"},
         {"type": 3, "message": "ServiceStage: created 1"},
         {"type": 3, "message": "ServiceStage: everything is up to date"},
     ]
-    assert [(p["kind"], p["title"], p["message"]) for p in r["progress"]] == [
+    assert [(p["kind"], p["title"], p["message"]) for p in r["progress"][:9]] == [
         ("begin", "Creating authorization", None),
         ("report", None, "'web-frontend' (1/1)"),
         ("end", None, "done"),
@@ -332,13 +346,31 @@ R.modified = vim.bo[buf].modified
         ("report", None, "listing authorizations"),
         ("end", None, "done"),
     ]
-    # What the plugin echoes in the command line while a command runs.
-    assert [text for text in r["echoed"] if text.startswith("ServiceStage: ")][:3] == [
+    # What the plugin echoes in the command line while a command runs (the server's showMessage has the last word).
+    assert [text for text in r["echoed"] if text.startswith("ServiceStage: ")][:6] == [
         "ServiceStage: Creating authorization",
         "ServiceStage: Creating authorization: 'web-frontend' (1/1)",
-        "ServiceStage: Creating authorization: done",
+        "ServiceStage: Creating new authorizations",
+        "ServiceStage: Creating new authorizations: 'payments-api' (1/1)",
+        "ServiceStage: Refreshing authorization status",
+        "ServiceStage: Refreshing authorization status: listing authorizations",
     ]
+    assert r["omnifunc"] == "v:lua.vim.lsp.omnifunc"
     assert r["final_diagnostics"] == []
+    refusal = "ServiceStage: 'web-frontend' was already created (it has repo_user); use Refresh status to update it"
+    assert r["messages"][4] == {"type": 2, "message": refusal}
+    failure = ("ServiceStage refused the request: SVCSTG.REPO.0403 resource already exist (HTTP 400, request id "
+               "REQUEST-ID) — list authorizations; the name is taken")
+    assert [{**m, "message": re.sub(r"request id \w+", "request id REQUEST-ID", m["message"])}
+            for m in r["messages"][5:]] == [
+        {"type": 1, "message": f"ServiceStage: creating 'web-frontend' failed: {failure}"}
+    ]
+    assert [{**d, "message": re.sub(r"request id \w+", "request id REQUEST-ID", d["message"])}
+            for d in r["failed_diagnostics"]] == [
+        {**diagnostic("SS170", 4, 10, 22), "message": f"the last ServiceStage call for this entry failed: {failure}"}
+    ]
+    assert r["after_refusal"] == r["after_create_all"]
+    assert r["after_failure"] == lines + ["    repo_user: tom-group", "    status: 0  # normal"]
     assert r["modified"] is True
 
 

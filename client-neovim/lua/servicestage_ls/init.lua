@@ -150,7 +150,8 @@ local function files_of(opts)
   return (type(files) == "table" and #files > 0) and files or M.default_files
 end
 
--- Progress: echo the server's work-done progress (e.g. "ServiceStage: Creating authorization: done").
+-- Progress: echo what the server is doing (e.g. "ServiceStage: Creating authorization: 'web-frontend' (1/1)").
+-- Nothing is echoed at the end: the server's window/showMessage that precedes it says how it went.
 local titles = {}
 local function progress_handler(err, result, ctx, config)
   local default = vim.lsp.handlers["$/progress"]
@@ -161,14 +162,15 @@ local function progress_handler(err, result, ctx, config)
   if type(value) ~= "table" or not value.kind then
     return
   end
+  if value.kind == "end" then
+    titles[result.token] = nil
+    return
+  end
   if value.kind == "begin" then
     titles[result.token] = value.title
   end
   local title = titles[result.token] or "ServiceStage"
-  local text = value.kind == "begin" and title or (title .. ": " .. (value.message or ""))
-  if value.kind == "end" then
-    titles[result.token] = nil
-  end
+  local text = value.message and (title .. ": " .. value.message) or title
   vim.api.nvim_echo({ { "ServiceStage: " .. text } }, false, {})
 end
 
@@ -238,6 +240,9 @@ function M.attach(bufnr)
     state.clients[root] = id
   end
   vim.lsp.buf_attach_client(bufnr, id)
+  if vim.bo[bufnr].omnifunc == "" then
+    vim.bo[bufnr].omnifunc = "v:lua.vim.lsp.omnifunc" -- <C-x><C-o> completes (Neovim >= 0.10 does this itself)
+  end
   return id
 end
 
