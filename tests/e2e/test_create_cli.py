@@ -6,6 +6,7 @@ import stat
 import subprocess
 import sys
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -206,16 +207,19 @@ def test_usage_and_configuration_problems_exit_2(tmp_path: Path, emulator: Emula
     project = uuid.uuid4().hex
     before = header(emulator, project) + block("use-a")
     path = write(tmp_path / "u.servicestage.yaml", before)
-    unknown = cli("create", str(path), "--name", "nope")
+    missing_path = tmp_path / "missing.servicestage.yaml"
+    with ThreadPoolExecutor() as pool:  # independent runs: at once
+        unknown, no_credentials, missing, no_file = pool.map(lambda call: call(), [
+            lambda: cli("create", str(path), "--name", "nope"),
+            lambda: cli("create", str(path), credentials=False),
+            lambda: cli("create", str(missing_path)),
+            lambda: cli("create"),
+        ])
     assert (unknown.code, unknown.out) == (2, "")
     assert unknown.err == f"{path}: error: there is no entry named 'nope' in the file (its entries: use-a)\n"
-    no_credentials = cli("create", str(path), credentials=False)
     assert (no_credentials.code, no_credentials.out) == (2, "")
     assert no_credentials.err == f"{path}: error: {NO_CREDENTIALS}\n"
-    missing = cli("create", str(tmp_path / "missing.servicestage.yaml"))
-    assert (missing.code, missing.out, missing.err) == (
-        2, "", f"{tmp_path / 'missing.servicestage.yaml'}: error: no such file\n")
-    no_file = cli("create")
+    assert (missing.code, missing.out, missing.err) == (2, "", f"{missing_path}: error: no such file\n")
     assert no_file.code == 2 and "the following arguments are required: FILE" in no_file.err
     assert path.read_text(encoding="utf-8") == before
     assert remote_names(emulator, project) == []

@@ -12,11 +12,9 @@ import itertools
 import json
 import re
 import uuid
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-import pytest_asyncio
 from lsprotocol import types as lsp
 
 from helpers.cloud_lsp import (
@@ -35,8 +33,6 @@ from helpers.cloud_lsp import (
     lsp_env,
     round_trip,
     set_remote_status,
-    start_session,
-    stop_session,
     wait_diagnostics,
     with_code,
 )
@@ -45,7 +41,7 @@ from helpers.lsp_session import wait_until
 
 from servicestage_ls.emulator import Emulator
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 PRESETS = ["visual-studio-code", "neovim"]
 _counter = itertools.count()
@@ -116,24 +112,11 @@ async def emulator_delete(url: str, project: str, name: str) -> None:
 # --- sessions ------------------------------------------------------------------------------------------------
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def sessions() -> AsyncIterator[dict[str, EditorClient]]:
-    """The servers of this module, started at once.
-
-    - "visual-studio-code": pushed diagnostics, versioned document changes, work-done progress;
-    - "neovim": pulled diagnostics (without refresh), unversioned `changes`, work-done progress;
-    - "impatient": VS Code with timeoutSeconds 1 (the smallest allowed) from initializationOptions;
-    - "anonymous": VS Code without any Huawei Cloud credentials in the server's environment.
-    """
-    specs = {
-        "visual-studio-code": ("visual-studio-code", lsp_env(), None),
-        "neovim": ("neovim", lsp_env(), None),
-        "impatient": ("visual-studio-code", lsp_env(), {"timeoutSeconds": 1}),
-        "anonymous": ("visual-studio-code", lsp_env(credentials=False), None),
-    }
-    started = await asyncio.gather(*(start_session(*spec) for spec in specs.values()))
-    yield dict(zip(specs, started))
-    await asyncio.gather(*(stop_session(one) for one in started))
+@pytest.fixture
+def sessions(lsp_sessions: dict[str, EditorClient]) -> dict[str, EditorClient]:
+    """The servers (tests/e2e/conftest.py): "visual-studio-code", "neovim", "impatient" (timeoutSeconds 1) and
+    "anonymous" (no credentials)."""
+    return lsp_sessions
 
 
 @pytest.fixture
@@ -397,8 +380,10 @@ async def test_lines_added_above_while_in_flight(client: EditorClient, emulator:
          "write repo_user and status"),
         (lambda text: text.split("  - name:")[0] + "  - name:" + text.split("  - name:")[2],
          "there is no entry named '{name}' in the file any more"),
+        (lambda text: text + "  - name:" + text.split("  - name:")[1],
+         "several entries are named '{name}'; names must be unique"),
     ],
-    ids=["repo_type-and-token", "token", "deleted"],
+    ids=["repo_type-and-token", "token", "deleted", "duplicated"],
 )
 async def test_entry_changed_while_in_flight_is_not_written(client: EditorClient, emulator: EmulatorProcess,
                                                             change, reason: str) -> None:  # type: ignore[no-untyped-def]
@@ -437,6 +422,38 @@ async def test_document_closed_while_in_flight(client: EditorClient, emulator: E
                   "closed before ServiceStage answered; nothing was written — open it and run Refresh status")
     ]
     assert not [e for e in client.applied_edits if uri in str(e.edit)]
+
+
+async def test_an_edit_racing_the_write_back_is_kept(client: EditorClient, emulator: EmulatorProcess) -> None:
+    """The user types just as the applyEdit arrives: the versioned edit is refused by the editor, and the server
+    computes it again on the new text."""
+    uri = new_uri()
+    head = header(emulator.url)
+    before = head + block("race")
+    client.open(uri, before)
+    typed = "# typed at that very moment\n" + before
+    client.before_apply = lambda params: client.set_text(uri, typed)
+    refused = len(client.refused_edits)
+    assert await execute(client, CREATE, {"uri": uri, "name": "race"}) == created("race")
+    assert len(client.refused_edits) == refused + 1
+    assert client.text(uri) == typed + "    repo_user: race\n    status: 0  # normal\n"
+
+
+async def test_the_editor_refuses_the_write_back(client: EditorClient, emulator: EmulatorProcess) -> None:
+    uri = new_uri()
+    before = header(emulator.url) + block("refused-edit")
+    client.open(uri, before)
+    since = len(client.messages)
+    client.apply_edit_result = False
+    try:
+        assert await execute(client, CREATE, {"uri": uri, "name": "refused-edit"}) == created("refused-edit")
+    finally:
+        client.apply_edit_result = True
+    assert client.text(uri) == before
+    assert client.shown_with_type(since) == [
+        (WARNING, "ServiceStage: created 'refused-edit' (repo_user refused-edit, status 0 (normal)), but the editor "
+                  "did not apply the change (refused by the test); nothing was written")
+    ]
 
 
 # --- two creates at once ----------------------------------------------------------------------------------------
@@ -749,9 +766,16 @@ async def test_a_later_success_clears_the_mark(client: EditorClient) -> None:
         client.open(uri, before)
         assert await execute(client, CREATE, {"uri": uri, "name": "retry-me"}) == failed("retry-me")
         await wait_diagnostics(client, uri, lambda d: bool(with_code(d, "SS170")), "the SS170 mark")
+        # Lines added above the entry: the mark follows it.
+        moved = "# one\n# two\n" + before
+        client.set_text(uri, moved)
+        found = await wait_diagnostics(
+            client, uri, lambda d: [m.range for m in with_code(d, "SS170")] == [name_range(moved, "retry-me")],
+            "the SS170 mark two lines lower")
+        assert len(with_code(found, "SS170")) == 1
         server.post = json_error(200, {"authorization": auth_json("retry-me", "retry-org", 0)})
         assert await execute(client, CREATE, {"uri": uri, "name": "retry-me"}) == created("retry-me")
-    assert client.text(uri) == before + "    repo_user: retry-org\n    status: 0  # normal\n"
+    assert client.text(uri) == moved + "    repo_user: retry-org\n    status: 0  # normal\n"
     await wait_diagnostics(client, uri, lambda d: not with_code(d, "SS170"), "the SS170 mark to go away")
 
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import uuid
 from collections.abc import AsyncIterator
@@ -22,11 +21,8 @@ from helpers.cloud_lsp import (
     Scripted,
     current_diagnostics,
     execute,
-    lsp_env,
     round_trip,
     set_remote_status,
-    start_session,
-    stop_session,
     wait_diagnostics,
     with_code,
 )
@@ -35,21 +31,16 @@ from helpers.lsp_session import wait_until
 
 from servicestage_ls.emulator import Emulator
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-OPTIONS = {"remoteCheck": "onSave"}
 _counter = itertools.count()
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def sessions() -> AsyncIterator[dict[str, EditorClient]]:
-    """"checked": credentials and remoteCheck onSave; "silent": remoteCheck onSave without any credentials."""
-    checked, silent = await asyncio.gather(
-        start_session("visual-studio-code", lsp_env(), OPTIONS),
-        start_session("visual-studio-code", lsp_env(credentials=False), OPTIONS),
-    )
-    yield {"checked": checked, "silent": silent}
-    await asyncio.gather(stop_session(checked), stop_session(silent))
+@pytest.fixture
+def sessions(lsp_sessions: dict[str, EditorClient]) -> dict[str, EditorClient]:
+    """"checked": credentials and remoteCheck onSave; "silent": remoteCheck onSave without any credentials
+    (tests/e2e/conftest.py)."""
+    return {"checked": lsp_sessions["visual-studio-code"], "silent": lsp_sessions["anonymous"]}
 
 
 @pytest.fixture
@@ -57,7 +48,7 @@ def client(sessions: dict[str, EditorClient]) -> EditorClient:
     return sessions["checked"]
 
 
-@pytest_asyncio.fixture(loop_scope="module")
+@pytest_asyncio.fixture(loop_scope="session")
 async def proxy(live_emulator: Emulator) -> AsyncIterator[Proxy]:
     """A counting proxy in front of the emulator (a fresh endpoint per test, so a fresh list cache)."""
     async with Proxy(live_emulator.url) as counting:

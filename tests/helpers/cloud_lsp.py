@@ -80,9 +80,14 @@ class EditorClient(RecordingClient):
         super().__init__(*args, **kwargs)
         self.versions: dict[str, int] = {}
         self.refused_edits: list[lsp.ApplyWorkspaceEditParams] = []
+        #: Called with the request before it is handled (once, then cleared): lets a test type "at that moment".
+        self.before_apply: Callable[[lsp.ApplyWorkspaceEditParams], None] | None = None
 
     def on_apply_edit(self, params: lsp.ApplyWorkspaceEditParams) -> lsp.ApplyWorkspaceEditResult:
         self.applied_edits.append(params)
+        if self.before_apply is not None:
+            hook, self.before_apply = self.before_apply, None
+            hook(params)
         if not self.apply_edit_result:
             self.refused_edits.append(params)
             return lsp.ApplyWorkspaceEditResult(applied=False, failure_reason="refused by the test")
