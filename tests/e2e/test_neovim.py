@@ -156,16 +156,13 @@ R.all_clients = vim.tbl_count(require("servicestage_ls").clients())
     assert r["all_clients"] == 1
 
 
-def test_validate_on_save_shows_new_problems_only_after_write(nvim: str, tmp_path: Path, project: Path) -> None:
-    result = run(nvim, tmp_path, project, r"""
+ON_SAVE_BODY = r"""
 vim.cmd("edit deploy/team.servicestage.yaml")
 local buf = vim.api.nvim_get_current_buf()
 local uri = vim.uri_from_bufnr(buf)
 T.wait("the diagnostics of the file as opened", function() return T.report_count(buf) > 0 end)
 R.on_open = T.diagnostics(buf)
 local published = T.publish_count(buf)
-local client = require("servicestage_ls").buf_clients(buf)[1]
-R.pull = vim.fn.has("nvim-0.10") == 1 and client.server_capabilities.diagnosticProvider ~= nil
 
 -- `    repo_type: github` -> `githib`, then two request round trips: the server has seen the change.
 vim.api.nvim_buf_set_text(buf, 5, 15, 5, 21, { "githib" })
@@ -176,15 +173,15 @@ R.before_write = T.diagnostics(buf)
 R.publishes_before_write = T.publish_count(buf) - published
 
 vim.cmd("write")
--- SERVER BUG (Neovim >= 0.10 only, not the 0.7 that CI runs): such a client pulls diagnostics (the server has a
--- diagnosticProvider) and advertises no workspace.diagnostics.refreshSupport; on didSave the server can then
--- neither push nor ask for a new pull, so the save's diagnostics only show after the next edit, and this wait
--- times out.
-T.wait("diagnostics after :write" .. (R.pull and " (pull mode: see SERVER BUG in the test)" or ""),
-       function() return #vim.diagnostic.get(buf) > 0 end)
+T.wait("diagnostics after :write",
+       function() return #vim.diagnostic.get(buf) > 0 end, WAIT_MS_AFTER_WRITE or WAIT_MS)
 R.after_write = T.diagnostics(buf)
 R.on_disk = vim.fn.readfile(vim.api.nvim_buf_get_name(buf))[6]
-""", settings={"validate": "onSave"})
+"""
+
+
+def test_validate_on_save_shows_new_problems_only_after_write(nvim: str, tmp_path: Path, project: Path) -> None:
+    result = run(nvim, tmp_path, project, ON_SAVE_BODY, settings={"validate": "onSave"})
     r = result.results
     assert r["on_open"] == []
     # the server answers for the edited text …
@@ -193,6 +190,22 @@ R.on_disk = vim.fn.readfile(vim.api.nvim_buf_get_name(buf))[6]
     assert r["before_write"] == []
     assert r["on_disk"] == "    repo_type: githib"
     assert without_messages(r["after_write"]) == [diagnostic("SS132", 5, 15, 21)]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "SERVER BUG: a client that pulls diagnostics (Neovim >= 0.10) but has no workspace.diagnostics.refreshSupport "
+    "never learns about diagnostics the server makes without an edit (validate=onSave after didSave, SS170 after "
+    "a failed create, remoteCheck SS171/SS172): the server neither pushes nor can ask for a pull. The plugin "
+    "works around it by making the server push (servicestage_ls.before_init/on_init); this test turns that off."))
+def test_pull_diagnostics_after_save(nvim: str, tmp_path: Path, project: Path) -> None:
+    if nvim_version(nvim) < (0, 10):
+        pytest.skip(f"Neovim {nvim_version(nvim)} has no pull diagnostics; set SERVICESTAGE_NVIM to a 0.10+ nvim")
+    configure = ('local ss = require("servicestage_ls")\n'
+                 "ss.before_init = function() end  -- keep Neovim's pull diagnostics\n"
+                 "ss.on_init = function() end\n"
+                 "WAIT_MS_AFTER_WRITE = 3000\n" + setup_call(validate="onSave"))
+    result = run(nvim, tmp_path, project, ON_SAVE_BODY, configure=configure)
+    assert without_messages(result.results["after_write"]) == [diagnostic("SS132", 5, 15, 21)]
 
 
 def test_files_setting_replaces_the_default_globs(nvim: str, tmp_path: Path, project: Path) -> None:
