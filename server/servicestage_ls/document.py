@@ -20,15 +20,34 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import accumulate
+from itertools import accumulate, count
+from operator import add
 from typing import NamedTuple
 
 import yaml
 
 try:
-    _Loader: type = yaml.CSafeLoader
+    _BaseLoader: type = yaml.CSafeLoader
 except AttributeError:  # PyYAML without libyaml: same results, slower
-    _Loader = yaml.SafeLoader
+    _BaseLoader = yaml.SafeLoader
+
+_RESOLVED: dict[tuple[str, bool], str] = {}
+_RESOLVED_MAX = 50_000
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """The safe loader with a memo for plain scalars' implicit tags (the same keys and values recur per entry)."""
+
+    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode and implicit[0]:
+            key = (value, implicit[1])
+            tag = _RESOLVED.get(key)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(_RESOLVED) < _RESOLVED_MAX and len(value) < 200:
+                    _RESOLVED[key] = tag
+            return tag
+        return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
 
 Pos = tuple[int, int]
 
@@ -279,7 +298,8 @@ def split_lines(text: str) -> tuple[list[str], list[int]]:
     """LSP lines (without line breaks) and the offset where each starts."""
     if "\r" not in text:
         lines = text.split("\n")
-        starts = [0, *accumulate(len(line) + 1 for line in lines[:-1])]
+        # starts[i] = len(lines[0]) + … + len(lines[i-1]) + i, all in C (no Python code per line)
+        starts = [0, *map(add, accumulate(map(len, lines[:-1])), count(1))]
         return lines, starts
     lines, starts, pos = [], [0], 0
     for match in _LINE_BREAK_RE.finditer(text):
