@@ -116,7 +116,7 @@ function M.find_root(path, markers)
   local current = dir
   while true do
     for _, marker in ipairs(markers or M.default_root_markers) do
-      if vim.loop.fs_stat(current .. "/" .. marker) then
+      if (vim.uv or vim.loop).fs_stat(current .. "/" .. marker) then
         return current
       end
     end
