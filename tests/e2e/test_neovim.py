@@ -19,6 +19,8 @@ import pytest
 from helpers.cloud_servers import EmulatorProcess, start_emulator, subprocess_env
 from helpers.neovim import NeovimRun, lua, nvim_executable, nvim_version, run_neovim
 
+from servicestage_ls.files import matches
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 AUTH_TOKEN = "nvim-emulator-token-SECRET"
 GITHUB_TOKEN = "ghp_" + "Nv1mT0ken" * 4
@@ -396,8 +398,6 @@ PATHS = ["/p/team.servicestage.yaml", "/p/servicestage.yml", "/p/x/servicestage.
 
 
 def test_client_globs_agree_with_the_server(nvim: str, tmp_path: Path, project: Path) -> None:
-    from servicestage_ls.files import matches
-
     result = run_neovim(nvim, tmp_path / "nvim", project, editor_env(), "", f"""
 local ss = require("servicestage_ls")
 vim.o.ignorecase = true  -- must not change the result
