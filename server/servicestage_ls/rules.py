@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Iterable, Mapping as MappingABC
 from dataclasses import dataclass, field
 from typing import Any
@@ -133,9 +134,15 @@ def _string_value(pair: Pair, field_name: str) -> tuple[Scalar | None, Finding |
     return None, finding("SS112", f"`{field_name}` must be a string, not {_describe(value)}", node_range(value))
 
 
+_SIMPLE_URL_RE = re.compile(r"(https?)://([A-Za-z0-9.-]+)(?::([0-9]{1,5}))?(?:[/?#]\S*)?")
+
+
 @functools.lru_cache(maxsize=4096)
 def _url(raw: str) -> tuple[str, str] | None:
     """(scheme, host name) of a URL, or None when it cannot be parsed (bad port, bad IPv6 literal)."""
+    simple = _SIMPLE_URL_RE.fullmatch(raw.strip())
+    if simple is not None and (simple.group(3) is None or int(simple.group(3)) <= 65535):
+        return simple.group(1), simple.group(2).lower()  # what urlsplit says, without its cost
     try:
         parts = urlsplit(raw.strip())
         host = parts.hostname or ""
@@ -325,12 +332,12 @@ def _entry_value(key: str, pair: Pair, present: dict[str, Pair], repo_type: str 
         return [problem]
     assert scalar is not None
     text = scalar.value
-    rng = node_range(scalar)
     if key == "name":
-        return _name_findings(text, rng)
+        return [] if schema.NAME_RE.match(text) else _name_findings(text, node_range(scalar))
     if key == "repo_type":
         if text in schema.SUPPORTED_REPO_TYPES:
             return []
+        rng = node_range(scalar)
         if text in schema.REPO_TYPES:
             return [finding("SS133", f"`repo_type: {text}` is only supported on ServiceStage's Chinese site; "
                                      f"the international API accepts {_quoted(schema.SUPPORTED_REPO_TYPES)}", rng)]
@@ -341,14 +348,14 @@ def _entry_value(key: str, pair: Pair, present: dict[str, Pair], repo_type: str 
                                      f"Allowed: {allowed}", rng, {"fix": "replace-value", "replacement": suggestion})]
         return [finding("SS132", f"unsupported repo_type `{text}`; allowed: {allowed}", rng)]
     if key == "token":
-        return _token_findings(text, rng, repo_type, present, env)
+        return _token_findings(text, node_range(scalar), repo_type, present, env)
     if key == "host":
         problem = _check_https_url(scalar, "SS150", "host", allow_loopback_http=False)
         if problem is not None:
             return [problem]
-        return _host_mismatch(text, rng, repo_type)
+        return _host_mismatch(text, scalar, repo_type)
     if key == "token_type" and text not in schema.TOKEN_TYPES:
-        return [finding("SS112", f"`token_type` must be one of {_quoted(schema.TOKEN_TYPES)}", rng)]
+        return [finding("SS112", f"`token_type` must be one of {_quoted(schema.TOKEN_TYPES)}", node_range(scalar))]
     return []
 
 
@@ -433,7 +440,7 @@ def _self_managed(present: dict[str, Pair], public_host: str) -> bool:
     return (parsed[1] if parsed else "") != _PUBLIC_HOSTNAMES.get(public_host)
 
 
-def _host_mismatch(text: str, rng: Range, repo_type: str | None) -> list[Finding]:
+def _host_mismatch(text: str, scalar: Scalar, repo_type: str | None) -> list[Finding]:
     if repo_type is None:
         return []
     parsed = _url(text)
@@ -442,7 +449,7 @@ def _host_mismatch(text: str, rng: Range, repo_type: str | None) -> list[Finding
         public = _PUBLIC_HOSTNAMES[spec.public_host]
         if other != repo_type and (host == public or host == f"www.{public}"):
             return [finding("SS151", f"`host` points at {spec.public_host}, the public {other} host, but "
-                                     f"`repo_type` is {repo_type}", rng)]
+                                     f"`repo_type` is {repo_type}", node_range(scalar))]
     return []
 
 
