@@ -166,8 +166,11 @@ class ServiceStageServer(LanguageServer):
         return self.client_capabilities
 
     def client_pulls_diagnostics(self) -> bool:
+        """Pull only with clients that can also be asked to pull again (diagnostics made without an edit:
+        on save, SS170, remote hints); other clients get pushed diagnostics."""
         td = self._caps().text_document
-        return bool(td and td.diagnostic)
+        ws = self._caps().workspace
+        return bool(td and td.diagnostic and ws and ws.diagnostics and ws.diagnostics.refresh_support)
 
     def client_supports_snippets(self) -> bool:
         td = self._caps().text_document
@@ -354,6 +357,10 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
     def initialize(ls: ServiceStageServer, params: lsp.InitializeParams) -> None:
         encoding = ls.workspace.position_encoding
         ls.encoding = str(getattr(encoding, "value", encoding) or "utf-16")
+        if not ls.client_pulls_diagnostics():
+            # Not offered at all, so that the client takes pushed diagnostics and never both.
+            ls.protocol.fm.features.pop(lsp.TEXT_DOCUMENT_DIAGNOSTIC, None)
+            ls.protocol.fm.feature_options.pop(lsp.TEXT_DOCUMENT_DIAGNOSTIC, None)
         ls.initialization_settings = params.initialization_options
         ls.apply_settings(params.initialization_options)
 
@@ -399,7 +406,7 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
             return
         state = ls.docs[doc.uri] = DocState(doc.uri, doc.text, doc.version)
         if ls.settings.validate == "onSave":
-            state.saved_findings = state.findings(ls.env)  # the file on disk is what was last saved
+            state.saved_findings = []  # nothing is shown until the file is saved
         ls.publish(doc.uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)

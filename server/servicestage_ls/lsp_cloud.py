@@ -20,7 +20,7 @@ from servicestage_ls import actions
 from servicestage_ls.actions import Prepared, Refused
 from servicestage_ls.document import Model, Range, node_range
 from servicestage_ls.edits import TextEdit
-from servicestage_ls.rules import finding
+from servicestage_ls.rules import entry_errors, finding
 from servicestage_ls.schema import STATUS_MEANINGS
 
 if TYPE_CHECKING:
@@ -67,7 +67,8 @@ def _code_actions(ls: ServiceStageServer, state: DocState, params: lsp.CodeActio
     model = state.model()
     out: list[lsp.CodeAction] = []
     entry = model.entry_at_line(params.range.start.line)
-    if entry is not None and entry.name and entry.mapping is not None and entry.mapping.get("repo_user") is None:
+    if (entry is not None and entry.name and entry.mapping is not None and entry.mapping.get("repo_user") is None
+            and not entry_errors(model, entry, ls.env)):
         out.append(
             lsp.CodeAction(
                 title=f"Create authorization '{entry.name}' in ServiceStage",

@@ -128,8 +128,10 @@ async def initialize(client: LanguageClient, preset: str, options: Any = None,
 
 
 def pulls(client: LanguageClient) -> bool:
+    """Whether the server serves this client by pull: it must pull and accept refresh requests."""
     caps = client.capabilities
-    return bool(caps and caps.text_document and caps.text_document.diagnostic)
+    return bool(caps and caps.text_document and caps.text_document.diagnostic and caps.workspace
+                and caps.workspace.diagnostics and caps.workspace.diagnostics.refresh_support)
 
 
 def open_document(client: RecordingClient, uri: str, text: str, version: int = 1) -> None:
