@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from helpers.cloud_servers import EmulatorProcess, start_emulator, subprocess_env
-from helpers.neovim import NeovimRun, lua, nvim_executable, nvim_version, run_neovim
+from helpers.neovim import NeovimRun, lua, nvim_executable, nvim_version, pypi_nvim, run_neovim
 
 from servicestage_ls.files import matches
 
@@ -30,9 +30,20 @@ SERVER_CMD = [sys.executable, "-m", "servicestage_ls", "serve"]
 ERROR, WARNING = 1, 2  # vim.diagnostic.severity
 
 
+NEOVIMS = ["debian-0.7", "pypi-latest"]
+
+
+@pytest.fixture(scope="module", params=NEOVIMS)
+def nvim(request: pytest.FixtureRequest) -> str:
+    """Every test runs in Debian's Neovim 0.7 (the oldest we support) and in a current one from PyPI."""
+    if request.param == "debian-0.7":
+        return nvim_executable(os.environ.get("SERVICESTAGE_NVIM", "nvim"))
+    return pypi_nvim()
+
+
 @pytest.fixture(scope="module")
-def nvim() -> str:
-    return nvim_executable(os.environ.get("SERVICESTAGE_NVIM", "nvim"))
+def new_nvim() -> str:
+    return pypi_nvim()
 
 
 @pytest.fixture
@@ -179,6 +190,17 @@ T.wait("diagnostics after :write",
        function() return #vim.diagnostic.get(buf) > 0 end, WAIT_MS_AFTER_WRITE or WAIT_MS)
 R.after_write = T.diagnostics(buf)
 R.on_disk = vim.fn.readfile(vim.api.nvim_buf_get_name(buf))[6]
+
+-- A file with mistakes shows nothing when opened, until it is written.
+vim.cmd("edit mistakes.servicestage.yaml")
+local mistakes = vim.api.nvim_get_current_buf()
+T.wait("the (empty) diagnostics on open", function() return T.report_count(mistakes) > 0 end)
+T.request(mistakes, "textDocument/documentSymbol", { textDocument = { uri = vim.uri_from_bufnr(mistakes) } })
+R.mistakes_on_open = T.diagnostics(mistakes)
+vim.cmd("write")
+T.wait("diagnostics after writing the file with mistakes",
+       function() return #vim.diagnostic.get(mistakes) > 0 end, WAIT_MS_AFTER_WRITE or WAIT_MS)
+R.mistakes_after_write = T.codes(mistakes)
 """
 
 
@@ -192,22 +214,8 @@ def test_validate_on_save_shows_new_problems_only_after_write(nvim: str, tmp_pat
     assert r["before_write"] == []
     assert r["on_disk"] == "    repo_type: githib"
     assert without_messages(r["after_write"]) == [diagnostic("SS132", 5, 15, 21)]
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "SERVER BUG: a client that pulls diagnostics (Neovim >= 0.10) but has no workspace.diagnostics.refreshSupport "
-    "never learns about diagnostics the server makes without an edit (validate=onSave after didSave, SS170 after "
-    "a failed create, remoteCheck SS171/SS172): the server neither pushes nor can ask for a pull. The plugin "
-    "works around it by making the server push (servicestage_ls.before_init/on_init); this test turns that off."))
-def test_pull_diagnostics_after_save(nvim: str, tmp_path: Path, project: Path) -> None:
-    if nvim_version(nvim) < (0, 10):
-        pytest.skip(f"Neovim {nvim_version(nvim)} has no pull diagnostics; set SERVICESTAGE_NVIM to a 0.10+ nvim")
-    configure = ('local ss = require("servicestage_ls")\n'
-                 "ss.before_init = function() end  -- keep Neovim's pull diagnostics\n"
-                 "ss.on_init = function() end\n"
-                 "WAIT_MS_AFTER_WRITE = 3000\n" + setup_call(validate="onSave"))
-    result = run(nvim, tmp_path, project, ON_SAVE_BODY, configure=configure)
-    assert without_messages(result.results["after_write"]) == [diagnostic("SS132", 5, 15, 21)]
+    assert r["mistakes_on_open"] == []
+    assert r["mistakes_after_write"] == [d["code"] for d in MISTAKES_DIAGNOSTICS]
 
 
 def test_files_setting_replaces_the_default_globs(nvim: str, tmp_path: Path, project: Path) -> None:
@@ -227,12 +235,9 @@ R.default_name_clients = #T.client_ids(vim.api.nvim_get_current_buf())
     assert r["default_name_clients"] == 0
 
 
-def test_lsp_config_and_enable_on_neovim_0_11(nvim: str, tmp_path: Path, project: Path) -> None:
-    """client-neovim/lsp/servicestage_ls.lua with vim.lsp.config/enable (no setup()); CI's Neovim 0.7 lacks
-    them: run with SERVICESTAGE_NVIM=/path/to/nvim-0.11+ to cover this."""
-    if nvim_version(nvim) < (0, 11):
-        pytest.skip(f"vim.lsp.config/enable need Neovim 0.11+, {nvim} is {nvim_version(nvim)}; "
-                    "set SERVICESTAGE_NVIM to a newer nvim to run this")
+def test_lsp_config_and_enable_on_neovim_0_11(new_nvim: str, tmp_path: Path, project: Path) -> None:
+    """client-neovim/lsp/servicestage_ls.lua with vim.lsp.config/enable (no setup()): Neovim 0.11+ only."""
+    nvim = new_nvim
     configure = ('vim.lsp.config("servicestage_ls", { cmd = ' + lua(SERVER_CMD) + " })\n"
                  'vim.lsp.enable("servicestage_ls")')
     result = run(nvim, tmp_path, project, r"""
@@ -259,8 +264,9 @@ R.other_clients = #vim.lsp.get_clients({ bufnr = vim.api.nvim_get_current_buf() 
     assert (r["other_filetype"], r["other_clients"]) == ("yaml", 0)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
+    """A fresh emulator per test: each Neovim creates the same authorizations."""
     process = start_emulator(["--port", "0", "--token", AUTH_TOKEN], tmp_path_factory.mktemp("emu") / "stderr.log")
     yield process
     assert process.stop() == 0

