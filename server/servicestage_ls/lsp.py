@@ -18,6 +18,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from lsprotocol import types as lsp
+from pygls.exceptions import FeatureNotificationError
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
@@ -216,6 +217,12 @@ class ServiceStageServer(LanguageServer):
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         # Requests already answer with the error; everything else is logged, not popped up.
+        # pygls hands over a JsonRpcInternalError built from the handler's exception, without its traceback
+        # (that is in ``data``); pygls logs it for requests but not for notifications: log it here.
+        data = getattr(error, "data", None)
+        stack = data.get("traceback") if isinstance(data, dict) else None
+        if source is FeatureNotificationError and error.__traceback__ is None and isinstance(stack, list):
+            log.error("notification handler failed: Traceback (most recent call last):\n%s%s", "".join(stack), error)
         self.log_error("internal error", error)
 
     def is_ours(self, uri: str) -> bool:
