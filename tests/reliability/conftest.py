@@ -19,10 +19,12 @@ from pytest_lsp import ClientServerConfig
 
 from helpers.lsp_session import (
     DEADLINE,
+    REPO,
     SECRET_ENV,
     SECRETS,
     SERVER_COMMAND,
     RecordingClient,
+    capabilities,
     make_recording_client,
     pulls,
     wait_until,
@@ -97,6 +99,28 @@ def make_reliability_client() -> ReliabilityClient:
 
     protocol.handle_message = handle_message  # type: ignore[method-assign]
     return client  # type: ignore[return-value]
+
+
+PULL = "+pull"
+"""Suffix of a preset name: the same client, but one that also accepts diagnostic refreshes, so the server
+serves it by pull (``textDocument/diagnostic``) instead of pushing."""
+
+
+async def start_session(client: RecordingClient, preset: str) -> None:
+    """``initialize`` for a preset, or for ``<preset>+pull``; records the negotiated encoding."""
+    caps = capabilities(preset.removesuffix(PULL))
+    if preset.endswith(PULL):
+        assert caps.text_document is not None
+        caps.text_document.diagnostic = caps.text_document.diagnostic or lsp.DiagnosticClientCapabilities()
+        workspace = caps.workspace or lsp.WorkspaceClientCapabilities()
+        workspace.diagnostics = lsp.DiagnosticWorkspaceClientCapabilities(refresh_support=True)
+        caps.workspace = workspace
+    result = await client.initialize_session(lsp.InitializeParams(
+        capabilities=caps, root_uri=REPO.as_uri(),
+        workspace_folders=[lsp.WorkspaceFolder(uri=REPO.as_uri(), name="repo")]))
+    encoding = result.capabilities.position_encoding or "utf-16"
+    client.encoding = str(getattr(encoding, "value", encoding))
+    assert pulls(client) == preset.endswith(PULL)
 
 
 async def current_diagnostics(client: ReliabilityClient, uri: str, version: int) -> list[lsp.Diagnostic]:

@@ -15,7 +15,7 @@ import pytest
 import pytest_lsp
 from lsprotocol import types as lsp
 
-from helpers.lsp_session import initialize, open_document
+from helpers.lsp_session import open_document
 from reliability import corpus
 from servicestage_ls.document import MAX_TEXT_CHARS
 from reliability.conftest import (
@@ -28,6 +28,7 @@ from reliability.conftest import (
     reliability_config,
     rss_mb,
     server_pid,
+    start_session,
     units,
 )
 
@@ -41,7 +42,7 @@ IDS = [s.name.removesuffix(".servicestage.yaml") for s in SAMPLES]
 
 @pytest_lsp.fixture(config=reliability_config(), scope="module")
 async def client(lsp_client: ReliabilityClient):
-    await initialize(lsp_client, "neovim")  # pulls diagnostics: each answer can be timed on its own
+    await start_session(lsp_client, "neovim+pull")  # pulls diagnostics: each answer can be timed on its own
     yield
     await lsp_client.shutdown_session()
     assert_secrets_absent(lsp_client.everything_received(), ALL_SECRETS)
