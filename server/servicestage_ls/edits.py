@@ -83,6 +83,8 @@ def writeback_edits(model: Model, entry: Entry, repo_user: str | None, status: i
         if pair is None:
             missing.append((key, value))
             continue
+        if _already(pair.value, repo_user if key == "repo_user" else status):
+            continue
         rng = node_range(pair.value, entry.base)
         if isinstance(pair.value, Scalar) and pair.value.is_null:
             # `key:` with nothing after it: the value goes after the colon.
@@ -97,6 +99,15 @@ def writeback_edits(model: Model, entry: Entry, repo_user: str | None, status: i
     if missing:
         edits.append(_insertion(model, entry, mapping, missing, status))
     return edits
+
+
+def _already(node: object, wanted: str | int | None) -> bool:
+    """The key already holds this value (so a write-back that is checked again changes nothing)."""
+    if not isinstance(node, Scalar) or node.is_null:
+        return False
+    if isinstance(wanted, int):
+        return node.tag == "int" and node.value.isdigit() and int(node.value) == wanted
+    return node.value == wanted
 
 
 def _value_with_comment(key: str, value: str, status: int | None, flow: bool) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-import weakref
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -278,25 +277,23 @@ async def _write_created(run: _Run, snap: actions.Snapshot, auth: Authorization)
 
 
 _apply_locks: dict[str, asyncio.Lock] = {}
-# The document version our last applied write-back was made for, per open document.
-_applied_at: weakref.WeakKeyDictionary[DocState, int | None] = weakref.WeakKeyDictionary()
 
 
 async def _apply(ls: ServiceStageServer, uri: str, compute: Callable[[Model], list[TextEdit]], label: str) -> None:
     """Compute edits on the document as it is now and apply them for that version; retry if it moved on.
 
-    Write-backs to one document take turns: edits computed while another applyEdit is in flight would be made
-    for a text the client no longer has (a client without versioned edits, like Neovim, applies them at the
-    wrong place).
+    Write-backs to one document take turns, and each ends only when the document shows it (its didChange has
+    arrived): edits computed while another applyEdit is in flight would be made for a text the client no longer
+    has, and a client without versioned edits (Neovim) would put them at the wrong place. Neovim 0.7 also answers
+    "applied" for an edit it dropped because the buffer was newer; checking the text catches that too.
     """
     lock = _apply_locks.setdefault(uri, asyncio.Lock())
     async with lock:
-        state = ls.docs.get(uri)
-        if state is not None and state in _applied_at and state.version == _applied_at[state]:
-            # Our last edit was applied but its didChange has not arrived yet (it normally comes before the
-            # answer): wait for it briefly, so that these edits are computed on the edited text.
-            await state.wait_for_change(state.version, timeout=APPLIED_CHANGE_WAIT_SECONDS)
-        await _apply_now(ls, uri, compute, label)
+        try:
+            await _apply_now(ls, uri, compute, label)
+        finally:
+            if uri not in ls.docs:
+                _apply_locks.pop(uri, None)
 
 
 async def _apply_now(ls: ServiceStageServer, uri: str, compute: Callable[[Model], list[TextEdit]],
@@ -319,11 +316,17 @@ async def _apply_now(ls: ServiceStageServer, uri: str, compute: Callable[[Model]
             lsp.ApplyWorkspaceEditParams(edit=_workspace_edit(ls, state, lsp_edits), label=label)
         )
         if result.applied:
-            _applied_at[state] = version
-            return
+            # The didChange normally comes before the answer; wait briefly when it has not, then let the next
+            # round see whether the document now has what was written (it returns at once when it does).
+            await state.wait_for_change(version, timeout=APPLIED_CHANGE_WAIT_SECONDS)
+            reason = "the editor said it applied the change, but the document did not change"
+            continue
         reason = result.failure_reason or reason
         if not await state.wait_for_change(version, timeout=1.0):
             break
+    state = ls.docs.get(uri)
+    if state is not None and not compute(state.model()):
+        return
     raise Refused(f"the editor did not apply the change ({reason}); nothing was written")
 
 
@@ -370,11 +373,18 @@ async def _refresh(run: _Run) -> None:
 
     def compute(current: Model) -> list[TextEdit]:
         edits, updated, absent = actions.refresh_edits(current, remote)
-        run.updated[:] = updated
+        if edits:  # the check after the write finds nothing left to do: keep what was updated
+            run.updated[:] = updated
         missing[:] = absent
         return edits
 
     await _apply(run.ls, run.uri, compute, "ServiceStage: refresh status")
+    # An entry that exists in ServiceStage has no failed call left to show.
+    remote_names = {a.name for a in remote}
+    current = run.ls.docs.get(run.uri)
+    if current is not None and any(name in remote_names for name, code in current.marks if code == "SS170"):
+        current.marks = {k: m for k, m in current.marks.items() if not (k[1] == "SS170" and k[0] in remote_names)}
+        run.ls.refresh_diagnostics(run.uri)
     parts = [f"updated {', '.join(run.updated)}" if run.updated else "everything is up to date"]
     if missing:
         parts.append(f"not in ServiceStage: {', '.join(missing)}")
