@@ -26,7 +26,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 def write_atomically(path: str, text: str) -> None:
     """Replace the file's content in one step; on any failure the original file is left as it was."""
-    directory = os.path.dirname(os.path.abspath(path))
+    path = os.path.realpath(path)  # through a symlink: write its target, keep the link
+    directory = os.path.dirname(path)
     mode = os.stat(path).st_mode & 0o7777
     fd, temp = tempfile.mkstemp(prefix=".servicestage-", suffix=".tmp", dir=directory)
     try:
