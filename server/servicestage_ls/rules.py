@@ -406,6 +406,13 @@ def _token_findings(text: str, rng: Range, repo_type: str | None, present: dict[
     reference = schema.ENV_REF_RE.match(stripped)
     if reference is not None:
         variable = reference.group(1)
+        pasted = next((rt for rt in schema.REPO_TYPES.values() if rt.token_re.match(variable)), None)
+        if pasted is not None and variable not in env:
+            # A token pasted between the braces: never repeat it (messages end up in CI logs).
+            kind = pasted.doc.split()[0]
+            return [finding("SS142", f"the reference holds what looks like a {kind} token, not the name of an "
+                                     "environment variable; put the token in a variable such as "
+                                     f"`{pasted.token_env}` and write `${{{pasted.token_env}}}`", rng)]
         if variable not in env:
             return [finding("SS142", f"environment variable `{variable}` is not set; set it where the language "
                                      "server (or `servicestage-ls create`) runs", rng,
