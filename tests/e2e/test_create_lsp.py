@@ -456,6 +456,21 @@ async def test_the_editor_refuses_the_write_back(client: EditorClient, emulator:
     ]
 
 
+async def test_an_edit_reported_applied_but_dropped_is_sent_again(client: EditorClient,
+                                                                   emulator: EmulatorProcess) -> None:
+    uri = new_uri()
+    before = header(emulator.url) + block("dropped-once")
+    client.open(uri, before)
+    since = len(client.messages)
+    client.drop_edits = 1
+    assert await execute(client, CREATE, {"uri": uri, "name": "dropped-once"}) == created("dropped-once")
+    assert client.drop_edits == 0
+    assert client.text(uri) == before + "    repo_user: dropped-once\n    status: 0  # normal\n"
+    assert client.shown_with_type(since) == [
+        (INFO, "ServiceStage: created authorization 'dropped-once': repo_user dropped-once, status 0 (normal)")
+    ]
+
+
 # --- two creates at once ----------------------------------------------------------------------------------------
 
 
@@ -502,6 +517,12 @@ async def test_the_same_entry_twice_at_once(client: EditorClient, emulator: Emul
     marks = with_code(await wait_diagnostics(client, uri, lambda d: bool(with_code(d, "SS170")), "SS170"), "SS170")
     assert [(d.range, d.severity) for d in marks] == [(name_range(after, "twice"), lsp.DiagnosticSeverity.Error)]
     assert "SVCSTG.REPO.0403" in marks[0].message
+    # The proxy is gone: point the file at the emulator (the entry itself is untouched, so its mark stays).
+    client.set_text(uri, after.replace(proxy.url, emulator.url))
+    assert with_code(await current_diagnostics(client, uri), "SS170") != []
+    # Refresh finds the entry in ServiceStage as the file has it: nothing to write, and no failure left to show.
+    assert await execute(client, REFRESH, {"uri": uri}) == EMPTY_SUMMARY
+    await wait_diagnostics(client, uri, lambda d: not with_code(d, "SS170"), "the SS170 mark to go away")
 
 
 # --- progress and cancellation ------------------------------------------------------------------------------------

@@ -82,6 +82,9 @@ class EditorClient(RecordingClient):
         self.refused_edits: list[lsp.ApplyWorkspaceEditParams] = []
         #: Called with the request before it is handled (once, then cleared): lets a test type "at that moment".
         self.before_apply: Callable[[lsp.ApplyWorkspaceEditParams], None] | None = None
+        #: How many of the next edits to answer "applied" without applying (what Neovim 0.7 does when the
+        #: buffer is newer than the edit's version).
+        self.drop_edits = 0
 
     def on_apply_edit(self, params: lsp.ApplyWorkspaceEditParams) -> lsp.ApplyWorkspaceEditResult:
         self.applied_edits.append(params)
@@ -91,6 +94,9 @@ class EditorClient(RecordingClient):
         if not self.apply_edit_result:
             self.refused_edits.append(params)
             return lsp.ApplyWorkspaceEditResult(applied=False, failure_reason="refused by the test")
+        if self.drop_edits:
+            self.drop_edits -= 1
+            return lsp.ApplyWorkspaceEditResult(applied=True)
         for change in params.edit.document_changes or []:
             if isinstance(change, lsp.TextDocumentEdit):
                 uri, version = change.text_document.uri, change.text_document.version
