@@ -449,9 +449,9 @@ async def _remote_check(ls: ServiceStageServer, uri: str) -> None:
         del state.marks[mark_key]
     for entry in model.entries:
         name = entry.name
-        auth = by_name.get(name or "")
+        auth = by_name.get(name) if name is not None else None
         scalar = entry.scalar("name")
-        if auth is None or scalar is None or entry.mapping is None:
+        if name is None or auth is None or scalar is None or entry.mapping is None:
             continue
         rng = node_range(scalar, entry.base)
         if entry.mapping.get("repo_user") is None:

@@ -233,24 +233,24 @@ def _top_value(item: TopItem) -> list[Finding]:
             return []
         return [problem]
     assert scalar is not None
-    value = scalar.value
+    text = scalar.value
     if key == "project_id":
-        if not schema.PROJECT_ID_RE.match(value):
-            if value.strip() != value:
+        if not schema.PROJECT_ID_RE.match(text):
+            if text.strip() != text:
                 why = "it has leading or trailing spaces"
-            elif len(value) != 32:
-                why = f"it has {len(value)} characters"
+            elif len(text) != 32:
+                why = f"it has {len(text)} characters"
             else:
                 why = "it has characters other than 0-9 and a-f"
             return [finding("SS120", f"`project_id` must be 32 lowercase hexadecimal characters; {why}",
                             node_range(scalar))]
     elif key == "region":
-        if value not in REGIONS:
-            suggestion = schema.closest(value, REGIONS)
+        if text not in REGIONS:
+            suggestion = schema.closest(text, REGIONS)
             if suggestion is not None:
-                return [finding("SS121", f"unknown region `{value}`; did you mean `{suggestion}`?",
+                return [finding("SS121", f"unknown region `{text}`; did you mean `{suggestion}`?",
                                 node_range(scalar), {"fix": "replace-value", "replacement": suggestion})]
-            return [finding("SS121", f"unknown region `{value}`; ServiceStage regions: {_quoted(REGIONS)}",
+            return [finding("SS121", f"unknown region `{text}`; ServiceStage regions: {_quoted(REGIONS)}",
                             node_range(scalar))]
     elif key == "endpoint":
         problem = _check_https_url(scalar, "SS122", "endpoint", allow_loopback_http=True)
