@@ -771,10 +771,8 @@ def _incremental(prev: Model, text: str, cache: dict[str, ParsedText]) -> Model 
                        e.text) for e in after]
     new_entries = [*entries[:ia], *region, *after]
     for p in prev.problems:
-        line = p.range.start[0]
-        if line < r0:
-            problems.append(p)
-        elif line > old_r1 and not delta:
+        at = p.range.start[0]
+        if at < r0 or (at > old_r1 and not delta):
             problems.append(p)
     if delta:
         # Messages name absolute lines: make the moved entries' problems again from their cached parse.
