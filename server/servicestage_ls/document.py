@@ -976,7 +976,10 @@ def _assemble_whole(model: Model, parsed: ParsedText) -> None:
         line = start[0]
         # Point at the `---` that opens the document when there is one.
         marker = next((i for i in range(line, -1, -1) if model.lines[i].startswith("---")), None)
-        rng = Range((marker, 0), (marker, 3)) if marker is not None else Range((line, 0), (line, len(model.lines[line])))
+        if marker is not None:
+            rng = Range((marker, 0), (marker, 3))
+        else:
+            rng = Range((line, 0), (line, len(model.lines[line])))
         model.problems.append(
             Problem("SS103", "a second YAML document: an authorization file holds exactly one document", rng)
         )

@@ -4,7 +4,7 @@
 |---|---|---|
 | SS110 | rename-key | the key becomes the suggestion |
 | SS121, SS132 | replace-value | the value becomes the suggestion |
-| SS111 | insert-key | a new ``key: value`` line in the entry (or ``, key: value`` in a flow entry), or at the top level |
+| SS111 | insert-key | a new ``key: value`` line in the entry (``, key: value`` in a flow entry), or at the top |
 | SS140 | use-env-reference | the literal token becomes ``${VARIABLE}`` |
 
 Every edit is in code-point coordinates and keeps the file's line breaks. A range that no longer fits the

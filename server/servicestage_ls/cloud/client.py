@@ -246,7 +246,9 @@ class ServiceStageClient:
         path = "/".join(quote(segment, safe="") for segment in segments)
         return f"{self.endpoint}/v1/{quote(self.project_id, safe='')}/git/auths" + (f"/{path}" if path else "")
 
-    async def _send(self, method: str, url: str, body: Mapping[str, Any] | None, secrets: Sequence[str]) -> httpx.Response:
+    async def _send(
+        self, method: str, url: str, body: Mapping[str, Any] | None, secrets: Sequence[str]
+    ) -> httpx.Response:
         """Send one request within the deadline; raise _Failed (transport) or CloudError (auth flow)."""
         content = json.dumps(body, separators=(",", ":")).encode("utf-8") if body is not None else None
         request = self._http.build_request(method, url, content=content, headers={"Content-Type": CONTENT_TYPE})
