@@ -475,6 +475,11 @@ def parse_text(text: str) -> ParsedText:
         )
     except RecursionError:
         return ParsedText((), ("the YAML is nested too deeply to validate", (0, 0), None), False, False, ())
+    except UnicodeEncodeError as exc:
+        # A lone surrogate (a client may send one as a JSON escape): libyaml cannot even encode the text.
+        index = min(exc.start, len(text) - 1)
+        message = f"character U+{ord(text[index]):04X} is not allowed in YAML"
+        return ParsedText((), (message, locator.pos(index), None), False, False, ())
     return ParsedText(tuple(roots), None, False, False, tuple(doc_starts))
 
 
