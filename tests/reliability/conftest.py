@@ -209,7 +209,7 @@ def assert_position_inside(lines: list[str], pos: lsp.Position, encoding: str, w
     if encoding in ("utf-8", "utf-16") and not line.isascii():
         codec, width = ("utf-8", 1) if encoding == "utf-8" else ("utf-16-le", 2)
         try:
-            line.encode(codec, "surrogatepass")[: pos.character * width].decode(codec)
+            line.encode(codec, "surrogatepass")[: pos.character * width].decode(codec, "surrogatepass")
         except UnicodeDecodeError:
             raise AssertionError(f"{what}: character {pos.character} splits a character") from None
 

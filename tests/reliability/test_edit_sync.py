@@ -116,7 +116,7 @@ JUNK = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",))
 FRAGMENTS = st.one_of(
     st.sampled_from(["", "\n", "\r\n", "\r", "\t", " ", "😀", "名前", "𝄞", "é", "- ", ": ", "#", "'", '"', "{", "}",
                      "[", "]", "${", "}", "&a ", "*a", "---\n", "\r\n  - name: ", "\n    token: ", "github",
-                     LITERAL_SECRETS[2], "\x00", "\u2028", "\x85"]),
+                     LITERAL_SECRETS[2], "\x00", "\u2028", "\x85", "\ud800", "\udfff"]),  # lone surrogates too
     JUNK,
     st.lists(st.sampled_from(LINES), min_size=1, max_size=3).map(lambda ls: "\n".join(ls) + "\n"),
 )
@@ -317,6 +317,8 @@ FIXED: list[tuple[str, list[tuple[int, int, str]]]] = [
     ("", [(0, 0, "region: cn-north-4"), (18, 18, "\r\n"), (20, 20, "authorizations:\r\n  - name: x\r\n")]),
     ("k: v\n\n\n", [(7, 7, "x"), (5, 7, ""), (4, 6, "\r")]),
     ("a\x85b\u2028c: 1\n", [(1, 2, ""), (4, 4, "\u2029")]),  # NEL/LS/PS are not LSP line breaks
+    # A lone surrogate made libyaml raise UnicodeEncodeError (document.parse_text): now an SS100.
+    ("authorizations:\n  - name: a\ud800b\n", [(27, 28, ""), (27, 27, "\udc00"), (0, 0, "\ud83d")]),
 ]
 
 
