@@ -19,3 +19,13 @@ def test_every_diagnostic_code_is_in_the_readme_table_with_its_severity() -> Non
 def test_every_setting_is_in_the_readme() -> None:
     documented = set(re.findall(r"^\| `servicestage\.(\w+)` \|", README, flags=re.M))
     assert documented == {spec.key for spec in SETTINGS}
+
+
+def test_the_readme_holds_no_token_shaped_strings() -> None:
+    """The README becomes the package's description, and the VS Code packager refuses what looks like a secret."""
+    import re as _re
+
+    from servicestage_ls.schema import REPO_TYPES
+
+    for word in _re.findall(r"[A-Za-z0-9_.-]{20,}", README):
+        assert not any(rt.token_re.match(word) for rt in REPO_TYPES.values()), word
