@@ -167,6 +167,10 @@ def _auth_dash_col(model: Model) -> int | None:
     return info.dash_cols[0] if info is not None and info.dash_cols else None
 
 
+MAX_SCAN_LINES = 400
+"""How far up the tolerant context finder reads when the model cannot say (a broken file): bounded cost."""
+
+
 def _list_owner(model: Model, line: int, dash_col: int) -> _Owner | None:
     """The key that owns the block list whose item marker is at ``(line, dash_col)``."""
     auth = model.authorizations
@@ -176,6 +180,8 @@ def _list_owner(model: Model, line: int, dash_col: int) -> _Owner | None:
     lines = model.lines
     i = line - 1
     while i >= 0:
+        if line - i > MAX_SCAN_LINES:
+            return None  # a file too broken to find the list's owner near the cursor: no context
         info = analyze_line(lines[i])
         if info.blank:
             i -= 1
@@ -235,6 +241,8 @@ def _in_authorizations(model: Model, line: int) -> bool:
     lines = model.lines
     i = line - 1
     while i >= 0:
+        if line - i > MAX_SCAN_LINES:
+            return False
         info = analyze_line(lines[i])
         if info.blank:
             i -= 1

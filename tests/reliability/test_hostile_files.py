@@ -17,7 +17,6 @@ from lsprotocol import types as lsp
 
 from helpers.lsp_session import open_document
 from reliability import corpus
-from servicestage_ls.document import MAX_TEXT_CHARS
 from reliability.conftest import (
     ALL_SECRETS,
     ReliabilityClient,
@@ -65,10 +64,6 @@ def _positions(text: str, encoding: str) -> list[lsp.Position]:
     middle = len(lines) // 2
     picks = [(0, 0), (middle, min(3, len(lines[middle]))), (len(lines) - 1, len(lines[-1])),
              (longest, len(lines[longest]) // 2), (longest, len(lines[longest]))]
-    if len(text) > MAX_TEXT_CHARS:
-        # Completion at the end of an unparsed file walks up every line (seconds for 10 MB): tracked by
-        # test_completion_cost_does_not_grow_with_the_file below, left out here to keep this suite fast and stable.
-        picks.remove((len(lines) - 1, len(lines[-1])))
     return [lsp.Position(line, units(lines[line][:col], encoding)) for line, col in picks]
 
 
