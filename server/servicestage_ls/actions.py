@@ -92,6 +92,10 @@ def prepare(model: Model, entry: Entry, env: Mapping[str, str]) -> Prepared:
     reference = schema.ENV_REF_RE.match(snap.token_source.strip())
     if reference is not None:
         variable = reference.group(1)
+        pasted = schema.pasted_token(variable, env)
+        if pasted is not None:
+            raise Refused(f"{label}: the token reference holds what looks like a token, not the name of an "
+                          f"environment variable; use a variable such as ${{{pasted.token_env}}} (nothing was sent)")
         value = env.get(variable)
         if not value:
             raise Refused(f"{label}: the token reference ${{{variable}}} is not set in the environment of the "

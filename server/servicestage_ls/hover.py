@@ -184,6 +184,11 @@ def _token_markdown(value: str, env: Mapping[str, str], repo_type: str | None) -
     reference = schema.ENV_REF_RE.match(stripped)
     if reference is not None:
         name = reference.group(1)
+        pasted = schema.pasted_token(name, env)
+        if pasted is not None:
+            return ("⚠️ **token**: the reference holds what looks like a token, not the name of an environment "
+                    f"variable. Put the token in a variable such as `{pasted.token_env}` and write "
+                    f"`${{{pasted.token_env}}}`.")
         if name in env:
             state = (f"`{name}` is **set** in the language server's environment; its value is read when "
                      "*Create authorization* runs and is never shown.")

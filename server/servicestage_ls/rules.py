@@ -406,8 +406,8 @@ def _token_findings(text: str, rng: Range, repo_type: str | None, present: dict[
     reference = schema.ENV_REF_RE.match(stripped)
     if reference is not None:
         variable = reference.group(1)
-        pasted = next((rt for rt in schema.REPO_TYPES.values() if rt.token_re.match(variable)), None)
-        if pasted is not None and variable not in env:
+        pasted = schema.pasted_token(variable, env)
+        if pasted is not None:
             # A token pasted between the braces: never repeat it (messages end up in CI logs).
             kind = pasted.doc.split()[0]
             return [finding("SS142", f"the reference holds what looks like a {kind} token, not the name of an "

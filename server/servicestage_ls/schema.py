@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import IntEnum
+from collections.abc import Mapping
 from typing import Any
 
 from servicestage_ls.cloud.regions import REGIONS, default_endpoint
@@ -279,6 +280,14 @@ def token_env_for(repo_type: str | None) -> str:
     """The conventional environment variable for a repo type's token (`GITHUB_TOKEN`, …)."""
     rt = REPO_TYPES.get(repo_type or "")
     return rt.token_env if rt else "REPO_TOKEN"
+
+
+def pasted_token(variable: str, env: Mapping[str, str]) -> RepoType | None:
+    """The repo type whose token a ``${…}`` "variable name" looks like (a token pasted between the braces),
+    unless such a variable really exists. Such a name is a secret: never repeat it."""
+    if variable in env:
+        return None
+    return next((rt for rt in REPO_TYPES.values() if rt.token_re.match(variable)), None)
 
 
 def token_reference(repo_type: str | None) -> str:

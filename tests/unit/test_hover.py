@@ -188,3 +188,15 @@ def test_values_that_may_hold_a_glued_secret_are_not_echoed() -> None:
     assert host.markdown.startswith("**host**: <https://***@gitlab.example.com/group>\n\n")
     assert "⚠️ The URL holds credentials" in host.markdown
     assert secret not in host.markdown
+
+
+def test_hover_never_repeats_a_token_pasted_into_a_reference() -> None:
+    from servicestage_ls.document import parse
+    from servicestage_ls.hover import hover
+
+    pasted = "ghp_" + "P4st3d" * 6
+    model = parse("authorizations:\n  - name: token1\n    repo_type: github\n    token: ${" + pasted + "}\n")
+    info = hover(model, (3, 14), {})
+    assert info is not None
+    assert pasted not in info.markdown
+    assert "looks like a token" in info.markdown

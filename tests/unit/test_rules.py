@@ -216,3 +216,25 @@ def test_rule_cache_reuses_unchanged_entries() -> None:
     second = check(parse("# moved down\n" + text), cache, ENV)
     assert [f.range.start[0] + 1 for f in first] == [f.range.start[0] for f in second]
     assert cache.entries.keys() == kept.keys()
+
+
+def test_ss142_never_repeats_a_token_pasted_into_a_reference() -> None:
+    pasted = "ghp_" + "P4st3d" * 6
+    code, _, message = only(HEADER + ENTRY_WITH_TOKEN.format(token="${" + pasted + "}"))
+    assert code == "SS142" and pasted not in message and "GITHUB_TOKEN" in message
+
+
+def test_create_refuses_a_token_pasted_into_a_reference_without_repeating_it() -> None:
+    from servicestage_ls.actions import Refused, prepare
+
+    pasted = "ghp_" + "P4st3d" * 6
+    model = parse(HEADER + ENTRY_WITH_TOKEN.format(token="${" + pasted + "}"))
+    try:
+        prepare(model, model.entries[0], ENV)
+    except Refused as refused:
+        assert pasted not in str(refused) and "looks like a token" in str(refused)
+    else:
+        raise AssertionError("a pasted token was accepted as a reference")
+
+
+ENTRY_WITH_TOKEN = "  - name: token1\n    repo_type: github\n    token: {token}\n"
