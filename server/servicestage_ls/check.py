@@ -65,6 +65,11 @@ def _escape_github(value: str, prop: bool = False) -> str:
     return value
 
 
+def printable(text: str) -> str:
+    """Control and bidirectional-override characters from the file, escaped: a terminal shows them as written."""
+    return "".join(c if c.isprintable() or c == " " else f"\\u{ord(c):04x}" for c in text)
+
+
 def _format(path: str, f: Finding, fmt: str) -> str:
     (line, col), (end_line, end_col) = f.range.start, f.range.end
     severity = _SEVERITY_NAMES[f.severity]
@@ -72,8 +77,8 @@ def _format(path: str, f: Finding, fmt: str) -> str:
         level = {"error": "error", "warning": "warning"}.get(severity, "notice")
         props = (f"file={_escape_github(path, True)},line={line + 1},col={col + 1},endLine={end_line + 1},"
                  f"endColumn={end_col + 1},title={_escape_github(f.code, True)}")
-        return f"::{level} {props}::{_escape_github(f.message)}"
-    return f"{path}:{line + 1}:{col + 1}: {severity} {f.code} {f.message}"
+        return f"::{level} {props}::{_escape_github(printable(f.message))}"
+    return f"{path}:{line + 1}:{col + 1}: {severity} {f.code} {printable(f.message)}"
 
 
 def run_check(paths: Sequence[str], fmt: str, out: TextIO, err: TextIO) -> int:

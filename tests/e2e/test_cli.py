@@ -154,3 +154,22 @@ def test_serve_over_tcp() -> None:
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_check_escapes_control_and_bidi_characters_from_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "bidi.servicestage.yaml"
+    path.write_text(CLEAN + '"evil\\u202ekey\\u001b[31m": 1\n', encoding="utf-8")
+    result = cli("check", str(path))
+    assert "unknown key `evil\\u202ekey\\u001b[31m` in the top level" in result.stdout
+    assert "\u202e" not in result.stdout and "\x1b" not in result.stdout
+
+
+def test_check_stops_quietly_when_the_reader_goes_away(tmp_path: Path) -> None:
+    for i in range(200):
+        (tmp_path / f"f{i}.servicestage.yaml").write_text(CLEAN.replace("github", "githib"), encoding="utf-8")
+    process = subprocess.Popen([*CLI, "check", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.readline()
+    process.stdout.close()  # like `| head -1`
+    assert process.wait(timeout=60) == 1
+    assert b"Traceback" not in process.stderr.read()
