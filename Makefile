@@ -24,6 +24,7 @@ test-vscode:
 	cd client-vscode && npm ci --no-audit --no-fund && npm test && npm run package
 
 bench: $(STAMP)
+	$(PY) -m compileall -q server/servicestage_ls  # bytecode as an installed package has it
 	$(PY) bench/run.py
 
 lint: $(STAMP)

@@ -72,8 +72,10 @@ def _main(argv: Sequence[str] | None) -> int:
     args = parser.parse_args(argv)
     command = args.command or "serve"
     if command == "serve":
-        from servicestage_ls.lsp import serve
+        from servicestage_ls.startup import faster_imports
 
+        with faster_imports():
+            from servicestage_ls.lsp import serve
         return serve(tcp=getattr(args, "tcp", None))
     if command == "check":
         from servicestage_ls.check import run_check
