@@ -32,7 +32,8 @@ except AttributeError:  # PyYAML without libyaml: same results, slower
     _BaseLoader = yaml.SafeLoader
 
 _RESOLVED: dict[tuple[str, bool], str] = {}
-_RESOLVED_MAX = 50_000
+_MEMO_MAX = 4096
+_MEMO_VALUE_MAX = 24  # keys and the values that recur (github, 0, ${GITHUB_TOKEN}); not every name or URL
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
@@ -44,7 +45,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
             tag = _RESOLVED.get(key)
             if tag is None:
                 tag = super().resolve(kind, value, implicit)
-                if len(_RESOLVED) < _RESOLVED_MAX and len(value) < 200:
+                if len(_RESOLVED) < _MEMO_MAX and len(value) <= _MEMO_VALUE_MAX:
                     _RESOLVED[key] = tag
             return tag
         return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
@@ -497,13 +498,19 @@ _RESOLVER = yaml.resolver.Resolver()
 
 
 _PLAIN_TAGS: dict[str, str] = {}
+# PyYAML picks implicit resolvers by a value's first character: a value starting with any other is a string.
+_RESOLVER_FIRST_CHARS = frozenset(_RESOLVER.yaml_implicit_resolvers)
 
 
 def _plain_tag(value: str) -> str:
-    """The short tag of a plain scalar, as PyYAML's resolver decides it (memoised)."""
-    tag = _TAGS.get(_RESOLVER.resolve(yaml.ScalarNode, value, (True, False)), "other")
-    if len(_PLAIN_TAGS) < _RESOLVED_MAX:
-        _PLAIN_TAGS[value] = tag
+    """The short tag of a plain scalar, as PyYAML's resolver decides it."""
+    if value[:1] not in _RESOLVER_FIRST_CHARS and None not in _RESOLVER_FIRST_CHARS:
+        return "str"
+    tag = _PLAIN_TAGS.get(value)
+    if tag is None:
+        tag = _TAGS.get(_RESOLVER.resolve(yaml.ScalarNode, value, (True, False)), "other")
+        if len(_PLAIN_TAGS) < _MEMO_MAX and len(value) <= _MEMO_VALUE_MAX:
+            _PLAIN_TAGS[value] = tag
     return tag
 
 
@@ -523,7 +530,6 @@ def _fast_item(text: str) -> ParsedText | None:
     seq_col = len(first.group(1))
     key_col = seq_col + 1 + len(first.group(2))
     pairs: list[Pair] = []
-    tags = _PLAIN_TAGS
     for number, raw in enumerate(lines):
         line = raw.removesuffix("\r")
         if number == 0:
@@ -538,9 +544,8 @@ def _fast_item(text: str) -> ParsedText | None:
                 return None
             key, value_start, value = match.group(2), match.start(4), match.group(4)
         pairs.append(Pair(
-            Scalar((number, key_col), (number, key_col + len(key)), key, tags.get(key) or _plain_tag(key), None),
-            Scalar((number, value_start), (number, value_start + len(value)), value,
-                   tags.get(value) or _plain_tag(value), None),
+            Scalar((number, key_col), (number, key_col + len(key)), key, _plain_tag(key), None),
+            Scalar((number, value_start), (number, value_start + len(value)), value, _plain_tag(value), None),
         ))
     end: Pos = (end_line, 0)
     mapping = Mapping((0, key_col), end, pairs, False)

@@ -137,7 +137,7 @@ def _string_value(pair: Pair, field_name: str) -> tuple[Scalar | None, Finding |
 _SIMPLE_URL_RE = re.compile(r"(https?)://([A-Za-z0-9.-]+)(?::([0-9]{1,5}))?(?:[/?#]\S*)?")
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=256)
 def _url(raw: str) -> tuple[str, str] | None:
     """(scheme, host name) of a URL, or None when it cannot be parsed (bad port, bad IPv6 literal)."""
     simple = _SIMPLE_URL_RE.fullmatch(raw.strip())
