@@ -15,19 +15,27 @@ import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lsprotocol import types as lsp
 from pygls.exceptions import FeatureNotificationError
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
-from servicestage_ls import __version__, completion, fixes, hover, symbols
+from servicestage_ls import __version__
 from servicestage_ls.document import Model, ParseCache, Range, split_lines
 from servicestage_ls.files import matches, uri_to_path
 from servicestage_ls.positions import from_client_column, to_client_column
 from servicestage_ls.rules import Finding, RuleCache, check
 from servicestage_ls.settings import Settings, parse_settings
+
+if TYPE_CHECKING:
+    from servicestage_ls import completion, symbols
+
+# Imported when first used, and warmed up in the background once initialize is answered: they are not needed
+# to answer it, and the start is what the user waits for.
+FEATURE_MODULES = ("servicestage_ls.completion", "servicestage_ls.hover", "servicestage_ls.fixes",
+                   "servicestage_ls.symbols")
 
 log = logging.getLogger("servicestage_ls")
 
@@ -373,6 +381,7 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
 
     @server.feature(lsp.INITIALIZED)
     async def initialized(ls: ServiceStageServer, params: lsp.InitializedParams) -> None:
+        _warm_up(FEATURE_MODULES)
         ws = ls._caps().workspace
         change = ws and ws.did_change_configuration
         if change and change.dynamic_registration:
@@ -472,6 +481,8 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
         state = ls.docs.get(params.text_document.uri)
         if state is None:
             return None
+        from servicestage_ls import completion
+
         model = state.model()
         pos = ls.from_lsp_position(model, params.position)
         found = completion.complete(model, pos, snippets=ls.client_supports_snippets(), env=ls.env)
@@ -484,6 +495,8 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
         if state is None:
             return None
         model = state.model()
+        from servicestage_ls import hover
+
         info = hover.hover(model, ls.from_lsp_position(model, params.position), ls.env)
         if info is None:
             return None
@@ -510,6 +523,8 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
                     continue
                 data = diagnostic.data if isinstance(diagnostic.data, dict) else None
                 rng = ls.from_lsp_range(model, diagnostic.range)
+                from servicestage_ls import fixes
+
                 for fix in fixes.fixes_for(model, diagnostic.code, rng, data):
                     edits = [lsp.TextEdit(ls.to_lsp_range(model, e.range), e.new_text) for e in fix.edits]
                     actions.append(
@@ -532,6 +547,8 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
         if state is None:
             return None
         model = state.model()
+        from servicestage_ls import symbols
+
         found = symbols.document_symbols(model)
         td = ls._caps().text_document
         hierarchical = bool(td and td.document_symbol and td.document_symbol.hierarchical_document_symbol_support)
@@ -551,6 +568,21 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
             task.cancel()
 
     return server
+
+
+def _warm_up(modules: tuple[str, ...]) -> None:
+    """Import modules in a background thread (a request that needs one first simply waits for its import)."""
+    import importlib
+    import threading
+
+    def run() -> None:
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the request that needs it will report the failure
+                log.exception("could not import %s", name)
+
+    threading.Thread(target=run, name="servicestage-warm-up", daemon=True).start()
 
 
 async def _pull_configuration(ls: ServiceStageServer) -> None:
