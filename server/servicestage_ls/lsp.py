@@ -28,7 +28,6 @@ from servicestage_ls.files import matches, uri_to_path
 from servicestage_ls.positions import from_client_column, to_client_column
 from servicestage_ls.rules import Finding, RuleCache, check
 from servicestage_ls.settings import Settings, parse_settings
-from servicestage_ls.startup import prepare_converter
 
 if TYPE_CHECKING:
     from servicestage_ls import completion, symbols
@@ -571,22 +570,6 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
     return server
 
 
-# What the first messages of a session are turned into and from (the converter makes a function for each).
-_FIRST_IN = (lsp.InitializeRequest, lsp.InitializedNotification, lsp.DidOpenTextDocumentNotification,
-             lsp.DidChangeTextDocumentNotification, lsp.DidChangeConfigurationNotification,
-             lsp.CompletionRequest, lsp.HoverRequest, lsp.DocumentDiagnosticRequest)
-_FIRST_OUT = (lsp.InitializeResponse, lsp.PublishDiagnosticsNotification, lsp.ConfigurationRequest,
-              lsp.CompletionResponse, lsp.HoverResponse)
-
-
-def _warm_converter(server: ServiceStageServer) -> None:
-    converter = server.protocol._converter
-    for incoming in _FIRST_IN:
-        converter.get_structure_hook(incoming)
-    for outgoing in _FIRST_OUT:
-        converter.get_unstructure_hook(outgoing)
-
-
 def _warm_up(modules: tuple[str, ...]) -> None:
     """Import modules in a background thread (a request that needs one first simply waits for its import)."""
     import importlib
@@ -711,7 +694,6 @@ def serve(tcp: tuple[str, int] | None = None, env: Mapping[str, str] | None = No
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     log.setLevel(logging.INFO)
     server = create_server(env)
-    prepare_converter(lambda: _warm_converter(server))
     if tcp is not None:
         server.start_tcp(*tcp)
         return 0

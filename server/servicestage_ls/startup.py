@@ -1,14 +1,13 @@
 """A faster start of the language server (what `initialize` costs the user).
 
-Most of the start is code that libraries generate as source and compile at every start: attrs writes the
-methods of lsprotocol's 550 classes, and cattrs writes the functions that turn the first messages (initialize,
-didOpen, …) into objects and back. ``cached_code`` keeps those code objects in a per-user cache
-(``$XDG_CACHE_HOME/servicestage-ls``), keyed by the exact source, the file name the library gives it, the
-library versions and the Python version — what ``__pycache__`` does for modules. What the imports made is then
-frozen, so later garbage collections skip it. (Turning the collector off while importing was faster still, but
-left the process 7 MiB larger: memory is one of the benchmark's targets too.)
+Most of the start is importing ``lsprotocol.types``: attrs generates the methods of its 550 classes as source
+and compiles them at every start. ``faster_imports`` keeps those code objects in a per-user cache
+(``$XDG_CACHE_HOME/servicestage-ls``), keyed by the exact source, the file name attrs gives it, the attrs
+version and the Python version — like ``__pycache__`` does for modules. What the imports made is then frozen,
+so later garbage collections skip it. (Turning the collector off while importing was faster still, but left the
+process 7 MiB larger: the memory benchmark is part of the targets too.)
 
-Anything unexpected (other library internals, an unreadable or unwritable cache) falls back to compiling.
+Anything unexpected (another attrs, an unreadable or unwritable cache) falls back to the normal import.
 """
 
 from __future__ import annotations
@@ -19,28 +18,21 @@ import marshal
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import CodeType, ModuleType
+from types import CodeType
 from typing import Any
 
 
 def cache_path() -> Path | None:
     try:
         import attr
-        import attr._make
-        import cattrs
     except ImportError:
         return None
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     tag = sys.implementation.cache_tag or "nocache"
-    # The libraries' own files identify their versions (cattrs has no __version__): a new install, a new cache.
-    installed = hashlib.sha1()
-    for module in (attr._make, cattrs):
-        stat = os.stat(module.__file__ or "")
-        installed.update(f"{module.__file__}:{stat.st_mtime_ns}:{stat.st_size};".encode())
-    return Path(base) / "servicestage-ls" / f"code-attrs-{attr.__version__}-{tag}-{installed.hexdigest()[:12]}.marshal"
+    return Path(base) / "servicestage-ls" / f"attrs-{attr.__version__}-{tag}.marshal"
 
 
 def _load(path: Path) -> dict[bytes, CodeType]:
@@ -55,7 +47,7 @@ def _load(path: Path) -> dict[bytes, CodeType]:
 def _save(path: Path, codes: dict[bytes, CodeType]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, temp = tempfile.mkstemp(prefix=".code-", dir=path.parent)
+        fd, temp = tempfile.mkstemp(prefix=".attrs-", dir=path.parent)
         with os.fdopen(fd, "wb") as f:
             marshal.dump(codes, f)
         os.replace(temp, path)
@@ -63,93 +55,38 @@ def _save(path: Path, codes: dict[bytes, CodeType]) -> None:
         pass  # a read-only home: the next start compiles again
 
 
-class _CodeCache:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.codes = _load(path)
-        self.new = 0
-
-    def compile(self, source: str, filename: str, mode: str, *args: Any, **kwargs: Any) -> CodeType:
-        if args or kwargs or not isinstance(source, str):
-            return compile(source, filename, mode, *args, **kwargs)  # type: ignore[no-any-return]
-        key = hashlib.sha1(f"{mode}\0{filename}\0{source}".encode()).digest()
-        code = self.codes.get(key)
-        if code is None:
-            code = self.codes[key] = compile(source, filename, mode)
-            self.new += 1
-        return code
-
-    def save(self) -> None:
-        if self.new:
-            _save(self.path, self.codes)
-            self.new = 0
-
-
-def _patches(cache: _CodeCache) -> list[tuple[ModuleType, str, Any, Any]]:
-    """(module, name, original, replacement) for each place where a library compiles generated source."""
-    found: list[tuple[ModuleType, str, Any, Any]] = []
-    try:
-        import attr._make as attr_make
-    except ImportError:
-        pass
-    else:
-        original = getattr(attr_make, "_compile_and_eval", None)
-        if callable(original):
-
-            def compile_and_eval(script: str, globs: Any, locs: Any = None, filename: str = "") -> None:
-                eval(cache.compile(script, filename, "exec"), globs, locs)  # noqa: S307 - attrs does the same
-
-            found.append((attr_make, "_compile_and_eval", original, compile_and_eval))
-    for name in ("cattrs.gen", "cattrs.gen.typeddicts"):
-        module = sys.modules.get(name)
-        if module is None:
-            try:
-                module = __import__(name, fromlist=["_"])
-            except ImportError:
-                continue
-        # These modules call the built-in compile(): a module global of that name is found first.
-        found.append((module, "compile", module.__dict__.get("compile", _MISSING), cache.compile))
-    return found
-
-
-_MISSING = object()
-
-
-@contextmanager
-def cached_code() -> Iterator[None]:
-    """Inside this block, code generated by attrs and cattrs is taken from (and added to) the cache."""
-    path = cache_path()
-    if path is None:
-        yield
-        return
-    cache = _CodeCache(path)
-    patches = _patches(cache)
-    for module, name, _, replacement in patches:
-        setattr(module, name, replacement)
-    try:
-        yield
-    finally:
-        for module, name, original, _ in patches:
-            if original is _MISSING:
-                module.__dict__.pop(name, None)
-            else:
-                setattr(module, name, original)
-        cache.save()
-
-
 @contextmanager
 def faster_imports() -> Iterator[None]:
     """Import the server's modules inside this block."""
-    with cached_code():
-        import lsprotocol.types  # noqa: F401 - the bulk of the start
+    make: Any = None
+    original = None
+    path = cache_path()
+    cached: dict[bytes, CodeType] = {}
+    compiled: dict[bytes, CodeType] = {}
+    if path is not None:
+        import attr._make as make
+
+        original = getattr(make, "_compile_and_eval", None)
+    if callable(original):
+        cached = _load(path) if path is not None else {}
+
+        def compile_and_eval(script: str, globs: Any, locs: Any = None, filename: str = "") -> None:
+            key = hashlib.sha1(f"{filename}\0{script}".encode()).digest()
+            code = cached.get(key)
+            if code is None:
+                code = compiled[key] = compile(script, filename, "exec")
+            eval(code, globs, locs)  # noqa: S307 - what attrs itself does with the code it generated
+
+        make._compile_and_eval = compile_and_eval
+    try:
+        import lsprotocol.types  # noqa: F401 - the bulk of the start, while the cache is in place
+    finally:
+        if callable(original):
+            make._compile_and_eval = original
+            if compiled and path is not None:
+                _save(path, {**cached, **compiled})
     # What the imports made lives as long as the server: collections while the rest loads, and later ones,
     # need not look at it again (one of them took 60 ms).
     gc.freeze()
     yield
     gc.freeze()
-
-
-def prepare_converter(warm: Callable[[], None]) -> None:
-    """Generate the converter functions the first messages need, from the cache, before any message comes."""
-    with cached_code():
-        warm()
