@@ -23,19 +23,21 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from servicestage_ls import __version__
-from servicestage_ls.document import Model, ParseCache, Range, split_lines
+from servicestage_ls.commands import CREATE, CREATE_ALL, REFRESH
 from servicestage_ls.files import matches, uri_to_path
 from servicestage_ls.positions import from_client_column, to_client_column
-from servicestage_ls.rules import Finding, RuleCache, check
 from servicestage_ls.settings import Settings, parse_settings
 
 if TYPE_CHECKING:
     from servicestage_ls import completion, symbols
+    from servicestage_ls.document import Model, Range
+    from servicestage_ls.rules import Finding
 
-# Imported when first used, and warmed up in the background once initialize is answered: they are not needed
-# to answer it, and the start is what the user waits for.
-FEATURE_MODULES = ("servicestage_ls.completion", "servicestage_ls.hover", "servicestage_ls.fixes",
-                   "servicestage_ls.symbols")
+# The core and the features are imported when first used, and in the background once initialize is answered:
+# they are not needed to answer it, and the start is what the user waits for.
+FEATURE_MODULES = ("servicestage_ls.document", "servicestage_ls.rules", "servicestage_ls.completion",
+                   "servicestage_ls.hover", "servicestage_ls.fixes", "servicestage_ls.symbols",
+                   "servicestage_ls.lsp_cloud")
 
 log = logging.getLogger("servicestage_ls")
 
@@ -56,6 +58,9 @@ class DocState:
         self.uri = uri
         self.text = text
         self.version = version
+        from servicestage_ls.document import ParseCache
+        from servicestage_ls.rules import RuleCache
+
         self.parse_cache = ParseCache()
         self.rule_cache = RuleCache()
         self._model: Model | None = None
@@ -75,6 +80,8 @@ class DocState:
         cached = self._findings
         if cached is not None and cached[0] is self.text:
             return cached[1]
+        from servicestage_ls.rules import check
+
         found = check(self.model(), self.rule_cache, env)
         self._findings = (self.text, found)
         return found
@@ -100,6 +107,8 @@ class DocState:
             if model is not None and model.text is self.text:
                 lines, starts = model.lines, model.line_starts
             else:
+                from servicestage_ls.document import split_lines
+
                 lines, starts = split_lines(self.text)
             start = _offset(self.text, lines, starts, change.range.start, encoding)
             end = _offset(self.text, lines, starts, change.range.end, encoding)
@@ -263,6 +272,8 @@ class ServiceStageServer(LanguageServer):
         return (pos.line, from_client_column(model.lines[pos.line], pos.character, self.encoding))
 
     def from_lsp_range(self, model: Model, rng: lsp.Range) -> Range:
+        from servicestage_ls.document import Range
+
         return Range(self.from_lsp_position(model, rng.start), self.from_lsp_position(model, rng.end))
 
     def to_diagnostic(self, model: Model, uri: str, f: Finding) -> lsp.Diagnostic:
@@ -400,12 +411,13 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: ServiceStageServer, params: lsp.DidChangeConfigurationParams) -> None:
+        before = ls.settings
         if ls.client_supports_configuration():
             await _pull_configuration(ls)
         elif isinstance(params.settings, dict) and "servicestage" in params.settings:
             ls.apply_settings(params.settings["servicestage"])
-        else:
-            return
+        if ls.settings == before:
+            return  # clients send this for any section's change: nothing to show again
         for uri, state in list(ls.docs.items()):
             if not ls.is_ours(uri):
                 ls.docs.pop(uri)
@@ -558,9 +570,10 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
         _flatten_symbols(ls, model, state.uri, found, None, flat)
         return flat
 
-    from servicestage_ls import lsp_cloud
-
-    lsp_cloud.register(server)
+    for command, entry_point in ((CREATE, "create"), (CREATE_ALL, "create_all"), (REFRESH, "refresh")):
+        server.command(command)(_cloud_command(entry_point))
+    server.code_action_hooks.append(_cloud_code_actions)
+    server.on_save_hooks.append(_cloud_on_save)
 
     @server.feature(lsp.SHUTDOWN)
     def on_shutdown(ls: ServiceStageServer, *args: Any) -> None:
@@ -568,6 +581,30 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
             task.cancel()
 
     return server
+
+
+def _cloud_command(entry_point: str) -> Callable[..., Any]:
+    # No annotations: pygls converts a command's arguments by them; these are plain JSON objects that the
+    # command checks itself.
+    async def command(ls, *args):  # type: ignore[no-untyped-def]
+        from servicestage_ls import lsp_cloud
+
+        return await getattr(lsp_cloud, entry_point)(ls, args)
+
+    return command
+
+
+def _cloud_code_actions(ls: ServiceStageServer, state: DocState,
+                        params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+    from servicestage_ls import lsp_cloud
+
+    return lsp_cloud.code_actions(ls, state, params)
+
+
+def _cloud_on_save(ls: ServiceStageServer, state: DocState) -> None:
+    from servicestage_ls import lsp_cloud
+
+    lsp_cloud.on_save(ls, state)
 
 
 def _warm_up(modules: tuple[str, ...]) -> None:

@@ -17,6 +17,7 @@ from lsprotocol import types as lsp
 
 from servicestage_ls import actions
 from servicestage_ls.actions import Prepared, Refused
+from servicestage_ls.commands import CREATE, CREATE_ALL, REFRESH
 from servicestage_ls.document import Model, Range, node_range
 from servicestage_ls.edits import TextEdit
 from servicestage_ls.rules import entry_errors, finding
@@ -26,10 +27,6 @@ if TYPE_CHECKING:
     from servicestage_ls.cloud.client import Authorization, ServiceStageClient
     from servicestage_ls.lsp import DocState, ServiceStageServer
 
-CREATE = "servicestage-ls.createAuthorization"
-CREATE_ALL = "servicestage-ls.createAll"
-REFRESH = "servicestage-ls.refreshStatus"
-COMMANDS = (CREATE, CREATE_ALL, REFRESH)
 
 REMOTE_CODES = ("SS171", "SS172")
 LIST_CACHE_SECONDS = 60.0
@@ -37,23 +34,27 @@ APPLY_ATTEMPTS = 3
 APPLIED_CHANGE_WAIT_SECONDS = 2.0
 
 
-def register(server: ServiceStageServer) -> None:
-    # No annotations on the handlers: pygls resolves them at call time to convert the arguments, and the
-    # arguments are plain JSON objects that _argument() checks itself.
-    @server.command(CREATE)
-    async def create(ls, *args):  # type: ignore[no-untyped-def]
-        return await _run(ls, args, "Creating authorization", _create_selected)
+# The entry points (lsp.py registers them; this module is imported when one of them first runs).
 
-    @server.command(CREATE_ALL)
-    async def create_all(ls, *args):  # type: ignore[no-untyped-def]
-        return await _run(ls, args, "Creating new authorizations", _create_all)
 
-    @server.command(REFRESH)
-    async def refresh(ls, *args):  # type: ignore[no-untyped-def]
-        return await _run(ls, args, "Refreshing authorization status", _refresh)
+async def create(ls: ServiceStageServer, args: tuple[Any, ...]) -> dict[str, Any]:
+    return await _run(ls, args, "Creating authorization", _create_selected)
 
-    server.code_action_hooks.append(_code_actions)
-    server.on_save_hooks.append(_remote_check_on_save)
+
+async def create_all(ls: ServiceStageServer, args: tuple[Any, ...]) -> dict[str, Any]:
+    return await _run(ls, args, "Creating new authorizations", _create_all)
+
+
+async def refresh(ls: ServiceStageServer, args: tuple[Any, ...]) -> dict[str, Any]:
+    return await _run(ls, args, "Refreshing authorization status", _refresh)
+
+
+def code_actions(ls: ServiceStageServer, state: DocState, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+    return _code_actions(ls, state, params)
+
+
+def on_save(ls: ServiceStageServer, state: DocState) -> None:
+    _remote_check_on_save(ls, state)
 
 
 # --- code actions ----------------------------------------------------------------------------------------

@@ -1,0 +1,5 @@
+"""The server's commands (``workspace/executeCommand``), shared by the server, its clients and the docs."""
+
+CREATE = "servicestage-ls.createAuthorization"
+CREATE_ALL = "servicestage-ls.createAll"
+REFRESH = "servicestage-ls.refreshStatus"
