@@ -514,6 +514,14 @@ def _plain_tag(value: str) -> str:
     return tag
 
 
+_POSITIONS: dict[Pos, Pos] = {}
+
+
+def _shared_position(position: Pos) -> Pos:
+    """One tuple for each relative position: entries look alike, so thousands of nodes share a few hundred."""
+    return _POSITIONS.setdefault(position, position) if len(_POSITIONS) < _MEMO_MAX else position
+
+
 def _fast_item(text: str) -> ParsedText | None:
     """A simple item parsed without PyYAML, or None when it is not simple."""
     if not text.isascii() or "\t" in text:
@@ -530,6 +538,7 @@ def _fast_item(text: str) -> ParsedText | None:
     seq_col = len(first.group(1))
     key_col = seq_col + 1 + len(first.group(2))
     pairs: list[Pair] = []
+    pos = _shared_position
     for number, raw in enumerate(lines):
         line = raw.removesuffix("\r")
         if number == 0:
@@ -544,8 +553,9 @@ def _fast_item(text: str) -> ParsedText | None:
                 return None
             key, value_start, value = match.group(2), match.start(4), match.group(4)
         pairs.append(Pair(
-            Scalar((number, key_col), (number, key_col + len(key)), key, _plain_tag(key), None),
-            Scalar((number, value_start), (number, value_start + len(value)), value, _plain_tag(value), None),
+            Scalar(pos((number, key_col)), pos((number, key_col + len(key))), key, _plain_tag(key), None),
+            Scalar(pos((number, value_start)), pos((number, value_start + len(value))), value, _plain_tag(value),
+                   None),
         ))
     end: Pos = (end_line, 0)
     mapping = Mapping((0, key_col), end, pairs, False)
