@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from helpers.cloud_servers import EmulatorProcess, start_emulator, subprocess_env
-from helpers.neovim import NeovimRun, lua, nvim_executable, nvim_version, pypi_nvim, run_neovim
+from helpers.neovim import NeovimRun, lua, nvim_executable, pypi_nvim, run_neovim
 
 from servicestage_ls.files import matches
 

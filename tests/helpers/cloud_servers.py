@@ -71,7 +71,9 @@ def start_emulator(args: list[str], stderr_path: Path) -> EmulatorProcess:
     except queue.Empty:
         process.kill()
         process.wait()
-        raise AssertionError(f"no ready line within {READY_DEADLINE_SECONDS} s; stderr: {stderr_path.read_text()}")
+        raise AssertionError(
+            f"no ready line within {READY_DEADLINE_SECONDS} s; stderr: {stderr_path.read_text()}"
+        ) from None
     if not line.startswith(READY_PREFIX):
         process.kill()
         process.wait()
