@@ -29,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Language server and command line for ServiceStage repository-authorization files.",
     )
     parser.add_argument("--version", action="version", version=f"servicestage-ls {__version__}")
+    # Clients often start a server as `NAME --stdio`: without a command that is `serve` over stdio.
+    parser.add_argument("--stdio", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="run the language server (stdio by default)")

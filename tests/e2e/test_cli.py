@@ -173,3 +173,13 @@ def test_check_stops_quietly_when_the_reader_goes_away(tmp_path: Path) -> None:
     process.stdout.close()  # like `| head -1`
     assert process.wait(timeout=60) == 1
     assert b"Traceback" not in process.stderr.read()
+
+
+def test_a_bare_stdio_flag_starts_the_server() -> None:
+    """`servicestage-ls --stdio` (how many clients start a server) is `serve` over stdio."""
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                       "params": {"processId": None, "rootUri": None, "capabilities": {}}}).encode()
+    exit_body = json.dumps({"jsonrpc": "2.0", "method": "exit"}).encode()
+    stdin = b"".join(b"Content-Length: %d\r\n\r\n" % len(b) + b for b in (body, exit_body))
+    result = subprocess.run([*CLI, "--stdio"], input=stdin, capture_output=True, timeout=60)
+    assert b'"serverInfo"' in result.stdout and b"servicestage-ls" in result.stdout
