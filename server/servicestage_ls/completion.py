@@ -19,7 +19,7 @@ from servicestage_ls import schema
 from servicestage_ls.cloud.regions import REGIONS, override_variable, region_endpoint
 from servicestage_ls.document import Model, Pos, Range
 
-__all__ = ["Completion", "LineInfo", "analyze_line", "complete", "field_markdown", "line_break"]
+__all__ = ["Completion", "LineInfo", "analyze_line", "complete", "field_markdown"]
 
 
 @dataclass(frozen=True)
@@ -116,16 +116,6 @@ def analyze_line(line: str) -> LineInfo:
         value_end -= 1
     return LineInfo(indent, dash_cols, key_col, key_match.group("key"), key_match.end("key"), value_col,
                     value_end, False)
-
-
-def line_break(model: Model, line: int) -> str:
-    """The line break the file uses near ``line`` ("\\r\\n" or "\\n")."""
-    starts = model.line_starts
-    for i in (line, line - 1, 0):
-        if 0 <= i < len(starts) - 1:
-            end = starts[i] + len(model.lines[i])
-            return model.text[end : starts[i + 1]] or "\n"
-    return "\n"
 
 
 # --- finding the context ------------------------------------------------------------------------------------
@@ -535,7 +525,7 @@ def complete(model: Model, pos: Pos, *, snippets: bool, env: Mapping[str, str]) 
     ctx = find_context(model, pos)
     if ctx is None:
         return []
-    eol = line_break(model, pos[0])
+    eol = model.line_break(pos[0])
     if ctx.what == "item":
         start_col = ctx.replace.start[1]
         head = " " * max(0, ctx.dash_col - start_col) + "- "

@@ -287,6 +287,14 @@ class Model:
     def line_end_pos(self, line: int) -> Pos:
         return (line, len(self.lines[line]))
 
+    def line_break(self, line: int) -> str:
+        """The line break the file uses at ``line`` (or the one before it, or its first), for inserted lines."""
+        starts = self.line_starts
+        for i in (line, line - 1, 0):
+            if 0 <= i < len(starts) - 1:
+                return self.text[starts[i] + len(self.lines[i]) : starts[i + 1]] or "\n"
+        return "\n"
+
     @property
     def has_syntax_errors(self) -> bool:
         return any(p.code == "SS100" for p in self.problems)
@@ -948,7 +956,7 @@ def _assemble_chunks(model: Model, plan: list[_Chunk], parsed: list[tuple[str, P
                 start = (pair.value.start[0] + chunk.first, pair.value.start[1])
                 item.value = Sequence(start, start, [], False)
                 item.base = 0
-                item.key = _rebased(pair.key, chunk.first)
+                item.key = rebased(pair.key, chunk.first)
             else:
                 _add_entries_from_value(model, item)
     if model.authorizations is not None and model.entries and isinstance(model.authorizations.value, Sequence):
@@ -958,8 +966,10 @@ def _assemble_chunks(model: Model, plan: list[_Chunk], parsed: list[tuple[str, P
         seq.end = _entry_end(last, lines)
 
 
-def _rebased(node: Node, base: int) -> Node:
-    """A copy of a scalar key with absolute positions (the header's key, when its value is split off)."""
+def rebased(node: Node, base: int) -> Node:
+    """A key with absolute positions: itself, or a copy moved down ``base`` lines (a scalar, else ``Other``)."""
+    if not base:
+        return node
     if isinstance(node, Scalar):
         return Scalar((node.start[0] + base, node.start[1]), (node.end[0] + base, node.end[1]), node.value,
                       node.tag, node.style)

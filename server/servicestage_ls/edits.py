@@ -50,17 +50,6 @@ def yaml_scalar(value: str) -> str:
 _MEANING_COMMENT = re.compile(r"[ \t]*#[ \t]*(normal|overdue|unauthenticated)\b[^\r\n]*$")
 
 
-def line_ending(model: Model, line: int) -> str:
-    """The line break that ends ``line`` (or the file's first one), for inserted lines."""
-    start = model.line_starts[line] + len(model.lines[line])
-    if model.text.startswith("\r\n", start):
-        return "\r\n"
-    if model.text.startswith("\r", start):
-        return "\r"
-    first = re.search(r"\r\n|\r|\n", model.text)
-    return first.group(0) if first else "\n"
-
-
 def _status_text(status: int) -> str:
     meaning = STATUS_MEANINGS.get(status)
     return f"{status}  # {meaning}" if meaning else str(status)
@@ -147,7 +136,7 @@ def _insertion(model: Model, entry: Entry, mapping: Mapping, missing: list[tuple
     last = mapping.pairs[-1]
     last_end = node_range(last.value, entry.base).end
     last_line = last_end[0] - 1 if last_end[1] == 0 and last_end[0] > first_key.start[0] else last_end[0]
-    eol = line_ending(model, last_line)
+    eol = model.line_break(last_line)
     at = model.line_end_pos(last_line)
     lines = [f"{indent}{key}: {_value_with_comment(key, value, status, False)}" for key, value in missing]
     return TextEdit(Range(at, at), "".join(eol + line for line in lines))

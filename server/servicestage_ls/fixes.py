@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from servicestage_ls import schema
-from servicestage_ls.completion import line_break
 from servicestage_ls.document import Model, Pos, Range, Scalar, node_range
 from servicestage_ls.edits import TextEdit
 
@@ -81,7 +80,7 @@ def _use_reference(model: Model, code: str, rng: Range, variable: object) -> lis
     new_text = f'"{reference}"' if entry is not None and entry.mapping is not None and entry.mapping.flow \
         else reference
     if rng.end[1] == 0 and rng.end[0] > rng.start[0]:
-        new_text += line_break(model, rng.start[0])  # a block scalar ends at the start of the next line
+        new_text += model.line_break(rng.start[0])  # a block scalar ends at the start of the next line
     return [Fix(f"Use {reference} from the environment", code, (TextEdit(rng, new_text),))]
 
 
@@ -135,7 +134,7 @@ def _entry_insert(model: Model, rng: Range, key: str, value: str) -> TextEdit | 
     if col == 0 and line > key_end[0]:
         line -= 1  # a block value ends at the start of the next line
     at: Pos = (line, len(lines[line]))
-    return TextEdit(Range(at, at), line_break(model, line) + " " * key_col + f"{key}: {value}")
+    return TextEdit(Range(at, at), model.line_break(line) + " " * key_col + f"{key}: {value}")
 
 
 def _top_insert(model: Model, key: str, value: str) -> TextEdit | None:
@@ -145,7 +144,7 @@ def _top_insert(model: Model, key: str, value: str) -> TextEdit | None:
     first_line, first_col = node_range(first.key, first.base).start
     if first_col != 0 or model.lines[first_line].startswith("{"):
         return None  # a flow mapping at the top: no block line to add
-    eol = line_break(model, first_line)
+    eol = model.line_break(first_line)
     pair = f"{key}: {value}"
     if key == "authorizations":
         last = len(model.lines) - 1

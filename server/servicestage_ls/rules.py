@@ -28,6 +28,7 @@ from servicestage_ls.document import (
     Sequence,
     TopItem,
     node_range,
+    rebased,
 )
 from servicestage_ls.schema import RULE_BY_CODE, Severity
 
@@ -189,7 +190,7 @@ def _top_findings(model: Model, env: MappingABC[str, str]) -> list[Finding]:
             )
         )
         return out
-    absolute_pairs = [Pair(_abs(item.key, item.base), item.value) for item in model.top]
+    absolute_pairs = [Pair(rebased(item.key, item.base), item.value) for item in model.top]
     out.extend(_duplicate_keys(absolute_pairs, "the top level"))
     present = set()
     for item in model.top:
@@ -197,22 +198,12 @@ def _top_findings(model: Model, env: MappingABC[str, str]) -> list[Finding]:
         present.add(key)
         if key not in schema.TOP_FIELDS:
             hint = " (entry fields go inside an item of `authorizations`)" if key in schema.ENTRY_FIELDS else ""
-            out.append(_unknown_key(_abs(item.key, item.base), schema.TOP_FIELDS, "the top level", hint))
+            out.append(_unknown_key(rebased(item.key, item.base), schema.TOP_FIELDS, "the top level", hint))
             continue
         out.extend(f.shifted(item.base) for f in _top_value(item))
     if not model.top_incomplete:
         out.extend(_missing_top(model, present, env))
     return out
-
-
-def _abs(node: Node, base: int) -> Node:
-    if not base:
-        return node
-    if isinstance(node, Scalar):
-        return Scalar((node.start[0] + base, node.start[1]), (node.end[0] + base, node.end[1]), node.value,
-                      node.tag, node.style)
-    copy = Scalar((node.start[0] + base, node.start[1]), (node.end[0] + base, node.end[1]), "", "other", None)
-    return copy
 
 
 def _top_value(item: TopItem) -> list[Finding]:
