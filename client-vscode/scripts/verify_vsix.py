@@ -9,7 +9,7 @@ For each Python found (``python3``, ``python3.10`` ... ``python3.13`` on PATH, o
 * an import of every runtime dependency (pygls, lsprotocol, cattrs, attrs, yaml, httpx, ...), checking that each
   comes from the bundle, that PyYAML's C extension loads on linux x86_64, and that PyYAML still works with the
   C extension blocked (what every other platform gets);
-* when the bundle contains the LSP adapter (``servicestage_ls/lsp.py``): an ``initialize``/``shutdown``/``exit``
+* when the bundle contains the LSP adapter (``servicestage_ls/lsp/server.py``): an ``initialize``/``shutdown``/``exit``
   exchange over stdio with ``python -S -m servicestage_ls serve``. The server is developed separately, so a failure
   here is reported as a warning and does not fail the check.
 
@@ -223,8 +223,8 @@ def main() -> int:
                 res = run("-c", PURE_YAML_CHECK)
                 if res.returncode != 0:
                     fail(f"Python {version}: PyYAML without its C extension failed: {res.stderr[-800:]}")
-                lsp = "LSP exchange skipped (no servicestage_ls/lsp.py in the bundle yet)"
-                if (libs / "servicestage_ls" / "lsp.py").exists():
+                lsp = "LSP exchange skipped (no servicestage_ls/lsp/server.py in the bundle yet)"
+                if (libs / "servicestage_ls" / "lsp" / "server.py").exists():
                     try:
                         lsp = lsp_roundtrip(python, libs, empty)
                     except (RuntimeError, subprocess.SubprocessError) as exc:

@@ -16,7 +16,7 @@ import pytest_asyncio
 from helpers.cloud_lsp import ALL_SECRETS, API_TOKEN, LIVE_SESSIONS, EditorClient, lsp_env, start_session, stop_session
 from helpers.cloud_servers import EmulatorProcess, start_emulator
 from helpers.lsp_session import assert_no_secrets
-from servicestage_ls.emulator import Emulator
+from servicestage_ls.cloud.emulator import Emulator
 
 
 @pytest.fixture(scope="session")

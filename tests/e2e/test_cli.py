@@ -9,7 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from servicestage_ls import __version__, schema
+from servicestage_ls import __version__
+
+from servicestage_ls.core import schema
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CLI = [sys.executable, "-m", "servicestage_ls"]

@@ -39,7 +39,7 @@ from helpers.cloud_lsp import (
 from helpers.cloud_servers import EmulatorProcess, Request, http_response, send, start_emulator
 from helpers.lsp_session import wait_until
 
-from servicestage_ls.emulator import Emulator
+from servicestage_ls.cloud.emulator import Emulator
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

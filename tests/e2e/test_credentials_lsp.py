@@ -12,7 +12,7 @@ import pytest
 
 from helpers.cloud_lsp import API_TOKEN, CREATE, execute, lsp_env, start_session, stop_session
 from helpers.cloud_servers import EmulatorProcess, start_emulator
-from servicestage_ls.emulator import project_id_for
+from servicestage_ls.cloud.emulator import project_id_for
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

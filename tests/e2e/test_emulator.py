@@ -21,7 +21,7 @@ from tests.helpers.cloud_servers import EmulatorProcess, start_emulator, subproc
 from servicestage_ls.cloud.auth import AkSkAuth, AkSkCredentials
 from servicestage_ls.cloud.client import Authorization, ServiceStageClient, open_client
 from servicestage_ls.cloud.errors import CloudError
-from servicestage_ls.emulator import Emulator, project_id_for
+from servicestage_ls.cloud.emulator import Emulator, project_id_for
 
 TOKEN = "emulator-token-SECRET-1"
 AK, SK = "EMULATORAK0000000001", "emulator-sk-SECRET-2"

@@ -19,7 +19,7 @@ import pytest
 from helpers.cloud_servers import EmulatorProcess, start_emulator, subprocess_env
 from helpers.neovim import NeovimRun, lua, nvim_executable, pypi_nvim, run_neovim
 
-from servicestage_ls.files import matches
+from servicestage_ls.core.files import matches
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 AUTH_TOKEN = "nvim-emulator-token-SECRET"

@@ -29,7 +29,7 @@ from helpers.cloud_lsp import (
 from helpers.cloud_servers import http_response
 from helpers.lsp_session import wait_until
 
-from servicestage_ls.emulator import Emulator
+from servicestage_ls.cloud.emulator import Emulator
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

@@ -24,7 +24,7 @@ from lsprotocol import types as lsp
 from pytest_lsp import ClientServerConfig
 from pytest_lsp.client import make_test_lsp_client, register_lsp_features
 
-from servicestage_ls.emulator import Emulator
+from servicestage_ls.cloud.emulator import Emulator
 
 from helpers.cloud_servers import FaultServer, Request, http_response, send
 from helpers.lsp_session import (

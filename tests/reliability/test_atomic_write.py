@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from servicestage_ls import create_cli
-from servicestage_ls.create_cli import write_atomically
+from servicestage_ls.cli import create as create_cli
+from servicestage_ls.cli.create import write_atomically
 
 ORIGINAL = ("\ufeffproject_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789\r\nregion: cn-north-4\r\nauthorizations:\r\n"
             "  - name: 名前😀\r\n    repo_type: github\r\n    token: ${GITHUB_TOKEN}\r\n").encode()
@@ -139,7 +139,7 @@ def test_a_read_only_folder_leaves_the_original(tmp_path: Path, monkeypatch: pyt
 
 WRITER = textwrap.dedent("""
     import os, stat, sys
-    from servicestage_ls import create_cli
+    from servicestage_ls.cli import create as create_cli
 
     path, point, gate = sys.argv[1], sys.argv[2], int(sys.argv[3])
     real = getattr(os, point)

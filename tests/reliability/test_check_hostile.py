@@ -45,7 +45,7 @@ def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> tuple[i
 
 def in_process_check(paths: list[str], fmt: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
     """What ``run_check`` writes, in this process, with the CLI's environment: the CLI must print only that."""
-    from servicestage_ls.check import run_check
+    from servicestage_ls.cli.check import run_check
 
     with monkeypatch.context() as m:
         for key, value in {**SECRET_ENV, **CLOUD_SECRETS}.items():

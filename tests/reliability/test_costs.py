@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reliability import corpus
-from servicestage_ls import completion, document
+from servicestage_ls.core import completion, document
 
 
 def test_completion_cost_does_not_grow_with_the_file(monkeypatch: pytest.MonkeyPatch) -> None:

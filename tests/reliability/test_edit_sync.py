@@ -34,7 +34,7 @@ from reliability.conftest import (
     server_environment,
     start_session,
 )
-from servicestage_ls import completion, document, hover, rules
+from servicestage_ls.core import completion, document, hover, rules
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -148,7 +148,7 @@ async def test_every_faultable_feature_is_covered() -> None:
     source = open(__file__, encoding="utf-8").read()
     injected = {name for group in re.findall(r"server_with_faults\(\[([^\]]*)\]", source)
                 for name in re.findall(r'"(\w+)"', group)}
-    from servicestage_ls import lsp as server_lsp
+    from servicestage_ls.lsp import server as server_lsp
 
     server_source = open(server_lsp.__file__, encoding="utf-8").read()
     declared = set(re.findall(r'@_faultable\(server, "(\w+)"', server_source))

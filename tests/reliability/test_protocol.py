@@ -29,7 +29,7 @@ from reliability.conftest import (
     server_environment,
     start_session,
 )
-from servicestage_ls import document, rules
+from servicestage_ls.core import document, rules
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from bisect import bisect_right
 
-from servicestage_ls import document, schema
-from servicestage_ls.cloud.regions import REGIONS
-from servicestage_ls.completion import Completion, complete
-from servicestage_ls.document import Model, Pos, Range
+from servicestage_ls.core import document, schema
+from servicestage_ls.core.regions import REGIONS
+from servicestage_ls.core.completion import Completion, complete
+from servicestage_ls.core.document import Model, Pos, Range
 
 HEAD = "project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789\nregion: cn-north-4\nauthorizations:\n"
 WRITTEN_BACK = ["repo_user", "status", "repo_host", "repo_home", "avartar", "token_type", "create_time",
@@ -333,7 +333,7 @@ def test_completion_is_fast_in_a_large_file() -> None:
 
 
 def test_every_position_of_broken_variants_answers_without_error_or_secret() -> None:
-    from servicestage_ls.hover import hover
+    from servicestage_ls.core.hover import hover
 
     secret = "ghp_" + "Zq9" * 12
     text = (

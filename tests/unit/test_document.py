@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from servicestage_ls.document import (
+from servicestage_ls.core.document import (
     MAX_TEXT_CHARS,
     Mapping,
     ParseCache,

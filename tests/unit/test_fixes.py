@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from servicestage_ls import document, rules
-from servicestage_ls.document import Range
-from servicestage_ls.fixes import Fix, TextEdit, fixes_for
-from servicestage_ls.schema import Severity
+from servicestage_ls.core import document, rules
+from servicestage_ls.core.document import Range
+from servicestage_ls.core.fixes import Fix, TextEdit, fixes_for
+from servicestage_ls.core.schema import Severity
 
 ENV: dict[str, str] = {}  # the server's environment in these tests: nothing is set
 HEAD = "project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789\nregion: cn-north-4\nauthorizations:\n"

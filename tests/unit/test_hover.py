@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from servicestage_ls import document
-from servicestage_ls.document import Model, Pos, Range
-from servicestage_ls.hover import HoverInfo, format_timestamp, hover
+from servicestage_ls.core import document
+from servicestage_ls.core.document import Model, Pos, Range
+from servicestage_ls.core.hover import HoverInfo, format_timestamp, hover
 
 HEAD = "project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789\nregion: cn-north-4\nauthorizations:\n"
 
@@ -191,8 +191,8 @@ def test_values_that_may_hold_a_glued_secret_are_not_echoed() -> None:
 
 
 def test_hover_never_repeats_a_token_pasted_into_a_reference() -> None:
-    from servicestage_ls.document import parse
-    from servicestage_ls.hover import hover
+    from servicestage_ls.core.document import parse
+    from servicestage_ls.core.hover import hover
 
     pasted = "ghp_" + "P4st3d" * 6
     model = parse("authorizations:\n  - name: token1\n    repo_type: github\n    token: ${" + pasted + "}\n")

@@ -7,8 +7,8 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from servicestage_ls.document import Mapping, Model, Node, ParseCache, Scalar, Sequence, node_range, parse
-from servicestage_ls.rules import RuleCache, check
+from servicestage_ls.core.document import Mapping, Model, Node, ParseCache, Scalar, Sequence, node_range, parse
+from servicestage_ls.core.rules import RuleCache, check
 
 ENV = {"GITHUB_TOKEN": "x"}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from servicestage_ls.schema import RULES, Severity
-from servicestage_ls.settings import SETTINGS
+from servicestage_ls.core.schema import RULES, Severity
+from servicestage_ls.core.settings import SETTINGS
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 
@@ -25,7 +25,7 @@ def test_the_readme_holds_no_token_shaped_strings() -> None:
     """The README becomes the package's description, and the VS Code packager refuses what looks like a secret."""
     import re as _re
 
-    from servicestage_ls.schema import REPO_TYPES
+    from servicestage_ls.core.schema import REPO_TYPES
 
     for word in _re.findall(r"[A-Za-z0-9_.-]{20,}", README):
         assert not any(REPO_TYPES[rt].token_re.match(word) for rt in ("github", "gitlab")), word

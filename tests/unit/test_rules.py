@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from servicestage_ls.document import Range, parse
-from servicestage_ls.rules import RuleCache, check
-from servicestage_ls.schema import RULES, Severity
+from servicestage_ls.core.document import Range, parse
+from servicestage_ls.core.rules import RuleCache, check
+from servicestage_ls.core.schema import RULES, Severity
 
 ENV = {"GITHUB_TOKEN": "x", "GITLAB_TOKEN": "y"}
 HEADER = "project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789\nregion: cn-north-4\nauthorizations:\n"
@@ -68,7 +68,7 @@ def test_ss103_second_document() -> None:
 
 
 def test_ss104_too_large() -> None:
-    from servicestage_ls.document import MAX_TEXT_CHARS
+    from servicestage_ls.core.document import MAX_TEXT_CHARS
 
     assert [c for c, _, _ in findings("a: " + "x" * MAX_TEXT_CHARS)] == ["SS104"]
 
@@ -225,7 +225,7 @@ def test_ss142_never_repeats_a_token_pasted_into_a_reference() -> None:
 
 
 def test_create_refuses_a_token_pasted_into_a_reference_without_repeating_it() -> None:
-    from servicestage_ls.actions import Refused, prepare
+    from servicestage_ls.engine.actions import Refused, prepare
 
     pasted = "ghp_" + "P4st3d" * 6
     model = parse(HEADER + ENTRY_WITH_TOKEN.format(token="${" + pasted + "}"))

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 PROBE = """
-from servicestage_ls.startup import cache_path, faster_imports
+from servicestage_ls.lsp.startup import cache_path, faster_imports
 with faster_imports():
     from lsprotocol import types
 a, b = types.Position(line=1, character=2), types.Position(line=1, character=2)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from servicestage_ls import document
-from servicestage_ls.document import Range
-from servicestage_ls.symbols import Symbol, document_symbols
+from servicestage_ls.core import document
+from servicestage_ls.core.document import Range
+from servicestage_ls.core.symbols import Symbol, document_symbols
 
 
 def test_symbol_tree_with_block_flow_unnamed_and_broken_entries() -> None:

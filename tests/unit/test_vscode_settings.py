@@ -1,4 +1,4 @@
-"""The settings the server reads (``servicestage_ls.settings.SETTINGS``) and those the VS Code extension
+"""The settings the server reads (``servicestage_ls.core.settings.SETTINGS``) and those the VS Code extension
 contributes (``client-vscode/package.json``, ``servicestage.*`` minus the client-only ``servicestage.server.*`` and
 ``servicestage.trace.*``) are the same set, with the same defaults, types, enums, bounds and descriptions."""
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from servicestage_ls.settings import DEFAULT_FILES, SETTINGS, SettingSpec
+from servicestage_ls.core.settings import DEFAULT_FILES, SETTINGS, SettingSpec
 
 PACKAGE_JSON = Path(__file__).resolve().parents[2] / "client-vscode" / "package.json"
 CLIENT_ONLY_PREFIXES = ("servicestage.server.", "servicestage.trace.")

@@ -44,7 +44,7 @@ from servicestage_ls.cloud.errors import (
     parse_error_response,
     single_line,
 )
-from servicestage_ls.cloud.regions import REGIONS, iam_endpoint, override_variable, region_endpoint
+from servicestage_ls.core.regions import REGIONS, iam_endpoint, override_variable, region_endpoint
 
 if TYPE_CHECKING:
     from typing_extensions import Self

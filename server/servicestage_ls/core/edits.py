@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import yaml
 
-from servicestage_ls.document import Entry, Mapping, Model, Range, Scalar, node_range
-from servicestage_ls.schema import STATUS_MEANINGS
+from servicestage_ls.core.document import Entry, Mapping, Model, Range, Scalar, node_range
+from servicestage_ls.core.schema import STATUS_MEANINGS
 
 
 @dataclass(frozen=True)

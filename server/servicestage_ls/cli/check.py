@@ -7,11 +7,11 @@ import os
 from collections.abc import Iterator, Sequence
 from typing import TextIO
 
-from servicestage_ls.document import parse
-from servicestage_ls.files import matches
-from servicestage_ls.rules import Finding, check
-from servicestage_ls.schema import Severity
-from servicestage_ls.settings import DEFAULT_FILES
+from servicestage_ls.core.document import parse
+from servicestage_ls.core.files import matches
+from servicestage_ls.core.rules import Finding, check
+from servicestage_ls.core.schema import Severity
+from servicestage_ls.core.settings import DEFAULT_FILES
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 MAX_FILE_BYTES = 64 * 1024 * 1024

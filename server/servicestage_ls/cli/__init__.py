@@ -74,31 +74,31 @@ def _main(argv: Sequence[str] | None) -> int:
     args = parser.parse_args(argv)
     command = args.command or "serve"
     if command == "serve":
-        from servicestage_ls.startup import faster_imports
+        from servicestage_ls.lsp.startup import faster_imports
 
         with faster_imports():
-            from servicestage_ls.lsp import serve
+            from servicestage_ls.lsp.server import serve
         return serve(tcp=getattr(args, "tcp", None))
     if command == "check":
-        from servicestage_ls.check import run_check
+        from servicestage_ls.cli.check import run_check
 
         return run_check(args.paths, args.format, sys.stdout, sys.stderr)
     if command == "schema":
         import json
 
-        from servicestage_ls.schema import json_schema
+        from servicestage_ls.core.schema import json_schema
 
         json.dump(json_schema(), sys.stdout, indent=2)
         sys.stdout.write("\n")
         return EXIT_OK
     if command == "create":
-        from servicestage_ls.create_cli import run_create
+        from servicestage_ls.cli.create import run_create
 
         return run_create(args.file, names=args.name or [], dry_run=args.dry_run)
     if command == "emulator":
         if bool(args.ak) != bool(args.sk):
             parser.error("--ak and --sk go together")
-        from servicestage_ls.emulator import run_emulator
+        from servicestage_ls.cloud.emulator import run_emulator
 
         return run_emulator(host=args.host, port=args.port, token=args.token, ak=args.ak, sk=args.sk)
     parser.error(f"unknown command {command!r}")

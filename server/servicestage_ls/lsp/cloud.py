@@ -15,17 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 
-from servicestage_ls import actions
-from servicestage_ls.actions import Prepared, Refused
-from servicestage_ls.commands import CREATE, CREATE_ALL, REFRESH
-from servicestage_ls.document import Model, Range, node_range
-from servicestage_ls.edits import TextEdit
-from servicestage_ls.rules import entry_errors, finding
-from servicestage_ls.schema import STATUS_MEANINGS
+from servicestage_ls.engine import actions
+from servicestage_ls.engine.actions import Prepared, Refused
+from servicestage_ls.lsp.commands import CREATE, CREATE_ALL, REFRESH
+from servicestage_ls.core.document import Model, Range, node_range
+from servicestage_ls.core.edits import TextEdit
+from servicestage_ls.core.rules import entry_errors, finding
+from servicestage_ls.core.schema import STATUS_MEANINGS
 
 if TYPE_CHECKING:
     from servicestage_ls.cloud.client import Authorization, ServiceStageClient
-    from servicestage_ls.lsp import DocState, ServiceStageServer
+    from servicestage_ls.lsp.server import DocState, ServiceStageServer
 
 
 REMOTE_CODES = ("SS171", "SS172")
@@ -299,7 +299,7 @@ async def _apply(ls: ServiceStageServer, uri: str, compute: Callable[[Model], li
 
 async def _apply_now(ls: ServiceStageServer, uri: str, compute: Callable[[Model], list[TextEdit]],
                      label: str) -> None:
-    from servicestage_ls.lsp import _workspace_edit
+    from servicestage_ls.lsp.server import _workspace_edit
 
     reason = "no reason given"
     for _ in range(APPLY_ATTEMPTS):
@@ -332,7 +332,7 @@ async def _apply_now(ls: ServiceStageServer, uri: str, compute: Callable[[Model]
 
 
 def _mark_failure(ls: ServiceStageServer, uri: str, name: str, message: str) -> None:
-    from servicestage_ls.lsp import Mark
+    from servicestage_ls.lsp.server import Mark
 
     state = ls.docs.get(uri)
     if state is None:
@@ -418,7 +418,7 @@ def _remote_check_on_save(ls: ServiceStageServer, state: DocState) -> None:
 
 async def _remote_check(ls: ServiceStageServer, uri: str) -> None:
     from servicestage_ls.cloud.errors import CloudError
-    from servicestage_ls.lsp import Mark
+    from servicestage_ls.lsp.server import Mark
 
     state = ls.docs.get(uri)
     if state is None:

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from servicestage_ls import schema
-from servicestage_ls.cloud.regions import REGIONS
-from servicestage_ls.document import (
+from servicestage_ls.core import schema
+from servicestage_ls.core.regions import REGIONS
+from servicestage_ls.core.document import (
     Entry,
     Mapping,
     Model,
@@ -30,7 +30,7 @@ from servicestage_ls.document import (
     node_range,
     rebased,
 )
-from servicestage_ls.schema import RULE_BY_CODE, Severity
+from servicestage_ls.core.schema import RULE_BY_CODE, Severity
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from enum import IntEnum
 from collections.abc import Mapping
 from typing import Any
 
-from servicestage_ls.cloud.regions import REGIONS, default_endpoint
+from servicestage_ls.core.regions import REGIONS, default_endpoint
 
 
 class Severity(IntEnum):

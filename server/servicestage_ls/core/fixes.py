@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from servicestage_ls import schema
-from servicestage_ls.document import Model, Pos, Range, Scalar, node_range
-from servicestage_ls.edits import TextEdit
+from servicestage_ls.core import schema
+from servicestage_ls.core.document import Model, Pos, Range, Scalar, node_range
+from servicestage_ls.core.edits import TextEdit
 
 __all__ = ["Fix", "TextEdit", "fixes_for"]
 

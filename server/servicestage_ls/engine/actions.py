@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from servicestage_ls import schema
-from servicestage_ls.document import Entry, Model
-from servicestage_ls.edits import TextEdit, writeback_edits
-from servicestage_ls.rules import entry_errors
-from servicestage_ls.settings import Settings
+from servicestage_ls.core import schema
+from servicestage_ls.core.document import Entry, Model
+from servicestage_ls.core.edits import TextEdit, writeback_edits
+from servicestage_ls.core.rules import entry_errors
+from servicestage_ls.core.settings import Settings
 
 if TYPE_CHECKING:
     from servicestage_ls.cloud.client import Authorization, ServiceStageClient

@@ -23,21 +23,21 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from servicestage_ls import __version__
-from servicestage_ls.commands import CREATE, CREATE_ALL, REFRESH
-from servicestage_ls.files import matches, uri_to_path
-from servicestage_ls.positions import from_client_column, to_client_column
-from servicestage_ls.settings import Settings, parse_settings
+from servicestage_ls.lsp.commands import CREATE, CREATE_ALL, REFRESH
+from servicestage_ls.core.files import matches, uri_to_path
+from servicestage_ls.lsp.positions import from_client_column, to_client_column
+from servicestage_ls.core.settings import Settings, parse_settings
 
 if TYPE_CHECKING:
-    from servicestage_ls import completion, symbols
-    from servicestage_ls.document import Model, Range
-    from servicestage_ls.rules import Finding
+    from servicestage_ls.core import completion, symbols
+    from servicestage_ls.core.document import Model, Range
+    from servicestage_ls.core.rules import Finding
 
 # The core and the features are imported when first used, and in the background once initialize is answered:
 # they are not needed to answer it, and the start is what the user waits for.
-FEATURE_MODULES = ("servicestage_ls.document", "servicestage_ls.rules", "servicestage_ls.completion",
-                   "servicestage_ls.hover", "servicestage_ls.fixes", "servicestage_ls.symbols",
-                   "servicestage_ls.lsp_cloud")
+FEATURE_MODULES = ("servicestage_ls.core.document", "servicestage_ls.core.rules", "servicestage_ls.core.completion",
+                   "servicestage_ls.core.hover", "servicestage_ls.core.fixes", "servicestage_ls.core.symbols",
+                   "servicestage_ls.lsp.cloud")
 
 log = logging.getLogger("servicestage_ls")
 
@@ -58,8 +58,8 @@ class DocState:
         self.uri = uri
         self.text = text
         self.version = version
-        from servicestage_ls.document import ParseCache
-        from servicestage_ls.rules import RuleCache
+        from servicestage_ls.core.document import ParseCache
+        from servicestage_ls.core.rules import RuleCache
 
         self.parse_cache = ParseCache()
         self.rule_cache = RuleCache()
@@ -80,7 +80,7 @@ class DocState:
         cached = self._findings
         if cached is not None and cached[0] is self.text:
             return cached[1]
-        from servicestage_ls.rules import check
+        from servicestage_ls.core.rules import check
 
         found = check(self.model(), self.rule_cache, env)
         self._findings = (self.text, found)
@@ -107,7 +107,7 @@ class DocState:
             if model is not None and model.text is self.text:
                 lines, starts = model.lines, model.line_starts
             else:
-                from servicestage_ls.document import split_lines
+                from servicestage_ls.core.document import split_lines
 
                 lines, starts = split_lines(self.text)
             start = _offset(self.text, lines, starts, change.range.start, encoding)
@@ -272,7 +272,7 @@ class ServiceStageServer(LanguageServer):
         return (pos.line, from_client_column(model.lines[pos.line], pos.character, self.encoding))
 
     def from_lsp_range(self, model: Model, rng: lsp.Range) -> Range:
-        from servicestage_ls.document import Range
+        from servicestage_ls.core.document import Range
 
         return Range(self.from_lsp_position(model, rng.start), self.from_lsp_position(model, rng.end))
 
@@ -493,7 +493,7 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
         state = ls.docs.get(params.text_document.uri)
         if state is None:
             return None
-        from servicestage_ls import completion
+        from servicestage_ls.core import completion
 
         model = state.model()
         pos = ls.from_lsp_position(model, params.position)
@@ -507,7 +507,7 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
         if state is None:
             return None
         model = state.model()
-        from servicestage_ls import hover
+        from servicestage_ls.core import hover
 
         info = hover.hover(model, ls.from_lsp_position(model, params.position), ls.env)
         if info is None:
@@ -535,7 +535,7 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
                     continue
                 data = diagnostic.data if isinstance(diagnostic.data, dict) else None
                 rng = ls.from_lsp_range(model, diagnostic.range)
-                from servicestage_ls import fixes
+                from servicestage_ls.core import fixes
 
                 for fix in fixes.fixes_for(model, diagnostic.code, rng, data):
                     edits = [lsp.TextEdit(ls.to_lsp_range(model, e.range), e.new_text) for e in fix.edits]
@@ -559,7 +559,7 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
         if state is None:
             return None
         model = state.model()
-        from servicestage_ls import symbols
+        from servicestage_ls.core import symbols
 
         found = symbols.document_symbols(model)
         td = ls._caps().text_document
@@ -587,7 +587,7 @@ def _cloud_command(entry_point: str) -> Callable[..., Any]:
     # No annotations: pygls converts a command's arguments by them; these are plain JSON objects that the
     # command checks itself.
     async def command(ls, *args):  # type: ignore[no-untyped-def]
-        from servicestage_ls import lsp_cloud
+        from servicestage_ls.lsp import cloud as lsp_cloud
 
         return await getattr(lsp_cloud, entry_point)(ls, args)
 
@@ -596,13 +596,13 @@ def _cloud_command(entry_point: str) -> Callable[..., Any]:
 
 def _cloud_code_actions(ls: ServiceStageServer, state: DocState,
                         params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
-    from servicestage_ls import lsp_cloud
+    from servicestage_ls.lsp import cloud as lsp_cloud
 
     return lsp_cloud.code_actions(ls, state, params)
 
 
 def _cloud_on_save(ls: ServiceStageServer, state: DocState) -> None:
-    from servicestage_ls import lsp_cloud
+    from servicestage_ls.lsp import cloud as lsp_cloud
 
     lsp_cloud.on_save(ls, state)
 

@@ -51,7 +51,7 @@ from servicestage_ls.cloud.auth import (
     sign,
     string_to_sign,
 )
-from servicestage_ls.cloud.regions import REGIONS
+from servicestage_ls.core.regions import REGIONS
 
 if TYPE_CHECKING:
     from typing_extensions import Self
