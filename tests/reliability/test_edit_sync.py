@@ -35,6 +35,7 @@ from reliability.conftest import (
     start_session,
 )
 from servicestage_ls.core import completion, document, hover, rules
+from servicestage_ls.core.model import Range
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -187,7 +188,7 @@ def expected_diagnostics(text: str, encoding: str) -> list[tuple[Any, ...]]:
     return sorted(out)
 
 
-def _lsp_range(lines: list[str], rng: document.Range, encoding: str) -> lsp.Range:
+def _lsp_range(lines: list[str], rng: Range, encoding: str) -> lsp.Range:
     return lsp.Range(code_point_position(lines, rng.start, encoding), code_point_position(lines, rng.end, encoding))
 
 

@@ -6,9 +6,9 @@ import time
 from bisect import bisect_right
 
 from servicestage_ls.core import document, schema
-from servicestage_ls.core.regions import REGIONS
 from servicestage_ls.core.completion import Completion, complete
-from servicestage_ls.core.document import Model, Pos, Range
+from servicestage_ls.core.model import Model, Pos, Range, split_lines
+from servicestage_ls.core.regions import REGIONS
 
 HEAD = "project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789\nregion: cn-north-4\nauthorizations:\n"
 WRITTEN_BACK = ["repo_user", "status", "repo_host", "repo_home", "avartar", "token_type", "create_time",
@@ -19,7 +19,7 @@ def at_cursor(marked: str) -> tuple[Model, Pos]:
     """The model of ``marked`` without its ``|`` and the position (code points) where the ``|`` was."""
     index = marked.index("|")
     text = marked[:index] + marked[index + 1 :]
-    starts = document.split_lines(text)[1]
+    starts = split_lines(text)[1]
     line = bisect_right(starts, index) - 1
     return document.parse(text), (line, index - starts[line])
 

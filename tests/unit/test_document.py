@@ -6,16 +6,8 @@ import time
 
 import pytest
 
-from servicestage_ls.core.document import (
-    MAX_TEXT_CHARS,
-    Mapping,
-    ParseCache,
-    Range,
-    Scalar,
-    node_range,
-    parse,
-    split_lines,
-)
+from servicestage_ls.core.document import ParseCache, parse
+from servicestage_ls.core.model import MAX_TEXT_CHARS, Mapping, Range, Scalar, node_range, split_lines
 
 EXAMPLE = """\
 # header

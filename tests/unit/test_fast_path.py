@@ -7,7 +7,8 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from servicestage_ls.core.document import Mapping, Node, ParsedText, Scalar, Sequence, _fast_item, parse_text
+from servicestage_ls.core.model import Mapping, Node, Scalar, Sequence
+from servicestage_ls.core.yamlparse import ParsedText, _fast_item, parse_text
 
 
 def shape(node: Node) -> Any:

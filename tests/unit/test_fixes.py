@@ -6,8 +6,8 @@ from collections import Counter
 from collections.abc import Iterable
 
 from servicestage_ls.core import document, rules
-from servicestage_ls.core.document import Range
 from servicestage_ls.core.fixes import Fix, TextEdit, fixes_for
+from servicestage_ls.core.model import Range, split_lines
 from servicestage_ls.core.schema import Severity
 
 ENV: dict[str, str] = {}  # the server's environment in these tests: nothing is set
@@ -16,7 +16,7 @@ HEAD = "project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789\nregion: cn-north-4\nauthor
 
 def apply(text: str, edits: Iterable[TextEdit]) -> str:
     """Apply edits (code-point ranges) from the last to the first."""
-    starts = document.split_lines(text)[1]
+    starts = split_lines(text)[1]
     for edit in sorted(edits, key=lambda e: e.range.start, reverse=True):
         start = starts[edit.range.start[0]] + edit.range.start[1]
         end = starts[edit.range.end[0]] + edit.range.end[1]

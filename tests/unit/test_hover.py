@@ -5,8 +5,8 @@ from __future__ import annotations
 from bisect import bisect_right
 
 from servicestage_ls.core import document
-from servicestage_ls.core.document import Model, Pos, Range
 from servicestage_ls.core.hover import HoverInfo, format_timestamp, hover
+from servicestage_ls.core.model import Model, Pos, Range, split_lines
 
 HEAD = "project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789\nregion: cn-north-4\nauthorizations:\n"
 
@@ -15,7 +15,7 @@ def at_cursor(marked: str) -> tuple[Model, Pos]:
     """The model of ``marked`` without its ``|`` and the position (code points) where the ``|`` was."""
     index = marked.index("|")
     text = marked[:index] + marked[index + 1 :]
-    starts = document.split_lines(text)[1]
+    starts = split_lines(text)[1]
     line = bisect_right(starts, index) - 1
     return document.parse(text), (line, index - starts[line])
 

@@ -7,7 +7,8 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from servicestage_ls.core.document import Mapping, Model, Node, ParseCache, Scalar, Sequence, node_range, parse
+from servicestage_ls.core.document import ParseCache, parse
+from servicestage_ls.core.model import Mapping, Model, Node, Scalar, Sequence, node_range
 from servicestage_ls.core.rules import RuleCache, check
 
 ENV = {"GITHUB_TOKEN": "x"}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from servicestage_ls.core.document import Range, parse
+from servicestage_ls.core.document import parse
+from servicestage_ls.core.model import Range
 from servicestage_ls.core.rules import RuleCache, check
 from servicestage_ls.core.schema import RULES, Severity
 
@@ -68,7 +69,7 @@ def test_ss103_second_document() -> None:
 
 
 def test_ss104_too_large() -> None:
-    from servicestage_ls.core.document import MAX_TEXT_CHARS
+    from servicestage_ls.core.model import MAX_TEXT_CHARS
 
     assert [c for c, _, _ in findings("a: " + "x" * MAX_TEXT_CHARS)] == ["SS104"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from servicestage_ls.core import document
-from servicestage_ls.core.document import Range
+from servicestage_ls.core.model import Range
 from servicestage_ls.core.symbols import Symbol, document_symbols
 
 

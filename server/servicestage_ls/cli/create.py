@@ -14,12 +14,12 @@ import tempfile
 from collections.abc import Sequence
 from typing import TextIO
 
-from servicestage_ls.engine import actions
-from servicestage_ls.engine.actions import Prepared, Refused
 from servicestage_ls.cli.check import Unreadable, read_text
 from servicestage_ls.core.document import parse
 from servicestage_ls.core.edits import apply_edits
 from servicestage_ls.core.settings import Settings
+from servicestage_ls.engine import actions
+from servicestage_ls.engine.actions import Prepared, Refused
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -107,7 +107,7 @@ def run_create(path: str, *, names: Sequence[str], dry_run: bool, out: TextIO | 
 
 def _dry_run(path: str, model: object, prepared: list[Prepared], refused: int, out: TextIO, err: TextIO,
              env: dict[str, str]) -> int:
-    from servicestage_ls.core.document import Model
+    from servicestage_ls.core.model import Model
 
     assert isinstance(model, Model)
     args = actions.client_settings(model, Settings())

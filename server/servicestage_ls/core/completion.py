@@ -16,8 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from servicestage_ls.core import schema
+from servicestage_ls.core.model import Model, Pos, Range
 from servicestage_ls.core.regions import REGIONS, override_variable, region_endpoint
-from servicestage_ls.core.document import Model, Pos, Range
 
 __all__ = ["Completion", "LineInfo", "analyze_line", "complete", "field_markdown"]
 

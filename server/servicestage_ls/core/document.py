@@ -10,664 +10,30 @@ the cut could change the meaning (aliases across chunks, a construct that runs p
 several documents, lone CR line ends) the whole text is parsed at once instead; both paths produce the same
 model. A syntax error in one chunk leaves the other chunks validated.
 
-PyYAML hides duplicate keys and expands nothing here: aliases resolve to the anchored node (shared, never
-copied), so alias bombs stay small, and the converter stops descending below ``MAX_DEPTH``.
+The pieces: ``model.py`` (the nodes and the model), ``yamlparse.py`` (one text → nodes), ``chunks.py`` (the cut).
 """
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from itertools import accumulate, count
-from operator import add
-from typing import NamedTuple
 
-import yaml
-
-try:
-    _BaseLoader: type = yaml.CSafeLoader
-except AttributeError:  # PyYAML without libyaml: same results, slower
-    _BaseLoader = yaml.SafeLoader
-
-_RESOLVED: dict[tuple[str, bool], str] = {}
-_MEMO_MAX = 4096
-_MEMO_VALUE_MAX = 24  # keys and the values that recur (github, 0, ${GITHUB_TOKEN}); not every name or URL
-
-
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """The safe loader with a memo for plain scalars' implicit tags (the same keys and values recur per entry)."""
-
-    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
-        if kind is yaml.ScalarNode and implicit[0]:
-            key = (value, implicit[1])
-            tag = _RESOLVED.get(key)
-            if tag is None:
-                tag = super().resolve(kind, value, implicit)
-                if len(_RESOLVED) < _MEMO_MAX and len(value) <= _MEMO_VALUE_MAX:
-                    _RESOLVED[key] = tag
-            return tag
-        return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
-
-Pos = tuple[int, int]
-
-MAX_TEXT_CHARS = 4_000_000
-"""Larger texts are not parsed (SS104): bounded time and memory whatever the input."""
-MAX_DEPTH = 8
-"""Nodes deeper than this are kept as opaque ``Other`` nodes: no rule looks that deep."""
-
-_LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
-
-
-# --- nodes ---------------------------------------------------------------------------------------------
-
-
-class Node:
-    """A YAML node; ``start``/``end`` are relative to the chunk that holds it (see ``Chunk.base``)."""
-
-    __slots__ = ("start", "end")
-
-    def __init__(self, start: Pos, end: Pos) -> None:
-        self.start = start
-        self.end = end
-
-    kind = "node"
-
-
-class Scalar(Node):
-    """A scalar. ``tag`` is its resolved type: str, int, float, bool, null, timestamp, binary or other."""
-
-    __slots__ = ("value", "tag", "style")
-    kind = "scalar"
-
-    def __init__(self, start: Pos, end: Pos, value: str, tag: str, style: str | None) -> None:
-        self.start = start
-        self.end = end
-        self.value = value
-        self.tag = tag
-        self.style = style  # None (plain), "'", '"', "|", ">"
-
-    @property
-    def is_null(self) -> bool:
-        return self.tag == "null"
-
-    def __repr__(self) -> str:
-        return f"Scalar({self.tag}, {self.start}-{self.end})"  # never the value: it may be a secret
-
-
-class Pair:
-    __slots__ = ("key", "value")
-
-    def __init__(self, key: Node, value: Node) -> None:
-        self.key = key
-        self.value = value
-
-    @property
-    def key_text(self) -> str | None:
-        return self.key.value if isinstance(self.key, Scalar) else None
-
-
-class Mapping(Node):
-    __slots__ = ("pairs", "flow")
-    kind = "mapping"
-
-    def __init__(self, start: Pos, end: Pos, pairs: list[Pair], flow: bool) -> None:
-        self.start = start
-        self.end = end
-        self.pairs = pairs
-        self.flow = flow
-
-    def get(self, key: str) -> Pair | None:
-        """The first pair with this key."""
-        for pair in self.pairs:
-            if pair.key_text == key:
-                return pair
-        return None
-
-
-class Sequence(Node):
-    __slots__ = ("items", "flow")
-    kind = "sequence"
-
-    def __init__(self, start: Pos, end: Pos, items: list[Node], flow: bool) -> None:
-        self.start = start
-        self.end = end
-        self.items = items
-        self.flow = flow
-
-
-class Other(Node):
-    """A node below ``MAX_DEPTH`` or of a kind no rule inspects; only its range and kind are kept."""
-
-    __slots__ = ("what",)
-    kind = "other"
-
-    def __init__(self, start: Pos, end: Pos, what: str) -> None:
-        super().__init__(start, end)
-        self.what = what
-
-
-# --- model ---------------------------------------------------------------------------------------------
-
-
-class Range(NamedTuple):
-    """A range of code-point positions (a tuple: cheap to make, compared and sorted as one)."""
-
-    start: Pos
-    end: Pos
-
-    def shifted(self, lines: int) -> Range:
-        return Range((self.start[0] + lines, self.start[1]), (self.end[0] + lines, self.end[1]))
-
-    def contains(self, pos: Pos) -> bool:
-        return self.start <= pos <= self.end
-
-
-def node_range(node: Node, base: int = 0) -> Range:
-    return Range((node.start[0] + base, node.start[1]), (node.end[0] + base, node.end[1]))
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """A problem found while parsing (SS100, SS103, SS104), with an absolute range."""
-
-    code: str
-    message: str
-    range: Range
-
-
-@dataclass(slots=True)
-class TopItem:
-    """One top-level key and its value (relative to ``base``)."""
-
-    key: Node
-    value: Node
-    base: int
-
-    @property
-    def key_text(self) -> str | None:
-        return self.key.value if isinstance(self.key, Scalar) else None
-
-
-@dataclass(slots=True)
-class Entry:
-    """One item of ``authorizations``: its node (relative to ``base``) and what it was parsed from.
-
-    ``text`` is the item's own source when it was parsed on its own (the cache key for per-entry results),
-    else None. ``node`` is None when the item has a syntax error.
-    """
-
-    index: int
-    node: Node | None
-    base: int
-    first_line: int
-    last_line: int
-    text: str | None
-
-    @property
-    def mapping(self) -> Mapping | None:
-        return self.node if isinstance(self.node, Mapping) else None
-
-    def scalar(self, key: str) -> Scalar | None:
-        mapping = self.mapping
-        pair = mapping.get(key) if mapping is not None else None
-        return pair.value if pair is not None and isinstance(pair.value, Scalar) else None
-
-    def value_of(self, key: str) -> str | None:
-        """The scalar value of a key, or None when missing, null or not a scalar."""
-        scalar = self.scalar(key)
-        return None if scalar is None or scalar.is_null else scalar.value
-
-    @property
-    def name(self) -> str | None:
-        return self.value_of("name")
-
-    def range(self) -> Range:
-        if self.node is None:
-            return Range((self.first_line, 0), (self.last_line, 0))
-        return node_range(self.node, self.base)
-
-
-@dataclass
-class Model:
-    """The parsed file. ``lines`` are the LSP lines without their line breaks."""
-
-    text: str
-    lines: list[str]
-    line_starts: list[int]
-    root_kind: str  # "mapping", "empty" (nothing but comments) or the kind of a wrong root
-    root_range: Range
-    top: list[TopItem] = field(default_factory=list)
-    entries: list[Entry] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    _entry_firsts: list[int] | None = field(default=None, repr=False)
-    chunked: bool = False
-    """Parsed chunk by chunk (else as one text)."""
-    item_indent: str | None = None
-    """The prefix of an item line of ``authorizations`` (e.g. ``"  -"``) when its items were parsed one by one."""
-    cut_errors: bool = False
-    """Some chunk failed in a way the cut may have caused (kept because the whole text fails too)."""
-    top_incomplete: bool = False
-    """A top-level part could not be parsed: which keys are present is unknown."""
-    authorizations: TopItem | None = None
-    """The first ``authorizations`` key. Its ``value`` is an empty block Sequence when the items were parsed
-    one by one (they are in ``entries``)."""
-
-    def top_item(self, key: str) -> TopItem | None:
-        for item in self.top:
-            if item.key_text == key:
-                return item
-        return None
-
-    def top_value(self, key: str) -> str | None:
-        item = self.top_item(key)
-        if item is None or not isinstance(item.value, Scalar) or item.value.is_null:
-            return None
-        return item.value.value
-
-    def entry_at_line(self, line: int) -> Entry | None:
-        """The entry whose lines include ``line`` (comments after an entry belong to it)."""
-        firsts = self._entry_firsts
-        if firsts is None or len(firsts) != len(self.entries):
-            firsts = self._entry_firsts = [e.first_line for e in self.entries]
-        i = bisect_right(firsts, line) - 1
-        if i < 0:
-            return None
-        entry = self.entries[i]
-        return entry if entry.first_line <= line <= entry.last_line else None
-
-    def offset(self, pos: Pos) -> int:
-        """Character offset of a position (clamped to the text)."""
-        line, col = pos
-        if line >= len(self.line_starts):
-            return len(self.text)
-        return min(self.line_starts[line] + min(col, len(self.lines[line])), len(self.text))
-
-    def line_end_pos(self, line: int) -> Pos:
-        return (line, len(self.lines[line]))
-
-    def line_break(self, line: int) -> str:
-        """The line break the file uses at ``line`` (or the one before it, or its first), for inserted lines."""
-        starts = self.line_starts
-        for i in (line, line - 1, 0):
-            if 0 <= i < len(starts) - 1:
-                return self.text[starts[i] + len(self.lines[i]) : starts[i + 1]] or "\n"
-        return "\n"
-
-    @property
-    def has_syntax_errors(self) -> bool:
-        return any(p.code == "SS100" for p in self.problems)
-
-
-# --- lines ---------------------------------------------------------------------------------------------
-
-
-def split_lines(text: str) -> tuple[list[str], list[int]]:
-    """LSP lines (without line breaks) and the offset where each starts."""
-    if "\r" not in text:
-        lines = text.split("\n")
-        # starts[i] = len(lines[0]) + … + len(lines[i-1]) + i, all in C (no Python code per line)
-        starts = [0, *map(add, accumulate(map(len, lines[:-1])), count(1))]
-        return lines, starts
-    lines, starts, pos = [], [0], 0
-    for match in _LINE_BREAK_RE.finditer(text):
-        lines.append(text[pos : match.start()])
-        pos = match.end()
-        starts.append(pos)
-    lines.append(text[pos:])
-    return lines, starts
-
-
-class _Locator:
-    """Offsets within one parsed text → (line, column) relative to that text."""
-
-    __slots__ = ("starts",)
-
-    def __init__(self, text: str) -> None:
-        self.starts = split_lines(text)[1]
-
-    def pos(self, index: int) -> Pos:
-        line = bisect_right(self.starts, index) - 1
-        return (line, index - self.starts[line])
-
-
-# --- conversion from PyYAML nodes ------------------------------------------------------------------------
-
-_TAGS = {
-    "tag:yaml.org,2002:str": "str",
-    "tag:yaml.org,2002:int": "int",
-    "tag:yaml.org,2002:float": "float",
-    "tag:yaml.org,2002:bool": "bool",
-    "tag:yaml.org,2002:null": "null",
-    "tag:yaml.org,2002:timestamp": "timestamp",
-    "tag:yaml.org,2002:binary": "binary",
-}
-
-
-_YAML_ONLY_BREAKS_RE = re.compile("[\x85\u2028\u2029]|\r(?!\n)")
-_ScalarNode, _MappingNode = yaml.ScalarNode, yaml.MappingNode
-
-
-class _Converter:
-    """PyYAML nodes → our nodes. Hot on a first open (tens of thousands of nodes), so kept lean."""
-
-    def __init__(self, locator: _Locator, text: str) -> None:
-        self.locator = locator
-        # Shared nodes (aliases) and cycles exist only where the text has anchors.
-        self.memo: dict[int, Node] | None = {} if "&" in text else None
-        # PyYAML's own line and column agree with LSP's unless the text has a line break LSP does not know.
-        self.marks_agree = _YAML_ONLY_BREAKS_RE.search(text) is None
-
-    def convert(self, node: yaml.Node, depth: int = 0) -> Node:
-        memo = self.memo
-        if memo is not None:
-            seen = memo.get(id(node))
-            if seen is not None:  # an alias: the anchored node, shared
-                return seen
-        if self.marks_agree:
-            mark = node.start_mark
-            start: Pos = (mark.line, mark.column)
-            mark = node.end_mark
-            end: Pos = (mark.line, mark.column)
-        else:
-            start = self.locator.pos(node.start_mark.index)
-            end = self.locator.pos(node.end_mark.index)
-        cls = node.__class__
-        result: Node
-        if cls is _ScalarNode:
-            result = Scalar(start, end, node.value, _TAGS.get(node.tag, "other"), node.style or None)
-            if memo is not None:
-                memo[id(node)] = result
-            return result
-        is_mapping = cls is _MappingNode
-        if depth >= MAX_DEPTH:
-            result = Other(start, end, "mapping" if is_mapping else "sequence")
-            if memo is not None:
-                memo[id(node)] = result
-            return result
-        convert = self.convert
-        depth += 1
-        if is_mapping:
-            mapping = Mapping(start, end, [], bool(node.flow_style))
-            if memo is not None or not self.marks_agree:
-                if memo is not None:
-                    memo[id(node)] = mapping
-                mapping.pairs = [Pair(convert(k, depth), convert(v, depth)) for k, v in node.value]
-                return mapping
-            # The common case inlined: scalar keys and values, marks usable as they are.
-            pairs = mapping.pairs
-            tags = _TAGS
-            for k, v in node.value:
-                if k.__class__ is _ScalarNode:
-                    sm, em = k.start_mark, k.end_mark
-                    key: Node = Scalar((sm.line, sm.column), (em.line, em.column), k.value,
-                                       tags.get(k.tag, "other"), k.style or None)
-                else:
-                    key = convert(k, depth)
-                if v.__class__ is _ScalarNode:
-                    sm, em = v.start_mark, v.end_mark
-                    value: Node = Scalar((sm.line, sm.column), (em.line, em.column), v.value,
-                                         tags.get(v.tag, "other"), v.style or None)
-                else:
-                    value = convert(v, depth)
-                pairs.append(Pair(key, value))
-            return mapping
-        sequence = Sequence(start, end, [], bool(node.flow_style))
-        if memo is not None:
-            memo[id(node)] = sequence
-        sequence.items = [convert(item, depth) for item in node.value]
-        return sequence
-
-
-# --- parsing -------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedText:
-    """One text parsed on its own: its documents' roots, or the syntax error (relative positions)."""
-
-    roots: tuple[Node, ...]
-    error: tuple[str, Pos, Pos | None] | None  # message, position, where the broken construct started
-    error_at_end: bool  # the error is at the very end: maybe a construct that runs into the next chunk
-    undefined_alias: bool
-    doc_starts: tuple[Pos, ...]
-
-
-def _error_message(exc: yaml.YAMLError) -> str:
-    if isinstance(exc, yaml.MarkedYAMLError):
-        parts = [p for p in (exc.context, exc.problem) if p]
-        return ": ".join(parts) if parts else "invalid YAML"
-    if isinstance(exc, yaml.reader.ReaderError):
-        char = exc.character
-        code = ord(char) if isinstance(char, str) else char
-        return f"character U+{code:04X} is not allowed in YAML"
-    return str(exc).splitlines()[0] if str(exc) else "invalid YAML"
-
-
-def _error_index(exc: yaml.YAMLError, text: str) -> int:
-    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
-        return min(exc.problem_mark.index, len(text))
-    if isinstance(exc, yaml.reader.ReaderError):
-        return min(exc.position, len(text))
-    return 0
-
-
-def parse_text(text: str) -> ParsedText:
-    """Parse a whole text (every document), never raising."""
-    locator = _Locator(text)
-    roots: list[Node] = []
-    doc_starts: list[Pos] = []
-    try:
-        loader = _Loader(text)
-        try:
-            while loader.check_node():
-                node = loader.get_node()
-                if node is None:
-                    break
-                doc_starts.append(locator.pos(node.start_mark.index))
-                roots.append(_Converter(locator, text).convert(node))
-        finally:
-            loader.dispose()
-    except yaml.YAMLError as exc:
-        index = _error_index(exc, text)
-        problem = getattr(exc, "problem", None) or ""
-        at_end = not text[index:].strip()
-        context = getattr(exc, "context_mark", None)
-        context_pos = locator.pos(min(context.index, len(text))) if context is not None else None
-        return ParsedText(
-            tuple(roots),
-            (_error_message(exc), locator.pos(index), context_pos),
-            at_end,
-            problem == "found undefined alias",
-            tuple(doc_starts),
-        )
-    except RecursionError:
-        return ParsedText((), ("the YAML is nested too deeply to validate", (0, 0), None), False, False, ())
-    except UnicodeEncodeError as exc:
-        # A lone surrogate (a client may send one as a JSON escape): libyaml cannot even encode the text.
-        index = min(exc.start, len(text) - 1)
-        message = f"character U+{ord(text[index]):04X} is not allowed in YAML"
-        return ParsedText((), (message, locator.pos(index), None), False, False, ())
-    return ParsedText(tuple(roots), None, False, False, tuple(doc_starts))
-
-
-# --- the fast path for simple entries -------------------------------------------------------------------
-
-# An item whose lines are all `key: value` with plain, single-word ASCII values (what nearly every entry is)
-# is read without PyYAML: the same nodes, positions and tags (tags come from PyYAML's own resolver), several
-# times faster. Anything else — quotes, flow style, empty values, nesting, tabs, non-ASCII — goes to PyYAML.
-_KEY_PATTERN = r"[A-Za-z_][A-Za-z0-9_]*"
-_VALUE_PATTERN = r"[A-Za-z0-9_$/.][A-Za-z0-9_${}./:@+=~%?&-]*(?<!:)"
-_FIRST_ITEM_LINE = re.compile(rf"( *)-( +)({_KEY_PATTERN}):( +)({_VALUE_PATTERN})(?: +#.*)? *")
-_ITEM_KEY_LINE = re.compile(rf"( *)({_KEY_PATTERN}):( +)({_VALUE_PATTERN})(?: +#.*)? *")
-_SKIPPED_LINE = re.compile(r" *(?:#.*)?")
-_RESOLVER = yaml.resolver.Resolver()
-
-
-_PLAIN_TAGS: dict[str, str] = {}
-# PyYAML picks implicit resolvers by a value's first character: a value starting with any other is a string.
-_RESOLVER_FIRST_CHARS = frozenset(_RESOLVER.yaml_implicit_resolvers)
-
-
-def _plain_tag(value: str) -> str:
-    """The short tag of a plain scalar, as PyYAML's resolver decides it."""
-    if value[:1] not in _RESOLVER_FIRST_CHARS and None not in _RESOLVER_FIRST_CHARS:
-        return "str"
-    tag = _PLAIN_TAGS.get(value)
-    if tag is None:
-        tag = _TAGS.get(_RESOLVER.resolve(yaml.ScalarNode, value, (True, False)), "other")
-        if len(_PLAIN_TAGS) < _MEMO_MAX and len(value) <= _MEMO_VALUE_MAX:
-            _PLAIN_TAGS[value] = tag
-    return tag
-
-
-_POSITIONS: dict[Pos, Pos] = {}
-
-
-def _shared_position(position: Pos) -> Pos:
-    """One tuple for each relative position: entries look alike, so thousands of nodes share a few hundred."""
-    return _POSITIONS.setdefault(position, position) if len(_POSITIONS) < _MEMO_MAX else position
-
-
-def _fast_item(text: str) -> ParsedText | None:
-    """A simple item parsed without PyYAML, or None when it is not simple."""
-    if not text.isascii() or "\t" in text:
-        return None
-    lines = text.split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    elif not lines[-1].strip(" \r") or lines[-1].lstrip(" ").startswith("#"):
-        return None  # an unterminated blank or comment line: PyYAML's end marks differ there
-    end_line = len(lines)  # PyYAML ends the stream on the line after the last one
-    first = _FIRST_ITEM_LINE.fullmatch(lines[0].removesuffix("\r"))
-    if first is None:
-        return None
-    seq_col = len(first.group(1))
-    key_col = seq_col + 1 + len(first.group(2))
-    pairs: list[Pair] = []
-    pos = _shared_position
-    for number, raw in enumerate(lines):
-        line = raw.removesuffix("\r")
-        if number == 0:
-            key, value_start, value = first.group(3), first.start(5), first.group(5)
-        else:
-            match = _ITEM_KEY_LINE.fullmatch(line)
-            if match is None:
-                if _SKIPPED_LINE.fullmatch(line):
-                    continue
-                return None
-            if len(match.group(1)) != key_col:
-                return None
-            key, value_start, value = match.group(2), match.start(4), match.group(4)
-        pairs.append(Pair(
-            Scalar(pos((number, key_col)), pos((number, key_col + len(key))), key, _plain_tag(key), None),
-            Scalar(pos((number, value_start)), pos((number, value_start + len(value))), value, _plain_tag(value),
-                   None),
-        ))
-    end: Pos = (end_line, 0)
-    mapping = Mapping((0, key_col), end, pairs, False)
-    return ParsedText((Sequence((0, seq_col), end, [mapping], False),), None, False, False, ((0, seq_col),))
-
-
-def parse_item(text: str) -> ParsedText:
-    """One item of ``authorizations`` (a one-item block list), by the fast path when it is simple."""
-    return _fast_item(text) or parse_text(text)
-
-
-# --- chunking ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Chunk:
-    first: int  # first line
-    last: int  # last line (inclusive)
-    item: bool  # an item of authorizations
-
-
-_DOC_MARKER_RE = re.compile(r"^(---|\.\.\.)(\s|$)")
-
-
-def _is_top_start(line: str) -> bool:
-    """A line that starts a new top-level key: content at column 0 that is not a comment or a list item."""
-    if not line:
-        return False
-    c = line[0]
-    if c in " \t#\r":
-        return False
-    if c == "-" and (len(line) == 1 or line[1] in " \t"):
-        return False
-    return True
-
-
-def _block_value_follows(line: str) -> bool:
-    """``key:`` with nothing but a comment after the colon."""
-    match = re.match(r"^[A-Za-z_][A-Za-z0-9_]*[ \t]*:(?:[ \t]+#.*)?[ \t]*$", line)
-    return match is not None
-
-
-def _plan(lines: list[str]) -> tuple[list[_Chunk], str | None] | None:
-    """How to cut the text (and the item prefix of ``authorizations``), or None to parse it as a whole."""
-    first_content = 0
-    n = len(lines)
-    # A leading "---" (after comments) is allowed; any other document marker or directive needs a full parse.
-    for i, line in enumerate(lines):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        if line[:1] == "%":
-            return None
-        if _DOC_MARKER_RE.match(line) and line.startswith("---"):
-            first_content = i + 1
-        break
-    starts = [i for i in range(first_content, n) if _is_top_start(lines[i])]
-    for i in starts:
-        if _DOC_MARKER_RE.match(lines[i]) or lines[i][0] in "%[{\"'&*!|>?":
-            return None
-    if not starts:
-        has_content = any(line.strip() and not line.lstrip().startswith("#") for line in lines[first_content:])
-        return None if has_content else ([], None)
-    chunks: list[_Chunk] = []
-    item_indent: str | None = None
-    # Comments and blank lines before the first key belong to the first chunk.
-    bounds = [*starts[1:], n]
-    prev_end = first_content
-    for start, end in zip(starts, bounds):
-        first = prev_end if not chunks else start
-        if item_indent is None and lines[start].startswith("authorizations") and _block_value_follows(lines[start]):
-            items, item_indent = _plan_items(lines, first, start, end)
-            chunks.extend(items)
-        else:
-            chunks.append(_Chunk(first, end - 1, False))
-        prev_end = end
-    return chunks, item_indent
-
-
-_ITEM_RE = re.compile(r"^( *)-(?:[ \t]|$)")
-
-
-def _plan_items(lines: list[str], first: int, key_line: int, end: int) -> tuple[list[_Chunk], str | None]:
-    """The ``authorizations:`` header and one chunk per item, and the items' prefix."""
-    indent: str | None = None
-    item_starts: list[int] = []
-    for i in range(key_line + 1, end):
-        line = lines[i]
-        if indent is None:
-            stripped = line.lstrip(" ")
-            if not stripped or stripped.startswith("#"):
-                continue
-            match = _ITEM_RE.match(line)
-            if match is None:
-                return [_Chunk(first, end - 1, False)], None
-            indent = match.group(1) + "-"
-            item_starts.append(i)
-        elif line.startswith(indent) and (len(line) == len(indent) or line[len(indent)] in " \t"):
-            item_starts.append(i)
-    if not item_starts:
-        return [_Chunk(first, end - 1, False)], None
-    chunks = [_Chunk(first, item_starts[0] - 1, False)]
-    for start, stop in zip(item_starts, [*item_starts[1:], end]):
-        chunks.append(_Chunk(start, stop - 1, True))
-    return chunks, indent
+from servicestage_ls.core.chunks import Chunk, is_item_line, is_top_start, plan_chunks
+from servicestage_ls.core.model import (
+    MAX_TEXT_CHARS,
+    Entry,
+    Mapping,
+    Model,
+    Pos,
+    Problem,
+    Range,
+    Scalar,
+    Sequence,
+    TopItem,
+    node_range,
+    rebased,
+    split_lines,
+)
+from servicestage_ls.core.yamlparse import ParsedText, parse_item, parse_text
 
 
 class ParseCache:
@@ -727,10 +93,6 @@ def _common_suffix(a: str, b: str, limit: int) -> int:
     return lo
 
 
-def _is_item_line(line: str, indent: str) -> bool:
-    return line.startswith(indent) and (len(line) == len(indent) or line[len(indent)] in " \t")
-
-
 def _incremental(prev: Model, text: str, cache: dict[str, ParsedText]) -> Model | None:
     """The model after an edit inside the items of ``authorizations``, or None when a full build is needed."""
     indent = prev.item_indent
@@ -765,9 +127,9 @@ def _incremental(prev: Model, text: str, cache: dict[str, ParsedText]) -> Model 
     item_starts = []
     for i in range(r0, r1 + 1):
         line = lines[i]
-        if _is_top_start(line):
+        if is_top_start(line):
             return None
-        if _is_item_line(line, indent):
+        if is_item_line(line, indent):
             item_starts.append(i)
     if not item_starts or item_starts[0] != r0:
         return None
@@ -847,7 +209,7 @@ def _build(text: str, old: dict[str, ParsedText], used: dict[str, ParsedText]) -
         )
         return model
     lone_cr = "\r" in text and text.count("\r") != text.count("\r\n")
-    planned = None if lone_cr else _plan(lines)
+    planned = None if lone_cr else plan_chunks(lines)
     if planned is not None:
         plan, item_indent = planned
         parsed = _parse_chunks(text, lines, starts, plan, old, used)
@@ -866,7 +228,7 @@ def _parse_chunks(
     text: str,
     lines: list[str],
     starts: list[int],
-    plan: list[_Chunk],
+    plan: list[Chunk],
     old: dict[str, ParsedText],
     used: dict[str, ParsedText],
 ) -> list[tuple[str, ParsedText]] | None:
@@ -922,7 +284,7 @@ def _syntax_problem(parsed: ParsedText, base: int, lines: list[str]) -> Problem:
     return Problem("SS100", f"YAML syntax error: {message}", Range((line, col), (line, end)))
 
 
-def _assemble_chunks(model: Model, plan: list[_Chunk], parsed: list[tuple[str, ParsedText]]) -> None:
+def _assemble_chunks(model: Model, plan: list[Chunk], parsed: list[tuple[str, ParsedText]]) -> None:
     lines = model.lines
     model.root_kind = "empty" if not plan else "mapping"
     header: TopItem | None = None
@@ -964,16 +326,6 @@ def _assemble_chunks(model: Model, plan: list[_Chunk], parsed: list[tuple[str, P
         last = model.entries[-1]
         seq.start = _entry_start(model.entries[0])
         seq.end = _entry_end(last, lines)
-
-
-def rebased(node: Node, base: int) -> Node:
-    """A key with absolute positions: itself, or a copy moved down ``base`` lines (a scalar, else ``Other``)."""
-    if not base:
-        return node
-    if isinstance(node, Scalar):
-        return Scalar((node.start[0] + base, node.start[1]), (node.end[0] + base, node.end[1]), node.value,
-                      node.tag, node.style)
-    return Other((node.start[0] + base, node.start[1]), (node.end[0] + base, node.end[1]), node.kind)
 
 
 def _entry_start(entry: Entry) -> Pos:
@@ -1030,9 +382,3 @@ def _assemble_whole(model: Model, parsed: ParsedText) -> None:
         if item.key_text == "authorizations" and model.authorizations is None:
             model.authorizations = item
             _add_entries_from_value(model, item)
-
-
-def iter_entry_pairs(entry: Entry) -> Iterator[Pair]:
-    mapping = entry.mapping
-    if mapping is not None:
-        yield from mapping.pairs

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from servicestage_ls.core.document import Entry, Mapping, Model, Range, Scalar, node_range
+from servicestage_ls.core.model import Entry, Mapping, Model, Range, Scalar, node_range
 from servicestage_ls.core.schema import STATUS_MEANINGS
 
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from servicestage_ls.core import schema
-from servicestage_ls.core.document import Model, Pos, Range, Scalar, node_range
 from servicestage_ls.core.edits import TextEdit
+from servicestage_ls.core.model import Model, Pos, Range, Scalar, node_range
 
 __all__ = ["Fix", "TextEdit", "fixes_for"]
 

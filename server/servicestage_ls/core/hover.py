@@ -14,9 +14,9 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from servicestage_ls.core import schema
-from servicestage_ls.core.regions import REGIONS, default_endpoint, override_variable
 from servicestage_ls.core.completion import analyze_line, field_markdown
-from servicestage_ls.core.document import Model, Pos, Range, Scalar, node_range
+from servicestage_ls.core.model import Model, Pos, Range, Scalar, node_range
+from servicestage_ls.core.regions import REGIONS, default_endpoint, override_variable
 
 __all__ = ["HoverInfo", "format_timestamp", "hover"]
 

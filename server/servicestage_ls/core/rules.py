@@ -10,14 +10,14 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Iterable, Mapping as MappingABC
+from collections.abc import Iterable
+from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from servicestage_ls.core import schema
-from servicestage_ls.core.regions import REGIONS
-from servicestage_ls.core.document import (
+from servicestage_ls.core.model import (
     Entry,
     Mapping,
     Model,
@@ -30,6 +30,7 @@ from servicestage_ls.core.document import (
     node_range,
     rebased,
 )
+from servicestage_ls.core.regions import REGIONS
 from servicestage_ls.core.schema import RULE_BY_CODE, Severity
 
 

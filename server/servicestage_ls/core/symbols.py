@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from servicestage_ls.core.document import Entry, Model, Node, Pos, Range, Scalar, TopItem, node_range
+from servicestage_ls.core.model import Entry, Model, Node, Pos, Range, Scalar, TopItem, node_range
 
 __all__ = ["Symbol", "document_symbols"]
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from servicestage_ls.core import schema
-from servicestage_ls.core.document import Entry, Model
 from servicestage_ls.core.edits import TextEdit, writeback_edits
+from servicestage_ls.core.model import Entry, Model
 from servicestage_ls.core.rules import entry_errors
 from servicestage_ls.core.settings import Settings
 

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 
+from servicestage_ls.core.edits import TextEdit
+from servicestage_ls.core.model import Model, Range, node_range
+from servicestage_ls.core.rules import entry_errors, finding
+from servicestage_ls.core.schema import STATUS_MEANINGS
 from servicestage_ls.engine import actions
 from servicestage_ls.engine.actions import Prepared, Refused
 from servicestage_ls.lsp.commands import CREATE, CREATE_ALL, REFRESH
-from servicestage_ls.core.document import Model, Range, node_range
-from servicestage_ls.core.edits import TextEdit
-from servicestage_ls.core.rules import entry_errors, finding
-from servicestage_ls.core.schema import STATUS_MEANINGS
 
 if TYPE_CHECKING:
     from servicestage_ls.cloud.client import Authorization, ServiceStageClient

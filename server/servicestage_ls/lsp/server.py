@@ -23,14 +23,14 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from servicestage_ls import __version__
-from servicestage_ls.lsp.commands import CREATE, CREATE_ALL, REFRESH
 from servicestage_ls.core.files import matches, uri_to_path
-from servicestage_ls.lsp.positions import from_client_column, to_client_column
 from servicestage_ls.core.settings import Settings, parse_settings
+from servicestage_ls.lsp.commands import CREATE, CREATE_ALL, REFRESH
+from servicestage_ls.lsp.positions import from_client_column, to_client_column
 
 if TYPE_CHECKING:
     from servicestage_ls.core import completion, symbols
-    from servicestage_ls.core.document import Model, Range
+    from servicestage_ls.core.model import Model, Range
     from servicestage_ls.core.rules import Finding
 
 # The core and the features are imported when first used, and in the background once initialize is answered:
@@ -107,7 +107,7 @@ class DocState:
             if model is not None and model.text is self.text:
                 lines, starts = model.lines, model.line_starts
             else:
-                from servicestage_ls.core.document import split_lines
+                from servicestage_ls.core.model import split_lines
 
                 lines, starts = split_lines(self.text)
             start = _offset(self.text, lines, starts, change.range.start, encoding)
@@ -272,7 +272,7 @@ class ServiceStageServer(LanguageServer):
         return (pos.line, from_client_column(model.lines[pos.line], pos.character, self.encoding))
 
     def from_lsp_range(self, model: Model, rng: lsp.Range) -> Range:
-        from servicestage_ls.core.document import Range
+        from servicestage_ls.core.model import Range
 
         return Range(self.from_lsp_position(model, rng.start), self.from_lsp_position(model, rng.end))
 
