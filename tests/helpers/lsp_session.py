@@ -106,7 +106,9 @@ def server_config(env: Mapping[str, str] | None = None) -> ClientServerConfig:
 
 
 def capabilities(preset: str) -> lsp.ClientCapabilities:
-    return client_capabilities(preset)
+    from helpers.eglot import EGLOT_1_9, eglot_capabilities
+
+    return eglot_capabilities() if preset == EGLOT_1_9 else client_capabilities(preset)
 
 
 async def initialize(client: LanguageClient, preset: str, options: Any = None,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 import pytest_lsp
 
+from helpers.eglot import EGLOT_1_9
 from helpers.lsp_session import RecordingClient, assert_no_secrets, initialize, server_config
 
-PRESETS = ["visual-studio-code", "neovim"]
+PRESETS = ["visual-studio-code", "neovim", EGLOT_1_9]
 
 
 @pytest_lsp.fixture(params=PRESETS, config=server_config(), scope="module")

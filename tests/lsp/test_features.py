@@ -1,4 +1,5 @@
-"""Completion, hover, symbols and every quick fix through the real server, under both client presets."""
+"""Completion, hover, symbols and every quick fix through the real server, under the VS Code, Neovim and eglot 1.9
+client presets (eglot 1.9 without markdown-mode accepts only plain text)."""
 
 from __future__ import annotations
 
@@ -64,6 +65,13 @@ async def test_token_completion_offers_names_never_values(client: RecordingClien
     assert SECRET_TOKEN_VALUE not in repr(items)
 
 
+def plain(client: RecordingClient) -> bool:
+    """Whether the client accepts only plain text (eglot 1.9 without markdown-mode)."""
+    return client.capabilities is not None and client.capabilities.text_document is not None \
+        and client.capabilities.text_document.hover is not None \
+        and list(client.capabilities.text_document.hover.content_format or []) == [lsp.MarkupKind.PlainText]
+
+
 async def test_hover_on_a_key_and_on_a_reference(client: RecordingClient) -> None:
     uri = new_uri()
     open_document(client, uri, HEADER + ENTRY + "    status: 1\n")
@@ -72,8 +80,60 @@ async def test_hover_on_a_key_and_on_a_reference(client: RecordingClient) -> Non
     assert "overdue" in on_status.contents.value
     on_token = await client.text_document_hover_async(lsp.HoverParams(doc(uri), lsp.Position(5, 15)))
     assert on_token is not None and isinstance(on_token.contents, lsp.MarkupContent)
-    assert "`GITHUB_TOKEN` is **set**" in on_token.contents.value
+    if plain(client):
+        assert on_token.contents.kind == lsp.MarkupKind.PlainText
+        assert on_token.contents.value == (
+            "token from the environment variable GITHUB_TOKEN\n\nGITHUB_TOKEN is set in the language server's "
+            "environment; its value is read when Create authorization runs and is never shown."
+        )
+    else:
+        assert on_token.contents.kind == lsp.MarkupKind.Markdown
+        assert on_token.contents.value == (
+            "**token** from the environment variable `GITHUB_TOKEN`\n\n`GITHUB_TOKEN` is **set** in the language "
+            "server's environment; its value is read when *Create authorization* runs and is never shown."
+        )
     assert SECRET_TOKEN_VALUE not in on_token.contents.value
+
+
+async def test_hover_and_completion_documentation_in_the_clients_format(client: RecordingClient) -> None:
+    """Markdown where the client accepts it; plain text (no `**`, backticks or links) where it does not."""
+    uri = new_uri()
+    open_document(client, uri, HEADER + ENTRY + "    status: 1\n    host: https://github.com/tom-repo\n    \n")
+    on_key = await client.text_document_hover_async(lsp.HoverParams(doc(uri), lsp.Position(6, 6)))
+    on_host = await client.text_document_hover_async(lsp.HoverParams(doc(uri), lsp.Position(7, 15)))
+    result = await client.text_document_completion_async(lsp.CompletionParams(doc(uri), lsp.Position(8, 4)))
+    items = result.items if isinstance(result, lsp.CompletionList) else result
+    assert on_key is not None and on_host is not None and items is not None
+    (repo_user,) = [i for i in items if i.label == "repo_user"]
+    assert isinstance(on_key.contents, lsp.MarkupContent) and isinstance(on_host.contents, lsp.MarkupContent)
+    if plain(client):
+        assert (on_key.contents.kind, on_host.contents.kind) == (lsp.MarkupKind.PlainText, lsp.MarkupKind.PlainText)
+        assert on_key.contents.value == (
+            "status · integer · optional · written back by the server\n\nRepository authorization status: 0 normal, "
+            "1 overdue, 2 unauthenticated. Written back by Create authorization and Refresh status."
+        )
+        assert on_host.contents.value == (
+            "host: https://github.com/tom-repo\n\nThe repository address. The public github host."
+        )
+        # eglot 1.9 names no documentationFormat: a plain string.
+        assert repo_user.documentation == (
+            "repo_user · string · optional · written back by the server\n\nRepository username. Written back by "
+            "Create authorization."
+        )
+    else:
+        assert (on_key.contents.kind, on_host.contents.kind) == (lsp.MarkupKind.Markdown, lsp.MarkupKind.Markdown)
+        assert on_key.contents.value == (
+            "**status** · integer · optional · written back by the server\n\nRepository authorization status: "
+            "0 normal, 1 overdue, 2 unauthenticated. Written back by *Create authorization* and *Refresh status*."
+        )
+        assert on_host.contents.value == (
+            "**host**: <https://github.com/tom-repo>\n\nThe repository address. The public github host."
+        )
+        assert repo_user.documentation == lsp.MarkupContent(
+            lsp.MarkupKind.Markdown,
+            "**repo_user** · string · optional · written back by the server\n\nRepository username. Written back "
+            "by *Create authorization*.",
+        )
 
 
 async def test_document_symbols(client: RecordingClient) -> None:

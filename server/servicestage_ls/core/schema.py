@@ -12,6 +12,7 @@ from enum import IntEnum
 from collections.abc import Mapping
 from typing import Any
 
+from servicestage_ls.core.markup import plain_text
 from servicestage_ls.core.regions import REGIONS, default_endpoint
 
 
@@ -313,7 +314,7 @@ def closest(word: str, choices: tuple[str, ...] | list[str], cutoff: float = 0.6
 
 
 def _field_schema(f: Field) -> dict[str, Any]:
-    schema: dict[str, Any] = {"description": f.doc, "markdownDescription": f.doc}
+    schema: dict[str, Any] = {"description": plain_text(f.doc), "markdownDescription": f.doc}
     if f.kind == "integer":
         schema["type"] = "integer"
     elif f.kind == "string":
@@ -338,7 +339,8 @@ def json_schema() -> dict[str, Any]:
     top_props = {key: _field_schema(f) for key, f in TOP_FIELDS.items()}
     top_props["endpoint"]["pattern"] = r"^(https://|http://(127\.0\.0\.1|localhost|\[::1\])(:[0-9]+)?(/|$))"
     top_props["authorizations"] = {
-        "description": TOP_FIELDS["authorizations"].doc,
+        "description": plain_text(TOP_FIELDS["authorizations"].doc),
+        "markdownDescription": TOP_FIELDS["authorizations"].doc,
         "type": "array",
         "items": {
             "type": "object",

@@ -12,7 +12,7 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -202,6 +202,17 @@ class ServiceStageServer(LanguageServer):
     def client_supports_work_done_progress(self) -> bool:
         window = self._caps().window
         return bool(window and window.work_done_progress)
+
+    def hover_format(self) -> lsp.MarkupKind:
+        td = self._caps().text_document
+        return _preferred_markup(td.hover.content_format if td and td.hover else None)
+
+    def completion_documentation_format(self) -> lsp.MarkupKind | None:
+        """None: the client names no format, so documentation goes as a plain string."""
+        td = self._caps().text_document
+        item = td and td.completion and td.completion.completion_item
+        formats = item.documentation_format if item else None
+        return _preferred_markup(formats) if formats else None
 
     # -- helpers --
 
@@ -513,7 +524,7 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
         if info is None:
             return None
         return lsp.Hover(
-            contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=info.markdown),
+            contents=_markup(ls.hover_format(), info.markdown),
             range=ls.to_lsp_range(model, info.range),
         )
 
@@ -669,6 +680,32 @@ def _workspace_edit(ls: ServiceStageServer, state: DocState, edits: list[lsp.Tex
     return lsp.WorkspaceEdit(changes={state.uri: list(edits)})
 
 
+def _preferred_markup(formats: Sequence[lsp.MarkupKind] | None) -> lsp.MarkupKind:
+    """The client's first format that we write; plain text, which every client accepts, when it names none."""
+    for kind in formats or []:
+        if kind in (lsp.MarkupKind.Markdown, lsp.MarkupKind.PlainText):
+            return lsp.MarkupKind(kind)
+    return lsp.MarkupKind.PlainText
+
+
+def _markup(kind: lsp.MarkupKind, markdown: str) -> lsp.MarkupContent:
+    if kind == lsp.MarkupKind.Markdown:
+        return lsp.MarkupContent(kind=kind, value=markdown)
+    from servicestage_ls.core.markup import plain_text
+
+    return lsp.MarkupContent(kind=lsp.MarkupKind.PlainText, value=plain_text(markdown))
+
+
+def _documentation(kind: lsp.MarkupKind | None, markdown: str | None) -> lsp.MarkupContent | str | None:
+    if not markdown:
+        return None
+    if kind is None:
+        from servicestage_ls.core.markup import plain_text
+
+        return plain_text(markdown)
+    return _markup(kind, markdown)
+
+
 _COMPLETION_KINDS = {
     "key": lsp.CompletionItemKind.Property,
     "value": lsp.CompletionItemKind.EnumMember,
@@ -685,7 +722,7 @@ def _completion_item(ls: ServiceStageServer, model: Model, c: completion.Complet
         label=c.label,
         kind=_COMPLETION_KINDS.get(c.kind, lsp.CompletionItemKind.Text),
         detail=c.detail,
-        documentation=lsp.MarkupContent(lsp.MarkupKind.Markdown, c.documentation) if c.documentation else None,
+        documentation=_documentation(ls.completion_documentation_format(), c.documentation),
         insert_text=None if text_edit else c.insert_text,
         text_edit=text_edit,
         insert_text_format=lsp.InsertTextFormat.Snippet if c.is_snippet else lsp.InsertTextFormat.PlainText,
