@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from servicestage_ls.core import schema
-from servicestage_ls.core.completion import analyze_line, field_markdown
+from servicestage_ls.core.lines import analyze_line, unquote
 from servicestage_ls.core.model import Model, Pos, Range, Scalar, node_range
 from servicestage_ls.core.regions import REGIONS, default_endpoint, override_variable
 
@@ -49,7 +49,7 @@ def hover(model: Model, pos: Pos, env: Mapping[str, str]) -> HoverInfo | None:
     fields = schema.TOP_FIELDS if target.scope == "top" else schema.ENTRY_FIELDS
     spec = fields.get(target.key)
     if target.value is None:
-        markdown = field_markdown(spec) if spec is not None else _unknown_key(target)
+        markdown = schema.field_markdown(spec) if spec is not None else _unknown_key(target)
     elif spec is None:
         return None
     else:
@@ -107,14 +107,8 @@ def _from_line(model: Model, pos: Pos) -> _Target | None:
         return _Target(scope, info.key, Range((line, info.key_col), (line, info.key_end)), None)
     if info.value_col <= col <= info.value_end and info.value_end > info.value_col:
         raw = text[info.value_col : info.value_end]
-        return _Target(scope, info.key, Range((line, info.value_col), (line, info.value_end)), _unquote(raw))
+        return _Target(scope, info.key, Range((line, info.value_col), (line, info.value_end)), unquote(raw))
     return None
-
-
-def _unquote(text: str) -> str:
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
-        return text[1:-1]
-    return text
 
 
 # --- markdown ------------------------------------------------------------------------------------------
@@ -156,7 +150,7 @@ def _value_markdown(target: _Target, spec: schema.Field, env: Mapping[str, str])
         return _url_markdown(key, value, target.repo_type)
     if key == "token_type" and value in schema.TOKEN_TYPES:
         return f"**token_type** `{value}`\n\n{spec.doc}"
-    return field_markdown(spec)
+    return schema.field_markdown(spec)
 
 
 def _integer(value: str) -> int | None:

@@ -360,3 +360,11 @@ def json_schema() -> dict[str, Any]:
         "anyOf": [{"required": ["region"]}, {"required": ["endpoint"]}],
         "additionalProperties": False,
     }
+
+
+def field_markdown(f: Field) -> str:
+    """A field's documentation: bold name, type, required or optional, written back or not, then the doc."""
+    parts = [f"**{f.key}**", f.kind, "required" if f.required else "optional"]
+    if f.written_back:
+        parts.append("written back by the server")
+    return " · ".join(parts) + "\n\n" + f.doc
