@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from servicestage_ls.core import schema
-from servicestage_ls.core.completion import field_markdown
+from servicestage_ls.core.schema import field_markdown
 from servicestage_ls.core.markup import plain_text
 
 
