@@ -15,13 +15,12 @@ return {
       files = servicestage.default_files,
     },
   },
-  -- The server reads workspace/configuration; initializationOptions carry the same table. Diagnostics are
-  -- pushed, not pulled: see M.before_init in lua/servicestage_ls/init.lua.
+  -- Echo what the server is doing, as with setup().
+  handlers = { ["$/progress"] = servicestage.progress_handler },
+  -- The server reads workspace/configuration; initializationOptions carry the same table.
   before_init = function(params, config)
     params.initializationOptions = vim.tbl_get(config, "settings", "servicestage")
-    servicestage.before_init(params)
   end,
-  on_init = servicestage.on_init,
   -- Attach only to files that match `settings.servicestage.files`; the root is the nearest directory with
   -- one of `root_markers` (from the resolved config), else the file's directory.
   root_dir = function(bufnr, on_dir)

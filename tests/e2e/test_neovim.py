@@ -12,12 +12,13 @@ import os
 import re
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from helpers.cloud_servers import EmulatorProcess, start_emulator, subprocess_env
-from helpers.neovim import NeovimRun, lua, nvim_executable, pypi_nvim, run_neovim
+from helpers.neovim import ExpectedError, NeovimRun, lua, nvim_executable, pypi_nvim, run_neovim
 
 from servicestage_ls.core.files import matches
 
@@ -46,6 +47,29 @@ def new_nvim() -> str:
     return pypi_nvim()
 
 
+@dataclass(frozen=True)
+class Start:
+    """A Neovim and the way the user starts the client in it."""
+
+    nvim: str
+    way: str  # "setup" (require("servicestage_ls").setup) or "enable" (vim.lsp.config/enable, Neovim 0.11+)
+
+    def configure(self, **settings: object) -> str:
+        if self.way == "setup":
+            return setup_call(**settings)
+        return ('vim.lsp.config("servicestage_ls", { cmd = ' + lua(SERVER_CMD) + ", settings = "
+                + lua({"servicestage": settings}) + ' })\nvim.lsp.enable("servicestage_ls")')
+
+
+@pytest.fixture(scope="module", params=["debian-0.7 setup", "pypi-latest setup", "pypi-latest enable"])
+def start(request: pytest.FixtureRequest) -> Start:
+    """Both ways of starting the client: setup() in both Neovims, vim.lsp.enable() in the one that has it."""
+    which, way = request.param.split()
+    if which == "debian-0.7":
+        return Start(nvim_executable(os.environ.get("SERVICESTAGE_NVIM", "nvim")), way)
+    return Start(pypi_nvim(), way)
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A repository-like directory (it has .git, the root marker) with copies of the examples."""
@@ -69,9 +93,11 @@ def setup_call(**settings: object) -> str:
 
 
 def run(nvim: str, tmp_path: Path, project: Path, body: str, settings: dict[str, object] | None = None,
-        env: dict[str, str] | None = None, configure: str | None = None) -> NeovimRun:
+        env: dict[str, str] | None = None, configure: str | None = None,
+        expected_errors: Sequence[ExpectedError] = ()) -> NeovimRun:
+    """Fails as well when the user saw an error other than ``expected_errors`` (tests/helpers/neovim.py)."""
     result = run_neovim(nvim, tmp_path / "nvim", project, env or editor_env(),
-                        configure or setup_call(**(settings or {})), body)
+                        configure or setup_call(**(settings or {})), body, expected_errors)
     for secret in SECRETS:  # never in messages, progress or the LSP traffic Neovim logged
         assert secret not in result.lsp_log
         assert secret not in str(result.results)
@@ -204,8 +230,8 @@ R.mistakes_after_write = T.codes(mistakes)
 """
 
 
-def test_validate_on_save_shows_new_problems_only_after_write(nvim: str, tmp_path: Path, project: Path) -> None:
-    result = run(nvim, tmp_path, project, ON_SAVE_BODY, settings={"validate": "onSave"})
+def test_validate_on_save_shows_new_problems_only_after_write(start: Start, tmp_path: Path, project: Path) -> None:
+    result = run(start.nvim, tmp_path, project, ON_SAVE_BODY, configure=start.configure(validate="onSave"))
     r = result.results
     assert r["on_open"] == []
     # the server answers for the edited text …
@@ -288,11 +314,11 @@ TEAM_WITH_EMULATOR = [
 ]
 
 
-def test_create_commands_write_back_into_the_buffer(nvim: str, tmp_path: Path, project: Path,
+def test_create_commands_write_back_into_the_buffer(start: Start, tmp_path: Path, project: Path,
                                                     emulator: EmulatorProcess) -> None:
     lines = [line.format(url=emulator.url) for line in TEAM_WITH_EMULATOR]
     (project / "deploy" / "team.servicestage.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = run(nvim, tmp_path, project, r"""
+    result = run(start.nvim, tmp_path, project, r"""
 vim.cmd("edit deploy/team.servicestage.yaml")
 local buf = vim.api.nvim_get_current_buf()
 T.wait("the first diagnostics", function() return T.report_count(buf) > 0 end)
@@ -339,7 +365,11 @@ R.failed_diagnostics = T.diagnostics(buf)
 R.after_failure = T.lines(buf)
 R.modified = vim.bo[buf].modified
 R.omnifunc = vim.bo[buf].omnifunc
-""", env=editor_env(HUAWEICLOUD_AUTH_TOKEN=AUTH_TOKEN))
+""", configure=start.configure(), env=editor_env(HUAWEICLOUD_AUTH_TOKEN=AUTH_TOKEN), expected_errors=[
+        re.compile(r"LSP\[servicestage_ls\] ServiceStage: creating 'web-frontend' failed: ServiceStage refused the "
+                   r"request: SVCSTG\.REPO\.0403 resource already exist \(HTTP 400, request id \w+\) — list "
+                   r"authorizations; the name is taken"),
+    ])
     r = result.results
     assert r["diagnostics"] == []
     created_one = lines[:8] + ["    repo_user: tom-repo", "    status: 0  # normal"] + lines[8:]
@@ -401,6 +431,24 @@ PATHS = ["/p/team.servicestage.yaml", "/p/servicestage.yml", "/p/x/servicestage.
          "/p/team.servicestage.yaml.bak", "/p/q/prod.auth.yaml", "deploy/a/b/c.yaml", "/r/deploy/c.yml",
          "/abs/a/x.yaml", "/abs/c/x.yaml", "/p/.h.ss.yaml", "/p/h.ss.yaml", "/p/a+b(c).yaml", "/p/aab(c).yaml",
          "/p/TEAM.SERVICESTAGE.YAML"]
+
+
+def test_a_session_fails_on_any_error_the_user_sees(nvim: str, tmp_path: Path, project: Path) -> None:
+    """The harness itself: each way an error reaches the user fails the test, unless it is expected."""
+    body = r"""
+vim.notify("an error notification", vim.log.levels.ERROR)
+vim.notify("a warning is not an error", vim.log.levels.WARN)
+vim.api.nvim_err_writeln("an error message")
+vim.schedule(function() error("a failing callback") end)
+T.wait("the callback to fail", function() return vim.v.errmsg:find("a failing callback") ~= nil end)
+"""
+    with pytest.raises(AssertionError, match='the user saw these errors: \\[\n "an error notification",\n '
+                                             '"an error message",\n ".*a failing callback'):
+        run_neovim(nvim, tmp_path / "one", project, editor_env(), "", body)
+    expected = ["an error notification", "an error message",
+                re.compile(r"(Error executing )?vim\.schedule (lua )?callback: .*script\.lua:\d+: a failing callback\n.*",
+                           re.DOTALL)]
+    assert len(run_neovim(nvim, tmp_path / "two", project, editor_env(), "", body, expected).results["errors"]) == 3
 
 
 def test_client_globs_agree_with_the_server(nvim: str, tmp_path: Path, project: Path) -> None:

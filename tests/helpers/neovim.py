@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,7 +105,46 @@ record("$/progress", function(r)
 end)
 """
 
+# Put first in init.lua: records every error the user would see, from the very start (configure included).
+# First in init.lua: records the text of every error the user would see, from the very start (configure included):
+# error notifications, error messages (Neovim 0.7 reports LSP client errors with nvim_err_writeln, current Neovim
+# with nvim_echo(..., {err = true})) and the last v:errmsg (errors of Vim commands and of scheduled callbacks).
+ERROR_RECORDER = r"""
+ERRORS = {}
+vim.v.errmsg = ""
+local inside = false  -- the default vim.notify shows an error with nvim_err_writeln: one error, recorded once
+local function record_error(text)
+  if not inside then table.insert(ERRORS, tostring(text)) end
+end
+local notify = vim.notify
+vim.notify = function(msg, level, opts)
+  if level == vim.log.levels.ERROR then record_error(msg) end
+  local was = inside
+  inside = true
+  local ok, result = pcall(notify, msg, level, opts)
+  inside = was
+  if not ok then error(result, 0) end
+  return result
+end
+local err_writeln = vim.api.nvim_err_writeln
+vim.api.nvim_err_writeln = function(msg)
+  record_error(msg)
+  return err_writeln(msg)
+end
+local echo = vim.api.nvim_echo
+vim.api.nvim_echo = function(chunks, history, opts)
+  if type(opts) == "table" and opts.err then
+    local parts = {}
+    for _, chunk in ipairs(chunks) do table.insert(parts, chunk[1]) end
+    record_error(table.concat(parts))
+  end
+  return echo(chunks, history, opts)
+end
+"""
+
 EPILOGUE = r"""
+if vim.v.errmsg ~= "" and not vim.tbl_contains(ERRORS, vim.v.errmsg) then table.insert(ERRORS, vim.v.errmsg) end
+R.errors = ERRORS
 R.ok = ok
 R.error = ok and vim.NIL or tostring(err)
 R.lsp_log = vim.lsp.get_log_path()
@@ -180,11 +220,16 @@ class NeovimRun:
     lsp_log: str
 
 
-def run_neovim(nvim: str, home: Path, cwd: Path, env: dict[str, str], configure: str, body: str) -> NeovimRun:
+ExpectedError = str | re.Pattern[str]
+
+
+def run_neovim(nvim: str, home: Path, cwd: Path, env: dict[str, str], configure: str, body: str,
+               expected_errors: Sequence[ExpectedError] = ()) -> NeovimRun:
     """Run headless Neovim with client-neovim/ on the runtimepath and ``configure`` (Lua, e.g.
     ``require("servicestage_ls").setup{...}``) in a generated init.lua, then ``body`` as a Lua script; XDG
     directories live under ``home``. Fails with Neovim's output and LSP log when the script raised or Neovim
-    did not finish."""
+    did not finish, and when the errors the user saw (error notifications, ``v:errmsg``, errors in the LSP log)
+    are not exactly ``expected_errors`` (strings, or patterns that must match the whole error)."""
     xdg = {name: home / name.lower() for name in
            ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME")}
     for path in xdg.values():
@@ -193,6 +238,7 @@ def run_neovim(nvim: str, home: Path, cwd: Path, env: dict[str, str], configure:
     script = home / "script.lua"
     result_path = home / "result.json"
     init.write_text(
+        f"{ERROR_RECORDER}\n"
         f"vim.opt.runtimepath:prepend({lua(str(CLIENT_DIR))})\n"
         "vim.o.swapfile = false\n"
         "vim.o.more = false\n"
@@ -227,7 +273,20 @@ def run_neovim(nvim: str, home: Path, cwd: Path, env: dict[str, str], configure:
         raise AssertionError(f"the Lua script failed: {results.get('error')}\nrecorded: "
                              f"{json.dumps({k: results.get(k) for k in ('messages', 'progress', 'notes')})}\n"
                              f"stdout: {stdout}\nstderr: {stderr}\nLSP log (end): {lsp_log[-4000:]}")
+    errors = [*results.get("errors", []), *lsp_log_errors(lsp_log)]
+    if len(errors) != len(expected_errors) or not all(
+        e == x if isinstance(x, str) else x.fullmatch(e) for e, x in zip(errors, expected_errors)
+    ):
+        raise AssertionError(f"the user saw these errors: {json.dumps(errors, indent=1)}\n"
+                             f"expected: {expected_errors!r}\nLSP log (end): {lsp_log[-4000:]}")
     return NeovimRun(results, stdout, stderr, lsp_log)
+
+
+def lsp_log_errors(log: str) -> list[str]:
+    """The ERROR lines of Neovim's LSP log, but for the server's stderr (Neovim logs all of it as ERROR; the
+    server's own errors there are found by the tests of the server)."""
+    return [f"lsp log: {line}" for line in log.splitlines()
+            if line.startswith("[ERROR]") and '"stderr"' not in line]
 
 
 def _text(data: bytes | str | None) -> str:

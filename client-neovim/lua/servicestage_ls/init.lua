@@ -152,8 +152,9 @@ end
 
 -- Progress: echo what the server is doing (e.g. "ServiceStage: Creating authorization: 'web-frontend' (1/1)").
 -- Nothing is echoed at the end: the server's window/showMessage that precedes it says how it went.
+-- Used by setup() and by lsp/servicestage_ls.lua.
 local titles = {}
-local function progress_handler(err, result, ctx, config)
+function M.progress_handler(err, result, ctx, config)
   local default = vim.lsp.handlers["$/progress"]
   if default then
     default(err, result, ctx, config)
@@ -183,7 +184,7 @@ local function client_config(opts, root)
     handlers[method] = handler
   end
   if opts.progress ~= false and handlers["$/progress"] == nil then
-    handlers["$/progress"] = progress_handler
+    handlers["$/progress"] = M.progress_handler
   end
   return {
     name = M.name,
