@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator, Sequence
 from typing import TextIO
 
+from servicestage_ls.core import collector
 from servicestage_ls.core.document import parse
 from servicestage_ls.core.files import matches
 from servicestage_ls.core.rules import Finding, check
@@ -93,7 +94,9 @@ def run_check(paths: Sequence[str], fmt: str, out: TextIO, err: TextIO) -> int:
             unreadable = True
             err.write(f"{path}: error: {exc}\n")
             continue
-        for f in check(parse(text)):
+        with collector.paused():
+            found = check(parse(text))
+        for f in found:
             if f.severity == Severity.ERROR:
                 errors += 1
             elif f.severity == Severity.WARNING:

@@ -16,10 +16,13 @@ The pieces: ``model.py`` (the nodes and the model), ``yamlparse.py`` (one text â
 from __future__ import annotations
 
 from bisect import bisect_right
+from itertools import repeat
+from operator import add
 
 from servicestage_ls.core.chunks import Chunk, is_item_line, is_top_start, plan_chunks
 from servicestage_ls.core.model import (
     MAX_TEXT_CHARS,
+    Edit,
     Entry,
     Mapping,
     Model,
@@ -93,6 +96,28 @@ def _common_suffix(a: str, b: str, limit: int) -> int:
     return lo
 
 
+def _splice_lines(prev: Model, text: str, first: int, last: int) -> tuple[list[str], list[int]]:
+    """``split_lines(text)`` when only lines ``first``..``last`` of the previous text changed: those are split
+    again, the others are the previous model's (the later ones' offsets moved), so that the cost follows the edit."""
+    old_starts = prev.line_starts
+    lo = old_starts[first]
+    diff = len(text) - len(prev.text)
+    if last + 1 < len(old_starts):
+        # The changed part ends with the line break before line last+1 (unchanged, in the common suffix).
+        mid_lines, mid_starts = split_lines(text[lo : old_starts[last + 1] + diff])
+        mid_lines.pop()
+        mid_starts.pop()
+        tail = old_starts[last + 1 :]
+        tail_starts = list(map(add, tail, repeat(diff))) if diff else tail
+        tail_lines = prev.lines[last + 1 :]
+    else:
+        mid_lines, mid_starts = split_lines(text[lo:])
+        tail_starts, tail_lines = [], []
+    lines = prev.lines[:first] + mid_lines + tail_lines
+    starts = old_starts[:first] + [lo + s for s in mid_starts] + tail_starts
+    return lines, starts
+
+
 def _incremental(prev: Model, text: str, cache: dict[str, ParsedText]) -> Model | None:
     """The model after an edit inside the items of ``authorizations``, or None when a full build is needed."""
     indent = prev.item_indent
@@ -119,7 +144,7 @@ def _incremental(prev: Model, text: str, cache: dict[str, ParsedText]) -> Model 
     # One entry more on each side: an edit on an item's first line can merge it with the one before.
     ia = max(0, bisect_right(firsts, first_changed) - 2)
     ib = min(len(entries) - 1, bisect_right(firsts, last_changed))
-    lines, starts = split_lines(text)
+    lines, starts = _splice_lines(prev, text, first_changed, last_changed)
     delta = len(lines) - len(prev.lines)
     r0, r1 = entries[ia].first_line, entries[ib].last_line + delta
     if r1 < r0 or r1 >= len(lines):
@@ -160,6 +185,9 @@ def _incremental(prev: Model, text: str, cache: dict[str, ParsedText]) -> Model 
         after = [Entry(e.index + index_shift, e.node, e.base + delta, e.first_line + delta, e.last_line + delta,
                        e.text) for e in after]
     new_entries = [*entries[:ia], *region, *after]
+    tail_firsts = firsts[ib + 1 :]
+    new_firsts = [*firsts[:ia], *(e.first_line for e in region),
+                  *(map(add, tail_firsts, repeat(delta)) if delta else tail_firsts)]
     for p in prev.problems:
         at = p.range.start[0]
         if at < r0 or (at > old_r1 and not delta):
@@ -187,7 +215,9 @@ def _incremental(prev: Model, text: str, cache: dict[str, ParsedText]) -> Model 
             top.append(item)
     model = Model(text, lines, starts, prev.root_kind, Range((0, 0), (len(lines) - 1, len(lines[-1]))),
                   top=top, entries=new_entries, problems=problems, authorizations=new_auth, chunked=True,
-                  item_indent=indent, top_incomplete=prev.top_incomplete)
+                  item_indent=indent, top_incomplete=prev.top_incomplete,
+                  edit=Edit(prev.generation, ia, ib + 1, len(region), r0, old_r1, delta))
+    model._entry_firsts = new_firsts
     seq = new_auth.value
     seq.start = _entry_start(new_entries[0])
     seq.end = _entry_end(new_entries[-1], lines)

@@ -194,6 +194,24 @@ class Entry:
         return node_range(self.node, self.base)
 
 
+_GENERATIONS = count(1)
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """How a model was made from the previous one when an edit re-parsed only a few entries: entries
+    ``start``..``stop`` (exclusive) of the model of generation ``previous`` (its lines ``first_line``..``last_line``)
+    were replaced by the ``count`` entries from ``start`` on; the entries after them moved by ``lines`` lines."""
+
+    previous: int
+    start: int
+    stop: int
+    count: int
+    first_line: int
+    last_line: int
+    lines: int
+
+
 @dataclass
 class Model:
     """The parsed file. ``lines`` are the LSP lines without their line breaks."""
@@ -218,6 +236,9 @@ class Model:
     authorizations: TopItem | None = None
     """The first ``authorizations`` key. Its ``value`` is an empty block Sequence when the items were parsed
     one by one (they are in ``entries``)."""
+    edit: Edit | None = None
+    """Set when this model was made from the previous one by re-parsing a few entries."""
+    generation: int = field(default_factory=lambda: next(_GENERATIONS))
 
     def top_item(self, key: str) -> TopItem | None:
         for item in self.top:

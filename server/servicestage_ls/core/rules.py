@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
@@ -472,42 +473,136 @@ def _entry_result(entry: Entry, env: MappingABC[str, str]) -> _EntryResult:
 
 
 @dataclass
+class _Checked:
+    """The last model checked, kept for the next edit: per-entry results (aligned with the entries), the entries'
+    findings with absolute ranges in document order, and how often each name occurs (for SS131)."""
+
+    generation: int
+    results: list[_EntryResult]
+    entry_out: list[Finding]
+    names: dict[str, int]
+    duplicates: list[Finding]
+
+
+@dataclass
 class RuleCache:
-    """Per-document cache of entry results keyed by the entry's text (only what the last run used)."""
+    """Per-document cache of entry results keyed by the entry's text (only what the last run used), and the last
+    run itself: after an edit that re-parsed a few entries (``Model.edit``), only those are checked again."""
 
     entries: dict[str, _EntryResult] = field(default_factory=dict)
+    last: _Checked | None = None
+
+
+def _line(f: Finding) -> int:
+    return f.range.start[0]
 
 
 def check(model: Model, cache: RuleCache | None = None, env: MappingABC[str, str] | None = None) -> list[Finding]:
     """All findings for a model, in document order. Per edit, only entries with new text are checked again."""
-    env = os.environ if env is None else env
+    # A snapshot: looking a variable up in os.environ costs more than the rest of a simple entry's checks.
+    env = dict(os.environ if env is None else env)
     out = [finding(p.code, p.message, p.range) for p in model.problems]
     out.extend(_top_findings(model, env))
-    old = cache.entries if cache is not None else {}
-    used: dict[str, _EntryResult] = {}
-    names: dict[str, tuple[int, _EntryResult]] = {}
-    for entry in model.entries:
-        key = entry.text
-        if key is None:
-            result = _entry_result(entry, env)
-        else:
-            result = old.get(key) or used.get(key) or _entry_result(entry, env)
-            used[key] = result
-        base = entry.base
-        if result.findings:
-            out.extend(f.shifted(base) for f in result.findings)
-        name = result.name
-        if name is not None:
-            first = names.setdefault(name, (base, result))
-            if first[1] is not result or first[0] != base:
-                first_range = first[1].name_range
-                assert first_range is not None and result.name_range is not None
-                out.append(finding("SS131", f"the name `{name}` is already used by an earlier entry; names must "
-                                            "be unique", result.name_range.shifted(base),
-                                   related=(Related(first_range.shifted(first[0]), "first used here"),)))
-    if cache is not None:
-        cache.entries = used
+    if cache is None:
+        cache = RuleCache()
+    edit = model.edit
+    last = cache.last
+    if last is not None and edit is not None and edit.previous == last.generation:
+        checked = _check_edit(model, cache, last, env)
+    else:
+        checked = _check_all(model, cache, env)
+    cache.last = checked
+    out.extend(checked.entry_out)
+    out.extend(checked.duplicates)
     out.sort(key=lambda f: (f.range.start, f.code))
+    return out
+
+
+def _result(entry: Entry, cache: RuleCache, used: dict[str, _EntryResult], env: MappingABC[str, str]) -> _EntryResult:
+    key = entry.text
+    if key is None:
+        return _entry_result(entry, env)
+    result = used.get(key) or cache.entries.get(key)
+    if result is None:
+        result = _entry_result(entry, env)
+    used[key] = result
+    return result
+
+
+def _check_all(model: Model, cache: RuleCache, env: MappingABC[str, str]) -> _Checked:
+    used: dict[str, _EntryResult] = {}
+    results: list[_EntryResult] = []
+    entry_out: list[Finding] = []
+    names: dict[str, int] = {}
+    for entry in model.entries:
+        result = _result(entry, cache, used, env)
+        results.append(result)
+        if result.findings:
+            base = entry.base
+            entry_out.extend(sorted((f.shifted(base) for f in result.findings), key=lambda f: (f.range.start, f.code)))
+        if result.name is not None:
+            names[result.name] = names.get(result.name, 0) + 1
+    cache.entries = used
+    duplicates = _duplicate_names(model, results) if any(n > 1 for n in names.values()) else []
+    return _Checked(model.generation, results, entry_out, names, duplicates)
+
+
+def _check_edit(model: Model, cache: RuleCache, last: _Checked, env: MappingABC[str, str]) -> _Checked:
+    """The last run patched: the entries the edit replaced are checked (from the cache when their text was seen),
+    the findings after them move by the lines the edit added; the rest is reused as it is."""
+    edit = model.edit
+    assert edit is not None
+    used = cache.entries
+    region = model.entries[edit.start : edit.start + edit.count]
+    region_results = [_result(entry, cache, used, env) for entry in region]
+    removed = last.results[edit.start : edit.stop]
+    results = [*last.results[: edit.start], *region_results, *last.results[edit.stop :]]
+    region_out: list[Finding] = []
+    for entry, result in zip(region, region_results):
+        region_out.extend(f.shifted(entry.base) for f in result.findings)
+    region_out.sort(key=lambda f: (f.range.start, f.code))
+    before = bisect_left(last.entry_out, edit.first_line, key=_line)
+    after = bisect_right(last.entry_out, edit.last_line, key=_line)
+    tail = last.entry_out[after:]
+    if edit.lines:
+        tail = [f.shifted(edit.lines) for f in tail]
+    entry_out = [*last.entry_out[:before], *region_out, *tail]
+    if len(used) > 2 * len(results) + 64:
+        # Drop what no entry uses any more (texts typed and replaced), keeping the cache bounded.
+        used = {e.text: r for e, r in zip(model.entries, results) if e.text is not None}
+    cache.entries = used
+    names = last.names
+    for result in removed:
+        if result.name is not None:
+            names[result.name] -= 1
+            if not names[result.name]:
+                del names[result.name]
+    for result in region_results:
+        if result.name is not None:
+            names[result.name] = names.get(result.name, 0) + 1
+    if last.duplicates or any(n > 1 for n in names.values()):
+        duplicates = _duplicate_names(model, results)
+    else:
+        duplicates = []
+    return _Checked(model.generation, results, entry_out, names, duplicates)
+
+
+def _duplicate_names(model: Model, results: list[_EntryResult]) -> list[Finding]:
+    """SS131: every entry whose name an earlier entry already has (one pass over the names)."""
+    out: list[Finding] = []
+    names: dict[str, tuple[int, _EntryResult]] = {}
+    for entry, result in zip(model.entries, results):
+        name = result.name
+        if name is None:
+            continue
+        base = entry.base
+        first = names.setdefault(name, (base, result))
+        if first[1] is not result or first[0] != base:
+            first_range = first[1].name_range
+            assert first_range is not None and result.name_range is not None
+            out.append(finding("SS131", f"the name `{name}` is already used by an earlier entry; names must "
+                                        "be unique", result.name_range.shifted(base),
+                               related=(Related(first_range.shifted(first[0]), "first used here"),)))
     return out
 
 

@@ -229,11 +229,12 @@ _RESOLVER = yaml.resolver.Resolver()
 _PLAIN_TAGS: dict[str, str] = {}
 # PyYAML picks implicit resolvers by a value's first character: a value starting with any other is a string.
 _RESOLVER_FIRST_CHARS = frozenset(_RESOLVER.yaml_implicit_resolvers)
+_ANY_FIRST_CHAR = None in _RESOLVER_FIRST_CHARS
 
 
 def _plain_tag(value: str) -> str:
     """The short tag of a plain scalar, as PyYAML's resolver decides it."""
-    if value[:1] not in _RESOLVER_FIRST_CHARS and None not in _RESOLVER_FIRST_CHARS:
+    if value[:1] not in _RESOLVER_FIRST_CHARS and not _ANY_FIRST_CHAR:
         return "str"
     tag = _PLAIN_TAGS.get(value)
     if tag is None:
@@ -249,6 +250,22 @@ _POSITIONS: dict[Pos, Pos] = {}
 def _shared_position(position: Pos) -> Pos:
     """One tuple for each relative position: entries look alike, so thousands of nodes share a few hundred."""
     return _POSITIONS.setdefault(position, position) if len(_POSITIONS) < _MEMO_MAX else position
+
+
+_LINE_PAIRS: dict[tuple[int, str], Pair] = {}
+"""The pair read from a line of an item at a row (``token: ${GITHUB_TOKEN}``, ``repo_type: github``…): the same
+line at the same row of another item gives the same nodes, so they are shared (nodes are never modified)."""
+_KEY_SCALARS: dict[tuple[int, int, str], Scalar] = {}
+
+
+def _key_scalar(number: int, col: int, key: str) -> Scalar:
+    scalar = _KEY_SCALARS.get((number, col, key))
+    if scalar is None:
+        pos = _shared_position
+        scalar = Scalar(pos((number, col)), pos((number, col + len(key))), key, _plain_tag(key), None)
+        if len(_KEY_SCALARS) < _MEMO_MAX:
+            _KEY_SCALARS[(number, col, key)] = scalar
+    return scalar
 
 
 def _fast_item(text: str) -> ParsedText | None:
@@ -268,27 +285,33 @@ def _fast_item(text: str) -> ParsedText | None:
     key_col = seq_col + 1 + len(first.group(2))
     pairs: list[Pair] = []
     pos = _shared_position
+    line_pairs = _LINE_PAIRS
+    memo_room = len(line_pairs) < _MEMO_MAX
     for number, raw in enumerate(lines):
-        line = raw.removesuffix("\r")
+        pair = line_pairs.get((number, raw))
+        if pair is not None and pair.key.start[1] == key_col:
+            pairs.append(pair)
+            continue
         if number == 0:
             key, value_start, value = first.group(3), first.start(5), first.group(5)
         else:
-            match = _ITEM_KEY_LINE.fullmatch(line)
+            match = _ITEM_KEY_LINE.fullmatch(raw.removesuffix("\r"))
             if match is None:
-                if _SKIPPED_LINE.fullmatch(line):
+                if _SKIPPED_LINE.fullmatch(raw.removesuffix("\r")):
                     continue
                 return None
             if len(match.group(1)) != key_col:
                 return None
             key, value_start, value = match.group(2), match.start(4), match.group(4)
-        pairs.append(Pair(
-            Scalar(pos((number, key_col)), pos((number, key_col + len(key))), key, _plain_tag(key), None),
-            Scalar(pos((number, value_start)), pos((number, value_start + len(value))), value, _plain_tag(value),
-                   None),
-        ))
-    end: Pos = (end_line, 0)
-    mapping = Mapping((0, key_col), end, pairs, False)
-    return ParsedText((Sequence((0, seq_col), end, [mapping], False),), None, False, False, ((0, seq_col),))
+        tag = _plain_tag(value) if value[0] in _RESOLVER_FIRST_CHARS or _ANY_FIRST_CHAR else "str"
+        pair = Pair(_key_scalar(number, key_col, key),
+                    Scalar(pos((number, value_start)), pos((number, value_start + len(value))), value, tag, None))
+        if memo_room and len(value) <= _MEMO_VALUE_MAX:
+            line_pairs[(number, raw)] = pair
+        pairs.append(pair)
+    end: Pos = pos((end_line, 0))
+    mapping = Mapping(pos((0, key_col)), end, pairs, False)
+    return ParsedText((Sequence(pos((0, seq_col)), end, [mapping], False),), None, False, False, (pos((0, seq_col)),))
 
 
 def parse_item(text: str) -> ParsedText:

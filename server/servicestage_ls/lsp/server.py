@@ -69,20 +69,26 @@ class DocState:
         self.marks: dict[tuple[str, str], Mark] = {}  # SS170 and remote hints, keyed by (entry name, code)
         self._changed = asyncio.Event()
         self.published: str | None = None  # result id of what the client has
+        self.converted: dict[int, tuple[Finding, tuple[str, ...], lsp.Diagnostic]] = {}  # see diagnostics_for
 
     def model(self) -> Model:
         model = self._model
         if model is None or model.text is not self.text:
-            model = self._model = self.parse_cache.build(self.text)
+            from servicestage_ls.core import collector
+
+            with collector.paused():
+                model = self._model = self.parse_cache.build(self.text)
         return model
 
     def findings(self, env: Mapping[str, str]) -> list[Finding]:
         cached = self._findings
         if cached is not None and cached[0] is self.text:
             return cached[1]
+        from servicestage_ls.core import collector
         from servicestage_ls.core.rules import check
 
-        found = check(self.model(), self.rule_cache, env)
+        with collector.paused():
+            found = check(self.model(), self.rule_cache, env)
         self._findings = (self.text, found)
         return found
 
@@ -318,12 +324,30 @@ class ServiceStageServer(LanguageServer):
 
     def diagnostics_for(self, state: DocState) -> list[lsp.Diagnostic]:
         model, found = self.current_findings(state)
-        last = len(model.lines) - 1
+        lines = model.lines
+        count = len(lines)
+        # A finding already converted is reused while the lines it points at are the same (an edit keeps the
+        # findings and the lines it did not touch): the cost of an edit follows what it changed.
+        before = state.converted
+        converted: dict[int, tuple[Finding, tuple[str, ...], lsp.Diagnostic]] = {}
         out = []
         for f in found:
-            if f.range.start[0] > last:  # saved findings may point past a shortened text
+            if f.range.start[0] >= count:  # saved findings may point past a shortened text
                 continue
-            out.append(self.to_diagnostic(model, state.uri, f))
+            points = [f.range.start[0], f.range.end[0], *(p for r in f.related for p in (r.range.start[0],
+                                                                                       r.range.end[0]))]
+            if max(points) >= count:
+                out.append(self.to_diagnostic(model, state.uri, f))
+                continue
+            texts = tuple(lines[p] for p in points)
+            known = before.get(id(f))
+            if known is not None and known[0] is f and all(a is b for a, b in zip(known[1], texts)):
+                diagnostic = known[2]
+            else:
+                diagnostic = self.to_diagnostic(model, state.uri, f)
+            converted[id(f)] = (f, texts, diagnostic)
+            out.append(diagnostic)
+        state.converted = converted
         return out
 
     def schedule_validation(self, uri: str) -> None:
