@@ -20,7 +20,7 @@ CLI = Path(sys.executable).with_name("servicestage-ls")
 NO_CREDENTIALS = (
     "No Huawei Cloud credentials: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (plus "
     "HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary keys), or HUAWEICLOUD_AUTH_TOKEN, or HUAWEICLOUD_IAM_USER, "
-    "HUAWEICLOUD_IAM_PASSWORD and HUAWEICLOUD_IAM_DOMAIN in the server's environment"
+    "HUAWEICLOUD_IAM_PASSWORD and HUAWEICLOUD_IAM_DOMAIN in the environment"
 )
 
 
@@ -31,16 +31,21 @@ class Run:
     err: str
 
 
-def cli(*args: str, credentials: bool = True) -> Run:
+def cli(*args: str, credentials: bool = True, extra: dict[str, str] | None = None, stdin: str | None = None) -> Run:
     """Run the installed console script (``python -m servicestage_ls`` when it is missing)."""
     env = subprocess_env()
     env.update({"GITHUB_TOKEN": GITHUB_VALUE, "GITLAB_TOKEN": GITLAB_VALUE, "BAD_TOKEN": BAD_TOKEN_VALUE})
     env.pop("UNSET_TOKEN_FOR_TESTS", None)
     if credentials:
         env["HUAWEICLOUD_AUTH_TOKEN"] = API_TOKEN
+    env.update(extra or {})
     command = [str(CLI)] if CLI.exists() else [sys.executable, "-m", "servicestage_ls"]
-    done = subprocess.run([*command, *args], capture_output=True, text=True, env=env, timeout=DEADLINE,
-                          stdin=subprocess.DEVNULL)
+    if stdin is None:
+        done = subprocess.run([*command, *args], capture_output=True, text=True, env=env, timeout=DEADLINE,
+                              stdin=subprocess.DEVNULL)
+    else:
+        done = subprocess.run([*command, *args], capture_output=True, text=True, env=env, timeout=DEADLINE,
+                              input=stdin)
     for secret in ALL_SECRETS:
         assert secret not in done.stdout and secret not in done.stderr, "a secret value reached the output"
     return Run(done.returncode, done.stdout, done.stderr)
@@ -151,7 +156,7 @@ def test_failures_exit_1_and_leave_their_entries_alone(tmp_path: Path, emulator:
     assert run.out == f"{path}: created 'cli-fine': repo_user cli-fine, status 0 (normal)\n"
     err = run.err.splitlines()
     assert len(err) == 3, run.err
-    assert err[0].startswith(f"{path}: skipped 'cli-broken' has errors, fix them first: SS132 ")
+    assert err[0].startswith(f"{path}: skipped 'cli-broken': it has errors, fix them first: SS132 ")
     assert err[1].startswith(f"{path}: creating 'cli-taken' failed: ServiceStage refused the request: "
                              "SVCSTG.REPO.0403 resource already exist (HTTP 400, request id ")
     assert err[1].endswith(") — list authorizations; the name is taken")
@@ -170,9 +175,14 @@ def test_dry_run_sends_nothing(tmp_path: Path, emulator: EmulatorProcess) -> Non
     run = cli("create", str(path), "--dry-run")
     assert (run.code, run.err) == (0, "")
     assert run.out.splitlines() == [
-        f"{path}: dry run, nothing is sent (endpoint: {emulator.url})",
-        "  would create 'dry-a' (github, host https://github.com/a-org) with the token from ${GITHUB_TOKEN}",
-        "  would create 'dry-b' (gitlab) with the token from ${GITLAB_TOKEN}",
+        f"{path}: dry run, nothing is sent",
+        f"  endpoint: {emulator.url}",
+        "  credentials: an X-Auth-Token (HUAWEICLOUD_AUTH_TOKEN)",
+        f"  project id: {project} (from the file's `project_id`)",
+        "  would create 'dry-a' (github, host https://github.com/a-org) with the token from ${GITHUB_TOKEN}: "
+        f"POST {emulator.url}/v1/{project}/git/auths/github/personal",
+        "  would create 'dry-b' (gitlab) with the token from ${GITLAB_TOKEN}: "
+        f"POST {emulator.url}/v1/{project}/git/auths/gitlab/personal",
     ]
     assert remote_names(emulator, project) == []
     assert path.read_text(encoding="utf-8") == before and path.stat().st_mtime_ns == mtime
@@ -182,9 +192,45 @@ def test_dry_run_without_credentials_says_what_a_real_run_needs(tmp_path: Path, 
     project = uuid.uuid4().hex
     path = write(tmp_path / "dry.servicestage.yaml", header(emulator, project) + block("dry-c"))
     run = cli("create", str(path), "--dry-run", credentials=False)
-    assert run.code == 1
+    assert run.code == 2
     assert run.err == f"{path}: note: a real run would stop here: {NO_CREDENTIALS}\n"
+    assert run.out.splitlines()[1:4] == [f"  endpoint: {emulator.url}", "  credentials: none",
+                                         f"  project id: {project} (from the file's `project_id`)"]
     assert remote_names(emulator, project) == []
+
+
+def test_dry_run_says_how_the_project_id_is_found_and_exits_2_when_it_cannot_be(
+        tmp_path: Path, emulator: EmulatorProcess) -> None:
+    lookup = write(tmp_path / "l.servicestage.yaml", "region: cn-north-4\nauthorizations:\n" + block("dry-l"))
+    run = cli("create", str(lookup), "--dry-run", "--name", "dry-l", credentials=False,
+              extra={"HUAWEICLOUD_SDK_AK": "AKDRYRUN", "HUAWEICLOUD_SDK_SK": "SKDRYRUN"})
+    assert (run.code, run.err) == (0, "")
+    assert run.out.splitlines() == [
+        f"{lookup}: dry run, nothing is sent",
+        "  endpoint: https://servicestage.cn-north-4.myhuaweicloud.com",
+        "  credentials: AK/SK signing (HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK)",
+        "  project id: looked up from IAM when the run starts "
+        "(GET https://iam.cn-north-4.myhuaweicloud.com/v3/projects?name=cn-north-4)",
+        "  would create 'dry-l' (github) with the token from ${GITHUB_TOKEN}: "
+        "POST https://servicestage.cn-north-4.myhuaweicloud.com/v1/{project_id}/git/auths/github/personal",
+    ]
+    from_env = cli("create", str(lookup), "--dry-run", extra={"HUAWEICLOUD_SDK_PROJECT_ID": "e" * 32})
+    assert (from_env.code, from_env.err) == (0, "")
+    assert from_env.out.splitlines()[3] == f"  project id: {'e' * 32} (from HUAWEICLOUD_SDK_PROJECT_ID)"
+    token_only = cli("create", str(lookup), "--dry-run")
+    no_id = ("No project id: set `project_id` in the file or HUAWEICLOUD_SDK_PROJECT_ID in the environment; an "
+             "X-Auth-Token (HUAWEICLOUD_AUTH_TOKEN) cannot look it up from IAM (AK/SK or IAM user credentials can)")
+    assert token_only.code == 2
+    assert token_only.out.splitlines()[3] == f"  project id: none: {no_id}"
+    assert token_only.err == f"{lookup}: note: a real run would stop here: {no_id}\n"
+    endpoint_only = write(tmp_path / "e.servicestage.yaml",
+                          f"endpoint: {emulator.url}\nauthorizations:\n" + block("dry-e"))
+    run = cli("create", str(endpoint_only), "--dry-run")
+    assert run.code == 2
+    assert run.err.startswith(f"{endpoint_only}: error: the file has errors, fix them first (nothing was sent): "
+                              "line 1: SS111 missing `project_id` (32 lowercase hex characters): with `endpoint` "
+                              "and no `region` it cannot be looked up from IAM (the lookup needs a region)")
+    assert run.out == ""
 
 
 def test_name_selects_entries(tmp_path: Path, emulator: EmulatorProcess) -> None:
@@ -233,3 +279,44 @@ def test_emulator_help() -> None:
                      "[--sk SK]")
     for option in ("--host HOST", "--port PORT", "--token TOKEN", "--ak AK", "--sk SK"):
         assert f"  {option}" in run.out
+
+
+def test_a_file_level_error_refuses_before_any_call(tmp_path: Path, emulator: EmulatorProcess) -> None:
+    """Any error that would change the request (project, region, endpoint, structure) sends nothing."""
+    project = uuid.uuid4().hex
+    good = header(emulator, project)
+    cases = {
+        "upper-case project id (SS120)": (good.replace(project, project.upper()), "line 1: SS120 "),
+        "unknown top-level key (SS110)": (good.replace("authorizations:", "regoin: cn-north-4\nauthorizations:"),
+                                          "line 3: SS110 "),
+        "non-string project id (SS112)": (good.replace(project, "[a, b]"), "line 1: SS112 "),
+        "duplicate endpoint (SS101)": (good.replace("authorizations:", "endpoint: http://127.0.0.1:9\n"
+                                                                    "authorizations:"), "line 3: SS101 "),
+        "bad endpoint (SS122)": (good.replace(emulator.url, "http://example.com"), "line 2: SS122 "),
+        "bad region (SS121)": (good.replace("authorizations:", "region: cn-nowhere-9\nauthorizations:"),
+                               "line 3: SS121 "),
+        "syntax error at the top (SS100)": (good.replace("authorizations:", "x: [\nauthorizations:"),
+                                            "line 4: SS100 "),
+    }
+    for what, (head, expected) in cases.items():
+        path = write(tmp_path / "f.servicestage.yaml", head + block("file-err"))
+        for extra_args in ((), ("--dry-run",), ("--name", "file-err")):
+            run = cli("create", str(path), *extra_args)
+            assert (run.code, run.out) == (2, ""), what
+            assert run.err.startswith(f"{path}: error: the file has errors, fix them first (nothing was sent): "
+                                      f"{expected}"), (what, run.err)
+    assert remote_names(emulator, project) == []
+
+
+def test_token_shaped_names_are_refused_and_never_printed(tmp_path: Path, emulator: EmulatorProcess) -> None:
+    project = uuid.uuid4().hex
+    pasted = "ghp_" + "Zz9Yy8Xx7W" * 4
+    path = write(tmp_path / "t.servicestage.yaml", header(emulator, project) + block(pasted) + block("fine-one"))
+    run = cli("create", str(path), "--dry-run")
+    assert run.code == 1
+    assert pasted not in run.out + run.err
+    assert run.err.startswith(f"{path}: skipped 'ghp_…': it has errors, fix them first: SS143 this looks like a "
+                              "github token (`ghp_…`) outside `token`")
+    run = cli("create", str(path), "--name", "nope")
+    assert run.err == f"{path}: error: there is no entry named 'nope' in the file (its entries: ghp_…, fine-one)\n"
+    assert remote_names(emulator, project) == []

@@ -12,6 +12,7 @@ import itertools
 import json
 import re
 import uuid
+from typing import Any
 
 import httpx
 import pytest
@@ -287,7 +288,7 @@ async def test_create_all_skips_entries_with_errors(client: EditorClient, emulat
         block("all-3", host="https://github.com/o3") + "    repo_user: o3\n    status: 0  # normal\n"
     shown = client.shown_with_type(since)
     assert shown[0][0] == WARNING
-    assert shown[0][1].startswith("ServiceStage: skipped 'broken' has errors, fix them first: SS132 ")
+    assert shown[0][1].startswith("ServiceStage: skipped 'broken': it has errors, fix them first: SS132 ")
     assert "githib" in shown[0][1]
     assert shown[-1] == (INFO, "ServiceStage: created 3; skipped 1 (broken)")
     assert await emulator_names(emulator.url, project) == ["all-1", "all-2", "all-3"]
@@ -570,7 +571,7 @@ HTML_500 = (b"<!DOCTYPE html><html><head><title>Oops</title><style>h1 {color: re
             b"<h1>Internal error</h1><p>Something broke &amp; we are on it.</p></body></html>")
 ADVICE_SERVER = "a problem on the service side: try again later, and quote the request id if it persists"
 ADVICE_PROTOCOL = "check that the endpoint is the ServiceStage API (a proxy or a login page may be answering)"
-ADVICE_AUTH = ("check the credentials in the server's environment (HUAWEICLOUD_SDK_AK/_SK, HUAWEICLOUD_AUTH_TOKEN or "
+ADVICE_AUTH = ("check the credentials in the environment (HUAWEICLOUD_SDK_AK/_SK, HUAWEICLOUD_AUTH_TOKEN or "
                "HUAWEICLOUD_IAM_USER/_PASSWORD/_DOMAIN) and that they belong to the project")
 
 
@@ -803,6 +804,30 @@ async def test_a_later_success_clears_the_mark(client: EditorClient) -> None:
 # --- refused before any call --------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda h: h.replace("project_id: 0a1b", "project_id: 0A1B"), "line 1: SS120 "),
+    (lambda h: h.replace("authorizations:", "regoin: cn-north-4\nauthorizations:"), "line 3: SS110 "),
+    (lambda h: h.replace("project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789", "project_id: {a: 1}"), "line 1: SS112 "),
+    (lambda h: h.replace("authorizations:", "endpoint: http://127.0.0.1:9\nauthorizations:"), "line 3: SS101 "),
+], ids=["SS120", "SS110", "SS112", "SS101"])
+async def test_a_file_level_error_refuses_every_call_before_any_traffic(client: EditorClient, change: Any,
+                                                                       expected: str) -> None:
+    async with Scripted(http_response(500)) as server:
+        uri = new_uri()
+        before = change(header(server.url, "0a1b2c3d4e5f67890a1b2c3d4e5f6789")) + block("file-level")
+        client.open(uri, before)
+        since = len(client.messages)
+        assert await execute(client, CREATE, {"uri": uri, "name": "file-level"}) == EMPTY_SUMMARY
+        assert await execute(client, CREATE_ALL, {"uri": uri}) == EMPTY_SUMMARY
+        assert await execute(client, REFRESH, {"uri": uri}) == EMPTY_SUMMARY
+        assert server.server.requests == []
+    shown = client.shown_with_type(since)
+    assert [kind for kind, _ in shown] == [WARNING] * 3
+    for _, message in shown:
+        assert message.startswith("ServiceStage: the file has errors, fix them first (nothing was sent): " + expected)
+    assert client.text(uri) == before
+
+
 async def test_an_entry_with_errors_is_refused_before_any_call(client: EditorClient) -> None:
     async with Scripted(http_response(500)) as server:
         uri = new_uri()
@@ -813,7 +838,7 @@ async def test_an_entry_with_errors_is_refused_before_any_call(client: EditorCli
         assert server.server.requests == []
     shown = client.shown_with_type(since)
     assert len(shown) == 1 and shown[0][0] == WARNING
-    assert shown[0][1].startswith("ServiceStage: 'has-errors' has errors, fix them first: SS132 ")
+    assert shown[0][1].startswith("ServiceStage: cannot create 'has-errors': it has errors, fix them first: SS132 ")
     assert client.text(uri) == before
 
 
@@ -827,8 +852,8 @@ async def test_an_unset_reference_is_reported_and_never_sent(client: EditorClien
         assert await execute(client, CREATE_ALL, {"uri": uri}) == {**EMPTY_SUMMARY, "refused": ["unset-ref"]}
         assert server.server.requests == []
     assert client.shown_with_type(since) == [
-        (WARNING, "ServiceStage: 'unset-ref': the token reference ${UNSET_TOKEN_FOR_TESTS} is not set in the "
-                  "environment of the language server; set it and restart the server (nothing was sent)"),
+        (WARNING, "ServiceStage: cannot create 'unset-ref': the token reference ${UNSET_TOKEN_FOR_TESTS} is not set "
+                  "in the environment of the language server; set it and restart the server (nothing was sent)"),
         (WARNING, "ServiceStage: skipped 'unset-ref': the token reference ${UNSET_TOKEN_FOR_TESTS} is not set in "
                   "the environment of the language server; set it and restart the server (nothing was sent)"),
     ]
@@ -838,7 +863,7 @@ async def test_an_unset_reference_is_reported_and_never_sent(client: EditorClien
 NO_CREDENTIALS = (
     "ServiceStage: No Huawei Cloud credentials: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (plus "
     "HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary keys), or HUAWEICLOUD_AUTH_TOKEN, or HUAWEICLOUD_IAM_USER, "
-    "HUAWEICLOUD_IAM_PASSWORD and HUAWEICLOUD_IAM_DOMAIN in the server's environment"
+    "HUAWEICLOUD_IAM_PASSWORD and HUAWEICLOUD_IAM_DOMAIN in the environment"
 )
 
 

@@ -339,3 +339,24 @@ async def test_iam_with_a_fixed_password_refuses_others() -> None:
         f"IAM refused the request: The username or password is wrong. (HTTP 401, request id {err.request_id}) — "
     )
     assert "wrong-password" not in str(err) + repr(err)
+
+
+@pytest.mark.parametrize("project", ["0123456789ABCDEF0123456789ABCDEF", "0123456789abcdef", "not-a-project-id",
+                                     "0123456789abcdef0123456789abcdeg", "0123456789abcdef0123456789abcdef0"])
+async def test_a_project_id_that_is_not_32_lowercase_hex_is_refused_like_the_service(
+        emulator: EmulatorProcess, project: str) -> None:
+    async with httpx.AsyncClient() as http:
+        answers = [
+            await http.get(f"{emulator.url}/v1/{project}/git/auths", headers={"X-Auth-Token": TOKEN}),
+            await http.post(f"{emulator.url}/v1/{project}/git/auths/github/personal", headers={"X-Auth-Token": TOKEN},
+                            json={"name": "bad-project", "token": GITHUB_TOKEN}),
+            await http.delete(f"{emulator.url}/v1/{project}/git/auths/bad-project", headers={"X-Auth-Token": TOKEN}),
+        ]
+        unauthenticated = await http.get(f"{emulator.url}/v1/{project}/git/auths")
+    for answer in answers:
+        body = answer.json()
+        assert body.pop("request_id") == answer.headers["X-Request-Id"]
+        assert (answer.status_code, body) == (400, {
+            "error_code": "SVCSTG.REPO.0400",
+            "error_msg": "parameter invalid: project_id must be 32 lowercase hexadecimal characters"})
+    assert unauthenticated.status_code == 401  # credentials first, as the gateway does

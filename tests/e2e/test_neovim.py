@@ -408,7 +408,8 @@ R.omnifunc = vim.bo[buf].omnifunc
     ]
     assert r["omnifunc"] == "v:lua.vim.lsp.omnifunc"
     assert r["final_diagnostics"] == []
-    refusal = "ServiceStage: 'web-frontend' was already created (it has repo_user); use Refresh status to update it"
+    refusal = ("ServiceStage: cannot create 'web-frontend': it was already created (it has repo_user); run Refresh "
+               "status to update it")
     assert r["messages"][4] == {"type": 2, "message": refusal}
     failure = ("ServiceStage refused the request: SVCSTG.REPO.0403 resource already exist (HTTP 400, request id "
                "REQUEST-ID) — list authorizations; the name is taken")

@@ -222,7 +222,7 @@ async def test_dropped_answer_then_listing_fails_says_the_outcome_is_unknown() -
     assert str(caught.value) == (
         f"The connection to {ENDPOINT} was closed before the answer was complete; whether 'token1' was created is "
         f"unknown (listing the authorizations failed too: The connection to {ENDPOINT} was closed before the "
-        "answer was complete) — list the authorizations (Refresh status) before trying again"
+        "answer was complete) — list the authorizations (Refresh status, or the ServiceStage console) before trying again"
     )
     assert recorder.count("POST") == 1
 
@@ -354,8 +354,22 @@ async def test_a_plain_token_cannot_look_the_project_up() -> None:
     with pytest.raises(ConfigurationError) as caught:
         await client_for(lambda r: httpx.Response(500), project_id=None)
     assert str(caught.value) == (
-        "No project id: set `project_id` in the file or HUAWEICLOUD_SDK_PROJECT_ID in the server's environment"
+        "No project id: set `project_id` in the file or HUAWEICLOUD_SDK_PROJECT_ID in the environment; an "
+        "X-Auth-Token (HUAWEICLOUD_AUTH_TOKEN) cannot look it up from IAM (AK/SK or IAM user credentials can)"
     )
+
+
+async def test_without_a_region_the_project_id_lookup_says_it_needs_one() -> None:
+    aksk = {"HUAWEICLOUD_SDK_AK": "ak-secret", "HUAWEICLOUD_SDK_SK": "sk-secret"}
+    with pytest.raises(ConfigurationError) as caught:
+        await open_client(region=None, file_endpoint="http://127.0.0.1:9", setting_endpoint=None, project_id=None,
+                          timeout=5, ca_bundle=None, env=aksk)
+    assert str(caught.value) == (
+        "No project id: set `project_id` in the file or HUAWEICLOUD_SDK_PROJECT_ID in the environment; looking it "
+        "up from IAM needs `region` in the file"
+    )
+    assert missing_configuration(region=None, file_endpoint="http://127.0.0.1:9", setting_endpoint=None,
+                                 project_id=None, env=aksk) == str(caught.value)
 
 
 async def test_a_missing_ca_bundle_is_a_configuration_error(tmp_path: Path) -> None:

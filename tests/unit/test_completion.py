@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import time
 from bisect import bisect_right
 
@@ -208,6 +210,17 @@ def test_token_references_offer_names_never_values() -> None:
         assert value not in shown
 
 
+@pytest.mark.parametrize("variable", ["HUAWEICLOUD_AUTH_TOKEN", "HUAWEICLOUD_SDK_SECURITY_TOKEN", "HUAWEICLOUD_SDK_AK",
+                                      "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_IAM_PASSWORD", "HUAWEICLOUD_IAM_USER",
+                                      "huaweicloud_auth_token", "HUAWEICLOUD_GITHUB_TOKEN"])
+def test_token_references_never_offer_the_products_own_cloud_credentials(variable: str) -> None:
+    env = {variable: "cloud-secret", "DEPLOY_TOKEN": "x"}
+    result = items(HEAD + "  - name: token1\n    repo_type: github\n    token: |\n", env=env)
+    assert labels(result) == ["${GITHUB_TOKEN}", "${DEPLOY_TOKEN}"]
+    result = items(HEAD + "  - name: token1\n    repo_type: github\n    token: ${HUAW|}\n", env=env)
+    assert "${" + variable + "}" not in labels(result)
+
+
 def test_token_references_without_a_repo_type_offer_both_conventional_names() -> None:
     result = items(HEAD + "  - name: token1\n    token: |\n")
     assert labels(result) == ["${GITHUB_TOKEN}", "${GITLAB_TOKEN}"]
@@ -242,6 +255,15 @@ def test_hosts_with_credentials_are_never_offered() -> None:
     result = items(text)
     assert [c.label for c in result] == ["https://github.com", "https://gitlab.com", "https://gitee.com"]
     assert "glpat-secret" not in repr(result)
+
+
+def test_hosts_with_a_token_pasted_into_them_are_never_offered() -> None:
+    pasted = "ghp_" + "a1B2c3D4e5" * 4
+    text = HEAD + f"  - name: token1\n    host: https://github.com/{pasted}\n" \
+        f"  - name: token2\n    host: https://gitlab.example.com/glpat-{'x' * 20}/repo\n  - name: token3\n    host: |\n"
+    result = items(text)
+    assert [c.label for c in result] == ["https://github.com", "https://gitlab.com", "https://gitee.com"]
+    assert pasted not in repr(result) and "x" * 20 not in repr(result)
 
 
 # --- flow entries, broken documents, line breaks, code points -------------------------------------------

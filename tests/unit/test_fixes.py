@@ -118,12 +118,12 @@ def test_insert_top_level_keys() -> None:
 
 
 def test_insert_project_id_before_the_first_key_and_authorizations_without_final_line_break() -> None:
-    text = "# my file\r\nregion: cn-north-4"
+    text = "# my file\r\nendpoint: http://127.0.0.1:8080"
     _, after = fix_first(text, "SS111")
-    assert after == "# my file\r\nregion: cn-north-4\r\nauthorizations: []"
+    assert after == "# my file\r\nendpoint: http://127.0.0.1:8080\r\nauthorizations: []"
     _, after = fix_first(after, "SS111")
-    assert after == "# my file\r\nproject_id: 00000000000000000000000000000000\r\nregion: cn-north-4\r\n" \
-        "authorizations: []"
+    assert after == "# my file\r\nproject_id: 00000000000000000000000000000000\r\nendpoint: http://127.0.0.1:8080" \
+        "\r\nauthorizations: []"
 
 
 def test_literal_token_becomes_a_reference() -> None:

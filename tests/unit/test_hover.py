@@ -83,14 +83,14 @@ def test_timestamps_as_utc_dates() -> None:
 
 
 def test_region_value_shows_its_endpoint_and_override_variable() -> None:
-    info = hover_at("region: cn-no|rth-4\n")
+    info = hover_at("project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789\nregion: cn-no|rth-4\n")
     assert info == HoverInfo(
         "**cn-north-4** → `https://servicestage.cn-north-4.myhuaweicloud.com`\n\n"
         "Override it with `HUAWEICLOUD_SDK_REGION_SERVICESTAGE_CN_NORTH_4` (not set).",
-        Range((0, 8), (0, 18)),
+        Range((1, 8), (1, 18)),
     )
     env = {"HUAWEICLOUD_SDK_REGION_SERVICESTAGE_CN_NORTH_4": "https://servicestage.internal.example/"}
-    overridden = hover_at("region: cn-no|rth-4\n", env)
+    overridden = hover_at("project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789\nregion: cn-no|rth-4\n", env)
     assert overridden is not None
     assert overridden.markdown == (
         "**cn-north-4** → `https://servicestage.internal.example`\n\n"
@@ -200,3 +200,43 @@ def test_hover_never_repeats_a_token_pasted_into_a_reference() -> None:
     assert info is not None
     assert pasted not in info.markdown
     assert "looks like a token" in info.markdown
+
+
+def test_region_says_how_the_project_id_is_found_when_the_file_has_none() -> None:
+    iam = ("\n\nThe file has no `project_id`: it is looked up from IAM (the project named after this region, with "
+           "AK/SK or IAM user credentials) when a call is made.")
+    info = hover_at("region: cn-no|rth-4\nauthorizations: []\n")
+    assert info == HoverInfo("**cn-north-4** → `https://servicestage.cn-north-4.myhuaweicloud.com`\n\nOverride it "
+                             "with `HUAWEICLOUD_SDK_REGION_SERVICESTAGE_CN_NORTH_4` (not set)." + iam,
+                             Range((0, 8), (0, 18)))
+    info = hover_at("reg|ion: cn-north-4\nauthorizations: []\n")
+    assert info is not None and info.markdown.endswith(iam)
+    info = hover_at("reg|ion: cn-north-4\n", {"HUAWEICLOUD_SDK_PROJECT_ID": "0" * 32})
+    assert info is not None and info.markdown.endswith(
+        "\n\nThe project id comes from `HUAWEICLOUD_SDK_PROJECT_ID` (set): the file has no `project_id`.")
+    info = hover_at("project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789\nreg|ion: cn-north-4\n")
+    assert info is not None and "project id" not in info.markdown
+
+
+def test_project_id_key_says_it_is_optional_and_how_it_is_found() -> None:
+    info = hover_at("project_|id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789\n")
+    assert info is not None
+    assert info.markdown == (
+        "**project_id** · string · optional\n\nTenant's project ID in the region: 32 lowercase hexadecimal "
+        "characters. Optional: when it is left out, the id comes from `HUAWEICLOUD_SDK_PROJECT_ID` in the "
+        "environment, else it is looked up from IAM (the project named after `region`, with AK/SK or IAM user "
+        "credentials) when a call is made.")
+
+
+PASTED = "ghp_" + "a1B2c3D4e5" * 3 + "f6G7h8"
+
+
+def test_hover_never_shows_token_shaped_text_from_the_file() -> None:
+    for marked in (f"endpoint: https://x.example/{PASTED[:5]}|{PASTED[5:]}\n",
+                   HEAD + f"  - name: token1\n    host: https://github.com/{PASTED[:3]}|{PASTED[3:]}\n",
+                   HEAD + f"  - name: token1\n    host: https://oauth2:{PASTED[:3]}|{PASTED[3:]}@github.com/o\n"):
+        info = hover_at(marked)
+        assert info is not None
+        assert PASTED not in info.markdown and PASTED[4:] not in info.markdown
+    info = hover_at(f"endpoint: https://x.example/{PASTED[:5]}|{PASTED[5:]}\n")
+    assert info is not None and info.markdown.startswith("**endpoint**: <https://x.example/ghp_…>")

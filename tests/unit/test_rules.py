@@ -102,8 +102,42 @@ def test_ss111_missing_top_level_keys() -> None:
         ("SS111", Range((0, 0), (0, 14)), "region"),
         ("SS111", Range((0, 0), (0, 14)), "project_id"),
     ]
+    assert found[1].message == ("missing `project_id` (32 lowercase hex characters): it is looked up from IAM "
+                                "only for a `region`; set `project_id` or `region`, or HUAWEICLOUD_SDK_PROJECT_ID "
+                                "in the environment")
     assert check(parse("region: cn-north-4\nauthorizations: []\n"),
                  env={"HUAWEICLOUD_SDK_PROJECT_ID": "0" * 32}) == []
+
+
+def test_a_region_without_project_id_is_valid_the_id_is_looked_up_from_iam() -> None:
+    assert check(parse("region: cn-north-4\nauthorizations: []\n"), env={}) == []
+    assert check(parse("endpoint: https://x.example\nregion: cn-north-4\nauthorizations: []\n"), env={}) == []
+
+
+def test_endpoint_without_region_says_the_project_id_lookup_needs_a_region() -> None:
+    (f,) = check(parse("endpoint: http://127.0.0.1:8080\nauthorizations: []\n"), env={})
+    assert (f.code, f.range, f.data and f.data["key"]) == ("SS111", Range((0, 0), (0, 8)), "project_id")
+    assert f.message == ("missing `project_id` (32 lowercase hex characters): with `endpoint` and no `region` it "
+                         "cannot be looked up from IAM (the lookup needs a region); set `project_id` or `region`, "
+                         "or HUAWEICLOUD_SDK_PROJECT_ID in the environment")
+    assert check(parse("endpoint: http://127.0.0.1:8080\nauthorizations: []\n"),
+                 env={"HUAWEICLOUD_SDK_PROJECT_ID": "0" * 32}) == []
+
+
+@pytest.mark.parametrize("text,end", [("", (0, 0)), ("# just a comment\n", (0, 16)), ("\n\n", (0, 0)),
+                                      ("# a\n# b\n", (0, 3)), ("---\n", (0, 3))])
+def test_an_empty_or_comments_only_file_misses_the_same_keys_as_a_file_with_only_region(
+        text: str, end: tuple[int, int]) -> None:
+    found = check(parse(text), env={})
+    assert [(f.code, f.range, f.data and f.data["key"]) for f in found] == [
+        ("SS111", Range((0, 0), end), "authorizations"),
+        ("SS111", Range((0, 0), end), "region"),
+        ("SS111", Range((0, 0), end), "project_id"),
+    ]
+    region_only = check(parse("region:\n"), env={})
+    missing = {f.data["key"] for f in region_only if f.code == "SS111" and f.data}
+    assert missing == {"authorizations", "project_id"}
+    assert {f.data["key"] for f in found if f.data} - missing == {"region"}
 
 
 def test_ss112_wrong_types() -> None:
@@ -119,8 +153,21 @@ def test_ss120_project_id() -> None:
     code, rng, message = only(HEADER.replace("0a1b2c3d4e5f67890a1b2c3d4e5f6789", "0A1B2C3D4E5F67890A1B2C3D4E5F6789")
                               + GOOD_ENTRY)
     assert (code, rng) == ("SS120", Range((0, 12), (0, 44)))
-    assert message == "`project_id` must be 32 lowercase hexadecimal characters; it has characters other than " \
-                      "0-9 and a-f"
+    assert message == "`project_id` must be 32 lowercase hexadecimal characters; it has upper case letters"
+
+
+@pytest.mark.parametrize("value,why", [
+    ("0A1B2C3D4E5F", "12 characters and upper case letters"),
+    ("0a1b2c3d4e5f", "12 characters"),
+    ("0a1b2c3d4e5f67890a1b2c3d4e5f678g", "characters other than 0-9 and a-f"),
+    ("0A1B2C3D4E5F67890A1B2C3D4E5F678G", "upper case letters and characters other than 0-9 and a-f"),
+    ("0a1b-2c3d", "9 characters and characters other than 0-9 and a-f"),
+    ("'0A1B2C3D4E5F67890A1B2C3D4E5F6789 '", "leading or trailing spaces and upper case letters"),
+    ("'x'", "1 character and characters other than 0-9 and a-f"),
+])
+def test_ss120_gives_every_reason(value: str, why: str) -> None:
+    code, _, message = only(HEADER.replace("0a1b2c3d4e5f67890a1b2c3d4e5f6789", value) + GOOD_ENTRY)
+    assert (code, message) == ("SS120", f"`project_id` must be 32 lowercase hexadecimal characters; it has {why}")
 
 
 def test_ss121_region_with_closest() -> None:
@@ -239,3 +286,59 @@ def test_create_refuses_a_token_pasted_into_a_reference_without_repeating_it() -
 
 
 ENTRY_WITH_TOKEN = "  - name: token1\n    repo_type: github\n    token: {token}\n"
+
+
+GHP = "ghp_" + "A1b2C3d4E5" * 3 + "f6G7h8"  # 36 characters after the prefix: the shape of a classic GitHub token
+GLPAT = "glpat-" + "x1Y2z3W4v5" * 2
+
+
+@pytest.mark.parametrize("text,rng", [
+    (HEADER + GOOD_ENTRY.replace("token1", GHP), Range((3, 10), (3, 50))),  # a name
+    (HEADER + GOOD_ENTRY.replace("repo_type: github", f"repo_type: {GHP}"), Range((4, 15), (4, 55))),
+    (HEADER + GOOD_ENTRY + f"    {GHP}: x\n", Range((6, 4), (6, 44))),  # a key
+    (HEADER + GOOD_ENTRY + f"    host: https://github.com/{GHP}/x\n", Range((6, 29), (6, 69))),
+    (HEADER + GOOD_ENTRY + f"    repo_user: '{GLPAT}'\n", Range((6, 16), (6, 42))),
+    (HEADER + GOOD_ENTRY + f"    # old token {GHP}\n", Range((6, 16), (6, 56))),  # a comment
+    (f"# {GLPAT}\n" + HEADER + GOOD_ENTRY, Range((0, 2), (0, 28))),
+    (HEADER.replace("cn-north-4", GHP) + GOOD_ENTRY, Range((1, 8), (1, 48))),  # a top-level value
+    (HEADER + GOOD_ENTRY + f"  - name: [broken\n    token: {GHP}\n    host: {GHP}\n", Range((8, 10), (8, 50))),
+])
+def test_ss143_token_shaped_text_outside_token_is_a_finding_and_never_printed(text: str, rng: Range) -> None:
+    found = check(parse(text), env=ENV)
+    assert [f.range for f in found if f.code == "SS143"] == [rng]
+    (f,) = [f for f in found if f.code == "SS143"]
+    kind = "gitlab" if GLPAT in text else "github"
+    prefix = "glpat-" if GLPAT in text else "ghp_"
+    variable = "GITLAB_TOKEN" if GLPAT in text else "GITHUB_TOKEN"
+    assert (f.severity, f.message) == (Severity.ERROR, (
+        f"this looks like a {kind} token (`{prefix}…`) outside `token`: a secret in a file that is committed; "
+        f"remove it (and revoke the token) — a token belongs in the environment, referenced from an entry's "
+        f"`token` as `${{{variable}}}`"))
+    for each in found:
+        assert GHP not in each.message and GLPAT not in each.message
+        assert all(GHP not in r.message for r in each.related)
+
+
+def test_other_rules_quote_token_shaped_text_redacted() -> None:
+    found = check(parse(HEADER + GOOD_ENTRY.replace("repo_type: github", f"repo_type: {GHP}")), env=ENV)
+    assert [(f.code, f.message) for f in found if f.code != "SS143"] == [
+        ("SS132", "unsupported repo_type `ghp_…`; allowed: `github`, `gitlab`")]
+    found = check(parse(HEADER + GOOD_ENTRY + f"    {GHP}: x\n    {GHP}: y\n"), env=ENV)
+    assert [(f.code, f.message) for f in found if f.code not in ("SS143", "SS101")] == [
+        ("SS110", "unknown key `ghp_…` in an entry; allowed: `name`, `repo_type`, `token`, `host`, `repo_user`, "
+                  "`status`, `repo_host`, `repo_home`, `avartar`, `token_type`, `create_time`, `update_time`"),
+        ("SS110", "unknown key `ghp_…` in an entry; allowed: `name`, `repo_type`, `token`, `host`, `repo_user`, "
+                  "`status`, `repo_host`, `repo_home`, `avartar`, `token_type`, `create_time`, `update_time`")]
+    (dup,) = [f for f in found if f.code == "SS101"]
+    assert dup.message.startswith("duplicate key `ghp_…` in this entry")
+    assert [r.message for r in dup.related] == ["`ghp_…` first set here"]
+
+
+def test_a_token_in_its_place_is_not_ss143() -> None:
+    for value in (GHP, f"'{GHP}'", f'"{GHP}"'):
+        found = check(parse(HEADER + GOOD_ENTRY.replace("${GITHUB_TOKEN}", value)), env=ENV)
+        assert [f.code for f in found] == ["SS140"]
+    found = check(parse(HEADER + "  - {name: flow-entry, repo_type: github, token: " + GHP + "}\n"), env=ENV)
+    assert [f.code for f in found] == ["SS140"]
+    found = check(parse(HEADER + GOOD_ENTRY.replace("${GITHUB_TOKEN}", "${" + GHP + "}")), env=ENV)
+    assert [f.code for f in found] == ["SS142"]

@@ -67,3 +67,12 @@ def test_crlf_and_selection_inside_range() -> None:
 def test_empty_document_has_no_symbols() -> None:
     assert document_symbols(document.parse("")) == []
     assert document_symbols(document.parse("# only a comment\n")) == []
+
+
+def test_token_shaped_names_keys_and_values_are_redacted_in_the_outline() -> None:
+    pasted = "ghp_" + "a1B2c3D4e5" * 4
+    text = (f"{pasted}: 1\nregion: {pasted}\nauthorizations:\n  - name: {pasted}\n    repo_type: glpat-{'q' * 20}\n")
+    symbols = document_symbols(document.parse(text))
+    assert [(s.name, s.detail) for s in symbols] == [("ghp_…", "1"), ("region", "ghp_…"),
+                                                     ("authorizations", "1 entry")]
+    assert [(s.name, s.detail) for s in symbols[2].children] == [("ghp_…", "glpat-…")]

@@ -16,10 +16,12 @@ from typing import TextIO
 
 from servicestage_ls.cli.check import Unreadable, read_text
 from servicestage_ls.core.document import parse
+from servicestage_ls.core.model import Model
+from servicestage_ls.core.schema import redact
 from servicestage_ls.core.edits import apply_edits
 from servicestage_ls.core.settings import Settings
 from servicestage_ls.engine import actions
-from servicestage_ls.engine.actions import Prepared, Refused
+from servicestage_ls.engine.actions import EntryRefused, Prepared, Refused
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -67,18 +69,24 @@ def run_create(path: str, *, names: Sequence[str], dry_run: bool, out: TextIO | 
         err.write(f"{path}: error: {exc}\n")
         return EXIT_USAGE
     model = parse(text)
+    try:
+        actions.refuse_file_errors(model, environment)
+    except Refused as problem:
+        err.write(f"{path}: error: {problem}\n")
+        return EXIT_USAGE
     if names:
         known = [e.name for e in model.entries if e.name]
         unknown = [name for name in names if name not in known]
         if unknown:
             # find_entry's message ("… any more") is about a document that changed under an editor.
-            listed = ", ".join(known) if known else "none"
-            err.write(f"{path}: error: there is no entry named '{unknown[0]}' in the file (its entries: {listed})\n")
+            listed = ", ".join(redact(name) for name in known) if known else "none"
+            err.write(f"{path}: error: there is no entry named '{redact(unknown[0])}' in the file (its entries: "
+                      f"{listed})\n")
             return EXIT_USAGE
         try:
             entries = [actions.find_entry(model, name) for name in names]
         except Refused as problem:
-            err.write(f"{path}: error: {problem}\n")
+            err.write(f"{path}: error: {redact(str(problem))}\n")
             return EXIT_USAGE
     else:
         entries = actions.new_entries(model)
@@ -89,10 +97,10 @@ def run_create(path: str, *, names: Sequence[str], dry_run: bool, out: TextIO | 
     refused = 0
     for entry in entries:
         try:
-            prepared.append(actions.prepare(model, entry, environment))
-        except Refused as why:
+            prepared.append(actions.prepare(model, entry, environment, actions.COMMAND_LINE))
+        except EntryRefused as why:
             refused += 1
-            err.write(f"{path}: skipped {why}\n")
+            err.write(f"{path}: {why.skipped()}\n")
     if dry_run:
         return _dry_run(path, model, prepared, refused, out, err, environment)
     if not prepared:
@@ -100,27 +108,30 @@ def run_create(path: str, *, names: Sequence[str], dry_run: bool, out: TextIO | 
     try:
         return asyncio.run(_create(path, prepared, refused, out, err, environment))
     except KeyboardInterrupt:
-        err.write(f"{path}: interrupted; a create that was already sent may have happened — run "
-                  "`servicestage-ls create` again or check the console\n")
+        err.write(f"{path}: interrupted; a create that was already sent may have happened — check the "
+                  "authorizations in the ServiceStage console before running `servicestage-ls create` again\n")
         return EXIT_FAILED
 
 
-def _dry_run(path: str, model: object, prepared: list[Prepared], refused: int, out: TextIO, err: TextIO,
+def _dry_run(path: str, model: Model, prepared: list[Prepared], refused: int, out: TextIO, err: TextIO,
              env: dict[str, str]) -> int:
-    from servicestage_ls.core.model import Model
-
-    assert isinstance(model, Model)
-    args = actions.client_settings(model, Settings())
-    problem = actions.configuration_problem(model, Settings(), env)
-    target = args["file_endpoint"] or (f"region {args['region']}" if args["region"] else "no endpoint")
-    out.write(f"{path}: dry run, nothing is sent (endpoint: {target})\n")
+    """What a real run would call, with which kind of credentials and which project id; exit 2 when a real run
+    would stop for configuration, 1 when entries would be skipped."""
+    plan = actions.call_plan(model, Settings(), env)
+    out.write(f"{path}: dry run, nothing is sent\n")
+    out.write(f"  endpoint: {plan.endpoint or 'none'}\n")
+    out.write(f"  credentials: {plan.credentials or 'none'}\n")
+    out.write(f"  project id: {plan.project_origin}\n")
     for item in prepared:
         snap = item.snapshot
         host = f", host {snap.host}" if snap.host else ""
-        out.write(f"  would create '{snap.name}' ({snap.repo_type}{host}) with the token from {item.token_origin}\n")
-    if problem is not None:
-        err.write(f"{path}: note: a real run would stop here: {problem}\n")
-    return EXIT_FAILED if refused or problem else EXIT_OK
+        url = plan.create_url(snap.repo_type) if plan.endpoint else "no URL without an endpoint"
+        out.write(f"  would create '{snap.name}' ({snap.repo_type}{host}) with the token from {item.token_origin}: "
+                  f"POST {url}\n")
+    if plan.problem is not None:
+        err.write(f"{path}: note: a real run would stop here: {plan.problem}\n")
+        return EXIT_USAGE
+    return EXIT_FAILED if refused else EXIT_OK
 
 
 async def _create(path: str, prepared: list[Prepared], refused: int, out: TextIO, err: TextIO,
@@ -147,7 +158,7 @@ async def _create(path: str, prepared: list[Prepared], refused: int, out: TextIO
             try:
                 text, bom = _read_raw(path)
                 current = parse(text)
-                edits = actions.writeback(current, snap, auth)
+                edits = actions.writeback(current, snap, auth, actions.COMMAND_LINE)
                 new_text = apply_edits(current, edits)
                 if bom:
                     new_text = "\ufeff" + new_text

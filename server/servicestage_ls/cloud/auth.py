@@ -166,6 +166,11 @@ class AkSkCredentials:
     def secrets(self) -> tuple[str, ...]:
         return tuple(s for s in (self.ak, self.sk, self.security_token) if s)
 
+    def kind(self) -> str:
+        """What these credentials are, for messages (never a value)."""
+        extra = " with a temporary security token" if self.security_token else ""
+        return f"AK/SK signing{extra} ({ENV_AK}, {ENV_SK})"
+
 
 @dataclass(frozen=True)
 class TokenCredentials:
@@ -176,6 +181,9 @@ class TokenCredentials:
 
     def secrets(self) -> tuple[str, ...]:
         return (self.token,)
+
+    def kind(self) -> str:
+        return f"an X-Auth-Token ({ENV_AUTH_TOKEN})"
 
 
 @dataclass(frozen=True)
@@ -189,6 +197,9 @@ class IamPasswordCredentials:
 
     def secrets(self) -> tuple[str, ...]:
         return (self.password,)
+
+    def kind(self) -> str:
+        return f"an IAM user's password ({ENV_IAM_USER}, {ENV_IAM_PASSWORD}, {ENV_IAM_DOMAIN})"
 
 
 Credentials = AkSkCredentials | TokenCredentials | IamPasswordCredentials
@@ -220,7 +231,7 @@ def resolve_credentials(env: Mapping[str, str]) -> Credentials:
     if any(iam.values()):
         missing = ", ".join(name for name, value in iam.items() if not value)
         raise ConfigurationError(f"IAM sign-in is incomplete: also set {missing}")
-    raise ConfigurationError(f"No Huawei Cloud credentials: set {CREDENTIAL_VARIABLES} in the server's environment")
+    raise ConfigurationError(f"No Huawei Cloud credentials: set {CREDENTIAL_VARIABLES} in the environment")
 
 
 def has_credentials(env: Mapping[str, str]) -> bool:

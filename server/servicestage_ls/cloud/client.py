@@ -67,7 +67,7 @@ ADVICE_TIMEOUT = "check the network and any proxy, or raise `servicestage.timeou
 ADVICE_DROPPED = "try again; if it keeps happening, check proxies or load balancers on the way"
 ADVICE_PROTOCOL = "check that the endpoint is the ServiceStage API (a proxy or a login page may be answering)"
 ADVICE_RETRY_SAFE = "it is safe to try again"
-ADVICE_LIST_FIRST = "list the authorizations (Refresh status) before trying again"
+ADVICE_LIST_FIRST = "list the authorizations (Refresh status, or the ServiceStage console) before trying again"
 
 
 def _optional_str(value: object) -> str | None:
@@ -438,8 +438,44 @@ def resolve_endpoint(
     )
 
 
-def _project_id_needed_message() -> str:
-    return f"No project id: set `project_id` in the file or {ENV_PROJECT_ID} in the server's environment"
+def _project_id_needed_message(region: str | None) -> str:
+    """Why the project id cannot be found (not in the file, not in the environment, and no IAM lookup)."""
+    if not (region and region.strip()):
+        why = "looking it up from IAM needs `region` in the file"
+    else:
+        why = "an X-Auth-Token (HUAWEICLOUD_AUTH_TOKEN) cannot look it up from IAM (AK/SK or IAM user credentials can)"
+    return f"No project id: set `project_id` in the file or {ENV_PROJECT_ID} in the environment; {why}"
+
+
+def describe_configuration(
+    *,
+    region: str | None,
+    file_endpoint: str | None,
+    setting_endpoint: str | None,
+    project_id: str | None,
+    env: Mapping[str, str],
+) -> tuple[str | None, str | None, str | None, str]:
+    """(endpoint, kind of credentials, explicit project id, how the project id is found), without network and
+    without raising: None where it cannot be resolved (``missing_configuration`` says why)."""
+    try:
+        endpoint: str | None = resolve_endpoint(region=region, file_endpoint=file_endpoint,
+                                                setting_endpoint=setting_endpoint, env=env)
+    except ConfigurationError:
+        endpoint = None
+    try:
+        credentials: Credentials | None = resolve_credentials(env)
+    except ConfigurationError:
+        credentials = None
+    kind = credentials.kind() if credentials is not None else None
+    if project_id and project_id.strip():
+        return endpoint, kind, project_id.strip(), "the file's `project_id`"
+    if env.get(ENV_PROJECT_ID, "").strip():
+        return endpoint, kind, env[ENV_PROJECT_ID].strip(), ENV_PROJECT_ID
+    region = region.strip() if region and region.strip() else None
+    if region is None or isinstance(credentials, TokenCredentials):
+        return endpoint, kind, None, "none: " + _project_id_needed_message(region)
+    iam = iam_endpoint(region, env)
+    return endpoint, kind, None, f"looked up from IAM when the run starts (GET {iam}/v3/projects?name={region})"
 
 
 def missing_configuration(
@@ -460,7 +496,7 @@ def missing_configuration(
         credentials = resolve_credentials(env)
         needs_lookup = not _explicit_project_id(project_id, env)
         if needs_lookup and (isinstance(credentials, TokenCredentials) or not (region and region.strip())):
-            raise ConfigurationError(_project_id_needed_message())
+            raise ConfigurationError(_project_id_needed_message(region))
         _ssl_verify(ca_bundle)
     except ConfigurationError as err:
         return str(err)
@@ -558,7 +594,7 @@ async def open_client(
     region = region.strip() if region and region.strip() else None
     known_project = _explicit_project_id(project_id, env)
     if not known_project and (isinstance(credentials, TokenCredentials) or not region):
-        raise ConfigurationError(_project_id_needed_message())
+        raise ConfigurationError(_project_id_needed_message(region))
     iam = check_endpoint_url(iam_endpoint(region, env), "The IAM endpoint")
     http = httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=min(timeout, MAX_CONNECT_SECONDS)),
@@ -602,6 +638,7 @@ __all__ = [
     "ConfigurationError",
     "ServiceStageClient",
     "check_endpoint_url",
+    "describe_configuration",
     "has_credentials",
     "lookup_project_id",
     "missing_configuration",

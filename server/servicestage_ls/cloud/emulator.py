@@ -371,16 +371,26 @@ class Emulator:
             raise not_found()
         project_id, rest = segments[1], segments[4:]
         if method == "GET" and not rest:
-            self.authenticate(method, raw_path, headers, body)
+            self._authenticate_project(method, raw_path, headers, body, project_id)
             return 200, self.list_authorizations(project_id), {}
         if method == "POST" and len(rest) == 2 and rest[1] == "personal":
-            self.authenticate(method, raw_path, headers, body)
+            self._authenticate_project(method, raw_path, headers, body, project_id)
             return 200, self.create_authorization(project_id, rest[0], body), {}
         if method == "DELETE" and len(rest) == 1:
-            self.authenticate(method, raw_path, headers, body)
+            self._authenticate_project(method, raw_path, headers, body, project_id)
             self.delete_authorization(project_id, rest[0])
             return 204, None, {}
         raise not_found()
+
+    def _authenticate_project(self, method: str, raw_path: str, headers: dict[str, str], body: bytes,
+                              project_id: str) -> None:
+        """Credentials first (as the gateway), then the project id: 32 lowercase hex characters, as the service."""
+        self.authenticate(method, raw_path, headers, body)
+        if _PROJECT_ID_RE.fullmatch(project_id) is None:
+            raise repo_error("SVCSTG.REPO.0400", "project_id must be 32 lowercase hexadecimal characters")
+
+
+_PROJECT_ID_RE = re.compile(r"[0-9a-f]{32}")
 
 
 def _is_loopback(host: str) -> bool:

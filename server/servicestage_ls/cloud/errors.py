@@ -35,7 +35,7 @@ CREDENTIAL_VARIABLES = (
 )
 
 ADVICE_AUTH = (
-    "check the credentials in the server's environment (HUAWEICLOUD_SDK_AK/_SK, HUAWEICLOUD_AUTH_TOKEN or "
+    "check the credentials in the environment (HUAWEICLOUD_SDK_AK/_SK, HUAWEICLOUD_AUTH_TOKEN or "
     "HUAWEICLOUD_IAM_USER/_PASSWORD/_DOMAIN) and that they belong to the project"
 )
 ADVICE_THROTTLED = "too many requests: wait a minute and try again"

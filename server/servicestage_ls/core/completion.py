@@ -187,8 +187,10 @@ def _references(ctx: Context, env: Mapping[str, str], value: _ValueMaker) -> lis
 
 
 def _looks_like_token_variable(name: str) -> bool:
-    """A variable name that looks like it holds a token (``schema.TOKEN_ENV_HINT_RE``: ``PAT`` but not ``PATH``)."""
-    return bool(schema.ENV_NAME_RE.match(name) and schema.TOKEN_ENV_HINT_RE.search(name))
+    """A variable name that looks like it holds a token (``schema.TOKEN_ENV_HINT_RE``: ``PAT`` but not ``PATH``),
+    and is not one of the product's own cloud credentials (``HUAWEICLOUD_AUTH_TOKEN``, AK/SK, the IAM password)."""
+    return bool(schema.ENV_NAME_RE.match(name) and schema.TOKEN_ENV_HINT_RE.search(name)
+                and not name.upper().startswith(schema.CLOUD_ENV_PREFIX))
 
 
 _HOST_RE = re.compile(r"host[ \t]*:[ \t]*[\"']?(https?://[^\s\"'#,}\]]+)")
@@ -210,8 +212,8 @@ def _hosts(model: Model, ctx: Context, value: _ValueMaker) -> list[Completion]:
         if before not in " \t-{,\n\r":
             continue
         url = m.group(1).rstrip("/")
-        if "@" in url:
-            continue  # user:token@host: never offer a secret
+        if "@" in url or schema.TOKEN_SHAPE_RE.search(url):
+            continue  # user:token@host, or a token pasted into the URL: never offer a secret
         if url not in seen:
             seen[url] = "used in this file"
             if len(seen) >= 100:

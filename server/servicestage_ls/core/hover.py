@@ -54,7 +54,19 @@ def hover(model: Model, pos: Pos, env: Mapping[str, str]) -> HoverInfo | None:
         return None
     else:
         markdown = _value_markdown(target, spec, env)
-    return HoverInfo(markdown, target.range)
+    if target.scope == "top" and target.key == "region" and (target.value is None or target.value in REGIONS):
+        markdown += _project_id_origin(model, env)
+    return HoverInfo(schema.redact(markdown), target.range)  # never a token-shaped text from the file
+
+
+def _project_id_origin(model: Model, env: Mapping[str, str]) -> str:
+    """How the project id will be found when the file has none (hovering `region`)."""
+    if model.top_item("project_id") is not None:
+        return ""
+    if env.get("HUAWEICLOUD_SDK_PROJECT_ID", "").strip():
+        return "\n\nThe project id comes from `HUAWEICLOUD_SDK_PROJECT_ID` (set): the file has no `project_id`."
+    return ("\n\nThe file has no `project_id`: it is looked up from IAM (the project named after this region, "
+            "with AK/SK or IAM user credentials) when a call is made.")
 
 
 # --- what is under the cursor --------------------------------------------------------------------------

@@ -67,7 +67,10 @@ class Finding:
 
 def finding(code: str, message: str, rng: Range, data: dict[str, Any] | None = None,
             severity: Severity | None = None, related: tuple[Related, ...] = ()) -> Finding:
-    return Finding(code, message, rng, severity or RULE_BY_CODE[code].severity, data, related)
+    """A finding; token-shaped text quoted from the file is redacted here, whatever rule quoted it."""
+    if related:
+        related = tuple(Related(r.range, schema.redact(r.message)) for r in related)
+    return Finding(code, schema.redact(message), rng, severity or RULE_BY_CODE[code].severity, data, related)
 
 
 def _describe(node: Node) -> str:
@@ -180,7 +183,8 @@ _PUBLIC_HOSTNAMES = {rt.public_host: urlsplit(rt.public_host).hostname or "" for
 def _top_findings(model: Model, env: MappingABC[str, str]) -> list[Finding]:
     out: list[Finding] = []
     if model.root_kind == "empty":
-        return out
+        # Nothing but comments (or nothing): the same missing keys as a mapping without them.
+        return _missing_top(model, set(), env) if not model.top_incomplete and not model.problems else out
     if model.root_kind != "mapping":
         first_line = model.root_range.start[0]
         out.append(
@@ -229,14 +233,8 @@ def _top_value(item: TopItem) -> list[Finding]:
     text = scalar.value
     if key == "project_id":
         if not schema.PROJECT_ID_RE.match(text):
-            if text.strip() != text:
-                why = "it has leading or trailing spaces"
-            elif len(text) != 32:
-                why = f"it has {len(text)} characters"
-            else:
-                why = "it has characters other than 0-9 and a-f"
-            return [finding("SS120", f"`project_id` must be 32 lowercase hexadecimal characters; {why}",
-                            node_range(scalar))]
+            return [finding("SS120", "`project_id` must be 32 lowercase hexadecimal characters; it has "
+                                     f"{_project_id_problems(text)}", node_range(scalar))]
     elif key == "region":
         if text not in REGIONS:
             suggestion = schema.closest(text, REGIONS)
@@ -249,6 +247,21 @@ def _top_value(item: TopItem) -> list[Finding]:
         problem = _check_https_url(scalar, "SS122", "endpoint", allow_loopback_http=True)
         return [problem] if problem else []
     return []
+
+
+def _project_id_problems(text: str) -> str:
+    """Every reason a text is not a project id ("12 characters and upper case letters")."""
+    core = text.strip()
+    reasons = []
+    if core != text:
+        reasons.append("leading or trailing spaces")
+    if len(core) != 32:
+        reasons.append(f"{len(core)} characters" if len(core) != 1 else "1 character")
+    if any(c.isupper() for c in core):
+        reasons.append("upper case letters")
+    if any(c.lower() not in "0123456789abcdef" for c in core):
+        reasons.append("characters other than 0-9 and a-f")
+    return ", ".join(reasons[:-1]) + " and " + reasons[-1] if len(reasons) > 1 else reasons[0]
 
 
 def _missing_top(model: Model, present: set[str | None], env: MappingABC[str, str]) -> list[Finding]:
@@ -266,9 +279,15 @@ def _missing_top(model: Model, present: set[str | None], env: MappingABC[str, st
         out.append(finding("SS111", "missing `region` (or `endpoint`): one of them selects the ServiceStage "
                                     "endpoint", rng,
                            {"fix": "insert-key", "key": "region", "value": "cn-north-4", "scope": "top"}))
-    if "project_id" not in present and not env.get("HUAWEICLOUD_SDK_PROJECT_ID"):
-        out.append(finding("SS111", "missing required key `project_id` (32 lowercase hex characters), unless "
-                                    "HUAWEICLOUD_SDK_PROJECT_ID is set in the server's environment", rng,
+    region = model.top_value("region")
+    if "project_id" not in present and not env.get("HUAWEICLOUD_SDK_PROJECT_ID") and not (region and region.strip()):
+        # With a region the id is looked up from IAM when a call is made; without one it cannot be.
+        if "endpoint" in present:
+            why = ("with `endpoint` and no `region` it cannot be looked up from IAM (the lookup needs a region)")
+        else:
+            why = "it is looked up from IAM only for a `region`"
+        out.append(finding("SS111", f"missing `project_id` (32 lowercase hex characters): {why}; set `project_id` "
+                                    "or `region`, or HUAWEICLOUD_SDK_PROJECT_ID in the environment", rng,
                            {"fix": "insert-key", "key": "project_id", "value": schema.PLACEHOLDERS["project_id"],
                             "scope": "top"}))
     return out
@@ -453,6 +472,46 @@ def _host_mismatch(text: str, scalar: Scalar, repo_type: str | None) -> list[Fin
     return []
 
 
+# --- token-shaped text anywhere ------------------------------------------------------------------------
+
+_TOKEN_VALUE_PREFIX_RE = re.compile(r"[ \t]*(?:-[ \t]+)*[\"']?token[\"']?[ \t]*:[ \t]*[\"']?(?:\$\{)?")
+
+
+def token_shaped(model: Model) -> list[Finding]:
+    """SS143 for every token-shaped text outside an entry's `token` value: in keys, names, URLs, any value,
+    comments (the `token` value has its own rules, SS140–SS142)."""
+    text = model.text
+    if "gh" not in text and "glpat-" not in text:
+        return []
+    out = []
+    starts = model.line_starts
+    for match in schema.TOKEN_SHAPE_RE.finditer(text):
+        line = bisect_right(starts, match.start()) - 1
+        col = match.start() - starts[line]
+        if _in_token_value(model, line, col):
+            continue
+        prefix = match.group(1) or match.group(2) or match.group(3)
+        kind = schema.token_kind(prefix)
+        env_name = schema.REPO_TYPES[kind].token_env
+        out.append(finding("SS143", f"this looks like a {kind} token (`{prefix}…`) outside `token`: a secret in a "
+                                    "file that is committed; remove it (and revoke the token) — a token belongs in "
+                                    f"the environment, referenced from an entry's `token` as `${{{env_name}}}`",
+                           Range((line, col), (line, col + len(match.group(0))))))
+    return out
+
+
+def _in_token_value(model: Model, line: int, col: int) -> bool:
+    entry = model.entry_at_line(line)
+    if entry is not None and entry.mapping is not None:
+        for pair in entry.mapping.pairs:
+            if pair.key_text == "token" and isinstance(pair.value, Scalar) \
+                    and node_range(pair.value, entry.base).contains((line, col)):
+                return True
+        return False
+    # No model of this part (a syntax error nearby): the line says whether it is a `token:` value.
+    return entry is not None and _TOKEN_VALUE_PREFIX_RE.fullmatch(model.lines[line][:col]) is not None
+
+
 # --- the whole file ------------------------------------------------------------------------------------
 
 
@@ -503,6 +562,7 @@ def check(model: Model, cache: RuleCache | None = None, env: MappingABC[str, str
     env = dict(os.environ if env is None else env)
     out = [finding(p.code, p.message, p.range) for p in model.problems]
     out.extend(_top_findings(model, env))
+    out.extend(token_shaped(model))
     if cache is None:
         cache = RuleCache()
     edit = model.edit
@@ -612,6 +672,7 @@ def entry_errors(model: Model, entry: Entry, env: MappingABC[str, str] | None = 
     first, last = entry.first_line, entry.last_line
     out = [finding(p.code, p.message, p.range) for p in model.problems if first <= p.range.start[0] <= last]
     out.extend(f.shifted(entry.base) for f in entry_findings(entry, env))
+    out.extend(f for f in token_shaped(model) if first <= f.range.start[0] <= last)
     name = entry.name
     if name is not None:
         earlier = next((e for e in model.entries[: entry.index] if e.name == name), None)

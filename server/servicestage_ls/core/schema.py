@@ -52,6 +52,8 @@ RULES: tuple[Rule, ...] = (
     Rule("SS140", Severity.WARNING, "the token is a literal: a plaintext secret in a committed file"),
     Rule("SS141", Severity.ERROR, "a literal token does not look like a token of that repo_type"),
     Rule("SS142", Severity.WARNING, "a `${…}` reference is malformed or names an unset variable"),
+    Rule("SS143", Severity.ERROR, "token-shaped text outside `token` (a key, a name, any value, a comment): a "
+         "secret pasted into the wrong place, shown redacted"),
     Rule("SS150", Severity.ERROR, "`host` is not an https URL"),
     Rule("SS151", Severity.WARNING, "`host` points at the other repo type's public host"),
     Rule("SS160", Severity.WARNING, "`status` 1 (overdue) or 2 (unauthenticated)"),
@@ -74,6 +76,8 @@ PROJECT_ID_RE = re.compile(PROJECT_ID_PATTERN)
 # A reference to an environment variable: ${NAME}.
 ENV_REF_RE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# The product's own variables (cloud credentials, project id, endpoints): never offered as a repository token.
+CLOUD_ENV_PREFIX = "HUAWEICLOUD_"
 # Environment variable names offered as token references.
 TOKEN_ENV_HINT_RE = re.compile(r"TOKEN|(?:^|_)PAT(?:_|$)|GITHUB|GITLAB|GITEE", re.IGNORECASE)
 
@@ -157,9 +161,9 @@ TOP_FIELDS: dict[str, Field] = {
         Field(
             "project_id",
             "string",
-            "Tenant's project ID in the region: 32 lowercase hexadecimal characters. May be left out when "
-            "`HUAWEICLOUD_SDK_PROJECT_ID` is set in the server's environment.",
-            required=True,
+            "Tenant's project ID in the region: 32 lowercase hexadecimal characters. Optional: when it is left "
+            "out, the id comes from `HUAWEICLOUD_SDK_PROJECT_ID` in the environment, else it is looked up from "
+            "IAM (the project named after `region`, with AK/SK or IAM user credentials) when a call is made.",
             pattern=PROJECT_ID_PATTERN,
             example="0a1b2c3d4e5f67890a1b2c3d4e5f6789",
         ),
@@ -275,6 +279,29 @@ PLACEHOLDERS: dict[str, str] = {
     "project_id": "0" * 32,
     "authorizations": "[]",
 }
+
+
+# What a GitHub or GitLab token looks like wherever it stands (Gitee's 32 hex characters are left out: a project id
+# has that shape too). The first group is the prefix, the only part of it ever shown.
+TOKEN_SHAPE_RE = re.compile(r"(gh[pousr]_)[A-Za-z0-9]{36,}|(github_pat_)[A-Za-z0-9_]{22,}|(glpat-)[0-9A-Za-z_.-]{20,}")
+_TOKEN_PREFIX_KINDS = {"github_pat_": "github", "glpat-": "gitlab"}
+
+
+def token_kind(prefix: str) -> str:
+    """The repo type whose tokens start with this prefix (``ghp_`` → github)."""
+    return _TOKEN_PREFIX_KINDS.get(prefix, "github")
+
+
+def redacted(match: re.Match[str]) -> str:
+    """A token-shaped match as it may be shown: its prefix and an ellipsis (``ghp_…``)."""
+    return (match.group(1) or match.group(2) or match.group(3)) + "…"
+
+
+def redact(text: str) -> str:
+    """The text with every token-shaped part redacted: what the product may print of text taken from a file."""
+    if "_" not in text and "-" not in text:  # every token shape has one: most texts need no regex
+        return text
+    return TOKEN_SHAPE_RE.sub(redacted, text)
 
 
 def token_env_for(repo_type: str | None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from servicestage_ls.core.model import Entry, Model, Node, Pos, Range, Scalar, TopItem, node_range
+from servicestage_ls.core.schema import redact
 
 __all__ = ["Symbol", "document_symbols"]
 
@@ -36,14 +37,14 @@ def document_symbols(model: Model) -> list[Symbol]:
             detail = f"{count} entr{'y' if count == 1 else 'ies'}"
             out.append(Symbol(key, detail, "list", Range(key_range.start, end), key_range, children))
             continue
-        out.append(Symbol(key, _detail(item), "key", Range(key_range.start, end), key_range))
+        out.append(Symbol(redact(key), _detail(item), "key", Range(key_range.start, end), key_range))
     return out
 
 
 def _detail(item: TopItem) -> str | None:
     value = item.value
     if isinstance(value, Scalar) and not value.is_null and "\n" not in value.value:
-        return value.value
+        return redact(value.value)
     return None
 
 
@@ -76,9 +77,10 @@ def _entry_symbol(model: Model, entry: Entry) -> Symbol:
             end = _end(model, node, entry.base, start)
     name_scalar = entry.scalar("name")
     if name_scalar is not None and not name_scalar.is_null:
-        name = name_scalar.value
+        name = redact(name_scalar.value)
         selection = node_range(name_scalar, entry.base)
     else:
         name = f"(unnamed entry {entry.index + 1})"
         selection = Range(start, start)
-    return Symbol(name, entry.value_of("repo_type"), "entry", Range(start, end), selection)
+    repo_type = entry.value_of("repo_type")
+    return Symbol(name, redact(repo_type) if repo_type else None, "entry", Range(start, end), selection)

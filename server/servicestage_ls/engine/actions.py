@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from servicestage_ls.core import schema
 from servicestage_ls.core.edits import TextEdit, writeback_edits
 from servicestage_ls.core.model import Entry, Model
-from servicestage_ls.core.rules import entry_errors
+from servicestage_ls.core.rules import entry_errors, file_errors
 from servicestage_ls.core.settings import Settings
 
 if TYPE_CHECKING:
@@ -23,6 +23,35 @@ if TYPE_CHECKING:
 
 class Refused(Exception):
     """The action will not run (or will not write); the message says why and what to do."""
+
+
+class EntryRefused(Refused):
+    """One entry will not be created: ``label`` names it, ``reason`` says why (a sentence about "it")."""
+
+    def __init__(self, label: str, reason: str) -> None:
+        super().__init__(f"cannot create {label}: {reason}")
+        self.label = label
+        self.reason = reason
+
+    def skipped(self) -> str:
+        """The message when other entries go on: "skipped 'web-frontend': it was already created"."""
+        return f"skipped {self.label}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Audience:
+    """The words that differ between the editor (a language server) and the command line."""
+
+    environment: str  # where ${NAME} and the credentials are read from
+    after_setting: str  # what to do once a variable is set
+    refresh: str  # how repo_user/status of an existing authorization get into the file
+    write_later: str  # how repo_user/status get written when the write-back was refused
+
+
+EDITOR = Audience("the environment of the language server", "restart the server",
+                  "; run Refresh status to update it", "run Refresh status to write repo_user and status")
+COMMAND_LINE = Audience("the environment", "run the command again", "",
+                        "write repo_user and status with Refresh status in the editor, or by hand")
 
 
 @dataclass(frozen=True)
@@ -78,28 +107,43 @@ def new_entries(model: Model) -> list[Entry]:
     return [e for e in model.entries if e.mapping is not None and e.mapping.get("repo_user") is None]
 
 
-def prepare(model: Model, entry: Entry, env: Mapping[str, str]) -> Prepared:
-    """Check an entry and resolve its token; Refused says why nothing may be sent."""
-    label = f"'{entry.name}'" if entry.name else f"entry {entry.index + 1}"
+def refuse_file_errors(model: Model, env: Mapping[str, str]) -> None:
+    """Refused when the file has an error outside its entries: the request would be made from a wrong project,
+    region, endpoint or structure."""
+    errors = file_errors(model, env)
+    if errors:
+        shown = "; ".join(f"line {f.range.start[0] + 1}: {f.code} {f.message}" for f in errors[:3])
+        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        raise Refused(f"the file has errors, fix them first (nothing was sent): {shown}{more}")
+
+
+def entry_label(entry: Entry) -> str:
+    return f"'{schema.redact(entry.name)}'" if entry.name else f"entry {entry.index + 1}"
+
+
+def prepare(model: Model, entry: Entry, env: Mapping[str, str], audience: Audience = EDITOR) -> Prepared:
+    """Check an entry and resolve its token; EntryRefused says why nothing may be sent."""
+    label = entry_label(entry)
     errors = entry_errors(model, entry, env)
     if errors:
         shown = "; ".join(f"{f.code} {f.message}" for f in errors[:3])
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
-        raise Refused(f"{label} has errors, fix them first: {shown}{more}")
+        raise EntryRefused(label, f"it has errors, fix them first: {shown}{more}")
     if entry.mapping is not None and entry.mapping.get("repo_user") is not None:
-        raise Refused(f"{label} was already created (it has repo_user); use Refresh status to update it")
+        raise EntryRefused(label, f"it was already created (it has repo_user){audience.refresh}")
     snap = snapshot_of(entry)
     reference = schema.ENV_REF_RE.match(snap.token_source.strip())
     if reference is not None:
         variable = reference.group(1)
         pasted = schema.pasted_token(variable, env)
         if pasted is not None:
-            raise Refused(f"{label}: the token reference holds what looks like a token, not the name of an "
-                          f"environment variable; use a variable such as ${{{pasted.token_env}}} (nothing was sent)")
+            raise EntryRefused(label, "the token reference holds what looks like a token, not the name of an "
+                                      f"environment variable; use a variable such as ${{{pasted.token_env}}} "
+                                      "(nothing was sent)")
         value = env.get(variable)
         if not value:
-            raise Refused(f"{label}: the token reference ${{{variable}}} is not set in the environment of the "
-                          "language server; set it and restart the server (nothing was sent)")
+            raise EntryRefused(label, f"the token reference ${{{variable}}} is not set in {audience.environment}; "
+                                      f"set it and {audience.after_setting} (nothing was sent)")
         return Prepared(snap, value, f"${{{variable}}}")
     return Prepared(snap, snap.token_source.strip(), "a literal in the file")
 
@@ -131,6 +175,35 @@ def configuration_problem(model: Model, settings: Settings, env: Mapping[str, st
     return missing_configuration(env=env, **args)
 
 
+@dataclass(frozen=True)
+class CallPlan:
+    """What a run would call, for a dry run (no network): each part None when it cannot be resolved."""
+
+    endpoint: str | None
+    credentials: str | None  # the kind only ("an X-Auth-Token (HUAWEICLOUD_AUTH_TOKEN)")
+    project_id: str | None  # None: looked up when the run starts, or not to be found
+    project_origin: str
+    problem: str | None  # why a real run would stop for configuration
+
+    def create_url(self, repo_type: str) -> str:
+        from urllib.parse import quote
+
+        project = quote(self.project_id, safe="") if self.project_id else "{project_id}"
+        return f"{self.endpoint}/v1/{project}/git/auths/{quote(repo_type, safe='')}/personal"
+
+
+def call_plan(model: Model, settings: Settings, env: Mapping[str, str]) -> CallPlan:
+    from servicestage_ls.cloud.client import describe_configuration
+
+    args = client_settings(model, settings)
+    endpoint, credentials, project_id, origin = describe_configuration(
+        region=args["region"], file_endpoint=args["file_endpoint"], setting_endpoint=args["setting_endpoint"],
+        project_id=args["project_id"], env=env)
+    if project_id is not None:
+        origin = f"{project_id} (from {origin})"
+    return CallPlan(endpoint, credentials, project_id, origin, configuration_problem(model, settings, env))
+
+
 def describe(auth: Authorization) -> str:
     parts = []
     if auth.repo_user is not None:
@@ -140,7 +213,7 @@ def describe(auth: Authorization) -> str:
     return ", ".join(parts) or "no details returned"
 
 
-def writeback(model: Model, snapshot: Snapshot, auth: Authorization) -> list[TextEdit]:
+def writeback(model: Model, snapshot: Snapshot, auth: Authorization, audience: Audience = EDITOR) -> list[TextEdit]:
     """The edits for the entry as it is now, found again by name; Refused when it is gone or changed."""
     entry = find_entry(model, snapshot.name)
     now = snapshot_of(entry)
@@ -148,7 +221,7 @@ def writeback(model: Model, snapshot: Snapshot, auth: Authorization) -> list[Tex
         changed = [f for f in ("repo_type", "token_source", "host") if getattr(now, f) != getattr(snapshot, f)]
         what = ", ".join("token" if f == "token_source" else f for f in changed)
         raise Refused(f"'{snapshot.name}' changed while ServiceStage answered ({what}); nothing was written — "
-                      "run Refresh status to write repo_user and status")
+                      f"{audience.write_later}")
     if entry.mapping is None:
         raise Refused(f"'{snapshot.name}' is no longer a mapping; nothing was written")
     return writeback_edits(model, entry, auth.repo_user, auth.status)

@@ -17,8 +17,8 @@ from lsprotocol import types as lsp
 
 from servicestage_ls.core.edits import TextEdit
 from servicestage_ls.core.model import Model, Range, node_range
-from servicestage_ls.core.rules import entry_errors, finding
-from servicestage_ls.core.schema import STATUS_MEANINGS
+from servicestage_ls.core.rules import entry_errors, file_errors, finding
+from servicestage_ls.core.schema import STATUS_MEANINGS, redact
 from servicestage_ls.engine import actions
 from servicestage_ls.engine.actions import Prepared, Refused
 from servicestage_ls.lsp.commands import CREATE, CREATE_ALL, REFRESH
@@ -121,7 +121,8 @@ class _Run:
             )
 
     def summary(self) -> dict[str, Any]:
-        return {"created": self.created, "updated": self.updated, "failed": self.failed, "refused": self.refused}
+        return {key: [redact(name) for name in names] for key, names in (
+            ("created", self.created), ("updated", self.updated), ("failed", self.failed), ("refused", self.refused))}
 
 
 def _argument(args: tuple[Any, ...]) -> dict[str, Any]:
@@ -207,6 +208,7 @@ async def _client(run: _Run, model: Model) -> ServiceStageClient:
 async def _create_selected(run: _Run) -> None:
     state = run.ls.docs[run.uri]
     model = state.model()
+    actions.refuse_file_errors(model, run.ls.env)
     if isinstance(run.arg.get("name"), str):
         entry = actions.find_entry(model, run.arg["name"])
     elif isinstance(run.arg.get("position"), dict) and isinstance(run.arg["position"].get("line"), int):
@@ -220,13 +222,14 @@ async def _create_selected(run: _Run) -> None:
 async def _create_all(run: _Run) -> None:
     state = run.ls.docs[run.uri]
     model = state.model()
+    actions.refuse_file_errors(model, run.ls.env)
     prepared: list[Prepared] = []
     for entry in actions.new_entries(model):
         try:
             prepared.append(actions.prepare(model, entry, run.ls.env))
-        except Refused as refused:
+        except actions.EntryRefused as refused:
             run.refused.append(entry.name or f"entry {entry.index + 1}")
-            run.ls.show(f"ServiceStage: skipped {refused}", lsp.MessageType.Warning)
+            run.ls.show(f"ServiceStage: {refused.skipped()}", lsp.MessageType.Warning)
     if not prepared:
         if not run.refused:
             run.ls.show("ServiceStage: every entry already has repo_user: nothing to create", lsp.MessageType.Info)
@@ -360,6 +363,7 @@ async def _refresh(run: _Run) -> None:
     model = state.model()
     if not model.entries:
         raise Refused("the file has no entries to refresh")
+    actions.refuse_file_errors(model, run.ls.env)
     client = await _client(run, model)
     from servicestage_ls.cloud.errors import CloudError
 
@@ -409,7 +413,7 @@ def _remote_check_on_save(ls: ServiceStageServer, state: DocState) -> None:
     if ls.settings.remoteCheck != "onSave":
         return
     model = state.model()
-    if not model.entries or model.has_syntax_errors:
+    if not model.entries or model.has_syntax_errors or file_errors(model, ls.env):
         return
     if actions.configuration_problem(model, ls.settings, ls.env) is not None:
         return  # not configured for the cloud: stay silent rather than warn falsely

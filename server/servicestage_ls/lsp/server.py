@@ -25,6 +25,7 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 from servicestage_ls import __version__
 from servicestage_ls.core.files import matches, uri_to_path
 from servicestage_ls.core.settings import Settings, parse_settings
+from servicestage_ls.core.schema import redact
 from servicestage_ls.lsp.commands import CREATE, CREATE_ALL, REFRESH
 from servicestage_ls.lsp.positions import from_client_column, to_client_column
 
@@ -242,12 +243,13 @@ class ServiceStageServer(LanguageServer):
 
     def log_to_client(self, message: str, kind: lsp.MessageType = lsp.MessageType.Log) -> None:
         try:
-            self.window_log_message(lsp.LogMessageParams(type=kind, message=message))
+            self.window_log_message(lsp.LogMessageParams(type=kind, message=redact(message)))
         except Exception:  # noqa: BLE001 - logging must never take the server down
             log.warning("could not send a log message to the client")
 
     def show(self, message: str, kind: lsp.MessageType = lsp.MessageType.Info) -> None:
-        self.window_show_message(lsp.ShowMessageParams(type=kind, message=message))
+        # Messages quote names and values from the file: never a token-shaped one in full.
+        self.window_show_message(lsp.ShowMessageParams(type=kind, message=redact(message)))
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         # Requests already answer with the error; everything else is logged, not popped up.
