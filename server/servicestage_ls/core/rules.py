@@ -666,6 +666,18 @@ def _duplicate_names(model: Model, results: list[_EntryResult]) -> list[Finding]
     return out
 
 
+def file_errors(model: Model, env: MappingABC[str, str] | None = None) -> list[Finding]:
+    """The error-severity findings outside the entries: the project, region, endpoint and structure a request is
+    made from (what refuses every call before any network traffic)."""
+    env = os.environ if env is None else env
+    out = [finding(p.code, p.message, p.range) for p in model.problems
+           if model.entry_at_line(p.range.start[0]) is None]
+    out.extend(_top_findings(model, env))
+    errors = [f for f in out if f.severity == Severity.ERROR]
+    errors.sort(key=lambda f: (f.range.start, f.code))
+    return errors
+
+
 def entry_errors(model: Model, entry: Entry, env: MappingABC[str, str] | None = None) -> list[Finding]:
     """The error-severity findings inside one entry (what refuses a create before any call)."""
     env = os.environ if env is None else env
