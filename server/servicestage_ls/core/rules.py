@@ -11,7 +11,7 @@ import functools
 import os
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +30,7 @@ from servicestage_ls.core.model import (
     TopItem,
     node_range,
     rebased,
+    split_lines,
 )
 from servicestage_ls.core.regions import REGIONS
 from servicestage_ls.core.schema import RULE_BY_CODE, Severity
@@ -475,20 +476,24 @@ def _host_mismatch(text: str, scalar: Scalar, repo_type: str | None) -> list[Fin
 # --- token-shaped text anywhere ------------------------------------------------------------------------
 
 _TOKEN_VALUE_PREFIX_RE = re.compile(r"[ \t]*(?:-[ \t]+)*[\"']?token[\"']?[ \t]*:[ \t]*[\"']?(?:\$\{)?")
+# Where a token shape may start: one regex without repetition scans fast; the full shape is matched there.
+_TOKEN_PREFIX_RE = re.compile(r"gh[pousr]_|github_pat_|glpat-")
 
 
-def token_shaped(model: Model) -> list[Finding]:
-    """SS143 for every token-shaped text outside an entry's `token` value: in keys, names, URLs, any value,
-    comments (the `token` value has its own rules, SS140–SS142)."""
-    text = model.text
-    if "gh" not in text and "glpat-" not in text:
-        return []
-    out = []
-    starts = model.line_starts
-    for match in schema.TOKEN_SHAPE_RE.finditer(text):
+def _token_shapes(text: str, in_token_value: Callable[[int, int, str], bool]) -> list[Finding]:
+    """SS143 for each token-shaped part of ``text`` (positions relative to it) that is not a `token` value."""
+    out: list[Finding] = []
+    starts: list[int] | None = None
+    for candidate in _TOKEN_PREFIX_RE.finditer(text):
+        match = schema.TOKEN_SHAPE_RE.match(text, candidate.start())
+        if match is None:
+            continue
+        if starts is None:
+            starts = split_lines(text)[1]
         line = bisect_right(starts, match.start()) - 1
         col = match.start() - starts[line]
-        if _in_token_value(model, line, col):
+        line_end = starts[line + 1] if line + 1 < len(starts) else len(text)
+        if in_token_value(line, col, text[starts[line] : line_end]):
             continue
         prefix = match.group(1) or match.group(2) or match.group(3)
         kind = schema.token_kind(prefix)
@@ -500,16 +505,43 @@ def token_shaped(model: Model) -> list[Finding]:
     return out
 
 
-def _in_token_value(model: Model, line: int, col: int) -> bool:
-    entry = model.entry_at_line(line)
-    if entry is not None and entry.mapping is not None:
-        for pair in entry.mapping.pairs:
-            if pair.key_text == "token" and isinstance(pair.value, Scalar) \
-                    and node_range(pair.value, entry.base).contains((line, col)):
-                return True
+def _in_token_value(entry: Entry | None, line: int, col: int, line_text: str) -> bool:
+    """Whether (line, col), relative to ``entry.base``, is in the entry's `token` value."""
+    if entry is None:
         return False
-    # No model of this part (a syntax error nearby): the line says whether it is a `token:` value.
-    return entry is not None and _TOKEN_VALUE_PREFIX_RE.fullmatch(model.lines[line][:col]) is not None
+    if entry.mapping is not None:
+        return any(pair.key_text == "token" and isinstance(pair.value, Scalar)
+                   and node_range(pair.value).contains((line, col)) for pair in entry.mapping.pairs)
+    # No model of this entry (a syntax error in it): the line says whether it is a `token:` value.
+    return _TOKEN_VALUE_PREFIX_RE.fullmatch(line_text[:col]) is not None
+
+
+def _entry_token_shapes(entry: Entry) -> list[Finding]:
+    """SS143 inside an entry parsed on its own (``entry.text``), relative to ``entry.base``: cached with it."""
+    assert entry.text is not None and entry.base == entry.first_line
+    return _token_shapes(entry.text, lambda line, col, text: _in_token_value(entry, line, col, text))
+
+
+def token_shaped(model: Model) -> list[Finding]:
+    """SS143 for every token-shaped text outside an entry's `token` value: in keys, names, URLs, any value,
+    comments (the `token` value has its own rules, SS140–SS142). Entries parsed on their own are scanned with
+    their other findings (and cached with them); this scans the rest of the text."""
+    entries = model.entries
+    if model.item_indent is not None and entries:
+        starts = model.line_starts
+        head_end = starts[entries[0].first_line]
+        tail_line = entries[-1].last_line + 1
+        out = _token_shapes(model.text[:head_end], lambda line, col, text: False)
+        if tail_line < len(starts):
+            out.extend(f.shifted(tail_line) for f in
+                       _token_shapes(model.text[starts[tail_line]:], lambda line, col, text: False))
+        return out
+
+    def in_token_value(line: int, col: int, text: str) -> bool:
+        entry = model.entry_at_line(line)
+        return entry is not None and _in_token_value(entry, line - entry.base, col, text)
+
+    return _token_shapes(model.text, in_token_value)
 
 
 # --- the whole file ------------------------------------------------------------------------------------
@@ -525,10 +557,13 @@ class _EntryResult:
 
 
 def _entry_result(entry: Entry, env: MappingABC[str, str]) -> _EntryResult:
+    findings = entry_findings(entry, env)
+    if entry.text is not None:
+        findings.extend(_entry_token_shapes(entry))
     name = entry.scalar("name")
     if name is not None and name.tag == "str":
-        return _EntryResult(tuple(entry_findings(entry, env)), name.value, node_range(name))
-    return _EntryResult(tuple(entry_findings(entry, env)), None, None)
+        return _EntryResult(tuple(findings), name.value, node_range(name))
+    return _EntryResult(tuple(findings), None, None)
 
 
 @dataclass
@@ -684,7 +719,10 @@ def entry_errors(model: Model, entry: Entry, env: MappingABC[str, str] | None = 
     first, last = entry.first_line, entry.last_line
     out = [finding(p.code, p.message, p.range) for p in model.problems if first <= p.range.start[0] <= last]
     out.extend(f.shifted(entry.base) for f in entry_findings(entry, env))
-    out.extend(f for f in token_shaped(model) if first <= f.range.start[0] <= last)
+    if entry.text is not None:
+        out.extend(f.shifted(entry.base) for f in _entry_token_shapes(entry))
+    else:
+        out.extend(f for f in token_shaped(model) if first <= f.range.start[0] <= last)
     name = entry.name
     if name is not None:
         earlier = next((e for e in model.entries[: entry.index] if e.name == name), None)
