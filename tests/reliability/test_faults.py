@@ -1,7 +1,7 @@
 """Handler failures are contained: ``SERVICESTAGE_LS_FAULTS`` makes features raise on purpose.
 
 A failing request gets an LSP error response; a failing notification is logged. Either way the failure reaches
-stderr and ``window/logMessage`` (without any secret), the next request of another feature is answered, and the
+stderr and ``window/logMessage`` in one line (without any secret), the traceback only the debug log, the next request of another feature is answered, and the
 server stays up until a normal shutdown.
 """
 
@@ -39,7 +39,7 @@ FEATURES = ["didOpen", "didChange", "didSave", "didClose", "diagnostic", "comple
 
 @contextlib.asynccontextmanager
 async def server_with_faults(faults: list[str], preset: str) -> AsyncIterator[ReliabilityClient]:
-    config = reliability_config({"SERVICESTAGE_LS_FAULTS": ",".join(faults)})
+    config = reliability_config({"SERVICESTAGE_LS_FAULTS": ",".join(faults), "SERVICESTAGE_LS_LOG_LEVEL": "debug"})
     client = await config.start()
     assert isinstance(client, ReliabilityClient)
     try:
@@ -57,13 +57,18 @@ async def server_with_faults(faults: list[str], preset: str) -> AsyncIterator[Re
 
 
 async def logged(client: ReliabilityClient, feature: str) -> None:
-    """The failure of ``feature`` reached window/logMessage (as an error) and stderr (with its traceback)."""
+    """The failure of ``feature`` reached window/logMessage (as an error, one line) and stderr (one line at error
+    level; the traceback at debug level, which these servers log: SERVICESTAGE_LS_LOG_LEVEL=debug)."""
     needle = f"injected fault in {feature}"
-    await wait_until(lambda: any(needle in m.message and m.type == lsp.MessageType.Error
-                                 for m in client.log_messages), f"a logMessage about {feature}")
-    # stderr has the traceback, down to the handler's own exception (pygls drops it for notifications: lsp.py
+    await wait_until(lambda: any(m.message == f"internal error: RuntimeError: {needle}"
+                                 and m.type == lsp.MessageType.Error for m in client.log_messages),
+                     f"a logMessage about {feature}")
+    await wait_until(lambda: f"ERROR servicestage_ls: internal error: RuntimeError: {needle}\n"
+                     in client.stderr_lines, f"an error line about {feature}")
+    # The traceback goes down to the handler's own exception (pygls drops it for notifications: lsp/server.py
     # logs it from the error's data).
-    await wait_until(lambda: re.search(rf"Traceback \(most recent call last\):\n(?:[ \t].*\n)+RuntimeError: {needle}$",
+    await wait_until(lambda: re.search(rf"^DEBUG servicestage_ls: internal error: Traceback \(most recent call "
+                                       rf"last\):\n(?:[ \t].*\n)+RuntimeError: {needle}$",
                                        "".join(client.stderr_lines), re.MULTILINE), f"a traceback for {feature}")
 
 

@@ -160,10 +160,16 @@ async def test_malformed_messages_get_errors_and_the_server_carries_on(client: R
     raw(json.dumps({"jsonrpc": "2.0", "method": lsp.TEXT_DOCUMENT_DID_OPEN, "params": {"textDocument": None}}).encode())
     await server.stdin.drain()
 
-    # pygls answers neither the request with invalid params nor the unparsable one (they stay pending in the
-    # client: a known pygls limitation); it logs them, and the server carries on.
-    await wait_until(lambda: "".join(client.stderr_lines).count("Unable to handle message") >= 4,
-                     "the malformed messages logged")
+    # The request with invalid params gets InvalidParams, the unparsable one ParseError (with a null id: its id
+    # cannot be read); the two undecodable notifications are logged on one line each; the server carries on.
+    def answered(request_id: object, code: int) -> bool:
+        return any(m.get("id") == request_id and m.get("error", {}).get("code") == code
+                   for m in map(json.loads, client.received))
+
+    await wait_until(lambda: answered("raw-invalid-params", -32602) and answered(None, -32700),
+                     "the malformed requests answered")
+    await wait_until(lambda: "".join(client.stderr_lines).count("whose params could not be decoded") == 2,
+                     "the malformed notifications logged")
     assert sorted(d.code for d in await current_diagnostics(client, uri, 1)) == expected(TEXT)
     info = await client.text_document_hover_async(lsp.HoverParams(lsp.TextDocumentIdentifier(uri), pos(4, 6)))
     assert info is not None

@@ -8,6 +8,7 @@ are replaced by ``_Protocol`` and positions are converted with the negotiated en
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -18,15 +19,16 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from lsprotocol import types as lsp
-from pygls.exceptions import FeatureNotificationError
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol, lsp_method
+from pygls.protocol import lsp_method
 
 from servicestage_ls import __version__
 from servicestage_ls.core.files import matches, uri_to_path
 from servicestage_ls.core.settings import Settings, parse_settings
 from servicestage_ls.core.schema import redact
 from servicestage_ls.lsp.commands import CREATE, CREATE_ALL, REFRESH
+from servicestage_ls.lsp.compat import CompatProtocol, TracebacksAtDebug, one_line
 from servicestage_ls.lsp.positions import from_client_column, to_client_column
 
 if TYPE_CHECKING:
@@ -43,6 +45,8 @@ FEATURE_MODULES = ("servicestage_ls.core.document", "servicestage_ls.core.rules"
 log = logging.getLogger("servicestage_ls")
 
 SOURCE = "servicestage"
+LOG_LEVEL_VARIABLE = "SERVICESTAGE_LS_LOG_LEVEL"
+"""debug, info (the default), warning or error: how much the server writes to stderr (debug adds stack traces)."""
 FAULTS_VARIABLE = "SERVICESTAGE_LS_FAULTS"
 """Comma-separated feature names that raise on purpose: lets tests prove that failures are contained."""
 
@@ -144,7 +148,7 @@ def _offset(text: str, lines: list[str], starts: list[int], pos: lsp.Position, e
 # --- protocol ------------------------------------------------------------------------------------------
 
 
-class _Protocol(LanguageServerProtocol):
+class _Protocol(CompatProtocol):
     """Text sync handled by the server's ``DocState``s instead of pygls' workspace documents."""
 
     @lsp_method(lsp.TEXT_DOCUMENT_DID_OPEN)
@@ -237,9 +241,19 @@ class ServiceStageServer(LanguageServer):
         return task
 
     def log_error(self, what: str, exc: BaseException | None) -> None:
-        detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)) if exc else ""
-        log.error("%s: %s", what, detail)
-        self.log_to_client(f"{what}: {type(exc).__name__}: {exc}" if exc else what, lsp.MessageType.Error)
+        """One line to stderr and the client; the stack trace only to the server's log at debug level."""
+        if exc is None:
+            log.error("%s", what)
+            self.log_to_client(what, lsp.MessageType.Error)
+            return
+        detail = exc.message if isinstance(exc, JsonRpcException) else f"{type(exc).__name__}: {exc}"
+        log.error("%s: %s", what, one_line(detail))
+        if log.isEnabledFor(logging.DEBUG):
+            data = getattr(exc, "data", None)
+            stack = data.get("traceback") if isinstance(data, dict) else None
+            trace = "".join(stack) if isinstance(stack, list) else "".join(traceback.format_tb(exc.__traceback__))
+            log.debug("%s: Traceback (most recent call last):\n%s%s", what, trace, detail)
+        self.log_to_client(f"{what}: {one_line(detail)}", lsp.MessageType.Error)
 
     def log_to_client(self, message: str, kind: lsp.MessageType = lsp.MessageType.Log) -> None:
         try:
@@ -253,12 +267,15 @@ class ServiceStageServer(LanguageServer):
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         # Requests already answer with the error; everything else is logged, not popped up.
-        # pygls hands over a JsonRpcInternalError built from the handler's exception, without its traceback
-        # (that is in ``data``); pygls logs it for requests but not for notifications: log it here.
-        data = getattr(error, "data", None)
-        stack = data.get("traceback") if isinstance(data, dict) else None
-        if source is FeatureNotificationError and error.__traceback__ is None and isinstance(stack, list):
-            log.error("notification handler failed: Traceback (most recent call last):\n%s%s", "".join(stack), error)
+        if isinstance(error, json.JSONDecodeError):
+            log.warning("a message from the client is not valid JSON: %s", error)
+            if isinstance(self.protocol, CompatProtocol):
+                self.protocol.answer_unparsable()
+            return
+        if isinstance(error, JsonRpcException) and not isinstance(error, JsonRpcInternalError):
+            # The client's mistake (unknown method or command, invalid params): its error response says so.
+            log.debug("refused a request: %s", one_line(error.message))
+            return
         self.log_error("internal error", error)
 
     def is_ours(self, uri: str) -> bool:
@@ -792,7 +809,10 @@ def _flatten_symbols(ls: ServiceStageServer, model: Model, uri: str, found: Any,
 def serve(tcp: tuple[str, int] | None = None, env: Mapping[str, str] | None = None) -> int:
     """Run the server until the client says exit. Nothing but the protocol goes to stdout."""
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    log.setLevel(logging.INFO)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(TracebacksAtDebug())
+    level = (os.environ if env is None else env).get(LOG_LEVEL_VARIABLE, "").strip().upper()
+    log.setLevel(level if level in ("DEBUG", "INFO", "WARNING", "ERROR") else logging.INFO)
     server = create_server(env)
     if tcp is not None:
         server.start_tcp(*tcp)
