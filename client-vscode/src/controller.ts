@@ -316,10 +316,23 @@ export class Controller implements vscode.Disposable {
   private async showNoPython(message: string): Promise<void> {
     const choice = await vscode.window.showErrorMessage(message, "Open Setting", "Show Output");
     if (choice === "Open Setting") {
-      await vscode.commands.executeCommand("workbench.action.openSettings", PYTHON_PATH_SETTING);
+      await openSetting(PYTHON_PATH_SETTING);
     } else if (choice === "Show Output") {
       this.deps.output.show(true);
     }
+  }
+}
+
+/**
+ * Open the settings editor on `setting` in the tab that lists it. The interpreter setting is
+ * `machine-overridable`: in a remote window (Remote-SSH, WSL, Dev Containers, Codespaces, code-server) the User
+ * tab hides it ("No Settings Found") and the Remote tab has it.
+ */
+export async function openSetting(setting: string): Promise<void> {
+  if (vscode.env.remoteName) {
+    await vscode.commands.executeCommand("workbench.action.openRemoteSettings", { query: setting });
+  } else {
+    await vscode.commands.executeCommand("workbench.action.openSettings", setting);
   }
 }
 

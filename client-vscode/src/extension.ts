@@ -25,7 +25,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       ...options,
       outputChannel: output,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
-      diagnosticCollectionName: CLIENT_ID,
+      // No diagnosticCollectionName: VS Code pulls diagnostics, into a collection named after the server's
+      // identifier ("servicestage"); naming the client's own (push) collection the same makes VS Code log
+      // "DiagnosticCollection with name 'servicestage' does already exist".
     };
     // The id "servicestage" makes the client follow `servicestage.trace.server`.
     const client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);

@@ -4,7 +4,8 @@ import { beforeEach, describe, it } from "node:test";
 import type * as vscode from "vscode";
 import { ExecuteCommandRequest } from "vscode-languageserver-protocol";
 import { executeCommandParams } from "../src/commands";
-import { ClientState, Controller, type ClientOptionsInput, type LanguageClientLike } from "../src/controller";
+import * as manifest from "../package.json";
+import { ClientState, Controller, openSetting, type ClientOptionsInput, type LanguageClientLike } from "../src/controller";
 import type { ServerExecutable } from "../src/launch";
 import { PROBE_SCRIPT, type ProcessRunner } from "../src/python";
 import { ServerStatus } from "../src/status";
@@ -203,6 +204,32 @@ describe("controller: starting the server", () => {
     assert.match(error.message, /no Python 3\.10 or newer found/);
     assert.match(error.message, /Tried: python3 \(not found\); python \(Python 3\.9\.2 is too old/);
     assert.deepEqual(fake.executedCommands, [{ command: "workbench.action.openSettings", args: ["servicestage.server.pythonPath"] }]);
+    assert.deepEqual(fake.settingsEditor, [{ tab: "user", query: "servicestage.server.pythonPath", shown: "the setting" }]);
+  });
+
+  for (const remoteName of ["ssh-remote", "wsl", "dev-container", "codespaces"]) {
+    it(`'Open Setting' shows the interpreter setting in a remote window too (${remoteName})`, async () => {
+      fake.remoteName = remoteName;
+      fake.errorChoice = "Open Setting";
+      const { controller } = setup({ versions: { python: "3.9.2" } });
+      await controller.start();
+      await new Promise<void>((resolve) => setImmediate(resolve)); // let the button handler run
+      assert.deepEqual(fake.executedCommands, [
+        { command: "workbench.action.openRemoteSettings", args: [{ query: "servicestage.server.pythonPath" }] },
+      ]);
+      assert.deepEqual(fake.settingsEditor, [{ tab: "remote", query: "servicestage.server.pythonPath", shown: "the setting" }]);
+    });
+  }
+
+  it("openSetting finds every contributed setting where it is shown, in local and remote windows", async () => {
+    for (const remoteName of [undefined, "ssh-remote"]) {
+      for (const setting of Object.keys(manifest.contributes.configuration.properties)) {
+        fake.remoteName = remoteName;
+        fake.settingsEditor = [];
+        await openSetting(setting);
+        assert.deepEqual(fake.settingsEditor.map((s) => s.shown), ["the setting"], `${setting} (remote: ${remoteName})`);
+      }
+    }
   });
 
   it("shows an error state when the server fails to start", async () => {

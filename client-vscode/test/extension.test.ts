@@ -86,6 +86,9 @@ describe("activate", { skip: !platformSupportsShebang && "needs an executable sc
     assert.equal(client.clientOptions.revealOutputChannelOn, RevealOutputChannelOn.Never);
     assert.deepEqual(client.clientOptions.synchronize, { configurationSection: "servicestage" });
     assert.equal(client.clientOptions.initializationOptions.validate, "onChange");
+    // The server's pull identifier is "servicestage" (tests/lsp check it): the client's collection needs
+    // another name, or none (VS Code then generates one).
+    assert.equal(client.clientOptions.diagnosticCollectionName, undefined);
     assert.equal(fake.statusBarItems[0].text, "$(check) ServiceStage");
   });
 

@@ -9,6 +9,42 @@ import * as manifest from "../package.json";
 const DEFAULTS: Record<string, unknown> = Object.fromEntries(
   Object.entries(manifest.contributes.configuration.properties).map(([k, v]) => [k, (v as { default?: unknown }).default]),
 );
+const SCOPES: Record<string, string> = Object.fromEntries(
+  Object.entries(manifest.contributes.configuration.properties).map(([k, v]) => [k, (v as { scope?: string }).scope ?? "window"]),
+);
+
+/** Which settings a tab of VS Code's settings editor lists, by the setting's `scope` (VS Code's rules). */
+function shownIn(tab: "user" | "remote" | "workspace", scope: string): boolean {
+  if (tab === "user") {
+    // In a remote window, the User tab hides what belongs to a machine: it is set in the Remote tab.
+    return !(fake.remoteName && (scope === "machine" || scope === "machine-overridable"));
+  }
+  if (tab === "remote") {
+    return scope !== "application";
+  }
+  return scope !== "application" && scope !== "machine";
+}
+
+/** The settings editor as the commands that open it would show it (see `fake.settingsEditor`). */
+function openSettingsEditor(command: string, args: unknown[]): void {
+  const tabs: Record<string, "user" | "remote" | "workspace"> = {
+    "workbench.action.openSettings": "user",
+    "workbench.action.openGlobalSettings": "user",
+    "workbench.action.openRemoteSettings": "remote",
+    "workbench.action.openWorkspaceSettings": "workspace",
+  };
+  const tab = tabs[command];
+  if (!tab) {
+    return;
+  }
+  if (tab === "remote" && !fake.remoteName) {
+    throw new Error(`command '${command}' not found`); // VS Code registers it in remote windows only
+  }
+  const arg = args[0] as string | { query?: string } | undefined;
+  const query = typeof arg === "string" ? arg : (arg?.query ?? "");
+  const found = query in SCOPES ? shownIn(tab, SCOPES[query]) : false;
+  fake.settingsEditor.push({ tab, query, shown: found ? "the setting" : "No Settings Found" });
+}
 
 export class Disposable {
   constructor(private readonly fn: () => void = () => undefined) {}
@@ -144,6 +180,10 @@ export const fake = {
   /** The button the next error message "clicks" (undefined: dismissed). */
   errorChoice: undefined as string | undefined,
   executedCommands: [] as { command: string; args: unknown[] }[],
+  /** `vscode.env.remoteName`: "ssh-remote", "wsl", "dev-container", "codespaces", … in a remote window. */
+  remoteName: undefined as string | undefined,
+  /** What each opening of the settings editor showed for its query. */
+  settingsEditor: [] as { tab: string; query: string; shown: string }[],
   progress: [] as { location: number; title?: string; cancellable?: boolean }[],
   /** When true, the next progress notification's Cancel is "clicked" at once. */
   cancelProgress: false,
@@ -162,6 +202,8 @@ export const fake = {
     fake.infoMessages = [];
     fake.errorChoice = undefined;
     fake.executedCommands = [];
+    fake.remoteName = undefined;
+    fake.settingsEditor = [];
     fake.progress = [];
     fake.cancelProgress = false;
     fake.registeredCommands = new Map();
@@ -272,12 +314,19 @@ export const languages = {
 export const commands = {
   async executeCommand(command: string, ...args: unknown[]): Promise<unknown> {
     fake.executedCommands.push({ command, args });
+    openSettingsEditor(command, args);
     const handler = fake.registeredCommands.get(command);
     return handler ? handler(...args) : undefined;
   },
   registerCommand(command: string, handler: (...args: any[]) => any): Disposable {
     fake.registeredCommands.set(command, handler);
     return new Disposable(() => fake.registeredCommands.delete(command));
+  },
+};
+
+export const env = {
+  get remoteName(): string | undefined {
+    return fake.remoteName;
   },
 };
 

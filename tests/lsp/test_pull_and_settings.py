@@ -55,7 +55,10 @@ async def pull(client: RecordingClient, uri: str) -> list[lsp.Diagnostic]:
 @pytest_lsp.fixture(config=server_config(), scope="module")
 async def puller(lsp_client: RecordingClient):
     result = await start(lsp_client, pulling_capabilities(), {"validate": "onSave"})
-    assert result.capabilities.diagnostic_provider is not None
+    provider = result.capabilities.diagnostic_provider
+    # The identifier names VS Code's collection of pulled diagnostics; the VS Code client leaves its own
+    # collection unnamed so that the two do not collide (client-vscode/test/extension.test.ts).
+    assert isinstance(provider, lsp.DiagnosticOptions) and provider.identifier == "servicestage"
     yield
     await lsp_client.shutdown_session()
     assert_no_secrets(lsp_client)
