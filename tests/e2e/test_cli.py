@@ -19,9 +19,10 @@ CLEAN = ("project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789\nregion: cn-north-4\nauth
          "  - name: token1\n    repo_type: github\n    token: ${GITHUB_TOKEN}\n")
 
 
-def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     base = {"PATH": "/usr/bin:/bin", "GITHUB_TOKEN": "x"}
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=60, env={**base, **(env or {})})
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=60, env={**base, **(env or {})},
+                          input=stdin if stdin is not None else "")
 
 
 def test_version_and_help() -> None:
@@ -39,7 +40,7 @@ def test_check_text_output_and_exit_code_for_errors(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         f"{bad}:5:16: error SS132 unsupported repo_type `githib`; did you mean `github`? Allowed: `github`, `gitlab`",
-        "1 error(s), 0 warning(s) in 1 file(s) checked",
+        "1 error, 0 warnings in 1 file checked",
     ]
     assert result.stderr == ""
 
@@ -78,7 +79,7 @@ def test_check_searches_directories_for_matching_files_only(tmp_path: Path) -> N
     assert result.returncode == 1
     assert [line.split(":")[0] for line in result.stdout.splitlines()[:-1]] == [
         str(tmp_path / "deep" / "er" / "x.servicestage.yaml")]
-    assert result.stdout.splitlines()[-1] == "1 error(s), 0 warning(s) in 1 file(s) checked"
+    assert result.stdout.splitlines()[-1] == "1 error, 0 warnings in 1 file checked"
 
 
 def test_check_usage_and_unreadable_input_exit_two(tmp_path: Path) -> None:
@@ -185,3 +186,132 @@ def test_a_bare_stdio_flag_starts_the_server() -> None:
     stdin = b"".join(b"Content-Length: %d\r\n\r\n" % len(b) + b for b in (body, exit_body))
     result = subprocess.run([*CLI, "--stdio"], input=stdin, capture_output=True, timeout=60)
     assert b'"serverInfo"' in result.stdout and b"servicestage-ls" in result.stdout
+
+
+def test_check_summary_counts_only_checked_files_in_plain_english(tmp_path: Path) -> None:
+    missing = cli("check", str(tmp_path / "nope.servicestage.yaml"))
+    assert (missing.returncode, missing.stdout) == (2, "0 errors, 0 warnings in 0 files checked\n")
+    for count in (1, 2):
+        for i in range(count):
+            (tmp_path / f"d{count}").mkdir(exist_ok=True)
+            (tmp_path / f"d{count}" / f"f{i}.servicestage.yaml").write_text(CLEAN + "    status: 1\n", "utf-8")
+    one = cli("check", str(tmp_path / "d1"))
+    assert (one.returncode, one.stdout.splitlines()[-1]) == (0, "0 errors, 1 warning in 1 file checked")
+    two = cli("check", str(tmp_path / "d2"), str(tmp_path / "d1" / "f0.servicestage.yaml"))
+    assert (two.returncode, two.stdout.splitlines()[-1]) == (0, "0 errors, 3 warnings in 3 files checked")
+
+
+def test_check_fails_on_a_file_it_did_not_validate_unless_allowed(tmp_path: Path) -> None:
+    big = tmp_path / "big.servicestage.yaml"
+    big.write_text(CLEAN + "#" * 4_000_001 + "\n", "utf-8")
+    size = len(CLEAN) + 4_000_002
+    small = tmp_path / "small.servicestage.yaml"
+    small.write_text(CLEAN, "utf-8")
+    refused = cli("check", str(big), str(small))
+    assert refused.returncode == 1
+    assert refused.stdout.splitlines() == [
+        f"{big}:1:1: warning SS104 the file has {size:,} characters, more than the 4,000,000 that are validated; "
+        "split it into smaller files",
+        "0 errors, 1 warning in 1 file checked; 1 file not checked (too large: SS104), which fails the check unless "
+        "--allow-unchecked is given",
+    ]
+    allowed = cli("check", "--allow-unchecked", str(big), str(small))
+    assert allowed.returncode == 0
+    assert allowed.stdout.splitlines()[-1] == "0 errors, 1 warning in 1 file checked; 1 file not checked (too large: " \
+        "SS104)"
+    assert cli("check", "--format", "json", str(big)).returncode == 1
+    assert cli("check", "--format", "json", "--allow-unchecked", str(big)).returncode == 0
+
+
+def test_check_reads_standard_input_with_a_name_for_messages(tmp_path: Path) -> None:
+    bad = CLEAN.replace("github", "githib")
+    piped = cli("check", "-", stdin=bad)
+    assert piped.returncode == 1
+    assert piped.stdout.splitlines() == [
+        "<stdin>:5:16: error SS132 unsupported repo_type `githib`; did you mean `github`? Allowed: `github`, `gitlab`",
+        "1 error, 0 warnings in 1 file checked",
+    ]
+    named = cli("check", "--stdin-filename", "deploy/team.servicestage.yaml", "--format", "github", "-", stdin=bad)
+    assert named.returncode == 1
+    assert named.stdout.splitlines() == [
+        "::error file=deploy/team.servicestage.yaml,line=5,col=16,endLine=5,endColumn=22,title=SS132::"
+        "unsupported repo_type `githib`; did you mean `github`? Allowed: `github`, `gitlab`"]
+    clean = cli("check", "-", stdin=CLEAN)
+    assert (clean.returncode, clean.stdout, clean.stderr) == (0, "0 errors, 0 warnings in 1 file checked\n", "")
+    other = cli("check", "--stdin-filename", "docker-compose.yaml", "-", stdin=bad)
+    assert (other.returncode, other.stdout) == (0, "0 errors, 0 warnings in 0 files checked\n")
+    assert other.stderr == ("docker-compose.yaml: not checked: the name does not match *.servicestage.yaml, "
+                            "*.servicestage.yml, servicestage.yaml or servicestage.yml\n")
+    binary = subprocess.run([*CLI, "check", "-"], input=b"\xff\xfe", capture_output=True, timeout=60,
+                            env={"PATH": "/usr/bin:/bin"})
+    assert binary.returncode == 2
+    assert binary.stderr.decode() == "<stdin>: error: not UTF-8 text (invalid byte 0xff at offset 0)\n"
+    mixed = cli("check", "-", str(tmp_path / "nope.servicestage.yaml"), stdin=CLEAN)
+    assert mixed.returncode == 2 and mixed.stdout == "0 errors, 0 warnings in 1 file checked\n"
+
+
+SARIF_LEVELS = {"error", "warning", "note", "none"}
+
+
+def assert_valid_sarif(log: dict[str, object]) -> None:
+    """The SARIF 2.1.0 schema's requirements for what we emit (sarifLog, run, tool, reportingDescriptor, result,
+    location, region), and what code scanning requires on top (rule help, relative URIs)."""
+    assert log["version"] == "2.1.0"
+    assert log["$schema"] == "https://json.schemastore.org/sarif-2.1.0.json"
+    runs = log["runs"]
+    assert isinstance(runs, list) and len(runs) == 1
+    run = runs[0]
+    assert set(run) <= {"tool", "results", "columnKind", "artifacts", "invocations"}
+    assert run["columnKind"] in ("utf16CodeUnits", "unicodeCodePoints")
+    driver = run["tool"]["driver"]
+    assert isinstance(driver["name"], str) and driver["name"]
+    rules = driver["rules"]
+    ids = [rule["id"] for rule in rules]
+    assert len(ids) == len(set(ids))
+    for rule in rules:
+        assert set(rule) <= {"id", "name", "shortDescription", "fullDescription", "help", "helpUri",
+                             "defaultConfiguration", "properties"}
+        for key in ("shortDescription", "fullDescription", "help"):
+            assert isinstance(rule[key]["text"], str) and rule[key]["text"]
+        assert rule["defaultConfiguration"]["level"] in SARIF_LEVELS
+    for result in run["results"]:
+        assert set(result) <= {"ruleId", "ruleIndex", "level", "message", "locations"}
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+        assert result["level"] in SARIF_LEVELS
+        assert isinstance(result["message"]["text"], str) and result["message"]["text"]
+        (location,) = result["locations"]
+        physical = location["physicalLocation"]
+        assert isinstance(physical["artifactLocation"]["uri"], str)
+        region = physical["region"]
+        assert all(isinstance(region[k], int) and region[k] >= 1
+                   for k in ("startLine", "startColumn", "endLine", "endColumn"))
+        assert (region["startLine"], region["startColumn"]) <= (region["endLine"], region["endColumn"])
+
+
+def test_check_sarif_for_code_scanning(tmp_path: Path) -> None:
+    (tmp_path / "deploy").mkdir()
+    bad = tmp_path / "deploy" / "team.servicestage.yaml"
+    bad.write_text(CLEAN.replace("github", "githib") + "    status: 1\n", encoding="utf-8")
+    result = subprocess.run([*CLI, "check", "--format", "sarif", "deploy"], capture_output=True, text=True,
+                            timeout=60, cwd=tmp_path, env={"PATH": "/usr/bin:/bin", "GITHUB_TOKEN": "x"})
+    assert result.returncode == 1 and result.stderr == ""
+    log = json.loads(result.stdout)
+    assert_valid_sarif(log)
+    run = log["runs"][0]
+    assert [rule["id"] for rule in run["tool"]["driver"]["rules"]] == [rule.code for rule in schema.RULES]
+    ss132 = next(rule for rule in run["tool"]["driver"]["rules"] if rule["id"] == "SS132")
+    assert ss132["shortDescription"]["text"] == "`repo_type` not supported (with the closest one)"
+    assert ss132["defaultConfiguration"] == {"level": "error"}
+    assert [(r["ruleId"], r["level"], r["message"]["text"], r["locations"][0]["physicalLocation"]) for r in
+            run["results"]] == [
+        ("SS132", "error", "unsupported repo_type `githib`; did you mean `github`? Allowed: `github`, `gitlab`",
+         {"artifactLocation": {"uri": "deploy/team.servicestage.yaml"},
+          "region": {"startLine": 5, "startColumn": 16, "endLine": 5, "endColumn": 22}}),
+        ("SS160", "warning", "status 1: overdue: the token expired; create a new token and a new authorization.",
+         {"artifactLocation": {"uri": "deploy/team.servicestage.yaml"},
+          "region": {"startLine": 7, "startColumn": 13, "endLine": 7, "endColumn": 14}}),
+    ]
+    clean = cli("check", "--format", "sarif", "-", stdin=CLEAN)
+    assert clean.returncode == 0
+    assert json.loads(clean.stdout)["runs"][0]["results"] == []
+    assert_valid_sarif(json.loads(clean.stdout))

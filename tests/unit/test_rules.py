@@ -342,3 +342,40 @@ def test_a_token_in_its_place_is_not_ss143() -> None:
     assert [f.code for f in found] == ["SS140"]
     found = check(parse(HEADER + GOOD_ENTRY.replace("${GITHUB_TOKEN}", "${" + GHP + "}")), env=ENV)
     assert [f.code for f in found] == ["SS142"]
+
+
+@pytest.mark.parametrize("text,rng", [
+    (HEADER + "  - name: token1\n\trepo_type: github\n", Range((4, 0), (4, 1))),
+    (HEADER + "\t- name: token1\n", Range((3, 0), (3, 1))),
+    ("authorizations:\n  - name: token1\n    repo_type: github\n  \t token: x\n", Range((3, 2), (3, 3))),
+    ("\tregion: cn-north-4\nauthorizations: []\n", Range((0, 0), (0, 1))),
+])
+def test_ss100_a_tab_used_for_indentation_says_so(text: str, rng: Range) -> None:
+    (f,) = [f for f in check(parse(text), env=ENV) if f.code == "SS100"]
+    assert (f.range, f.message) == (rng, "YAML syntax error: a tab is used for indentation; YAML indents with spaces "
+                                         "only — replace the tab with spaces")
+
+
+@pytest.mark.parametrize("text,reference,where", [
+    (HEADER + "  - {name: token1, repo_type: github, token: ${GITHUB_TOKEN}}\n", "${GITHUB_TOKEN}",
+     "a flow mapping (`{…}`)"),
+    (HEADER + "  - {name: token1, token: ${GITHUB_TOKEN}, repo_type: github}\n", "${GITHUB_TOKEN}",
+     "a flow mapping (`{…}`)"),
+    ("region: cn-north-4\nauthorizations: [{name: token1, token: ${X}}]\n", "${X}", "a flow mapping (`{…}`)"),
+    ("region: cn-north-4\nx-tokens: [${X}, b]\nauthorizations: []\n", "${X}", "a flow list (`[…]`)"),
+])
+def test_ss100_an_unquoted_reference_in_a_flow_collection_says_to_quote_it(text: str, reference: str,
+                                                                             where: str) -> None:
+    line = next(i for i, t in enumerate(text.split("\n")) if "${" in t)
+    col = text.split("\n")[line].index("${")
+    (f,) = [f for f in check(parse(text), env=ENV) if f.code == "SS100"]
+    assert (f.range, f.message) == (Range((line, col), (line, col + len(reference))),
+                                    f"YAML syntax error: an unquoted `${{…}}` inside {where}: YAML reads its braces "
+                                    f"as a mapping — quote it: `\"{reference}\"`")
+
+
+def test_ss100_other_syntax_errors_keep_the_parsers_words() -> None:
+    (f,) = [f for f in check(parse(HEADER + "  - name: [token1\n"), env=ENV) if f.code == "SS100"]
+    assert f.message.startswith("YAML syntax error: while parsing a flow sequence")
+    (f,) = [f for f in check(parse(HEADER + "  - {name: a b c d, x: {y}\n"), env=ENV) if f.code == "SS100"]
+    assert "tab" not in f.message and "unquoted" not in f.message

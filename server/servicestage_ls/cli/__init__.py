@@ -38,8 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--stdio", action="store_true", help="use stdio (the default; accepted for clients)")
 
     check = sub.add_parser("check", help="validate files and directories like the editor does")
-    check.add_argument("paths", nargs="+", metavar="PATH", help="files, or directories to search")
-    check.add_argument("--format", choices=("text", "json", "github"), default="text")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="files, directories to search, or - for standard input")
+    check.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text")
+    check.add_argument("--stdin-filename", metavar="NAME",
+                       help="the name of standard input (-) in messages and for file matching")
+    check.add_argument("--allow-unchecked", action="store_true",
+                       help="pass even when a file is too large to be validated (SS104)")
 
     sub.add_parser("schema", help="print a JSON Schema of the file format")
 
@@ -82,7 +86,8 @@ def _main(argv: Sequence[str] | None) -> int:
     if command == "check":
         from servicestage_ls.cli.check import run_check
 
-        return run_check(args.paths, args.format, sys.stdout, sys.stderr)
+        return run_check(args.paths, args.format, sys.stdout, sys.stderr, stdin=sys.stdin.buffer,
+                         stdin_filename=args.stdin_filename, allow_unchecked=args.allow_unchecked)
     if command == "schema":
         import json
 

@@ -1,24 +1,33 @@
-"""``servicestage-ls check``: the editor's diagnostics for files and directories, for CI."""
+"""``servicestage-ls check``: the editor's diagnostics for files, directories and standard input, for CI."""
 
 from __future__ import annotations
 
 import json
 import os
 from collections.abc import Iterator, Sequence
-from typing import TextIO
+from pathlib import PurePath
+from typing import Any, BinaryIO, TextIO
+from urllib.parse import quote
 
+from servicestage_ls import __version__
 from servicestage_ls.core import collector
 from servicestage_ls.core.document import parse
 from servicestage_ls.core.files import matches
 from servicestage_ls.core.rules import Finding, check
-from servicestage_ls.core.schema import Severity
+from servicestage_ls.core.schema import RULES, Severity
 from servicestage_ls.core.settings import DEFAULT_FILES
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 MAX_FILE_BYTES = 64 * 1024 * 1024
 SKIPPED_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox"}
+STDIN = "-"
+STDIN_NAME = "<stdin>"
 _SEVERITY_NAMES = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFORMATION: "info",
                    Severity.HINT: "hint"}
+_SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFORMATION: "note",
+                 Severity.HINT: "note"}
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+README_URL = "https://github.com/servicestage-ls/servicestage-ls#diagnostics"
 
 
 class Unreadable(Exception):
@@ -28,7 +37,7 @@ class Unreadable(Exception):
 def find_files(paths: Sequence[str]) -> Iterator[str]:
     """Files named on the command line, and matching files below named directories (sorted)."""
     for path in paths:
-        if os.path.isdir(path):
+        if path != STDIN and os.path.isdir(path):
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
                 for name in sorted(files):
@@ -38,6 +47,13 @@ def find_files(paths: Sequence[str]) -> Iterator[str]:
                         yield full
         else:
             yield path
+
+
+def decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Unreadable(f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
 
 
 def read_text(path: str) -> str:
@@ -53,10 +69,15 @@ def read_text(path: str) -> str:
         raise Unreadable("is a directory") from None
     except OSError as exc:
         raise Unreadable(exc.strerror or "cannot be read") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise Unreadable(f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+    return decode(data)
+
+
+def read_stream(stream: BinaryIO) -> str:
+    """Standard input, with the same limit and decoding as a file."""
+    data = stream.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise Unreadable(f"standard input has more than the {MAX_FILE_BYTES:,} bytes that are read")
+    return decode(data)
 
 
 def _escape_github(value: str, prop: bool = False) -> str:
@@ -82,48 +103,137 @@ def _format(path: str, f: Finding, fmt: str) -> str:
     return f"{path}:{line + 1}:{col + 1}: {severity} {f.code} {printable(f.message)}"
 
 
-def run_check(paths: Sequence[str], fmt: str, out: TextIO, err: TextIO) -> int:
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+# --- SARIF 2.1.0 -----------------------------------------------------------------------------------------------
+
+
+def _artifact_uri(path: str) -> str:
+    """A file's SARIF artifact URI: relative paths stay relative (code scanning resolves them from the checkout)."""
+    if os.path.isabs(path):
+        return PurePath(path).as_uri()
+    return quote(PurePath(path).as_posix())
+
+
+def _sarif_rule(code: str) -> dict[str, Any]:
+    rule = next(r for r in RULES if r.code == code)
+    text = rule.summary
+    return {
+        "id": rule.code,
+        "name": rule.code,
+        "shortDescription": {"text": text},
+        "fullDescription": {"text": text},
+        "help": {"text": f"{rule.code}: {text}. The diagnostics table of the servicestage-ls README says what is "
+                         "allowed; the message of each result says what to change.",
+                 "markdown": f"**{rule.code}**: {text}."},
+        "helpUri": README_URL,
+        "defaultConfiguration": {"level": _SARIF_LEVELS[rule.severity]},
+    }
+
+
+def sarif_log(results: list[tuple[str, Finding]]) -> dict[str, Any]:
+    """A SARIF 2.1.0 log: one run, one rule per diagnostic code (with its help), one result per finding."""
+    index = {rule.code: i for i, rule in enumerate(RULES)}
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "servicestage-ls",
+                "version": __version__,
+                "informationUri": README_URL,
+                "rules": [_sarif_rule(rule.code) for rule in RULES],
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": [{
+                "ruleId": f.code,
+                "ruleIndex": index[f.code],
+                "level": _SARIF_LEVELS[f.severity],
+                "message": {"text": printable(f.message)},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": _artifact_uri(path)},
+                    "region": {"startLine": f.range.start[0] + 1, "startColumn": f.range.start[1] + 1,
+                               "endLine": f.range.end[0] + 1, "endColumn": f.range.end[1] + 1},
+                }}],
+            } for path, f in results],
+        }],
+    }
+
+
+# --- the command -----------------------------------------------------------------------------------------------
+
+
+def run_check(paths: Sequence[str], fmt: str, out: TextIO, err: TextIO, *, stdin: BinaryIO | None = None,
+              stdin_filename: str | None = None, allow_unchecked: bool = False) -> int:
+    """Check files (``-``: standard input, named ``stdin_filename`` in messages and for file matching).
+
+    Exit 0 clean (warnings allowed), 1 errors found — or a file that was not validated (too large, SS104) unless
+    ``allow_unchecked`` —, 2 usage or unreadable input. The summary counts only the files actually validated.
+    """
     files = list(find_files(paths))
-    results: list[dict[str, object]] = []
-    errors = warnings = 0
+    found: list[tuple[str, Finding]] = []
+    errors = warnings = checked = unchecked = 0
     unreadable = False
     for path in files:
+        shown = (stdin_filename or STDIN_NAME) if path == STDIN else path
         try:
-            text = read_text(path)
+            if path == STDIN:
+                if stdin_filename and not matches(stdin_filename, DEFAULT_FILES):
+                    err.write(f"{shown}: not checked: the name does not match *.servicestage.yaml, "
+                              "*.servicestage.yml, servicestage.yaml or servicestage.yml\n")
+                    continue
+                if stdin is None:
+                    raise Unreadable("no standard input")
+                text = read_stream(stdin)
+            else:
+                text = read_text(path)
         except Unreadable as exc:
             unreadable = True
-            err.write(f"{path}: error: {exc}\n")
+            err.write(f"{shown}: error: {exc}\n")
             continue
         with collector.paused():
-            found = check(parse(text))
-        for f in found:
+            model = parse(text)
+            found_here = check(model)
+        if any(p.code == "SS104" for p in model.problems):
+            unchecked += 1
+        else:
+            checked += 1
+        for f in found_here:
             if f.severity == Severity.ERROR:
                 errors += 1
             elif f.severity == Severity.WARNING:
                 warnings += 1
-            if fmt == "json":
-                results.append({
-                    "file": path,
-                    "line": f.range.start[0] + 1,
-                    "column": f.range.start[1] + 1,
-                    "endLine": f.range.end[0] + 1,
-                    "endColumn": f.range.end[1] + 1,
-                    "severity": _SEVERITY_NAMES[f.severity],
-                    "code": f.code,
-                    "message": f.message,
-                })
+            if fmt in ("json", "sarif"):
+                found.append((shown, f))
             else:
-                out.write(_format(path, f, fmt) + "\n")
+                out.write(_format(shown, f, fmt) + "\n")
     if fmt == "json":
-        json.dump(results, out, indent=2)
+        json.dump([{
+            "file": path,
+            "line": f.range.start[0] + 1,
+            "column": f.range.start[1] + 1,
+            "endLine": f.range.end[0] + 1,
+            "endColumn": f.range.end[1] + 1,
+            "severity": _SEVERITY_NAMES[f.severity],
+            "code": f.code,
+            "message": f.message,
+        } for path, f in found], out, indent=2)
+        out.write("\n")
+    elif fmt == "sarif":
+        json.dump(sarif_log(found), out, indent=2)
         out.write("\n")
     elif fmt == "text":
-        checked = len(files)
-        out.write(f"{errors} error(s), {warnings} warning(s) in {checked} file(s) checked\n")
+        summary = f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')} in {_plural(checked, 'file')} checked"
+        if unchecked:
+            summary += (f"; {_plural(unchecked, 'file')} not checked (too large: SS104)"
+                        + ("" if allow_unchecked else ", which fails the check unless --allow-unchecked is given"))
+        out.write(summary + "\n")
     if not files:
         err.write("no matching files found (*.servicestage.yaml, *.servicestage.yml, servicestage.yaml, "
                   "servicestage.yml)\n")
         return EXIT_USAGE
     if unreadable:
         return EXIT_USAGE
-    return EXIT_FINDINGS if errors else EXIT_OK
+    return EXIT_FINDINGS if errors or (unchecked and not allow_unchecked) else EXIT_OK

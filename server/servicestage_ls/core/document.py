@@ -15,6 +15,7 @@ The pieces: ``model.py`` (the nodes and the model), ``yamlparse.py`` (one text �
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from itertools import repeat
 from operator import add
@@ -311,7 +312,31 @@ def _syntax_problem(parsed: ParsedText, base: int, lines: list[str]) -> Problem:
         end += 1
     if end == col and col < len(text):
         end = col + 1
+    friendly = _friendly_syntax_error(message, text, col)
+    if friendly is not None:
+        message, (col, end) = friendly[0], friendly[1] or (col, end)
     return Problem("SS100", f"YAML syntax error: {message}", Range((line, col), (line, end)))
+
+
+_UNQUOTED_REFERENCE_RE = re.compile(r"\$\{[^\s,}\]]*\}?")
+
+
+def _friendly_syntax_error(message: str, text: str, col: int) -> tuple[str, tuple[int, int] | None] | None:
+    """What the most common mistakes mean, instead of the parser's words: (message, columns to cover or None)."""
+    indent = len(text) - len(text.lstrip(" \t"))
+    tab = text.find("\t", 0, max(indent, col + 1))
+    if tab >= 0 and (col <= indent or "tab" in message or "cannot start any token" in message):
+        return ("a tab is used for indentation; YAML indents with spaces only — replace the tab with spaces",
+                (tab, tab + 1))
+    if "did not find expected ','" in message:
+        start = text.rfind("${", 0, col + 2)
+        if start >= 0 and start >= col - 2:
+            reference = _UNQUOTED_REFERENCE_RE.match(text, start)
+            assert reference is not None
+            where = "a flow mapping (`{…}`)" if "'}'" in message else "a flow list (`[…]`)"
+            return (f"an unquoted `${{…}}` inside {where}: YAML reads its braces as a mapping — quote it: "
+                    f"`\"{reference.group(0)}\"`", (start, reference.end()))
+    return None
 
 
 def _assemble_chunks(model: Model, plan: list[Chunk], parsed: list[tuple[str, ParsedText]]) -> None:
