@@ -85,7 +85,7 @@ async def test_a_server_that_never_answers_times_out_and_nothing_is_retried() ->
     assert str(err) == (
         f"No answer from {server.url} within 0.5 s; whether 'token1' was created is unknown (listing the "
         f"authorizations failed too: No answer from {server.url} within 0.5 s) — list the authorizations "
-        "(Refresh status) before trying again"
+        "(Refresh status, or the ServiceStage console) before trying again"
     )
 
 
