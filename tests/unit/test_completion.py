@@ -73,7 +73,7 @@ def test_entry_key_snippets_have_placeholders_and_the_token_follows_repo_type() 
 
 def test_top_level_keys_at_column_zero() -> None:
     result = items("region: cn-north-4\n|\n")
-    assert labels(result) == ["project_id", "endpoint", "authorizations"]
+    assert labels(result) == ["project_id", "endpoint", "authorizations", "x-defaults"]
     auth = by_label(result)["authorizations"]
     assert auth.insert_text == "authorizations:\n  - "
     assert auth.replace == Range((1, 0), (1, 0))
@@ -85,6 +85,20 @@ def test_top_level_authorizations_key_snippet_and_partial_word() -> None:
     assert result["authorizations"].insert_text == "authorizations:\n  - $0"
     assert result["authorizations"].replace == Range((1, 0), (1, 3))
     assert result["project_id"].insert_text == "project_id: ${1:00000000000000000000000000000000}"
+
+
+def test_top_level_offers_an_extension_field_for_anchors_last() -> None:
+    ext = by_label(items("region: cn-north-4\nx|\n"))["x-defaults"]
+    assert (ext.kind, ext.detail, ext.insert_text, ext.is_snippet, ext.replace, ext.sort_text) == (
+        "key", "extension field, ignored", "x-defaults: &defaults {repo_type: github}", False, Range((1, 0), (1, 1)),
+        "2")
+    assert ext.documentation == (
+        "**x-…** · extension field · ignored\n\nAn extension field (`x-…`, as in docker-compose): ignored by "
+        "servicestage-ls. A place for YAML anchors that entries merge: `x-defaults: &defaults {repo_type: github}`, "
+        "then `<<: *defaults` in an entry.")
+    snippet = by_label(items("region: cn-north-4\n|\n", snippets=True))["x-defaults"]
+    assert snippet.insert_text == "x-${1:defaults}: &${1:defaults} {repo_type: ${2:github}}$0"
+    assert "x-defaults" not in labels(items(HEAD + "  - name: token1\n    |\n"))
 
 
 def test_key_before_an_existing_colon_inserts_the_name_alone() -> None:
@@ -126,7 +140,7 @@ def test_empty_line_in_the_list_at_the_marker_column_offers_only_the_snippet() -
 
 def test_line_after_authorizations_at_column_zero_offers_top_keys_and_an_indented_snippet() -> None:
     result = items("region: cn-north-4\nauthorizations:\n|")
-    assert labels(result) == ["project_id", "endpoint", "new authorization entry"]
+    assert labels(result) == ["project_id", "endpoint", "x-defaults", "new authorization entry"]
     snippet = by_label(result)["new authorization entry"]
     assert snippet.insert_text == "  - name: my-authorization\n    repo_type: github\n    token: ${GITHUB_TOKEN}"
     assert snippet.replace == Range((2, 0), (2, 0))

@@ -240,3 +240,17 @@ def test_hover_never_shows_token_shaped_text_from_the_file() -> None:
         assert PASTED not in info.markdown and PASTED[4:] not in info.markdown
     info = hover_at(f"endpoint: https://x.example/{PASTED[:5]}|{PASTED[5:]}\n")
     assert info is not None and info.markdown.startswith("**endpoint**: <https://x.example/ghp_…>")
+
+
+def test_extension_fields_and_merge_keys_are_hovered_as_such() -> None:
+    text = 'x-def|aults: &d {repo_type: github}\n' + HEAD + "  - <<: *d\n    name: token1\n"
+    info = hover_at(text)
+    assert info == HoverInfo(
+        "**x-defaults** · extension field · ignored\n\nAn extension field (`x-…`, as in docker-compose): ignored by "
+        "servicestage-ls. A place for YAML anchors that entries merge: `x-defaults: &defaults {repo_type: github}`, "
+        "then `<<: *defaults` in an entry.", Range((0, 0), (0, 10)))
+    info = hover_at(text.replace("|", "").replace("  - <<", "  - <|<"))
+    assert info == HoverInfo(
+        "**<<** · merge key\n\nMerges into this entry the keys of the mapping (or list of mappings) it names: "
+        "`<<: *defaults` with `x-defaults: &defaults {repo_type: github, token: \"${GITHUB_TOKEN}\"}` at the top "
+        "level. The entry's own keys win over merged ones.", Range((4, 4), (4, 6)))

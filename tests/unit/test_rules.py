@@ -379,3 +379,91 @@ def test_ss100_other_syntax_errors_keep_the_parsers_words() -> None:
     assert f.message.startswith("YAML syntax error: while parsing a flow sequence")
     (f,) = [f for f in check(parse(HEADER + "  - {name: a b c d, x: {y}\n"), env=ENV) if f.code == "SS100"]
     assert "tab" not in f.message and "unquoted" not in f.message
+
+
+# --- merge keys, extension fields, aliases (YAML's reuse features) ------------------------------------------
+
+DEFAULTS = 'x-defaults: &defaults {repo_type: github, token: "${GITHUB_TOKEN}"}\n'
+
+
+@pytest.mark.parametrize("text", [
+    DEFAULTS + HEADER + "  - <<: *defaults\n    name: token1\n",
+    DEFAULTS + HEADER + "  - name: token1\n    <<: *defaults\n",
+    DEFAULTS + HEADER + "  - {<<: *defaults, name: token1}\n",
+    "x-a: &a {repo_type: github}\nx-b: &b {token: \"${GITHUB_TOKEN}\", repo_type: gitlab}\n" + HEADER
+    + "  - <<: [*a, *b]\n    name: token1\n",  # the first mapping of a list wins
+    HEADER + "  - <<: {repo_type: github, token: \"${GITHUB_TOKEN}\"}\n    name: token1\n",
+    DEFAULTS + HEADER + "  - <<: *defaults\n    name: token1\n    repo_type: github\n",  # the entry's own key wins
+    DEFAULTS + HEADER + GOOD_ENTRY + "  - <<: *defaults\n    name: token2\n",
+])
+def test_merge_keys_and_extension_fields_are_accepted(text: str) -> None:
+    assert findings(text) == []
+
+
+def test_merged_keys_count_and_their_problems_point_at_the_merge_key() -> None:
+    text = 'x-bad: &bad {repo_type: githib, tokn: "${GITHUB_TOKEN}"}\n' + HEADER + "  - <<: *bad\n    name: token1\n"
+    found = check(parse(text), env=ENV)
+    assert [(f.code, f.range, f.message, f.data) for f in found] == [
+        ("SS110", Range((4, 4), (4, 6)), "unknown key `tokn` merged into this entry with `<<`; allowed: `name`, "
+         "`repo_type`, `token`, `host`, `repo_user`, `status`, `repo_host`, `repo_home`, `avartar`, `token_type`, "
+         "`create_time`, `update_time`", None),
+        ("SS111", Range((4, 4), (4, 6)), "missing required key `token` in this entry",
+         {"fix": "insert-key", "key": "token", "value": "${REPO_TOKEN}", "scope": "entry"}),
+        ("SS132", Range((4, 4), (4, 6)), "unsupported repo_type `githib`; did you mean `github`? Allowed: `github`, "
+         "`gitlab` (merged with `<<`)", None),
+    ]
+    (f,) = check(parse(HEADER + "  - <<: 5\n    name: token1\n    repo_type: github\n    token: ${GITHUB_TOKEN}\n"),
+                 env=ENV)
+    assert (f.code, f.range, f.message) == ("SS102", Range((3, 8), (3, 9)), "a merge key `<<` takes a mapping or a "
+                                            "list of mappings (`<<: *defaults`), not a number")
+
+
+def test_merged_values_are_what_create_sends() -> None:
+    model = parse(DEFAULTS + HEADER + "  - <<: *defaults\n    name: token1\n")
+    (entry,) = model.entries
+    assert (entry.name, entry.value_of("repo_type"), entry.value_of("token")) == ("token1", "github",
+                                                                                  "${GITHUB_TOKEN}")
+
+
+def test_extension_fields_are_ignored_but_other_unknown_keys_are_not() -> None:
+    assert findings("x-anything: [1, {a: b}]\nx-: 1\n" + HEADER + GOOD_ENTRY) == []
+    code, rng, _ = only("xdefaults: 1\n" + HEADER + GOOD_ENTRY)
+    assert (code, rng) == ("SS110", Range((0, 0), (0, 9)))
+    code, rng, _ = only(HEADER + GOOD_ENTRY + "    x-note: 1\n")  # extension fields are top-level only
+    assert (code, rng) == ("SS110", Range((6, 4), (6, 10)))
+
+
+def test_ss131_on_the_alias_of_a_repeated_entry() -> None:
+    text = HEADER + '  - &e {name: token1, repo_type: github, token: "${GITHUB_TOKEN}"}\n  - *e\n  -   *e  # again\n'
+    found = check(parse(text), env=ENV)
+    assert [(f.code, f.range, [(r.range, r.message) for r in f.related]) for f in found] == [
+        ("SS131", Range((4, 4), (4, 6)), [(Range((3, 14), (3, 20)), "first used here")]),
+        ("SS131", Range((5, 6), (5, 8)), [(Range((3, 14), (3, 20)), "first used here")]),
+    ]
+    line = 'authorizations: [&e {name: token1, repo_type: github, token: "${GITHUB_TOKEN}"}, *e]'
+    flow = check(parse(f"region: cn-north-4\n{line}\n"), env=ENV)
+    assert [(f.code, f.range) for f in flow] == [("SS131", Range((1, line.index("*e")), (1, line.index("*e") + 2)))]
+
+
+def test_an_entry_that_is_an_alias_of_an_extension_field_is_checked_once() -> None:
+    text = "x-e: &e {name: token1, repo_type: githib, token: x}\n" + HEADER + "  - *e\n  - *e\n"
+    found = check(parse(text), env={})
+    assert [(f.code, f.range) for f in found] == [
+        ("SS132", Range((0, 34), (0, 40))), ("SS140", Range((0, 49), (0, 50))), ("SS131", Range((5, 4), (5, 6)))]
+
+
+@pytest.mark.parametrize("broken", [
+    "  - name: [broken\n",  # an entry
+    "  - name: token9\n\trepo_type: github\n",  # a tab
+])
+def test_an_unrelated_syntax_error_does_not_turn_aliases_into_undefined_alias_errors(broken: str) -> None:
+    text = DEFAULTS + HEADER + "  - <<: *defaults\n    name: token1\n" + broken + "  - <<: *defaults\n    name: token2\n"
+    found = check(parse(text), env=ENV)
+    assert [f.code for f in found] == ["SS100"]
+    assert "alias" not in found[0].message
+    assert found[0].range.start[0] in (6, 7)
+    model = parse(text)
+    assert [(e.name, e.first_line, e.node is None) for e in model.entries] == [
+        ("token1", 4, False), (None, 6, True), ("token2", 6 + broken.count("\n"), False)]
+    top_broken = DEFAULTS + "endpoint: [\n" + HEADER + "  - <<: *defaults\n    name: token1\n"
+    assert [f.code for f in check(parse(top_broken), env=ENV)] == ["SS100"]

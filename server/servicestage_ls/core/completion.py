@@ -68,6 +68,18 @@ def _keys(ctx: Context, eol: str, snippets: bool) -> list[Completion]:
         group = 1 if f.written_back else 0
         out.append(Completion(key, "key", _key_detail(f), schema.field_markdown(f), insert, is_snippet, ctx.replace,
                               sort_text=f"{group}{index:02d}", filter_text=key))
+    if ctx.scope == "top" and not ctx.flow:
+        # An extension field, last: where anchors that entries merge (`<<: *defaults`) live.
+        label = "x-defaults"
+        if ctx.key_only:
+            insert, is_snippet = ctx.lead + label, False
+        elif snippets:
+            insert, is_snippet = ctx.lead + "x-${1:defaults}: &${1:defaults} {repo_type: ${2:github}}$0", True
+        else:
+            insert, is_snippet = ctx.lead + "x-defaults: &defaults {repo_type: github}", False
+        out.append(Completion(label, "key", "extension field, ignored",
+                              f"**x-…** · extension field · ignored\n\n{schema.EXTENSION_DOC}", insert, is_snippet,
+                              ctx.replace, sort_text="2", filter_text=label))
     return out
 
 

@@ -244,6 +244,9 @@ def _build(text: str, old: dict[str, ParsedText], used: dict[str, ParsedText]) -
     if planned is not None:
         plan, item_indent = planned
         parsed = _parse_chunks(text, lines, starts, plan, old, used)
+        if parsed is not None and any(result.undefined_alias for _, result in parsed):
+            if _assemble_repaired(model, plan, parsed):
+                return model
         if parsed is not None:
             _assemble_chunks(model, plan, parsed)
             model.chunked = True
@@ -284,6 +287,36 @@ def _parse_chunks(
         if whole.error is None:
             return None
     return results
+
+
+def _assemble_repaired(model: Model, plan: list[Chunk], parsed: list[tuple[str, ParsedText]]) -> bool:
+    """Aliases to anchors in other chunks, and a syntax error elsewhere: the whole text cannot be parsed and the
+    alias chunks alone do not know their anchors. Parse the whole text without the chunks that fail for another
+    reason (their lines left blank, so positions stay), and keep those chunks' own errors. False when that does
+    not parse either."""
+    broken = [(chunk, result) for chunk, (_, result) in zip(plan, parsed)
+              if result.error is not None and not result.undefined_alias]
+    if not broken:
+        return False
+    lines = list(model.lines)
+    for chunk, _ in broken:
+        for i in range(chunk.first, chunk.last + 1):
+            lines[i] = ""
+    repaired = parse_text("\n".join(lines))
+    if repaired.error is not None:
+        return False
+    _assemble_whole(model, repaired)
+    for chunk, result in broken:
+        model.problems.append(_syntax_problem(result, chunk.first, model.lines))
+        if chunk.item:
+            model.entries.append(Entry(0, None, chunk.first, chunk.first, chunk.last, None))
+        else:
+            model.top_incomplete = True
+    model.problems.sort(key=lambda p: p.range.start)
+    model.entries.sort(key=lambda e: e.first_line)
+    for index, entry in enumerate(model.entries):
+        entry.index = index
+    return True
 
 
 def _shape_ok(parsed: ParsedText, item: bool) -> bool:
@@ -393,16 +426,31 @@ def _entry_end(entry: Entry, lines: list[str]) -> Pos:
     return (entry.node.end[0] + entry.base, entry.node.end[1])
 
 
+_ALIAS_RE = re.compile(r"(?:(?<=[\s,\[-])|^)\*[^\s,\[\]{}]+", re.M)
+
+
 def _add_entries_from_value(model: Model, item: TopItem) -> None:
-    """Entries of an ``authorizations`` value parsed as one node (flow list, or the whole-text path)."""
+    """Entries of an ``authorizations`` value parsed as one node (flow list, or the whole-text path).
+
+    An item that is an alias (``- *e``) shares the anchored node, whose positions are the anchor's: the entry
+    gets the alias's own range, found in the text after the item before it."""
     if not isinstance(item.value, Sequence):
         return
+    cursor = model.offset((item.value.start[0] + item.base, item.value.start[1]))
     for index, node in enumerate(item.value.items):
+        start = model.offset((node.start[0] + item.base, node.start[1]))
+        alias = _ALIAS_RE.search(model.text, cursor) if start < cursor else None
+        if alias is not None:
+            rng = Range(model.position(alias.start()), model.position(alias.end()))
+            model.entries.append(Entry(index, node, item.base, rng.start[0], rng.end[0], None, rng))
+            cursor = alias.end()
+            continue
         first = node.start[0] + item.base
         last = node.end[0] + item.base
         if isinstance(node, Mapping) and not node.flow and node.end[1] == 0 and last > first:
             last -= 1  # a block mapping ends at the start of the next line
         model.entries.append(Entry(index, node, item.base, first, last, None))
+        cursor = max(cursor, model.offset((node.end[0] + item.base, node.end[1])))
 
 
 def _assemble_whole(model: Model, parsed: ParsedText) -> None:

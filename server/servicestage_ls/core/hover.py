@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from servicestage_ls.core import schema
 from servicestage_ls.core.lines import analyze_line, unquote
-from servicestage_ls.core.model import Model, Pos, Range, Scalar, node_range
+from servicestage_ls.core.model import MERGE_KEY, Model, Pos, Range, Scalar, node_range
 from servicestage_ls.core.regions import REGIONS, default_endpoint, override_variable
 
 __all__ = ["HoverInfo", "format_timestamp", "hover"]
@@ -48,7 +48,11 @@ def hover(model: Model, pos: Pos, env: Mapping[str, str]) -> HoverInfo | None:
         return None
     fields = schema.TOP_FIELDS if target.scope == "top" else schema.ENTRY_FIELDS
     spec = fields.get(target.key)
-    if target.value is None:
+    if target.value is None and target.scope == "top" and schema.is_extension_key(target.key):
+        markdown = f"**{target.key}** · extension field · ignored\n\n{schema.EXTENSION_DOC}"
+    elif target.value is None and target.scope == "entry" and target.key == MERGE_KEY:
+        markdown = f"**<<** · merge key\n\n{schema.MERGE_DOC}"
+    elif target.value is None:
         markdown = schema.field_markdown(spec) if spec is not None else _unknown_key(target)
     elif spec is None:
         return None

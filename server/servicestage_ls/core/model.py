@@ -84,11 +84,29 @@ class Mapping(Node):
         self.flow = flow
 
     def get(self, key: str) -> Pair | None:
-        """The first pair with this key."""
+        """The first pair with this key, else the pair a merge key (``<<: *defaults``) brings in."""
         for pair in self.pairs:
             if pair.key_text == key:
                 return pair
+        for pair in self.pairs:
+            if pair.key_text == MERGE_KEY:
+                for merged in merged_mappings(pair.value):
+                    found = next((p for p in merged.pairs if p.key_text == key), None)
+                    if found is not None:
+                        return found
         return None
+
+
+MERGE_KEY = "<<"
+
+
+def merged_mappings(value: Node) -> list[Mapping]:
+    """The mappings a merge key's value brings in, first one first (YAML: earlier ones win)."""
+    if isinstance(value, Mapping):
+        return [value]
+    if isinstance(value, Sequence):
+        return [item for item in value.items if isinstance(item, Mapping)]
+    return []
 
 
 class Sequence(Node):
@@ -169,6 +187,8 @@ class Entry:
     first_line: int
     last_line: int
     text: str | None
+    alias: Range | None = None
+    """Where the item is an alias (``- *e``): its absolute range; ``node`` is then the anchored node."""
 
     @property
     def mapping(self) -> Mapping | None:
@@ -189,6 +209,8 @@ class Entry:
         return self.value_of("name")
 
     def range(self) -> Range:
+        if self.alias is not None:
+            return self.alias
         if self.node is None:
             return Range((self.first_line, 0), (self.last_line, 0))
         return node_range(self.node, self.base)
@@ -262,6 +284,11 @@ class Model:
             return None
         entry = self.entries[i]
         return entry if entry.first_line <= line <= entry.last_line else None
+
+    def position(self, offset: int) -> Pos:
+        """The position of a character offset."""
+        line = bisect_right(self.line_starts, offset) - 1
+        return (line, offset - self.line_starts[line])
 
     def offset(self, pos: Pos) -> int:
         """Character offset of a position (clamped to the text)."""

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from servicestage_ls.core import schema
 from servicestage_ls.core.model import (
+    MERGE_KEY,
     Entry,
     Mapping,
     Model,
@@ -28,6 +29,7 @@ from servicestage_ls.core.model import (
     Scalar,
     Sequence,
     TopItem,
+    merged_mappings,
     node_range,
     rebased,
     split_lines,
@@ -204,6 +206,8 @@ def _top_findings(model: Model, env: MappingABC[str, str]) -> list[Finding]:
         key = item.key_text
         present.add(key)
         if key not in schema.TOP_FIELDS:
+            if schema.is_extension_key(key):
+                continue  # `x-…`: an extension field (anchors for merges live there), ignored
             hint = " (entry fields go inside an item of `authorizations`)" if key in schema.ENTRY_FIELDS else ""
             out.append(_unknown_key(rebased(item.key, item.base), schema.TOP_FIELDS, "the top level", hint))
             continue
@@ -308,16 +312,27 @@ def entry_findings(entry: Entry, env: MappingABC[str, str]) -> list[Finding]:
                         node_range(node))]
     out = _duplicate_keys(node.pairs, "this entry")
     present: dict[str, Pair] = {}
+    merges: list[Pair] = []
     for pair in node.pairs:
         key = pair.key_text
+        if key == MERGE_KEY:
+            merges.append(pair)
+            continue
         if key not in schema.ENTRY_FIELDS:
             hint = " (it belongs at the top level)" if key in schema.TOP_FIELDS else ""
             out.append(_unknown_key(pair.key, schema.ENTRY_FIELDS, "an entry", hint))
             continue
         present.setdefault(key, pair)
+    merged_by = _merge(merges, present, out)
     repo_type = _repo_type(present)
     for key, pair in present.items():
-        out.extend(_entry_value(key, pair, present, repo_type, env))
+        found = _entry_value(key, pair, present, repo_type, env)
+        merge = merged_by.get(key)
+        if merge is not None:  # a merged value: the finding goes on this entry's `<<`, not on the anchor
+            # (no quick fix: its edit would replace the `<<`; the value to fix is in the anchor)
+            found = [Finding(f.code, f"{f.message} (merged with `<<`)", node_range(merge.key), f.severity, None,
+                             f.related) for f in found]
+        out.extend(found)
     missing = [k for k in schema.REQUIRED_ENTRY_KEYS if k not in present]
     if missing:
         first_key = node.pairs[0].key if node.pairs else node
@@ -326,6 +341,30 @@ def entry_findings(entry: Entry, env: MappingABC[str, str]) -> list[Finding]:
             out.append(finding("SS111", f"missing required key `{key}` in this entry", node_range(first_key),
                                {"fix": "insert-key", "key": key, "value": value, "scope": "entry"}))
     return out
+
+
+def _merge(merges: list[Pair], present: dict[str, Pair], out: list[Finding]) -> dict[str, Pair]:
+    """Add the keys that merge keys (``<<: *defaults``) bring into ``present`` (the entry's own keys win, then
+    the first merge); returns which merge key brought each one. Problems go to ``out``, on the merge key."""
+    merged_by: dict[str, Pair] = {}
+    for merge in merges:
+        mappings = merged_mappings(merge.value)
+        if not mappings:
+            out.append(finding("SS102", "a merge key `<<` takes a mapping or a list of mappings (`<<: *defaults`), "
+                                        f"not {_describe(merge.value)}", node_range(merge.value)))
+            continue
+        for mapping in mappings:
+            for pair in mapping.pairs:
+                key = pair.key_text
+                if key is None or key == MERGE_KEY or key in present:
+                    continue
+                if key not in schema.ENTRY_FIELDS:
+                    out.append(finding("SS110", f"unknown key `{key}` merged into this entry with `<<`; allowed: "
+                                                f"{_quoted(schema.ENTRY_FIELDS)}", node_range(merge.key)))
+                    continue
+                present[key] = pair
+                merged_by[key] = merge
+    return merged_by
 
 
 def _repo_type(present: dict[str, Pair]) -> str | None:
@@ -629,8 +668,15 @@ def _check_all(model: Model, cache: RuleCache, env: MappingABC[str, str]) -> _Ch
     results: list[_EntryResult] = []
     entry_out: list[Finding] = []
     names: dict[str, int] = {}
+    checked_nodes: set[int] = set()
     for entry in model.entries:
-        result = _result(entry, cache, used, env)
+        if entry.alias is not None and id(entry.node) in checked_nodes:
+            # `- *e` again: the anchored entry has the findings; this occurrence counts for SS131, at the alias.
+            result = _EntryResult((), entry.name, entry.alias.shifted(-entry.base))
+        else:
+            if entry.text is None:
+                checked_nodes.add(id(entry.node))
+            result = _result(entry, cache, used, env)
         results.append(result)
         if result.findings:
             base = entry.base

@@ -304,6 +304,22 @@ def redact(text: str) -> str:
     return TOKEN_SHAPE_RE.sub(redacted, text)
 
 
+EXTENSION_PREFIX = "x-"
+EXTENSION_DOC = ("An extension field (`x-…`, as in docker-compose): ignored by servicestage-ls. A place for YAML "
+                 "anchors that entries merge: `x-defaults: &defaults {repo_type: github}`, then `<<: *defaults` in "
+                 "an entry.")
+
+
+MERGE_DOC = ("Merges into this entry the keys of the mapping (or list of mappings) it names: "
+             "`<<: *defaults` with `x-defaults: &defaults {repo_type: github, token: \"${GITHUB_TOKEN}\"}` at the "
+             "top level. The entry's own keys win over merged ones.")
+
+
+def is_extension_key(key: str | None) -> bool:
+    """A top-level `x-…` key: ignored, like docker-compose's extension fields."""
+    return key is not None and key.startswith(EXTENSION_PREFIX)
+
+
 def token_env_for(repo_type: str | None) -> str:
     """The conventional environment variable for a repo type's token (`GITHUB_TOKEN`, …)."""
     rt = REPO_TYPES.get(repo_type or "")
@@ -385,6 +401,7 @@ def json_schema() -> dict[str, Any]:
         "properties": top_props,
         "required": ["authorizations"],
         "anyOf": [{"required": ["region"]}, {"required": ["endpoint"]}],
+        "patternProperties": {"^x-": {"description": EXTENSION_DOC}},
         "additionalProperties": False,
     }
 

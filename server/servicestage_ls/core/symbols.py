@@ -83,4 +83,8 @@ def _entry_symbol(model: Model, entry: Entry) -> Symbol:
         name = f"(unnamed entry {entry.index + 1})"
         selection = Range(start, start)
     repo_type = entry.value_of("repo_type")
+    if entry.alias is not None:  # `- *e`: the entry is where the alias is, not where its anchor is
+        start = (first, marker) if text[marker : marker + 1] == "-" else entry.alias.start
+        return Symbol(name, redact(repo_type) if repo_type else None, "entry", Range(start, entry.alias.end),
+                      entry.alias)
     return Symbol(name, redact(repo_type) if repo_type else None, "entry", Range(start, end), selection)
