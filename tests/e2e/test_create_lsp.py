@@ -459,16 +459,38 @@ async def test_the_editor_refuses_the_write_back(client: EditorClient, emulator:
 
 async def test_an_edit_reported_applied_but_dropped_is_sent_again(client: EditorClient,
                                                                    emulator: EmulatorProcess) -> None:
+    """Neovim 0.7 drops an edit made for a version older than its buffer and still answers "applied": the newer
+    version's text shows the write-back is missing, and it is made again for that version."""
     uri = new_uri()
     before = header(emulator.url) + block("dropped-once")
     client.open(uri, before)
+    typed = "# typed at that very moment\n" + before
     since = len(client.messages)
+    client.before_apply = lambda params: client.set_text(uri, typed)
     client.drop_edits = 1
     assert await execute(client, CREATE, {"uri": uri, "name": "dropped-once"}) == created("dropped-once")
     assert client.drop_edits == 0
-    assert client.text(uri) == before + "    repo_user: dropped-once\n    status: 0  # normal\n"
+    assert client.text(uri) == typed + "    repo_user: dropped-once\n    status: 0  # normal\n"
+    assert [e.edit.document_changes[0].text_document.version for e in client.applied_edits
+            if uri in str(e.edit)] == [1, 2]
     assert client.shown_with_type(since) == [
         (INFO, "ServiceStage: created authorization 'dropped-once': repo_user dropped-once, status 0 (normal)")
+    ]
+
+
+async def test_an_edit_reported_applied_is_trusted_when_no_change_follows(client: EditorClient,
+                                                                          emulator: EmulatorProcess) -> None:
+    """An editor that answers "applied" and sends no didChange for a while (eglot, from an idle timer) is
+    believed: the edit is sent once, never again for a version the editor may have moved past."""
+    uri = new_uri()
+    before = header(emulator.url) + block("trusted-once")
+    client.open(uri, before)
+    since = len(client.messages)
+    client.drop_edits = 1
+    assert await execute(client, CREATE, {"uri": uri, "name": "trusted-once"}) == created("trusted-once")
+    assert len([e for e in client.applied_edits if uri in str(e.edit)]) == 1
+    assert client.shown_with_type(since) == [
+        (INFO, "ServiceStage: created authorization 'trusted-once': repo_user trusted-once, status 0 (normal)")
     ]
 
 

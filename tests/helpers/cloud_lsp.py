@@ -186,9 +186,10 @@ def _fix_code_action_structuring(client: EditorClient) -> None:
     converter.register_structure_hook(Union[lsp.Command, lsp.CodeAction], command_or_code_action)
 
 
-async def start_session(preset: str, env: Mapping[str, str], options: Any = None) -> EditorClient:
+async def start_session(preset: str, env: Mapping[str, str], options: Any = None,
+                        client_factory: Callable[[], EditorClient] = make_editor_client) -> EditorClient:
     """Start the real server over stdio with exactly ``env`` and initialize it under a client preset."""
-    config = ClientServerConfig(server_command=SERVER_COMMAND, server_env=dict(env), client_factory=make_editor_client)
+    config = ClientServerConfig(server_command=SERVER_COMMAND, server_env=dict(env), client_factory=client_factory)
     client = await config.start()
     assert isinstance(client, EditorClient)
     LIVE_SESSIONS.append(client)

@@ -77,34 +77,47 @@ def eglot_capabilities() -> lsp.ClientCapabilities:
 class EglotClient(EditorClient):
     """An :class:`EditorClient` that answers applyEdit and sends didChange the way eglot 1.9 does."""
 
+    refusals = ("User cancelled server edit", "Edits on")
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.commands_pending = 0
         #: The applied edits' texts whose didChange is not sent yet, per document (eglot's recent changes).
         self.unsent: dict[str, str] = {}
+        #: Emacs is busy (a long command, the minibuffer): idle timers do not fire, so changes wait.
+        self.busy = False
+        #: How many of the next edits the user declines at "Server wants to edit … Proceed?".
+        self.decline_next = 0
 
     def on_apply_edit(self, params: lsp.ApplyWorkspaceEditParams) -> lsp.ApplyWorkspaceEditResult:
         self.applied_edits.append(params)
         if self.before_apply is not None:
             hook, self.before_apply = self.before_apply, None
             hook(params)
-        if not self.apply_edit_result:  # the user answered "n" to "Server wants to edit … Proceed?"
+        if self.decline_next:  # the user answered "n" to "Server wants to edit … Proceed?"
+            self.decline_next -= 1
             self.refused_edits.append(params)
-            raise JsonRpcInternalError("User cancelled server edit")
+            raise JsonRpcInternalError(self.refusals[0])
         for change in params.edit.document_changes or []:
             if isinstance(change, lsp.TextDocumentEdit):
                 uri, version = change.text_document.uri, change.text_document.version
                 if version is not None and version != self.versions.get(uri):
                     self.refused_edits.append(params)
-                    raise JsonRpcInternalError(f"Edits on `{uri.rsplit('/', 1)[-1]}' require version {version}, "
-                                               f"you have {self.versions.get(uri)}")
+                    raise JsonRpcInternalError(f"{self.refusals[1]} `{uri.rsplit('/', 1)[-1]}' require version "
+                                               f"{version}, you have {self.versions.get(uri)}")
         for uri, edits in _edits_by_uri(params.edit).items():
             self.versions[uri] += 1
             self.document_texts[uri] = apply_text_edits(self.document_texts[uri], edits, self.encoding)
             self.unsent[uri] = self.document_texts[uri]
-        if not self.commands_pending:
+        if not self.commands_pending and not self.busy:
             asyncio.get_running_loop().call_soon(self.send_changes)  # the idle timer, after the answer
         return lsp.ApplyWorkspaceEditResult(applied=True)
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """The refusals above are answers eglot gives on purpose, not the server's misbehaviour."""
+        if any(text in str(error) for text in self.refusals):
+            return
+        super().report_server_error(error, source)
 
     def send_changes(self) -> None:
         """What eglot's idle timer does: one didChange per document with changes not sent yet."""

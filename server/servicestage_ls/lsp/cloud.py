@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -32,20 +33,21 @@ REMOTE_CODES = ("SS171", "SS172")
 LIST_CACHE_SECONDS = 60.0
 APPLY_ATTEMPTS = 3
 APPLIED_CHANGE_WAIT_SECONDS = 2.0
+UNSEEN_CHANGE_WAIT_SECONDS = 60.0
 
 
 # The entry points (lsp.py registers them; this module is imported when one of them first runs).
 
 
-async def create(ls: ServiceStageServer, args: tuple[Any, ...]) -> dict[str, Any]:
+async def create(ls: ServiceStageServer, args: tuple[Any, ...]) -> dict[str, Any] | None:
     return await _run(ls, args, "Creating authorization", _create_selected)
 
 
-async def create_all(ls: ServiceStageServer, args: tuple[Any, ...]) -> dict[str, Any]:
+async def create_all(ls: ServiceStageServer, args: tuple[Any, ...]) -> dict[str, Any] | None:
     return await _run(ls, args, "Creating new authorizations", _create_all)
 
 
-async def refresh(ls: ServiceStageServer, args: tuple[Any, ...]) -> dict[str, Any]:
+async def refresh(ls: ServiceStageServer, args: tuple[Any, ...]) -> dict[str, Any] | None:
     return await _run(ls, args, "Refreshing authorization status", _refresh)
 
 
@@ -135,7 +137,7 @@ def _argument(args: tuple[Any, ...]) -> dict[str, Any]:
 
 
 async def _run(ls: ServiceStageServer, args: tuple[Any, ...], title: str,
-               work: Callable[[_Run], Awaitable[None]]) -> dict[str, Any]:
+               work: Callable[[_Run], Awaitable[None]]) -> dict[str, Any] | None:
     try:
         arg = _argument(args)
     except Refused as refused:
@@ -145,8 +147,20 @@ async def _run(ls: ServiceStageServer, args: tuple[Any, ...], title: str,
     if arg["uri"] not in ls.docs:
         ls.show("ServiceStage: open the authorization file first", lsp.MessageType.Error)
         return {"error": "document not open"}
+    if not ls.client_supports_work_done_progress():
+        # A client that cannot show progress often waits on the command's answer (eglot blocks the editor, and
+        # gives up after 10 s): answer once the work has started; messages tell the rest.
+        ls.show(f"ServiceStage: {title}…", lsp.MessageType.Info)
+        ls.run_task(_execute(ls, run, title, work), title)
+        return None
     task = asyncio.current_task()
     _cancel_with_request(ls, task)
+    return await _execute(ls, run, title, work)
+
+
+async def _execute(ls: ServiceStageServer, run: _Run, title: str,
+                   work: Callable[[_Run], Awaitable[None]]) -> dict[str, Any]:
+    task = asyncio.current_task()
     if ls.client_supports_work_done_progress():
         run.token = f"servicestage-{uuid.uuid4()}"
         try:
@@ -281,15 +295,18 @@ async def _write_created(run: _Run, snap: actions.Snapshot, auth: Authorization)
 
 
 _apply_locks: dict[str, asyncio.Lock] = {}
+_unseen: weakref.WeakKeyDictionary[DocState, int | None] = weakref.WeakKeyDictionary()
+"""Per document: the version for which the client applied a write-back whose didChange has not come yet."""
 
 
 async def _apply(ls: ServiceStageServer, uri: str, compute: Callable[[Model], list[TextEdit]], label: str) -> None:
     """Compute edits on the document as it is now and apply them for that version; retry if it moved on.
 
     Write-backs to one document take turns, and each ends only when the document shows it (its didChange has
-    arrived): edits computed while another applyEdit is in flight would be made for a text the client no longer
-    has, and a client without versioned edits (Neovim) would put them at the wrong place. Neovim 0.7 also answers
-    "applied" for an edit it dropped because the buffer was newer; checking the text catches that too.
+    arrived) or the client said it applied it: edits computed while another applyEdit is in flight would be made
+    for a text the client no longer has, and a client without versioned edits (Neovim) would put them at the
+    wrong place. Neovim 0.7 also answers "applied" for an edit it dropped because the buffer was newer; the text
+    of the newer version shows that, and the edit is made again for it.
     """
     lock = _apply_locks.setdefault(uri, asyncio.Lock())
     async with lock:
@@ -310,21 +327,34 @@ async def _apply_now(ls: ServiceStageServer, uri: str, compute: Callable[[Model]
         if state is None:
             raise Refused("the file was closed before ServiceStage answered; nothing was written — open it and "
                           "run Refresh status")
+        if state in _unseen and _unseen[state] == state.version:
+            # The client applied an earlier write-back for this version and has not sent that change yet (eglot
+            # sends it from an idle timer): an edit made for this version is one it has moved past.
+            if not await state.wait_for_change(state.version, timeout=APPLIED_CHANGE_WAIT_SECONDS):
+                raise Refused("the editor has not sent back the previous change yet; nothing was written — run "
+                              "Refresh status")
         model = state.model()
         edits = compute(model)
         if not edits:
             return
         version = state.version
         lsp_edits = [lsp.TextEdit(ls.to_lsp_range(model, e.range), e.new_text) for e in edits]
-        result = await ls.workspace_apply_edit_async(
-            lsp.ApplyWorkspaceEditParams(edit=_workspace_edit(ls, state, lsp_edits), label=label)
-        )
+        try:
+            result = await ls.workspace_apply_edit_async(
+                lsp.ApplyWorkspaceEditParams(edit=_workspace_edit(ls, state, lsp_edits), label=label)
+            )
+        except Exception as error:  # noqa: BLE001 - eglot refuses with an error response: a refusal like any other
+            result = lsp.ApplyWorkspaceEditResult(applied=False, failure_reason=_error_text(error))
         if result.applied:
-            # The didChange normally comes before the answer; wait briefly when it has not, then let the next
-            # round see whether the document now has what was written (it returns at once when it does).
-            await state.wait_for_change(version, timeout=APPLIED_CHANGE_WAIT_SECONDS)
-            reason = "the editor said it applied the change, but the document did not change"
-            continue
+            # The didChange normally comes before the answer or just after it; the next round then checks that the
+            # document has what was written. A client that sends it later (eglot, from an idle timer) is trusted:
+            # the edit is never sent again for a version the client has moved past.
+            if await state.wait_for_change(version, timeout=APPLIED_CHANGE_WAIT_SECONDS):
+                reason = "the editor said it applied the change, but the document did not change"
+                continue
+            _unseen[state] = version
+            ls.run_task(_check_later(ls, state, version, compute, label), "write-back check")
+            return
         reason = result.failure_reason or reason
         if not await state.wait_for_change(version, timeout=1.0):
             break
@@ -332,6 +362,30 @@ async def _apply_now(ls: ServiceStageServer, uri: str, compute: Callable[[Model]
     if state is not None and not compute(state.model()):
         return
     raise Refused(f"the editor did not apply the change ({reason}); nothing was written")
+
+
+async def _check_later(ls: ServiceStageServer, state: DocState, version: int | None,
+                       compute: Callable[[Model], list[TextEdit]], label: str) -> None:
+    """A write-back the client said it applied, before its didChange came: once the change comes, make sure the
+    document has it (and write it for the new version if it does not)."""
+    changed = await state.wait_for_change(version, timeout=UNSEEN_CHANGE_WAIT_SECONDS)
+    if not changed or ls.docs.get(state.uri) is not state:
+        return
+    async with _apply_locks.setdefault(state.uri, asyncio.Lock()):
+        try:
+            if not compute(state.model()):
+                return
+        except Refused:
+            return  # the user changed the entry since: theirs to keep
+        try:
+            await _apply_now(ls, state.uri, compute, label)
+        except Refused as refused:
+            ls.show(f"{label}, but {refused}", lsp.MessageType.Warning)
+
+
+def _error_text(error: Exception) -> str:
+    message = getattr(error, "message", None) or str(error) or type(error).__name__
+    return str(message)
 
 
 def _mark_failure(ls: ServiceStageServer, uri: str, name: str, message: str) -> None:

@@ -1,0 +1,89 @@
+;;; servicestage-ls.el --- servicestage-ls through eglot for ServiceStage authorization files  -*- lexical-binding: t -*-
+
+;; Package-Requires: ((emacs "28.1") (eglot "1.9") (yaml-mode "0.0.15"))
+;; Keywords: languages, tools
+;; URL: https://github.com/servicestage-ls/servicestage-ls
+
+;;; Commentary:
+
+;; Visiting a ServiceStage authorization file (`*.servicestage.yaml', `*.servicestage.yml', `servicestage.yaml',
+;; `servicestage.yml') turns on `servicestage-yaml-mode', a YAML mode (derived from `yaml-mode', or
+;; `yaml-ts-mode' when only that one is there) for which eglot runs servicestage-ls.  Other YAML files keep
+;; their own mode and server.  Start it with M-x eglot, or on every visit:
+;;
+;;   (add-hook 'servicestage-yaml-mode-hook #'eglot-ensure)
+;;
+;; Commands: `servicestage-ls-create' (the entry at point, or by name with a prefix argument),
+;; `servicestage-ls-create-all', `servicestage-ls-refresh'.  Settings: `eglot-workspace-configuration'
+;; with the section :servicestage, e.g. in .dir-locals.el:
+;;
+;;   ((nil . ((eglot-workspace-configuration . (:servicestage (:validate "onSave"))))))
+
+;;; Code:
+
+(require 'eglot)
+(require 'yaml-mode nil t)
+
+(defgroup servicestage-ls nil
+  "ServiceStage authorization files through the servicestage-ls language server."
+  :group 'eglot
+  :prefix "servicestage-ls-")
+
+(defcustom servicestage-ls-command '("servicestage-ls")
+  "The command that starts the language server (it speaks LSP on stdio).
+For example (\"/path/to/venv/bin/python\" \"-m\" \"servicestage_ls\" \"serve\")."
+  :type '(repeat string))
+
+(defconst servicestage-ls-file-regexp
+  "\\(?:\\.servicestage\\|\\(?:\\`\\|/\\)servicestage\\)\\.ya?ml\\'"
+  "File names of ServiceStage authorization files (the server's default `servicestage.files').")
+
+(defalias 'servicestage-ls--yaml-mode (if (fboundp 'yaml-mode) #'yaml-mode #'yaml-ts-mode)
+  "The YAML major mode `servicestage-yaml-mode' builds on.")
+
+;;;###autoload
+(define-derived-mode servicestage-yaml-mode servicestage-ls--yaml-mode "ServiceStage"
+  "YAML mode for ServiceStage authorization files; eglot runs servicestage-ls for it.")
+
+;;;###autoload
+(add-to-list 'auto-mode-alist (cons servicestage-ls-file-regexp 'servicestage-yaml-mode))
+
+(defun servicestage-ls--contact (&optional _interactive)
+  "The server command for eglot (read when a server starts)."
+  servicestage-ls-command)
+
+(add-to-list 'eglot-server-programs
+             ;; A list of one (MODE :language-id ID): eglot 1.9 reads a bare one as several modes.
+             '(((servicestage-yaml-mode :language-id "yaml")) . servicestage-ls--contact))
+
+(defun servicestage-ls--execute (command argument)
+  "Run the server COMMAND with ARGUMENT (a plist; its :uri is added) on the current buffer's file."
+  (let ((server (eglot--current-server-or-lose)))
+    ;; The server must see the text as it is now: send the changes eglot would send when Emacs is idle.
+    (eglot--signal-textDocument/didChange)
+    (eglot-execute-command server command
+                           (vector (append (list :uri (plist-get (eglot--TextDocumentIdentifier) :uri))
+                                           argument)))))
+
+(defun servicestage-ls-create (&optional name)
+  "Create the authorization at point in ServiceStage and write its repo_user and status into the entry.
+With a prefix argument, ask for the entry's NAME instead."
+  (interactive (list (and current-prefix-arg (read-string "Create the authorization named: "))))
+  (servicestage-ls--execute
+   'servicestage-ls.createAuthorization
+   (if (and name (not (string-empty-p name)))
+       (list :name name)
+     (list :position (list :line (1- (line-number-at-pos)) :character 0)))))
+
+(defun servicestage-ls-create-all ()
+  "Create every entry without repo_user in ServiceStage and write back what it answers."
+  (interactive)
+  (servicestage-ls--execute 'servicestage-ls.createAll nil))
+
+(defun servicestage-ls-refresh ()
+  "Update repo_user and status of the entries from ServiceStage."
+  (interactive)
+  (servicestage-ls--execute 'servicestage-ls.refreshStatus nil))
+
+(provide 'servicestage-ls)
+;;; servicestage-ls.el ends here
