@@ -320,3 +320,23 @@ def test_token_shaped_names_are_refused_and_never_printed(tmp_path: Path, emulat
     run = cli("create", str(path), "--name", "nope")
     assert run.err == f"{path}: error: there is no entry named 'nope' in the file (its entries: ghp_…, fine-one)\n"
     assert remote_names(emulator, project) == []
+
+
+def test_a_file_without_project_id_creates_with_the_id_looked_up_from_iam(tmp_path: Path,
+                                                                          emulator: EmulatorProcess) -> None:
+    from servicestage_ls.cloud.emulator import project_id_for
+
+    project = project_id_for("cn-north-4")
+    name = f"iam-{uuid.uuid4().hex[:8]}"
+    before = f"region: cn-north-4\nendpoint: {emulator.url}\nauthorizations:\n" + block(name)
+    path = write(tmp_path / "iam.servicestage.yaml", before)
+    iam = {"HUAWEICLOUD_IAM_USER": "cli-user", "HUAWEICLOUD_IAM_PASSWORD": "iam-password-not-shown",
+           "HUAWEICLOUD_IAM_DOMAIN": "cli-domain", "HUAWEICLOUD_SDK_IAM_ENDPOINT": emulator.url}
+    run = cli("create", str(path), credentials=False, extra=iam)
+    assert (run.code, run.err) == (0, "")
+    assert run.out.splitlines() == [
+        f"{path}: project id {project}, looked up from IAM for region cn-north-4",
+        f"{path}: created '{name}': repo_user {name}, status 0 (normal)",
+    ]
+    assert "iam-password-not-shown" not in run.out
+    assert name in remote_names(emulator, project)

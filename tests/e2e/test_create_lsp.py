@@ -764,8 +764,9 @@ async def test_connection_refused(client: EditorClient) -> None:
     since = len(client.messages)
     result = await execute(client, CREATE, {"uri": uri, "name": "refused-conn"})
     await check_failure(client, uri, "refused-conn", before,
-                        f"Could not connect to {url}: connection refused — check the endpoint (the file's `endpoint`, "
-                        "the `servicestage.endpoint` setting or the region) and that the service is reachable",
+                        f"Could not connect to {url}: connection refused — check the endpoint (the file's `endpoint` "
+                        "or `region`, or the editor's `servicestage.endpoint` setting) and that the service is "
+                        "reachable",
                         result, since)
 
 

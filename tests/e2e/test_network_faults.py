@@ -73,7 +73,7 @@ async def test_connection_refused() -> None:
     assert (err.kind, err.status) == ("network", None)
     assert str(err) == (
         f"Could not connect to http://127.0.0.1:{port}: connection refused — check the endpoint (the file's "
-        "`endpoint`, the `servicestage.endpoint` setting or the region) and that the service is reachable"
+        "`endpoint` or `region`, or the editor's `servicestage.endpoint` setting) and that the service is reachable"
     )
 
 
@@ -228,7 +228,7 @@ async def test_tls_verification_failure(certificate: tuple[Path, Path]) -> None:
     assert err.kind == "tls"
     assert str(err) == (
         f"TLS verification failed for {server.url}: self-signed certificate — if the endpoint uses a private CA, "
-        "point the `servicestage.caBundle` setting at its certificate (PEM)"
+        "point the editor's `servicestage.caBundle` setting at its certificate (PEM)"
     )
 
 

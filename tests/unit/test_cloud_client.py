@@ -236,8 +236,8 @@ async def test_the_overall_deadline_bounds_a_hanging_call() -> None:
         with pytest.raises(CloudError) as caught:
             await client.list_authorizations()
     assert str(caught.value) == (
-        f"No answer from {ENDPOINT} within 0.2 s — check the network and any proxy, or raise "
-        "`servicestage.timeoutSeconds`"
+        f"No answer from {ENDPOINT} within 0.2 s — check the network and any proxy (in the editor, "
+        "`servicestage.timeoutSeconds` sets the limit)"
     )
 
 
@@ -301,7 +301,7 @@ def test_endpoint_resolution_order() -> None:
         ({"region": "cn-nowhere-1"},
          ("Unknown region 'cn-nowhere-1': use a ServiceStage region, set `endpoint` in the file, or set "
          "HUAWEICLOUD_SDK_REGION_SERVICESTAGE_CN_NOWHERE_1")),
-        ({}, "No endpoint: set `region` (or `endpoint`) in the file, or the servicestage.endpoint setting"),
+        ({}, "No endpoint: set `region` (or `endpoint`) in the file, or the editor's servicestage.endpoint setting"),
     ],
 )
 def test_endpoint_problems(kwargs: dict, message: str) -> None:

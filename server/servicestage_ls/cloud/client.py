@@ -58,12 +58,13 @@ MAX_CONNECT_SECONDS = 10.0
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 ADVICE_ENDPOINT = (
-    "check the endpoint (the file's `endpoint`, the `servicestage.endpoint` setting or the region) "
+    "check the endpoint (the file's `endpoint` or `region`, or the editor's `servicestage.endpoint` setting) "
     "and that the service is reachable"
 )
 ADVICE_DNS = "check the spelling of the endpoint or region, and your network's DNS"
-ADVICE_TLS = "if the endpoint uses a private CA, point the `servicestage.caBundle` setting at its certificate (PEM)"
-ADVICE_TIMEOUT = "check the network and any proxy, or raise `servicestage.timeoutSeconds`"
+ADVICE_TLS = ("if the endpoint uses a private CA, point the editor's `servicestage.caBundle` setting at its "
+              "certificate (PEM)")
+ADVICE_TIMEOUT = "check the network and any proxy (in the editor, `servicestage.timeoutSeconds` sets the limit)"
 ADVICE_DROPPED = "try again; if it keeps happening, check proxies or load balancers on the way"
 ADVICE_PROTOCOL = "check that the endpoint is the ServiceStage API (a proxy or a login page may be answering)"
 ADVICE_RETRY_SAFE = "it is safe to try again"
@@ -434,7 +435,7 @@ def resolve_endpoint(
             )
         return check_endpoint_url(region_endpoint(region, env), override_variable(region))
     raise ConfigurationError(
-        "No endpoint: set `region` (or `endpoint`) in the file, or the servicestage.endpoint setting"
+        "No endpoint: set `region` (or `endpoint`) in the file, or the editor's servicestage.endpoint setting"
     )
 
 
