@@ -56,6 +56,7 @@ CASES = {
     "SS150": (HEADER + ENTRY + "    host: http://github.com/x\n", rng(6, 10, 6, 29)),
     "SS151": (HEADER + ENTRY + "    host: https://gitlab.com/x\n", rng(6, 10, 6, 30)),
     "SS160": (HEADER + ENTRY + "    status: 1\n", rng(6, 12, 6, 13)),
+    "SS143": (HEADER + ENTRY.replace("token1", LITERAL_TOKEN), rng(3, 10, 3, 10 + len(LITERAL_TOKEN))),
 }
 
 
@@ -70,7 +71,7 @@ async def test_each_code_is_reported_with_its_exact_range(client: RecordingClien
     assert diagnostic.range == expected
     assert diagnostic.source == "servicestage"
     assert diagnostic.message
-    if code == "SS140":
+    if code in ("SS140", "SS143"):
         assert LITERAL_TOKEN not in diagnostic.message
 
 

@@ -213,7 +213,7 @@ async def test_check_and_create_print_no_token(tmp_path: Path) -> None:
         path.write_text(original, encoding="utf-8")
         pasted = tmp_path / "pasted.servicestage.yaml"
         pasted.write_text(original.replace("${REL_GITHUB_TOKEN}\n", "${" + GITHUB_LITERAL + "}\n", 1))
-        for fmt in ("text", "json", "github"):
+        for fmt in ("text", "json", "github", "sarif"):
             code, output = await run_cli("check", "--format", fmt, path.name, pasted.name, cwd=tmp_path)
             assert code == 1 and "SS140" in output and "looks like a GitHub token" in output
             assert_secrets_absent(output)
@@ -226,3 +226,51 @@ async def test_check_and_create_print_no_token(tmp_path: Path) -> None:
         assert len(server.requests) >= 2
         assert_secrets_absent(output)
         assert path.read_text(encoding="utf-8") == original
+
+
+# A token pasted where no token belongs: every place but `token`.
+MISPLACED_FILE = f"""\
+project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789
+region: cn-north-4
+{GITLAB_LITERAL}: 1
+authorizations:
+  # the old token was {GITHUB_LITERAL}
+  - name: {GITHUB_LITERAL}
+    repo_type: {GITLAB_LITERAL}
+    token: ${{GITHUB_TOKEN}}
+    host: https://github.com/{GITHUB_LITERAL}/repo
+  - {{name: flow-one, repo_type: github, token: "${{GITHUB_TOKEN}}", repo_user: {GITHUB_LITERAL}}}
+"""
+
+
+async def test_token_shaped_text_anywhere_is_a_finding_and_never_shown(client: ReliabilityClient) -> None:
+    uri = "file:///work/secrets/misplaced.servicestage.yaml"
+    open_document(client, uri, MISPLACED_FILE)
+    found = await current_diagnostics(client, uri, 1)
+    assert sorted(d.range.start.line for d in found if d.code == "SS143") == [2, 4, 5, 6, 8, 9]
+    converter = client.protocol._converter
+    assert_secrets_absent(dump(converter.unstructure(found)))
+    doc = lsp.TextDocumentIdentifier(uri)
+    hovers = await asyncio.gather(*(client.text_document_hover_async(lsp.HoverParams(doc, p))
+                                    for p in positions(MISPLACED_FILE, client.encoding)))
+    assert any(h is not None for h in hovers)
+    assert_secrets_absent(dump([h.contents.value for h in hovers if h is not None]))
+    whole = lsp.Range(lsp.Position(0, 0), lsp.Position(len(lsp_lines(MISPLACED_FILE)) - 1, 0))
+    actions = await client.text_document_code_action_async(
+        lsp.CodeActionParams(doc, whole, lsp.CodeActionContext(diagnostics=found)))
+    assert_secrets_absent(dump(converter.unstructure(list(actions or []))))
+    symbols = await client.text_document_document_symbol_async(lsp.DocumentSymbolParams(doc))
+    assert symbols
+    assert_secrets_absent(dump(converter.unstructure(list(symbols))))
+
+
+async def test_check_prints_no_token_shaped_text_in_any_format(tmp_path: Path) -> None:
+    path = tmp_path / "misplaced.servicestage.yaml"
+    path.write_text(MISPLACED_FILE, encoding="utf-8")
+    for fmt in ("text", "json", "github", "sarif"):
+        code, output = await run_cli("check", "--format", fmt, path.name, cwd=tmp_path)
+        assert code == 1 and "SS143" in output, output
+        assert_secrets_absent(output)
+    code, output = await run_cli("create", "--dry-run", path.name, cwd=tmp_path)
+    assert code == 2 and "unknown key `glpat-…`" in output  # a file-level error: nothing would be sent
+    assert_secrets_absent(output)
