@@ -806,11 +806,27 @@ def _flatten_symbols(ls: ServiceStageServer, model: Model, uri: str, found: Any,
         _flatten_symbols(ls, model, uri, s.children, s.name, out)
 
 
+class RedactTokenShapes(logging.Filter):
+    """The server's log (stderr) quotes names and values from files, and exceptions: never a token-shaped text."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        safe = redact(message)
+        if safe != message:
+            record.msg, record.args = safe, ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
+
+
 def serve(tcp: tuple[str, int] | None = None, env: Mapping[str, str] | None = None) -> int:
     """Run the server until the client says exit. Nothing but the protocol goes to stdout."""
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:
         handler.addFilter(TracebacksAtDebug())
+        handler.addFilter(RedactTokenShapes())
     level = (os.environ if env is None else env).get(LOG_LEVEL_VARIABLE, "").strip().upper()
     log.setLevel(level if level in ("DEBUG", "INFO", "WARNING", "ERROR") else logging.INFO)
     server = create_server(env)
