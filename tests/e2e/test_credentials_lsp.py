@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+from lsprotocol import types as lsp
 import pytest
 
 from helpers.cloud_lsp import API_TOKEN, CREATE, execute, lsp_env, start_session, stop_session
@@ -65,6 +66,9 @@ async def test_create_with_an_iam_user_and_the_region_override(emulator: Emulato
         assert await execute(client, CREATE, {"uri": uri, "name": "iam-user-one"}) == {
             "created": ["iam-user-one"], "updated": [], "failed": [], "refused": []}
         assert client.text(uri) == before + WRITTEN.format(name="iam-user-one")
+        # The editor's log says how the project id was found.
+        assert (lsp.MessageType.Info, f"ServiceStage: project id {project_id_for('cn-north-4')}, looked up from IAM "
+                "for region cn-north-4") in [(m.type, m.message) for m in client.log_messages]
     finally:
         await stop_session(client, extra_secrets=[IAM_PASSWORD])
     # It was created in the project that IAM's project list gives for the region.

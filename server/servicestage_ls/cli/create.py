@@ -139,15 +139,14 @@ async def _create(path: str, prepared: list[Prepared], refused: int, out: TextIO
     from servicestage_ls.cloud.errors import CloudError
 
     model = parse(read_text(path))
-    plan = actions.call_plan(model, Settings(), env)
     try:
         client = await actions.open_client_for(model, Settings(), env)
     except CloudError as error:
         err.write(f"{path}: error: {error}\n")
         return EXIT_USAGE
-    if plan.project_id is None:  # how the id was found, when the file and the environment did not say
-        out.write(f"{path}: project id {client.project_id}, looked up from IAM for region "
-                  f"{model.top_value('region')}\n")
+    note = actions.project_id_note(model, env, client.project_id)
+    if note is not None:  # how the id was found, when the file and the environment did not say
+        out.write(f"{path}: {note}\n")
     failed = refused
     async with client:
         for item in prepared:

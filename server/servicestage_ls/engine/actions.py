@@ -204,6 +204,13 @@ def call_plan(model: Model, settings: Settings, env: Mapping[str, str]) -> CallP
     return CallPlan(endpoint, credentials, project_id, origin, configuration_problem(model, settings, env))
 
 
+def project_id_note(model: Model, env: Mapping[str, str], project_id: str) -> str | None:
+    """How the client found the project id when neither the file nor the environment gave it, else None."""
+    if model.top_value("project_id") or env.get("HUAWEICLOUD_SDK_PROJECT_ID", "").strip():
+        return None
+    return f"project id {project_id}, looked up from IAM for region {model.top_value('region')}"
+
+
 def describe(auth: Authorization) -> str:
     parts = []
     if auth.repo_user is not None:

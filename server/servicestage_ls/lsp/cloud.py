@@ -211,9 +211,13 @@ async def _client(run: _Run, model: Model) -> ServiceStageClient:
     from servicestage_ls.cloud.errors import CloudError
 
     try:
-        return await actions.open_client_for(model, run.ls.settings, run.ls.env)
+        client = await actions.open_client_for(model, run.ls.settings, run.ls.env)
     except CloudError as err:
         raise Refused(str(err)) from None
+    note = actions.project_id_note(model, run.ls.env, client.project_id)
+    if note is not None:
+        run.ls.log_to_client(f"ServiceStage: {note}", lsp.MessageType.Info)
+    return client
 
 
 # --- create ------------------------------------------------------------------------------------------------
