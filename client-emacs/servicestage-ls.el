@@ -36,14 +36,18 @@ For example (\"/path/to/venv/bin/python\" \"-m\" \"servicestage_ls\" \"serve\").
 
 (defconst servicestage-ls-file-regexp
   "\\(?:\\.servicestage\\|\\(?:\\`\\|/\\)servicestage\\)\\.ya?ml\\'"
-  "File names of ServiceStage authorization files (the server's default `servicestage.files').")
+  "Names of ServiceStage authorization files.
+The server's default `servicestage.files' globs, as a regexp.")
+
+(declare-function yaml-ts-mode "yaml-ts-mode")
 
 (defalias 'servicestage-ls--yaml-mode (if (fboundp 'yaml-mode) #'yaml-mode #'yaml-ts-mode)
   "The YAML major mode `servicestage-yaml-mode' builds on.")
 
 ;;;###autoload
 (define-derived-mode servicestage-yaml-mode servicestage-ls--yaml-mode "ServiceStage"
-  "YAML mode for ServiceStage authorization files; eglot runs servicestage-ls for it.")
+  "YAML mode for ServiceStage authorization files.
+Eglot runs servicestage-ls for it.")
 
 ;;;###autoload
 (add-to-list 'auto-mode-alist (cons servicestage-ls-file-regexp 'servicestage-yaml-mode))
@@ -57,7 +61,8 @@ For example (\"/path/to/venv/bin/python\" \"-m\" \"servicestage_ls\" \"serve\").
              '(((servicestage-yaml-mode :language-id "yaml")) . servicestage-ls--contact))
 
 (defun servicestage-ls--execute (command argument)
-  "Run the server COMMAND with ARGUMENT (a plist; its :uri is added) on the current buffer's file."
+  "Run the server COMMAND with ARGUMENT on the current buffer's file.
+ARGUMENT is a plist; the file's :uri is added to it."
   (let ((server (eglot--current-server-or-lose)))
     ;; The server must see the text as it is now: send the changes eglot would send when Emacs is idle.
     (eglot--signal-textDocument/didChange)
@@ -66,7 +71,8 @@ For example (\"/path/to/venv/bin/python\" \"-m\" \"servicestage_ls\" \"serve\").
                                            argument)))))
 
 (defun servicestage-ls-create (&optional name)
-  "Create the authorization at point in ServiceStage and write its repo_user and status into the entry.
+  "Create the authorization at point in ServiceStage.
+The server writes the repo_user and status it answers into the entry.
 With a prefix argument, ask for the entry's NAME instead."
   (interactive (list (and current-prefix-arg (read-string "Create the authorization named: "))))
   (servicestage-ls--execute
@@ -76,7 +82,7 @@ With a prefix argument, ask for the entry's NAME instead."
      (list :position (list :line (1- (line-number-at-pos)) :character 0)))))
 
 (defun servicestage-ls-create-all ()
-  "Create every entry without repo_user in ServiceStage and write back what it answers."
+  "Create every entry without repo_user in ServiceStage, writing back the answers."
   (interactive)
   (servicestage-ls--execute 'servicestage-ls.createAll nil))
 

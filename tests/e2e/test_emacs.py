@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from helpers.cloud_servers import EmulatorProcess, start_emulator, subprocess_env
-from helpers.emacs import EmacsRun, elisp, run_emacs, server_messages
+from helpers.emacs import CLIENT_DIR, EmacsRun, elisp, emacs_executable, run_emacs, server_messages
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 AUTH_TOKEN = "emacs-emulator-token-SECRET"
@@ -87,7 +88,8 @@ def find_and_wait(path: str) -> str:
 def test_diagnostics_hover_quick_fix_and_completion(tmp_path: Path, project: Path) -> None:
     (project / "completion.servicestage.yaml").write_text(
         "project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789\nregion: cn-north-4\nauthorizations:\n"
-        "  - name: new-entry\n    repo_type: gith\n    token: ${GITHUB_TOKEN}\n", encoding="utf-8")
+        "  - name: new-entry\n    repo_type: gith\n    token: ${GITHUB_TOKEN}\n"
+        '  - {name: "😀😀 x", repo_type: githib, token: "${GITHUB_TOKEN}"}\n', encoding="utf-8")
     result = run(tmp_path, project, """
   (T-call #'find-file "other.yaml")
   (T-set "other_mode" (symbol-name major-mode))
@@ -109,6 +111,8 @@ def test_diagnostics_hover_quick_fix_and_completion(tmp_path: Path, project: Pat
           (lambda () (= (length (flymake-diagnostics)) 9)))
   (T-set "after_fix" (mapcar (lambda (d) (aref d 5)) (T-diagnostics)))
 """ + find_and_wait("completion.servicestage.yaml") + """
+  (T-wait "the diagnostics after non-BMP characters" (lambda () (> (length (flymake-diagnostics)) 0)))
+  (T-set "non_bmp" (T-diagnostics))
   (T-goto 4 19)
   (T-set "candidates" (let ((capf (eglot-completion-at-point)))
                         (all-completions "" (nth 2 capf))))
@@ -137,6 +141,8 @@ def test_diagnostics_hover_quick_fix_and_completion(tmp_path: Path, project: Pat
                           "Refresh status.")
     assert r["fixed_line"] == "    repo_type: github                          # misspelt repo type"
     assert not any("SS132" in text for text in r["after_fix"])
+    # Columns in characters: eglot 1.9 counts UTF-16 units as the server does (😀 is two of them).
+    assert [d[:5] for d in r["non_bmp"] if d[0] == 6 and "SS132" in d[5]] == [[6, 30, 6, 36, "eglot-error"]]
     assert r["candidates"] == ["github", "gitlab", "gitee"]
     assert r["completed_line"] == "    repo_type: github"
     assert r["prompts"] is None  # nothing asked
@@ -208,3 +214,16 @@ def test_create_create_all_and_refresh_write_back_into_the_buffer(tmp_path: Path
         [INFO, "ServiceStage: everything is up to date"],
     ]
     assert re.findall(r"\[eglot\] Edit successful!", r["messages_buffer"]) == ["[eglot] Edit successful!"] * 3
+
+
+def test_the_package_byte_compiles_without_warnings(tmp_path: Path) -> None:
+    source = tmp_path / "servicestage-ls.el"
+    shutil.copy(CLIENT_DIR / "servicestage-ls.el", source)
+    process = subprocess.run(
+        [emacs_executable(), "--batch", "--no-site-file", "--eval", "(package-initialize)",
+         "--eval", "(setq byte-compile-error-on-warn t)", "-f", "batch-byte-compile", str(source)],
+        env={**subprocess_env(), "HOME": str(tmp_path)}, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+        timeout=120,
+    )
+    assert (process.returncode, process.stderr) == (0, "")
+    assert (tmp_path / "servicestage-ls.elc").is_file()

@@ -78,14 +78,14 @@ PRELUDE = r"""
 
 (defun T-diagnostics ()
   "The buffer's flymake diagnostics as [line column end-line end-column type text], sorted (a vector of vectors,
-as JSON encodes them as arrays)."
+as JSON encodes them as arrays). Columns count characters."
   (apply #'vector (mapcar #'vconcat (T--diagnostic-lists))))
 
 (defun T--diagnostic-lists ()
   (sort (mapcar (lambda (d)
                   (let ((beg (flymake-diagnostic-beg d)) (end (flymake-diagnostic-end d)))
-                    (list (1- (line-number-at-pos beg)) (save-excursion (goto-char beg) (current-column))
-                          (1- (line-number-at-pos end)) (save-excursion (goto-char end) (current-column))
+                    (list (1- (line-number-at-pos beg)) (save-excursion (goto-char beg) (- beg (line-beginning-position)))
+                          (1- (line-number-at-pos end)) (save-excursion (goto-char end) (- end (line-beginning-position)))
                           (symbol-name (flymake-diagnostic-type d)) (flymake-diagnostic-text d))))
                 (flymake-diagnostics))
         (lambda (a b) (or (< (car a) (car b)) (and (= (car a) (car b)) (< (cadr a) (cadr b)))))))
