@@ -340,3 +340,21 @@ def test_a_file_without_project_id_creates_with_the_id_looked_up_from_iam(tmp_pa
     ]
     assert "iam-password-not-shown" not in run.out
     assert name in remote_names(emulator, project)
+
+
+def test_cli_messages_speak_of_the_cli_and_read_correctly(tmp_path: Path, emulator: EmulatorProcess) -> None:
+    project = uuid.uuid4().hex
+    done = block("words-done") + "    repo_user: someone\n    status: 0\n"
+    path = write(tmp_path / "w.servicestage.yaml", header(emulator, project) + done
+                 + block("words-unset", token="${UNSET_TOKEN_FOR_TESTS}"))
+    run = cli("create", str(path), "--name", "words-done", "--name", "words-unset")
+    assert run.code == 1
+    assert run.err.splitlines() == [
+        f"{path}: skipped 'words-done': it was already created (it has repo_user)",
+        f"{path}: skipped 'words-unset': the token reference ${{UNSET_TOKEN_FOR_TESTS}} is not set in the "
+        "environment; set it and run the command again (nothing was sent)",
+    ]
+    for said in (run.out + run.err, cli("create", str(path), "--dry-run").err):
+        for editor_words in ("language server", "restart the server", "Refresh status"):
+            assert editor_words not in said
+    assert remote_names(emulator, project) == []
