@@ -147,3 +147,13 @@ def test_configuration_error_is_kind_config() -> None:
 
 def test_body_excerpt_detects_html_without_a_content_type() -> None:
     assert body_excerpt(b"  <p>Hello <b>there</b></p>") == "Hello there"
+
+
+def test_token_shaped_text_a_service_echoes_is_redacted() -> None:
+    pasted = "ghp_" + "Ab1" * 12
+    error = CloudError("http", f"name {pasted} is taken; host https://x/glpat-{'z' * 20}", status=400,
+                       code="SVCSTG.REPO.0403", request_id="r1", advice=f"see {pasted}")
+    shown = f"{error} {error!r}"
+    assert pasted not in shown and "z" * 20 not in shown
+    assert str(error) == ("ServiceStage refused the request: SVCSTG.REPO.0403 name ghp_… is taken; host "
+                          "https://x/glpat-… (HTTP 400, request id r1) — see ghp_…")

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Literal
 
+from servicestage_ls.core.schema import redact
+
 ErrorKind = Literal["http", "network", "timeout", "tls", "config", "protocol"]
 
 #: The ServiceStage repository error codes: meaning and what the user should do (ServiceStage error-code page).
@@ -89,10 +91,11 @@ class CloudError(Exception):
             line = self.message
             if self.request_id:
                 line += f" (request id {self.request_id})"
-        return f"{line} — {self.advice}" if self.advice else line
+        # A service may echo what it was sent (a name, a URL): never a token-shaped text in full.
+        return redact(f"{line} — {self.advice}" if self.advice else line)
 
     def __repr__(self) -> str:
-        return (
+        return redact(
             f"{type(self).__name__}(kind={self.kind!r}, status={self.status!r}, code={self.code!r}, "
             f"message={self.message!r}, request_id={self.request_id!r})"
         )
