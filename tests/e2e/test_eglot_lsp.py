@@ -17,7 +17,7 @@ from lsprotocol import types as lsp
 
 from helpers.cloud_lsp import CREATE, CREATE_ALL, REFRESH, Proxy, lsp_env, round_trip, start_session, stop_session
 from helpers.cloud_servers import EmulatorProcess, Request
-from helpers.eglot import EGLOT_1_9, EglotClient, make_eglot_client
+from helpers.eglot import EGLOT_1_9, EGLOT_EMACS_29, EglotClient, make_eglot_client
 from helpers.lsp_session import wait_until
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -183,3 +183,34 @@ async def test_an_edit_refused_for_an_old_version_is_made_again_for_the_new_one(
         (INFO, "ServiceStage: created authorization 'typed-race': repo_user typed-race, status 0 (normal)"),
     ]
     assert_no_internal_error(eglot)
+
+
+async def test_a_newer_eglot_with_progress_gets_the_answer_at_once_and_sees_progress(
+        emulator: EmulatorProcess) -> None:
+    """Emacs 29's eglot shows work-done progress but still waits on the command: it is answered at once too, and
+    sees the progress instead of the first message."""
+    eglot29 = await start_session(EGLOT_EMACS_29, lsp_env(), None, make_eglot_client)
+    assert isinstance(eglot29, EglotClient)
+    try:
+        async with Proxy(emulator.url, hold=is_post) as proxy:
+            uri = new_uri()
+            head = header(proxy.url)
+            eglot29.open(uri, head + block("eg29"))
+            assert await eglot29.execute_blocking(CREATE, {"uri": uri, "name": "eg29"}, EGLOT_TIMEOUT) is None
+            (held,) = await proxy.wait_held(1)
+            held.release.set()
+            await shown(eglot29, 0, (INFO, "ServiceStage: created authorization 'eg29': repo_user eg29, "
+                                           "status 0 (normal)"))
+        assert eglot29.text(uri) == head + block("eg29") + written("eg29")
+        assert eglot29.shown_with_type() == [
+            (INFO, "ServiceStage: created authorization 'eg29': repo_user eg29, status 0 (normal)")
+        ]
+        (reports,) = eglot29.progress_reports.values()
+        assert [(type(r).__name__, getattr(r, "title", None), r.message) for r in reports] == [
+            ("WorkDoneProgressBegin", "Creating authorization", None),
+            ("WorkDoneProgressReport", None, "'eg29' (1/1)"),
+            ("WorkDoneProgressEnd", None, "done"),
+        ]
+        assert_no_internal_error(eglot29)
+    finally:
+        await stop_session(eglot29)

@@ -22,6 +22,9 @@ from helpers.cloud_lsp import EditorClient, _fix_code_action_structuring
 from helpers.lsp_session import _edits_by_uri, _install_recorder, apply_text_edits
 
 EGLOT_1_9 = "eglot-1.9"
+#: Emacs 29's eglot (1.12): pytest-lsp's capabilities, with work-done progress; it names itself in clientInfo.
+EGLOT_EMACS_29 = "emacs@v29.1"
+CLIENT_INFO = {EGLOT_EMACS_29: lsp.ClientInfo(name="Eglot", version="1.12.29")}
 
 _SYMBOL_KINDS = list(range(1, 27))
 

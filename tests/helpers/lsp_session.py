@@ -115,9 +115,12 @@ async def initialize(client: LanguageClient, preset: str, options: Any = None,
                      configuration: Any = None) -> lsp.InitializeResult:
     if configuration is not None:
         client.set_configuration(configuration, section="servicestage")
+    from helpers.eglot import CLIENT_INFO
+
     result = await client.initialize_session(
         lsp.InitializeParams(
             capabilities=capabilities(preset),
+            client_info=CLIENT_INFO.get(preset),
             root_uri=REPO.as_uri(),
             workspace_folders=[lsp.WorkspaceFolder(uri=REPO.as_uri(), name="repo")],
             initialization_options=options,

@@ -147,10 +147,11 @@ async def _run(ls: ServiceStageServer, args: tuple[Any, ...], title: str,
     if arg["uri"] not in ls.docs:
         ls.show("ServiceStage: open the authorization file first", lsp.MessageType.Error)
         return {"error": "document not open"}
-    if not ls.client_supports_work_done_progress():
-        # A client that cannot show progress often waits on the command's answer (eglot blocks the editor, and
-        # gives up after 10 s): answer once the work has started; messages tell the rest.
-        ls.show(f"ServiceStage: {title}…", lsp.MessageType.Info)
+    if ls.client_waits_on_commands():
+        # eglot blocks the editor until the answer comes, and gives up after 10 s: answer once the work has
+        # started; progress (where the client shows it) and messages tell the rest.
+        if not ls.client_supports_work_done_progress():
+            ls.show(f"ServiceStage: {title}…", lsp.MessageType.Info)
         ls.run_task(_execute(ls, run, title, work), title)
         return None
     task = asyncio.current_task()

@@ -179,6 +179,7 @@ class ServiceStageServer(LanguageServer):
         self.docs: dict[str, DocState] = {}
         self.settings = Settings()
         self.initialization_settings: Any = None
+        self.client_name = ""  # clientInfo.name from initialize, when the client sends it
         self.reported_setting_problems: set[str] = set()
         self.encoding = "utf-16"
         self.tasks: set[asyncio.Task[Any]] = set()
@@ -213,6 +214,12 @@ class ServiceStageServer(LanguageServer):
     def client_supports_work_done_progress(self) -> bool:
         window = self._caps().window
         return bool(window and window.work_done_progress)
+
+    def client_waits_on_commands(self) -> bool:
+        """Whether the client may wait on a command's answer with the editor frozen: eglot sends
+        workspace/executeCommand as a blocking request (any version; it names itself "Eglot" since 1.10), and a
+        client that cannot show progress has nothing better to show while it waits."""
+        return self.client_name.lower() == "eglot" or not self.client_supports_work_done_progress()
 
     def hover_format(self) -> lsp.MarkupKind:
         td = self._caps().text_document
@@ -442,6 +449,7 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
             ls.protocol.fm.features.pop(lsp.TEXT_DOCUMENT_DIAGNOSTIC, None)
             ls.protocol.fm.feature_options.pop(lsp.TEXT_DOCUMENT_DIAGNOSTIC, None)
         ls.initialization_settings = params.initialization_options
+        ls.client_name = params.client_info.name if params.client_info else ""
         ls.apply_settings(params.initialization_options)
 
     @server.feature(lsp.INITIALIZED)
