@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-python test-vscode bench lint clean
+.PHONY: demo test test-python test-vscode test-e2e bench lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,13 +15,17 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) examples/demo.py
 
-test: test-python test-vscode
+test: test-python test-vscode test-e2e
 
 test-python: $(STAMP)
 	$(PY) -m pytest -q
 
 test-vscode:
 	cd client-vscode && npm ci --no-audit --no-fund && npm test && npm run package
+
+# The packaged .vsix in a real VS Code (code-server + Debian's chromium); install.sh caches what it installs.
+test-e2e: $(STAMP) test-vscode
+	cache="$$(tests/vscode-e2e/install.sh)" && SERVICESTAGE_E2E_CACHE="$$cache" node tests/vscode-e2e/test.mjs
 
 bench: $(STAMP)
 	$(PY) -m compileall -q server/servicestage_ls  # bytecode as an installed package has it
@@ -33,4 +37,4 @@ lint: $(STAMP)
 	$(PY) -m mypy server/servicestage_ls
 
 clean:
-	rm -rf $(VENV) build *.egg-info client-vscode/node_modules client-vscode/dist client-vscode/*.vsix
+	rm -rf $(VENV) build *.egg-info client-vscode/node_modules client-vscode/dist client-vscode/*.vsix test-results
