@@ -434,6 +434,23 @@ function extensionHostErrors(dirs) {
   return errors;
 }
 
+/** The log files (extension host, output channels incl. ServiceStage's, server) that contain one of SECRETS. */
+function logsWithSecrets(dirs) {
+  const found = [];
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        walk(p);
+      } else if (SECRETS.some((secret) => fs.readFileSync(p, "utf8").includes(secret))) {
+        found.push(path.relative(dirs.userData, p));
+      }
+    }
+  };
+  walk(path.join(dirs.userData, "logs"));
+  return found;
+}
+
 function extensionHostLog(dirs) {
   let text = "";
   const walk = (dir) => {
@@ -454,5 +471,5 @@ export {
   PYTHON, TIMEOUT_MS, REPO, RESULTS, DOCS, SECRETS, AUTH_TOKEN, GH_TOKEN, GITLAB_TOKEN, EXTENSION_ID, VSIX, MISTAKES_TEXT, TEAM_TEXT, WORKSPACE, TMP,
   fail, log, assertEqual, waitFor, startProcess, endProcess, started, writeWorkspace, profile, installExtension,
   startCodeServer, startEmulator, openBrowser, screenshot, notifications, checkNoErrorNotifications, runCommand,
-  openFile, goTo, statusText, editorLines, activeTabDirty, serverProcesses, extensionHostErrors, extensionHostLog,
+  openFile, goTo, statusText, editorLines, activeTabDirty, serverProcesses, extensionHostErrors, extensionHostLog, logsWithSecrets,
 };

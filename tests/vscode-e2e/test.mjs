@@ -190,7 +190,7 @@ async function main() {
     assertEqual(await h.activeTabDirty(page), true, "the fixed file is modified");
     log("quick fix");
 
-    // 7. Create: Ctrl+. on an entry of the team file offers the create action; it writes repo_user/status.
+    // 7. Create: *Create Authorization at Cursor* on an entry of the team file writes repo_user/status.
     await h.openFile(page, "team.servicestage.yaml");
     await h.goTo(page, 5, 11);
     await h.runCommand(page, "ServiceStage: Create Authorization at Cursor");
@@ -234,6 +234,7 @@ async function main() {
     if (hostErrors.length) {
       fail(`errors in the extension host log:\n${hostErrors.join("\n")}`);
     }
+    assertEqual(h.logsWithSecrets(dirs), [], "logs that contain a secret");
   } catch (error) {
     await page.screenshot({ path: path.join(h.RESULTS, "failure.png") });
     fs.writeFileSync(path.join(h.RESULTS, "failure-notifications.json"), JSON.stringify(await h.notifications(page), null, 1));
