@@ -2,7 +2,9 @@
 
 It plays what a user sees in an editor: the diagnostics of a file with mistakes, a completion list, a hover, a
 quick fix applied, and then "Create authorization" against the local ServiceStage emulator, printing the file
-before and after. Everything runs on loopback and is cleaned up at the end.
+before and after; then the life cycle from the command line (plan, import, apply with a rotation of a seeded
+overdue authorization, plan again) and the code lenses of the result. Everything runs on loopback and is cleaned
+up at the end.
 """
 
 from __future__ import annotations
@@ -55,7 +57,8 @@ def apply_edits(text: str, edits: list[lsp.TextEdit]) -> str:
 
 def start_emulator() -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "servicestage_ls", "emulator", "--port", "0", "--token", DEMO_AUTH],
+        [sys.executable, "-m", "servicestage_ls", "emulator", "--port", "0", "--token", DEMO_AUTH,
+         "--seed", str(HERE / "seed.yaml")],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     assert process.stdout is not None
@@ -236,10 +239,73 @@ async def demo(workdir: Path, emulator_url: str) -> None:
         show_file(editor.texts[team_uri], added)
         print(f"\n  {DIM}The token's value went only to ServiceStage: it is not in the file, the messages or the "
               f"logs.{RESET}")
+
+        await lifecycle(editor, workdir, emulator_url, env)
     finally:
         await editor.client.shutdown_async(None)
         editor.client.exit(None)
         await editor.client.stop()
+
+
+def added_lines(before: str, after: str) -> set[int]:
+    """The (0-based) lines of ``after`` that ``before`` does not have, by a line diff."""
+    import difflib
+
+    matcher = difflib.SequenceMatcher(a=before.splitlines(), b=after.splitlines(), autojunk=False)
+    return {j for tag, _, _, j1, j2 in matcher.get_opcodes() if tag in ("insert", "replace") for j in range(j1, j2)}
+
+
+LIFECYCLE_FILE = """\
+# The platform team's authorizations: the file is the source of truth.
+project_id: 5e1f0c2b9a8d47f6b3c2a1d0e9f8a7b6
+endpoint: {url}   # the local emulator, seeded with examples/seed.yaml
+authorizations:
+  - name: billing-api
+    repo_type: github
+    token: ${{GITHUB_TOKEN}}
+    host: https://github.com/pay-org
+    repo_user: pay-org
+    status: 0  # normal
+  - name: docs-site
+    repo_type: github
+    token: ${{GITHUB_TOKEN}}
+    host: https://github.com/docs-org
+"""
+
+
+def cli(env: dict[str, str], cwd: Path, *args: str) -> None:
+    print(f"  {BOLD}$ servicestage-ls {' '.join(args)}{RESET}")
+    done = subprocess.run([sys.executable, "-m", "servicestage_ls", *args], capture_output=True, text=True, env=env,
+                          timeout=DEADLINE, stdin=subprocess.DEVNULL, cwd=cwd)
+    for line in (done.stdout + done.stderr).splitlines():
+        print(f"    {line}")
+    print(f"    {DIM}(exit {done.returncode}){RESET}")
+
+
+async def lifecycle(editor: Editor, workdir: Path, emulator_url: str, env: dict[str, str]) -> None:
+    heading("6. The life cycle from the command line: plan, import, apply --rotate, plan")
+    path = workdir / "platform.servicestage.yaml"
+    path.write_text(LIFECYCLE_FILE.format(url=emulator_url), encoding="utf-8")
+    before = path.read_text(encoding="utf-8")
+    print("  before:")
+    show_file(before)
+    cli(env, workdir, "plan", path.name)
+    cli(env, workdir, "import", path.name)
+    cli(env, workdir, "apply", path.name, "--rotate", "--yes")
+    cli(env, workdir, "plan", path.name, "--detailed-exitcode")
+    after = path.read_text(encoding="utf-8")
+    print("  after:")
+    show_file(after, added_lines(before, after))
+
+    heading("7. Code lenses of the result (in the editor, from the file alone)")
+    uri = await editor.open(path)
+    await editor.next_diagnostics(uri)
+    lenses = await editor.client.text_document_code_lens_async(
+        lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
+    lines = editor.texts[uri].splitlines()
+    for lens in lenses or []:
+        title = lens.command.title if lens.command else ""
+        print(f"  line {lens.range.start.line + 1:2} [{title}]  {lines[lens.range.start.line].strip()}")
 
 
 def main() -> int:

@@ -21,3 +21,32 @@ vim.api.nvim_create_user_command("ServiceStageCreateAll", run("create_all"), {
 vim.api.nvim_create_user_command("ServiceStageRefresh", run("refresh"), {
   desc = "servicestage-ls: update repo_user and status from ServiceStage",
 })
+vim.api.nvim_create_user_command("ServiceStagePlan", run("plan"), {
+  desc = "servicestage-ls: show what differs between this file and ServiceStage (read-only buffer)",
+})
+vim.api.nvim_create_user_command("ServiceStageImport", run("import"), {
+  nargs = "*",
+  desc = "servicestage-ls: add entries for the authorizations only ServiceStage has (or the names given)",
+})
+vim.api.nvim_create_user_command("ServiceStageRotate", run("rotate"), {
+  nargs = "?",
+  desc = "servicestage-ls: replace the token of the entry under the cursor (or the one named): delete, create",
+})
+vim.api.nvim_create_user_command("ServiceStageDelete", run("delete"), {
+  nargs = "?",
+  desc = "servicestage-ls: delete the entry under the cursor (or the one named) from ServiceStage",
+})
+
+-- Code lenses on Neovim 0.10+, for the client however it was started (setup() or vim.lsp.enable()).
+if vim.fn.has("nvim-0.10") == 1 then
+  vim.api.nvim_create_autocmd("LspAttach", {
+    group = vim.api.nvim_create_augroup("servicestage_ls_lenses", { clear = true }),
+    callback = function(args)
+      local client = vim.lsp.get_client_by_id(args.data.client_id)
+      if client and client.name == require("servicestage_ls").name then
+        require("servicestage_ls").enable_codelens(args.buf)
+      end
+    end,
+    desc = "servicestage-ls: show code lenses",
+  })
+end

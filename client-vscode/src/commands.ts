@@ -10,6 +10,10 @@ export const SERVER_COMMANDS = {
   createAuthorization: "servicestage-ls.createAuthorization",
   createAll: "servicestage-ls.createAll",
   refreshStatus: "servicestage-ls.refreshStatus",
+  showPlan: "servicestage-ls.showPlan",
+  importFromServiceStage: "servicestage-ls.importFromServiceStage",
+  rotateToken: "servicestage-ls.rotateToken",
+  deleteAuthorization: "servicestage-ls.deleteAuthorization",
 } as const;
 
 export const EXTENSION_COMMANDS = {
@@ -18,9 +22,23 @@ export const EXTENSION_COMMANDS = {
   refreshStatus: "servicestage.refreshStatus",
   restartServer: "servicestage.restartServer",
   showOutput: "servicestage.showOutput",
+  showPlan: "servicestage.showPlan",
+  importFromServiceStage: "servicestage.importFromServiceStage",
+  rotateToken: "servicestage.rotateToken",
+  deleteAuthorization: "servicestage.deleteAuthorization",
 } as const;
 
-export type EditorCommand = "createAtCursor" | "createAll" | "refreshStatus";
+export type EditorCommand =
+  | "createAtCursor"
+  | "createAll"
+  | "refreshStatus"
+  | "showPlan"
+  | "importFromServiceStage"
+  | "rotateToken"
+  | "deleteAuthorization";
+
+/** The server commands the code lenses run (vscode-languageclient registers them; clicking a lens sends them). */
+export const LENS_COMMANDS = [SERVER_COMMANDS.createAuthorization, SERVER_COMMANDS.refreshStatus, SERVER_COMMANDS.rotateToken];
 
 export interface CursorPosition {
   line: number;
@@ -39,6 +57,16 @@ export function executeCommandParams(which: EditorCommand, uri: string, position
       return { command: SERVER_COMMANDS.createAll, arguments: [{ uri }] };
     case "refreshStatus":
       return { command: SERVER_COMMANDS.refreshStatus, arguments: [{ uri }] };
+    case "showPlan":
+      return { command: SERVER_COMMANDS.showPlan, arguments: [{ uri }] };
+    case "importFromServiceStage":
+      return { command: SERVER_COMMANDS.importFromServiceStage, arguments: [{ uri }] };
+    case "rotateToken":
+    case "deleteAuthorization":
+      return {
+        command: SERVER_COMMANDS[which],
+        arguments: [{ uri, position: { line: position.line, character: position.character } }],
+      };
   }
 }
 

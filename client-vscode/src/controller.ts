@@ -56,12 +56,18 @@ export interface ControllerDeps {
   exists: (p: string) => boolean;
   env: Record<string, string | undefined>;
   platform?: NodeJS.Platform;
+  /** Shows a text (Show Plan's plan) as a read-only document. */
+  showReadOnly?: (title: string, text: string) => Promise<void>;
 }
 
 const COMMAND_TITLES: Record<EditorCommand, string> = {
   createAtCursor: "Create Authorization at Cursor",
   createAll: "Create All New Authorizations",
   refreshStatus: "Refresh Status",
+  showPlan: "Show Plan",
+  importFromServiceStage: "Import…",
+  rotateToken: "Rotate Token…",
+  deleteAuthorization: "Delete…",
 };
 
 export class Controller implements vscode.Disposable {
@@ -136,7 +142,8 @@ export class Controller implements vscode.Disposable {
 
   /** Runs one of the server commands on the active editor's document. */
   async runEditorCommand(which: EditorCommand): Promise<void> {
-    const title = `ServiceStage: ${COMMAND_TITLES[which]}`;
+    // "Import…" in the palette (it asks or chooses); "ServiceStage: Import" in messages, "…" once in progress.
+    const title = `ServiceStage: ${COMMAND_TITLES[which].replace(/…$/, "")}`;
     const editor = vscode.window.activeTextEditor;
     if (!editor || !this.matches(editor.document)) {
       const globs = effectiveGlobs(this.config().get<unknown>("files")).join(", ");
@@ -162,7 +169,11 @@ export class Controller implements vscode.Disposable {
       { location: vscode.ProgressLocation.Notification, title: `${title}…`, cancellable: true },
       async (_progress, token) => {
         try {
-          await client.sendRequest(ExecuteCommandRequest.type, params, token);
+          const result = await client.sendRequest(ExecuteCommandRequest.type, params, token);
+          const text = (result as { text?: unknown } | null | undefined)?.text;
+          if (which === "showPlan" && typeof text === "string" && this.deps.showReadOnly) {
+            await this.deps.showReadOnly("ServiceStage plan", text);
+          }
         } catch (err) {
           if (token.isCancellationRequested) {
             this.log(`${title}: cancelled.`);

@@ -11,6 +11,9 @@ import { ServerStatus } from "./status";
 export const CLIENT_ID = "servicestage";
 export const CLIENT_NAME = "ServiceStage";
 
+/** Show Plan's plans, served read-only under this scheme. */
+export const PLAN_SCHEME = "servicestage-plan";
+
 let controller: Controller | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
@@ -18,6 +21,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const status = new ServerStatus(
     vscode.window.createStatusBarItem("servicestage.status", vscode.StatusBarAlignment.Right, 100),
   );
+
+  const plans = new Map<string, string>();
+  let planCount = 0;
 
   const createClient: ClientFactory = (exe, options) => {
     const serverOptions: ServerOptions = { run: exe, debug: exe };
@@ -49,6 +55,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     fromPythonExtension: interpreterFromPythonExtension,
     exists: (p) => fs.existsSync(p),
     env: process.env,
+    showReadOnly: async (title, text) => {
+      const uri = vscode.Uri.from({ scheme: PLAN_SCHEME, path: `/${title} ${++planCount}.txt` });
+      plans.set(uri.toString(), text);
+      const document = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(document, { preview: true });
+    },
   });
   controller = ctl;
 
@@ -65,10 +77,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     output,
     status,
     ctl,
+    vscode.workspace.registerTextDocumentContentProvider(PLAN_SCHEME, {
+      provideTextDocumentContent: (uri) => plans.get(uri.toString()),
+    }),
     { dispose: () => pythonWatcher?.dispose() },
     vscode.commands.registerCommand(EXTENSION_COMMANDS.createAtCursor, () => ctl.runEditorCommand("createAtCursor")),
     vscode.commands.registerCommand(EXTENSION_COMMANDS.createAll, () => ctl.runEditorCommand("createAll")),
     vscode.commands.registerCommand(EXTENSION_COMMANDS.refreshStatus, () => ctl.runEditorCommand("refreshStatus")),
+    vscode.commands.registerCommand(EXTENSION_COMMANDS.showPlan, () => ctl.runEditorCommand("showPlan")),
+    vscode.commands.registerCommand(EXTENSION_COMMANDS.importFromServiceStage, () =>
+      ctl.runEditorCommand("importFromServiceStage"),
+    ),
+    vscode.commands.registerCommand(EXTENSION_COMMANDS.rotateToken, () => ctl.runEditorCommand("rotateToken")),
+    vscode.commands.registerCommand(EXTENSION_COMMANDS.deleteAuthorization, () =>
+      ctl.runEditorCommand("deleteAuthorization"),
+    ),
     vscode.commands.registerCommand(EXTENSION_COMMANDS.restartServer, async () => {
       await ctl.restart();
       watchPythonExtension();

@@ -22,6 +22,8 @@ class FakeClient implements LanguageClientLike {
   listeners: ((e: { oldState: number; newState: number }) => void)[] = [];
   failStart: Error | undefined;
   failRequest: Error | undefined;
+  /** What the next executeCommand answers. */
+  result: unknown = null;
   constructor(
     readonly serverOptions: ServerExecutable,
     readonly clientOptions: ClientOptionsInput,
@@ -51,7 +53,7 @@ class FakeClient implements LanguageClientLike {
     this.requests.push({ method: type.method, params });
     this.tokens.push(token);
     if (this.failRequest) throw this.failRequest;
-    return null;
+    return this.result;
   }
   asProtocolUri(uri: vscode.Uri): string {
     return uri.toString();
@@ -76,6 +78,7 @@ function setup(opts: Setup = {}) {
     return { code: 0, stdout: JSON.stringify({ version: v.split(".").map(Number), executable: `/usr/bin/${path.basename(command)}` }), stderr: "" };
   };
   const clients: FakeClient[] = [];
+  const shown: { title: string; text: string }[] = [];
   const output = new FakeOutputChannel("ServiceStage");
   const item = new FakeStatusBarItem();
   const status = new ServerStatus(item as unknown as vscode.StatusBarItem);
@@ -99,8 +102,11 @@ function setup(opts: Setup = {}) {
     exists: (p) => p === present,
     env: { PATH: "/usr/bin" },
     platform: "linux",
+    showReadOnly: async (title, text) => {
+      shown.push({ title, text });
+    },
   });
-  return { controller, clients, output, item, status, probes };
+  return { controller, clients, output, item, status, probes, shown };
 }
 
 beforeEach(() => fake.reset());
@@ -364,6 +370,43 @@ describe("controller: editor commands", () => {
       { method: "workspace/executeCommand", params: { command: "servicestage-ls.createAll", arguments: [{ uri: "file:///w/my%20repo/servicestage.yml" }] } },
       { method: "workspace/executeCommand", params: { command: "servicestage-ls.refreshStatus", arguments: [{ uri: "file:///w/my%20repo/servicestage.yml" }] } },
     ]);
+  });
+
+  it("Show Plan sends the uri and opens the answer's text read-only", async () => {
+    const { controller, clients, shown } = setup();
+    await controller.start();
+    clients[0].result = { changes: [], text: "ServiceStage project p at u\n\nPlan: 1 create (0 up to date).\n" };
+    fake.editor("/w/a.servicestage.yml", 0, 0);
+    await controller.runEditorCommand("showPlan");
+    assert.deepEqual(clients[0].requests, [
+      { method: "workspace/executeCommand", params: { command: "servicestage-ls.showPlan", arguments: [{ uri: "file:///w/a.servicestage.yml" }] } },
+    ]);
+    assert.deepEqual(shown, [{ title: "ServiceStage plan", text: "ServiceStage project p at u\n\nPlan: 1 create (0 up to date).\n" }]);
+    assert.deepEqual(fake.progress, [{ location: 15, title: "ServiceStage: Show Plan…", cancellable: true }]);
+    clients[0].result = { error: "listing the authorizations failed" }; // the server said why in a message
+    await controller.runEditorCommand("showPlan");
+    assert.equal(shown.length, 1);
+    assert.deepEqual(fake.errorMessages, []);
+  });
+
+  it("Import…, Rotate Token… and Delete… send the documented arguments (the server asks before destroying)", async () => {
+    const { controller, clients, shown } = setup();
+    fake.editor("/w/a.servicestage.yml", 9, 2);
+    await controller.runEditorCommand("importFromServiceStage");
+    await controller.runEditorCommand("rotateToken");
+    await controller.runEditorCommand("deleteAuthorization");
+    const uri = "file:///w/a.servicestage.yml";
+    assert.deepEqual(clients[0].requests.map((r) => r.params), [
+      { command: "servicestage-ls.importFromServiceStage", arguments: [{ uri }] },
+      { command: "servicestage-ls.rotateToken", arguments: [{ uri, position: { line: 9, character: 2 } }] },
+      { command: "servicestage-ls.deleteAuthorization", arguments: [{ uri, position: { line: 9, character: 2 } }] },
+    ]);
+    assert.deepEqual(fake.progress.map((p) => p.title), [
+      "ServiceStage: Import…",
+      "ServiceStage: Rotate Token…",
+      "ServiceStage: Delete…",
+    ]);
+    assert.deepEqual(shown, []);
   });
 
   it("asks for a ServiceStage file when the active editor is something else", async () => {

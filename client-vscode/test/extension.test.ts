@@ -59,9 +59,13 @@ describe("activate", { skip: !platformSupportsShebang && "needs an executable sc
     assert.deepEqual([...fake.registeredCommands.keys()].sort(), [
       "servicestage.createAll",
       "servicestage.createAtCursor",
+      "servicestage.deleteAuthorization",
+      "servicestage.importFromServiceStage",
       "servicestage.refreshStatus",
       "servicestage.restartServer",
+      "servicestage.rotateToken",
       "servicestage.showOutput",
+      "servicestage.showPlan",
     ]);
     assert.deepEqual(fake.outputChannels.map((c) => c.name), ["ServiceStage"]);
     assert.equal(fake.statusBarItems.length, 1);

@@ -70,6 +70,9 @@ export class Uri {
   static file(p: string): Uri {
     return new Uri("file", p);
   }
+  static from(parts: { scheme: string; path: string }): Uri {
+    return new Uri(parts.scheme, parts.path);
+  }
   get path(): string {
     return this.fsPath;
   }
@@ -195,7 +198,12 @@ export const fake = {
   workspaceFolders: undefined as { uri: Uri }[] | undefined,
   configListeners: [] as Listener<{ affectsConfiguration(s: string): boolean }>[],
   openListeners: [] as Listener<FakeDocument>[],
+  contentProviders: new Map<string, { provideTextDocumentContent(uri: Uri): string | undefined }>(),
+  /** Documents shown with window.showTextDocument: their uri, text and options. */
+  shownDocuments: [] as { uri: string; text: string; options: unknown }[],
   reset(): void {
+    fake.contentProviders = new Map();
+    fake.shownDocuments = [];
     fake.config = {};
     fake.errorMessages = [];
     fake.warningMessages = [];
@@ -263,6 +271,9 @@ export const window = {
     fake.infoMessages.push(message);
     return undefined;
   },
+  async showTextDocument(document: FakeDocument & { text?: string }, options?: unknown): Promise<void> {
+    fake.shownDocuments.push({ uri: document.uri.toString(), text: document.text ?? "", options });
+  },
 };
 
 export const workspace = {
@@ -294,6 +305,18 @@ export const workspace = {
   },
   onDidGrantWorkspaceTrust(): Disposable {
     return new Disposable();
+  },
+  registerTextDocumentContentProvider(
+    scheme: string,
+    provider: { provideTextDocumentContent(uri: Uri): string | undefined },
+  ): Disposable {
+    fake.contentProviders.set(scheme, provider);
+    return new Disposable(() => fake.contentProviders.delete(scheme));
+  },
+  async openTextDocument(uri: Uri): Promise<FakeDocument & { text: string }> {
+    const provider = fake.contentProviders.get(uri.scheme);
+    if (!provider) throw new Error(`no content provider for ${uri.scheme}`);
+    return { uri, languageId: "plaintext", text: provider.provideTextDocumentContent(uri) ?? "" };
   },
 };
 

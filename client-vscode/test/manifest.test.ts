@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as manifest from "../package.json";
-import { EXTENSION_COMMANDS, SERVER_COMMANDS } from "../src/commands";
+import { EXTENSION_COMMANDS, LENS_COMMANDS, SERVER_COMMANDS } from "../src/commands";
 import { DEFAULT_FILES } from "../src/settings";
 
 describe("package.json", () => {
-  it("contributes the five commands with their titles", () => {
+  it("contributes the nine commands with their titles", () => {
     const titles = manifest.contributes.commands.map((c) => [c.command, `${c.category}: ${c.title}`]);
     assert.deepEqual(titles, [
       ["servicestage.createAtCursor", "ServiceStage: Create Authorization at Cursor"],
@@ -13,6 +13,10 @@ describe("package.json", () => {
       ["servicestage.refreshStatus", "ServiceStage: Refresh Status"],
       ["servicestage.restartServer", "ServiceStage: Restart Server"],
       ["servicestage.showOutput", "ServiceStage: Show Output"],
+      ["servicestage.showPlan", "ServiceStage: Show Plan"],
+      ["servicestage.importFromServiceStage", "ServiceStage: Import…"],
+      ["servicestage.rotateToken", "ServiceStage: Rotate Token…"],
+      ["servicestage.deleteAuthorization", "ServiceStage: Delete…"],
     ]);
     assert.deepEqual(Object.values(EXTENSION_COMMANDS), titles.map(([id]) => id));
   });
@@ -20,6 +24,16 @@ describe("package.json", () => {
   it("never reuses the server's command IDs (vscode-languageclient registers those)", () => {
     const ours = new Set<string>(Object.values(EXTENSION_COMMANDS));
     for (const id of Object.values(SERVER_COMMANDS)) assert.ok(!ours.has(id), id);
+  });
+
+  it("the code lenses run server commands, which vscode-languageclient registers (none is shadowed)", () => {
+    assert.deepEqual(LENS_COMMANDS, [
+      "servicestage-ls.createAuthorization",
+      "servicestage-ls.refreshStatus",
+      "servicestage-ls.rotateToken",
+    ]);
+    const ours = new Set<string>(Object.values(EXTENSION_COMMANDS));
+    for (const id of LENS_COMMANDS) assert.ok(!ours.has(id) && Object.values(SERVER_COMMANDS).includes(id), id);
   });
 
   it("activates for the default file globs and for YAML", () => {

@@ -276,8 +276,8 @@ def test_emulator_help() -> None:
     assert (run.code, run.err) == (0, "")
     usage = " ".join(run.out.split("\n\n")[0].split())
     assert usage == ("usage: servicestage-ls emulator [-h] [--host HOST] [--port PORT] [--token TOKEN] [--ak AK] "
-                     "[--sk SK]")
-    for option in ("--host HOST", "--port PORT", "--token TOKEN", "--ak AK", "--sk SK"):
+                     "[--sk SK] [--seed FILE]")
+    for option in ("--host HOST", "--port PORT", "--token TOKEN", "--ak AK", "--sk SK", "--seed FILE"):
         assert f"  {option}" in run.out
 
 

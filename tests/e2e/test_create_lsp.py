@@ -950,7 +950,8 @@ async def test_the_code_action_runs_the_create(client: EditorClient, emulator: E
         context=lsp.CodeActionContext(diagnostics=[], only=[lsp.CodeActionKind.Source])))
     by_title = {a.title: a for a in actions or [] if isinstance(a, lsp.CodeAction)}
     assert sorted(by_title) == ["Create all new authorizations in ServiceStage (2)",
-                                "Create authorization 'act-b' in ServiceStage", "Refresh status from ServiceStage"]
+                                "Create authorization 'act-b' in ServiceStage", "Import from ServiceStage",
+                                "Refresh status from ServiceStage", "Show plan (the file against ServiceStage)"]
     action = by_title["Create authorization 'act-b' in ServiceStage"]
     assert action.kind == "source.servicestage.create"
     assert action.command is not None

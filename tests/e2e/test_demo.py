@@ -13,11 +13,21 @@ def test_the_demo_runs_every_step_and_cleans_up() -> None:
     result = subprocess.run([sys.executable, str(DEMO)], capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     out = result.stdout
-    for step in ("1. Diagnostics", "2. Completion", "3. Hover", "4. Quick fix", "5. Create authorization"):
+    for step in ("1. Diagnostics", "2. Completion", "3. Hover", "4. Quick fix", "5. Create authorization",
+                 "6. The life cycle from the command line", "7. Code lenses"):
         assert step in out
     assert "error SS132 unsupported repo_type `githib`" in out
     assert "SS132 diagnostics left: 0 (was 1)" in out
     assert "ServiceStage: created authorization 'web-frontend': repo_user tom-repo, status 0 (normal)" in out
     assert "+     repo_user: tom-repo" in out and "+     status: 0  # normal" in out
+    # 6: a plan with the seeded overdue authorization, an import, an apply that rotates it, and a plan of `none`s.
+    assert "  ± billing-api  rotate       ServiceStage reports status 1 (overdue): the token must be replaced" in out
+    assert "      - legacy-ci    delete       in ServiceStage, not in the file" in out
+    assert "platform.servicestage.yaml: imported 'legacy-ci'; its token is read from LEGACY_CI_TOKEN" in out
+    assert "platform.servicestage.yaml: rotated the token of 'billing-api': repo_user pay-org, status 0 (normal)" in out
+    assert "platform.servicestage.yaml: created 'docs-site': repo_user docs-org, status 0 (normal)" in out
+    assert "No changes: the file and ServiceStage agree (3 up to date)." in out
+    assert "+     token: ${LEGACY_CI_TOKEN}" in out and "+     repo_user: docs-org" in out
+    assert "  line 17 [✓ normal · Refresh]  - name: legacy-ci" in out
     assert out.rstrip().endswith("demo finished")
     assert "ghp_DemoToken" not in out + result.stderr

@@ -465,3 +465,137 @@ end
 """)
     expected = [[matches(path, [glob]) for path in PATHS] for glob in GLOBS]
     assert result.results["matrix"] == expected
+
+
+SEED = """\
+- {name: payments-api, repo_type: github, repo_user: pay-org, status: 1, host: https://github.com/pay-org}
+- {name: web-frontend, repo_type: github, repo_user: web-org, status: 0}
+- {name: legacy-ci, repo_type: gitlab, repo_user: ci-bot, status: 0}
+"""
+LIFECYCLE_FILE = [
+    "project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789",
+    "endpoint: {url}",
+    "authorizations:",
+    "  - name: payments-api",
+    "    repo_type: github",
+    "    token: ${{GITHUB_TOKEN}}",
+    "    host: https://github.com/pay-org",
+    "    repo_user: pay-org",
+    "    status: 1",
+    "  - name: web-frontend",
+    "    repo_type: github",
+    "    token: ${{GITHUB_TOKEN}}",
+    "    repo_user: web-org",
+    "    status: 0  # normal",
+]
+
+
+@pytest.fixture
+def seeded_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
+    folder = tmp_path_factory.mktemp("seeded")
+    (folder / "seed.yaml").write_text(SEED, encoding="utf-8")
+    process = start_emulator(["--port", "0", "--token", AUTH_TOKEN, "--seed", str(folder / "seed.yaml")],
+                             folder / "stderr.log")
+    yield process
+    assert process.stop() == 0
+
+
+def test_lifecycle_commands_and_code_lenses(nvim: str, tmp_path: Path, project: Path,
+                                            seeded_emulator: EmulatorProcess) -> None:
+    lines = [line.format(url=seeded_emulator.url) for line in LIFECYCLE_FILE]
+    (project / "deploy" / "team.servicestage.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run(nvim, tmp_path, project, r"""
+vim.cmd("edit deploy/team.servicestage.yaml")
+local buf = vim.api.nvim_get_current_buf()
+T.wait("the first diagnostics", function() return T.report_count(buf) > 0 end)
+
+-- The confirmations: answer from a queue, record the questions.
+R.questions, R.answers = {}, {}
+vim.lsp.handlers["window/showMessageRequest"] = function(_, params)
+  local titles = {}
+  for _, a in ipairs(params.actions or {}) do table.insert(titles, a.title) end
+  table.insert(R.questions, { message = params.message, actions = titles })
+  local answer = table.remove(R.answers, 1)
+  if answer == nil then return vim.NIL end
+  return { title = answer }
+end
+local function has_line(b, text) return vim.tbl_contains(T.lines(b), text) end
+
+R.has_lenses = vim.fn.has("nvim-0.10") == 1
+if R.has_lenses then
+  T.wait("the code lenses", function() return #vim.lsp.codelens.get(buf) == 2 end)
+  R.lenses = {}
+  for _, lens in ipairs(vim.lsp.codelens.get(buf)) do
+    table.insert(R.lenses, { line = lens.range.start.line, title = lens.command and lens.command.title or vim.NIL })
+  end
+  table.sort(R.lenses, function(a, b) return a.line < b.line end)
+  R.answers = { "Rotate" }
+  vim.api.nvim_win_set_cursor(0, { 4, 0 })
+  vim.lsp.codelens.run()
+else
+  R.answers = { "Rotate" }
+  vim.api.nvim_win_set_cursor(0, { 5, 4 })
+  vim.cmd("ServiceStageRotate")
+end
+T.wait("the rotation's write-back", function() return has_line(buf, "    status: 0  # normal") and
+  T.lines(buf)[9] == "    status: 0  # normal" end)
+R.after_rotate = T.lines(buf)
+if R.has_lenses then
+  T.wait("the lens to follow", function()
+    for _, lens in ipairs(vim.lsp.codelens.get(buf)) do
+      if lens.range.start.line == 3 and lens.command and lens.command.title == "✓ normal · Refresh" then return true end
+    end
+    return false
+  end)
+end
+
+R.answers = { "Cancel" }
+vim.cmd("ServiceStageDelete web-frontend")
+T.wait("the cancelled delete's question", function() return #R.questions == 2 end)
+R.answers = { "Delete" }
+vim.cmd("ServiceStageDelete web-frontend")
+T.wait("the delete's write-back", function() return not has_line(buf, "    repo_user: web-org") end)
+R.after_delete = T.lines(buf)
+
+vim.cmd("ServiceStageImport")
+T.wait("the import", function() return has_line(buf, "  - name: legacy-ci") end)
+R.after_import = T.lines(buf)
+
+vim.cmd("ServiceStagePlan")
+T.wait("the plan buffer", function() return vim.fn.bufnr("ServiceStage plan") ~= -1 end)
+local plan = vim.fn.bufnr("ServiceStage plan")
+R.plan = T.lines(plan)
+R.plan_modifiable = vim.bo[plan].modifiable
+R.errmsg = vim.v.errmsg
+""", env=editor_env(HUAWEICLOUD_AUTH_TOKEN=AUTH_TOKEN, LEGACY_CI_TOKEN=GITLAB_TOKEN))
+    r = result.results
+    if r["has_lenses"]:
+        assert r["lenses"] == [{"line": 3, "title": "⚠ overdue · Rotate token"},
+                               {"line": 9, "title": "✓ normal · Refresh"}]
+    assert r["questions"] == [
+        {"message": "Rotate the token of 'payments-api'? Its authorization is deleted from ServiceStage and created "
+                    "again with the token from ${GITHUB_TOKEN}.", "actions": ["Rotate", "Cancel"]},
+        {"message": "Delete 'web-frontend' from ServiceStage? This cannot be undone.", "actions": ["Delete", "Cancel"]},
+        {"message": "Delete 'web-frontend' from ServiceStage? This cannot be undone.", "actions": ["Delete", "Cancel"]},
+    ]
+    assert r["after_rotate"] == lines[:8] + ["    status: 0  # normal"] + lines[9:]
+    assert r["after_delete"] == r["after_rotate"][:12]
+    assert r["after_import"] == r["after_delete"] + [
+        "  - name: legacy-ci", "    repo_type: gitlab", "    token: ${LEGACY_CI_TOKEN}",
+        "    host: https://gitlab.com/ci-bot", "    repo_user: ci-bot", "    status: 0  # normal"]
+    assert r["plan"] == [
+        f"ServiceStage project 0a1b2c3d4e5f67890a1b2c3d4e5f6789 at {seeded_emulator.url}", "",
+        "    payments-api  none         up to date: status 0 (normal)",
+        "  + web-frontend  create       in the file, not in ServiceStage",
+        "    legacy-ci     none         up to date: status 0 (normal)", "",
+        "Plan: 1 create (2 up to date).",
+    ]
+    assert r["plan_modifiable"] is False
+    assert r["errmsg"] == ""
+    assert [m["message"] for m in r["messages"]] == [
+        "ServiceStage: rotated the token of 'payments-api': repo_user pay-org, status 0 (normal)",
+        "ServiceStage: deleted 'web-frontend' from ServiceStage",
+        "ServiceStage: imported 'legacy-ci'; its token is read from LEGACY_CI_TOKEN when it is created again or "
+        "rotated (set it in the environment first)",
+        "ServiceStage: Plan: 1 create (2 up to date).",
+    ]

@@ -45,6 +45,10 @@ from helpers.lsp_session import (
 CREATE = "servicestage-ls.createAuthorization"
 CREATE_ALL = "servicestage-ls.createAll"
 REFRESH = "servicestage-ls.refreshStatus"
+SHOW_PLAN = "servicestage-ls.showPlan"
+IMPORT = "servicestage-ls.importFromServiceStage"
+ROTATE = "servicestage-ls.rotateToken"
+DELETE = "servicestage-ls.deleteAuthorization"
 
 #: The X-Auth-Token the emulator is started with and the servers are given (a secret: never shown).
 API_TOKEN = "x-auth-token-SECRET-e2e-7f3a9c"
@@ -85,6 +89,14 @@ class EditorClient(RecordingClient):
         #: How many of the next edits to answer "applied" without applying (what Neovim 0.7 does when the
         #: buffer is newer than the edit's version).
         self.drop_edits = 0
+        #: window/showMessageRequest: the questions asked, and the titles to answer with in turn (None: no answer).
+        self.questions: list[lsp.ShowMessageRequestParams] = []
+        self.answers: list[str | None] = []
+
+    def on_message_request(self, params: lsp.ShowMessageRequestParams) -> lsp.MessageActionItem | None:
+        self.questions.append(params)
+        answer = self.answers.pop(0) if self.answers else None
+        return lsp.MessageActionItem(title=answer) if answer is not None else None
 
     def on_apply_edit(self, params: lsp.ApplyWorkspaceEditParams) -> lsp.ApplyWorkspaceEditResult:
         self.applied_edits.append(params)
@@ -169,6 +181,10 @@ def make_editor_client() -> EditorClient:
     @client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
     def register_capability(params: lsp.RegistrationParams) -> None:
         return None
+
+    @client.feature(lsp.WINDOW_SHOW_MESSAGE_REQUEST)
+    def message_request(params: lsp.ShowMessageRequestParams) -> lsp.MessageActionItem | None:
+        return client.on_message_request(params)
 
     return client
 
@@ -321,6 +337,20 @@ def set_remote_status(emu: Emulator, project_id: str, name: str, status: int) ->
     """What ServiceStage does when a token expires: the authorization's status changes (in-process emulator)."""
     with emu._lock:
         emu._auths[project_id][name]["status"] = status
+
+
+def seed_project(emu: Emulator, project_id: str, seed: str) -> None:
+    """Give a project of the in-process emulator these authorizations (the ``--seed`` format)."""
+    from servicestage_ls.cloud.emulator import load_seed
+
+    _, records = load_seed(seed, 1700000000000)
+    with emu._lock:
+        emu._auths[project_id] = {r["name"]: r for r in records}
+
+
+def remote_statuses(emu: Emulator, project_id: str) -> dict[str, int]:
+    with emu._lock:
+        return {name: r["status"] for name, r in emu._auths.get(project_id, {}).items()}
 
 
 def listing(*items: Mapping[str, Any]) -> bytes:

@@ -34,7 +34,7 @@ TEXT = ("project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789\nregion: cn-north-4\nautho
         f"  - name: token2\n    repo_type: github\n    token: {LITERAL_SECRETS[0]}\n")
 KEY = lsp.Position(3, 5)  # on `name`: hover answers with the field's documentation
 FEATURES = ["didOpen", "didChange", "didSave", "didClose", "diagnostic", "completion", "hover", "codeAction",
-            "documentSymbol"]
+            "documentSymbol", "codeLens"]
 
 
 @contextlib.asynccontextmanager
@@ -89,7 +89,7 @@ def doc(uri: str) -> lsp.TextDocumentIdentifier:
 
 
 async def test_hover_did_change_and_symbols_fail_alone() -> None:
-    async with server_with_faults(["hover", "didChange", "documentSymbol"], "visual-studio-code") as client:
+    async with server_with_faults(["hover", "didChange", "documentSymbol", "codeLens"], "visual-studio-code") as client:
         uri = "file:///work/faults/one.servicestage.yaml"
         open_document(client, uri, TEXT)
         assert "SS132" in {d.code for d in await current_diagnostics(client, uri, 1)}  # didOpen still works
@@ -108,6 +108,7 @@ async def test_hover_did_change_and_symbols_fail_alone() -> None:
 
         await request_fails(client, "documentSymbol",
                             client.text_document_document_symbol_async(lsp.DocumentSymbolParams(doc(uri))))
+        await request_fails(client, "codeLens", client.text_document_code_lens_async(lsp.CodeLensParams(doc(uri))))
         actions = await client.text_document_code_action_async(lsp.CodeActionParams(
             doc(uri), lsp.Range(lsp.Position(4, 0), lsp.Position(4, 21)), lsp.CodeActionContext(diagnostics=[])))
         assert actions is not None

@@ -22,6 +22,10 @@ M.commands = {
   create = "servicestage-ls.createAuthorization",
   create_all = "servicestage-ls.createAll",
   refresh = "servicestage-ls.refreshStatus",
+  plan = "servicestage-ls.showPlan",
+  import = "servicestage-ls.importFromServiceStage",
+  rotate = "servicestage-ls.rotateToken",
+  delete = "servicestage-ls.deleteAuthorization",
 }
 
 local state = { opts = nil, clients = {}, augroup = nil }
@@ -309,8 +313,29 @@ local function request(client, method, params, handler, bufnr)
   return client.request(method, params, handler, bufnr)
 end
 
---- Run a server command on the buffer's file: "create" (entry `name`, else the entry at the cursor),
---- "create_all" or "refresh". The server reports progress and results with window/showMessage.
+--- Show Show Plan's text in a read-only scratch buffer (a split), replacing the previous plan.
+function M.show_plan(text)
+  local name = "ServiceStage plan"
+  local old = vim.fn.bufnr(name)
+  if old ~= -1 then
+    vim.api.nvim_buf_delete(old, { force = true })
+  end
+  vim.cmd("botright new")
+  local buf = vim.api.nvim_get_current_buf()
+  vim.bo[buf].buftype = "nofile"
+  vim.bo[buf].bufhidden = "wipe"
+  vim.bo[buf].swapfile = false
+  vim.api.nvim_buf_set_name(buf, name)
+  vim.api.nvim_buf_set_lines(buf, 0, -1, false, vim.split(text:gsub("\n$", ""), "\n", { plain = true }))
+  vim.bo[buf].modifiable = false
+  vim.bo[buf].modified = false
+  return buf
+end
+
+--- Run a server command on the buffer's file: "create", "rotate", "delete" (entry `name`, else the entry at
+--- the cursor), "import" (the names given, else every one only ServiceStage has), "plan", "create_all" or
+--- "refresh". The server reports progress and results with window/showMessage, and asks before it rotates or
+--- deletes (window/showMessageRequest).
 function M.execute(which, name, bufnr)
   bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
   local client = M.buf_clients(bufnr)[1]
@@ -319,20 +344,43 @@ function M.execute(which, name, bufnr)
     return
   end
   local arg = { uri = vim.uri_from_bufnr(bufnr) }
-  if which == "create" then
+  if which == "create" or which == "rotate" or which == "delete" then
     if name and name ~= "" then
       arg.name = name
     else
       local line = vim.api.nvim_win_get_cursor(0)[1] - 1
       arg.position = { line = line, character = 0 }
     end
+  elseif which == "import" and name and name ~= "" then
+    arg.names = vim.split(name, "%s+", { trimempty = true })
   end
   local params = { command = M.commands[which], arguments = { arg } }
-  request(client, "workspace/executeCommand", params, function(err)
+  request(client, "workspace/executeCommand", params, function(err, result)
     if err then
       vim.notify("ServiceStage: " .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+    elseif which == "plan" and type(result) == "table" and type(result.text) == "string" then
+      M.show_plan(result.text)
     end
   end, bufnr)
+end
+
+--- Code lenses (Neovim 0.10+): shown for the buffer and refreshed as it changes; `vim.lsp.codelens.run()` runs
+--- the one on the cursor's line.
+function M.enable_codelens(bufnr)
+  if vim.fn.has("nvim-0.10") ~= 1 or not vim.lsp.codelens then
+    return false
+  end
+  local group = vim.api.nvim_create_augroup("servicestage_ls_codelens_" .. bufnr, { clear = true })
+  vim.api.nvim_create_autocmd({ "BufEnter", "InsertLeave", "TextChanged", "CursorHold" }, {
+    group = group,
+    buffer = bufnr,
+    callback = function()
+      vim.lsp.codelens.refresh({ bufnr = bufnr })
+    end,
+    desc = "servicestage-ls: refresh the code lenses",
+  })
+  vim.lsp.codelens.refresh({ bufnr = bufnr })
+  return true
 end
 
 return M

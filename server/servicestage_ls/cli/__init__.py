@@ -1,4 +1,4 @@
-"""Command line: ``servicestage-ls [serve|check|schema|create|emulator]``.
+"""Command line: ``servicestage-ls [serve|check|schema|create|list|refresh|plan|apply|import|delete|emulator]``.
 
 Each subcommand imports what it needs only when it runs, so ``check`` never loads pygls or httpx.
 """
@@ -21,6 +21,12 @@ def _tcp_address(value: str) -> tuple[str, int]:
     if not sep or not port.isdigit() or not host:
         raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
     return host.strip("[]"), int(port)
+
+
+def _add_target(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--region", metavar="R")
+    parser.add_argument("--project-id", metavar="P")
+    parser.add_argument("--endpoint", metavar="URL")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,12 +58,47 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", action="append", metavar="NAME", help="only this entry (repeatable)")
     create.add_argument("--dry-run", action="store_true", help="show what would be sent; change nothing")
 
+    listing = sub.add_parser("list", help="print the authorizations ServiceStage has")
+    listing.add_argument("file", metavar="FILE", nargs="?", help="the project, region or endpoint of this file")
+    _add_target(listing)
+    listing.add_argument("--format", choices=("text", "json"), default="text")
+
+    refresh = sub.add_parser("refresh", help="write repo_user and status from ServiceStage into the file")
+    refresh.add_argument("file", metavar="FILE")
+
+    plan = sub.add_parser("plan", help="show what differs between the file and ServiceStage")
+    plan.add_argument("file", metavar="FILE")
+    plan.add_argument("--format", choices=("text", "json"), default="text")
+    plan.add_argument("--detailed-exitcode", action="store_true", help="exit 3 when a change is pending")
+
+    apply = sub.add_parser("apply", help="make ServiceStage and the file agree (the file is the source of truth)")
+    apply.add_argument("file", metavar="FILE")
+    apply.add_argument("--rotate", action="store_true", help="also replace tokens ServiceStage reports as overdue "
+                                                             "or unauthenticated (delete, then create)")
+    apply.add_argument("--prune", action="store_true", help="also delete what ServiceStage has and the file does not")
+    apply.add_argument("--yes", action="store_true", help="do not ask before rotating or deleting")
+    apply.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
+
+    imports = sub.add_parser("import", help="add entries for what ServiceStage has and the file does not")
+    imports.add_argument("file", metavar="FILE", nargs="?", help="an existing file to add to")
+    imports.add_argument("-o", dest="output", metavar="FILE", help="write a new file")
+    _add_target(imports)
+    imports.add_argument("--name", action="append", metavar="NAME", help="only this authorization (repeatable)")
+
+    delete = sub.add_parser("delete", help="delete authorizations from ServiceStage (the entries stay, as new)")
+    delete.add_argument("file", metavar="FILE")
+    delete.add_argument("--name", action="append", metavar="NAME", required=True, help="repeatable")
+    delete.add_argument("--yes", action="store_true", help="do not ask first")
+
     emulator = sub.add_parser("emulator", help="run a local ServiceStage-compatible API on loopback")
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--port", type=int, default=0, help="0 picks a free port")
     emulator.add_argument("--token", help="the X-Auth-Token to accept (also returned by its IAM)")
     emulator.add_argument("--ak", help="the access key whose signatures to accept")
     emulator.add_argument("--sk", help="the secret key that goes with --ak")
+    emulator.add_argument("--seed", metavar="FILE",
+                          help="preload authorizations from a YAML/JSON file (name, repo_type, repo_user, status, "
+                               "times)")
     return parser
 
 
@@ -100,11 +141,48 @@ def _main(argv: Sequence[str] | None) -> int:
         from servicestage_ls.cli.create import run_create
 
         return run_create(args.file, names=args.name or [], dry_run=args.dry_run)
+    if command in ("list", "refresh", "plan", "apply", "import", "delete"):
+        return _lifecycle(parser, args)
     if command == "emulator":
         if bool(args.ak) != bool(args.sk):
             parser.error("--ak and --sk go together")
         from servicestage_ls.cloud.emulator import run_emulator
 
-        return run_emulator(host=args.host, port=args.port, token=args.token, ak=args.ak, sk=args.sk)
+        return run_emulator(host=args.host, port=args.port, token=args.token, ak=args.ak, sk=args.sk,
+                            seed=args.seed)
     parser.error(f"unknown command {command!r}")
     return EXIT_USAGE
+
+
+def _lifecycle(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    import os
+
+    env = dict(os.environ)
+    out, err = sys.stdout, sys.stderr
+    if args.command == "list":
+        if args.file is None and not (args.region or args.endpoint):
+            parser.error("list needs FILE, or --region R or --endpoint URL (with --project-id P)")
+        from servicestage_ls.cli.inspect import run_list
+
+        return run_list(args.file, region=args.region, endpoint=args.endpoint, project_id=args.project_id,
+                        fmt=args.format, env=env, out=out, err=err)
+    if args.command == "plan":
+        from servicestage_ls.cli.inspect import run_plan
+
+        return run_plan(args.file, fmt=args.format, detailed_exitcode=args.detailed_exitcode, env=env, out=out,
+                        err=err)
+    if args.command == "import":
+        if args.file is None and not (args.region or args.endpoint):
+            parser.error("import needs FILE, or --region R or --endpoint URL (with -o FILE to write a new file)")
+        from servicestage_ls.cli.importing import run_import
+
+        return run_import(args.file, output=args.output, region=args.region, endpoint=args.endpoint,
+                          project_id=args.project_id, names=args.name or [], env=env, out=out, err=err)
+    from servicestage_ls.cli.apply import run_apply, run_delete, run_refresh
+
+    if args.command == "refresh":
+        return run_refresh(args.file, env=env, out=out, err=err)
+    if args.command == "apply":
+        return run_apply(args.file, rotate=args.rotate, prune=args.prune, yes=args.yes, dry_run=args.dry_run,
+                         env=env, out=out, err=err)
+    return run_delete(args.file, names=args.name, yes=args.yes, env=env, out=out, err=err)

@@ -4,6 +4,7 @@ It serves, in memory and on loopback (stdlib only):
 
 - ``POST /v1/{project_id}/git/auths/{repo_type}/personal`` — create a personal-token authorization,
 - ``GET /v1/{project_id}/git/auths`` — list them, ``DELETE /v1/{project_id}/git/auths/{name}`` — delete one,
+- ``--seed FILE`` preloads authorizations (:func:`load_seed`): overdue, unauthenticated, remote-only ones.
 - ``POST /v3/auth/tokens`` and ``GET /v3/projects?name=REGION`` — enough of IAM for password sign-in.
 
 It validates like the real service: the name rule (SVCSTG.REPO.0400), the repo type (SVCSTG.REPO.0401), the
@@ -137,6 +138,9 @@ class Emulator:
     iam_password: str | None = None
     log_stream: TextIO = field(default_factory=lambda: sys.stderr)
     clock: Callable[[], float] = time.time
+    seed: list[dict[str, Any]] = field(default_factory=list)
+    """Authorizations every project starts with (``--seed``), or only ``seed_project`` when it is set."""
+    seed_project: str | None = None
     _auths: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict, init=False, repr=False)
     _issued: set[str] = field(default_factory=set, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -327,7 +331,7 @@ class Emulator:
         now_ms = int(self.clock() * 1000)
         record = _authorization(name, repo_type, host, now_ms)
         with self._lock:
-            project = self._auths.setdefault(project_id, {})
+            project = self._project(project_id)
             if name in project:
                 raise repo_error("SVCSTG.REPO.0403")
             project[name] = record
@@ -342,14 +346,22 @@ class Emulator:
             return True  # self-managed GitLab may use another prefix
         return bool(TOKEN_SHAPES[repo_type].fullmatch(token))
 
+    def _project(self, project_id: str) -> dict[str, dict[str, Any]]:
+        """A project's authorizations (call with the lock held); a project starts with the seed."""
+        project = self._auths.get(project_id)
+        if project is None:
+            seeded = self.seed if self.seed_project in (None, project_id) else []
+            project = self._auths[project_id] = {item["name"]: dict(item) for item in seeded}
+        return project
+
     def list_authorizations(self, project_id: str) -> dict[str, Any]:
         with self._lock:
-            items = [dict(record, tag="") for record in self._auths.get(project_id, {}).values()]
+            items = [dict(record, tag="") for record in self._project(project_id).values()]
         return {"authorizations": items, "count": len(items)}
 
     def delete_authorization(self, project_id: str, name: str) -> None:
         with self._lock:
-            project = self._auths.get(project_id, {})
+            project = self._project(project_id)
             if name not in project:
                 raise repo_error("SVCSTG.REPO.0450", f"no authorization named {name!r}")
             del project[name]
@@ -538,10 +550,75 @@ class _Handler(BaseHTTPRequestHandler):
         self.emulator.log("emulator: rejected a malformed HTTP request")
 
 
-def run_emulator(*, host: str, port: int, token: str | None, ak: str | None, sk: str | None) -> int:
-    """Serve until SIGTERM/SIGINT; print the ready line on stdout once listening. Exit status 0, or 1 when the
-    address cannot be bound."""
+SEED_KEYS = frozenset({"name", "repo_type", "repo_user", "status", "create_time", "update_time", "host",
+                       "repo_host", "repo_home", "avartar", "token_type"})
+
+
+def load_seed(text: str, now_ms: int) -> tuple[str | None, list[dict[str, Any]]]:
+    """Read a seed file (YAML or JSON): a list of authorizations, or ``{project_id?, authorizations: [...]}``.
+
+    Each item needs ``name`` and ``repo_type``; ``repo_user``, ``status`` (0, 1, 2), ``create_time`` and
+    ``update_time`` (milliseconds since the epoch), ``host`` and the other AUTH fields are optional. Raises
+    ValueError saying what is wrong.
+    """
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"not YAML or JSON: {str(exc).splitlines()[0]}") from None
+    project_id = None
+    if isinstance(data, dict):
+        project_id = data.get("project_id")
+        if project_id is not None and not isinstance(project_id, str):
+            raise ValueError("project_id must be a string")
+        data = data.get("authorizations")
+    if not isinstance(data, list):
+        raise ValueError("expected a list of authorizations (or a mapping with `authorizations`)")
+    out: list[dict[str, Any]] = []
+    for number, item in enumerate(data, start=1):
+        if not isinstance(item, dict):
+            raise ValueError(f"item {number} is not a mapping")
+        unknown = sorted(str(k) for k in item if k not in SEED_KEYS)
+        if unknown:
+            raise ValueError(f"item {number}: unknown key {unknown[0]!r}")
+        name, repo_type = item.get("name"), item.get("repo_type")
+        if not isinstance(name, str) or not NAME_RULE.fullmatch(name):
+            raise ValueError(f"item {number}: `name` must follow the naming rule (4 to 63 of A-Z a-z 0-9 . _ -)")
+        if repo_type not in REPO_TYPES:
+            raise ValueError(f"item {number} ({name}): `repo_type` must be one of {', '.join(REPO_TYPES)}")
+        status = item.get("status", 0)
+        if status not in (0, 1, 2) or isinstance(status, bool):
+            raise ValueError(f"item {number} ({name}): `status` must be 0, 1 or 2")
+        host = item.get("host")
+        if host is not None and (not isinstance(host, str) or urlsplit(host).scheme not in ("http", "https")):
+            raise ValueError(f"item {number} ({name}): `host` must be an http(s) URL")
+        created = item.get("create_time", now_ms)
+        record = _authorization(name, repo_type, host, created if isinstance(created, int) else now_ms)
+        if host is None and isinstance(item.get("repo_user"), str):
+            record["repo_home"] = f"{PUBLIC_WEB[repo_type]}/{item['repo_user']}"
+        record.update({k: v for k, v in item.items() if k != "host"})
+        record["status"] = status
+        record.setdefault("update_time", record["create_time"])
+        if any(n["name"] == name for n in out):
+            raise ValueError(f"item {number}: the name {name!r} is repeated")
+        out.append(record)
+    return project_id, out
+
+
+def run_emulator(*, host: str, port: int, token: str | None, ak: str | None, sk: str | None,
+                 seed: str | None = None) -> int:
+    """Serve until SIGTERM/SIGINT; print the ready line on stdout once listening. Exit status 0, 1 when the
+    address cannot be bound, 2 when the seed file cannot be used."""
     emulator = Emulator(host=host, port=port, token=token, ak=ak, sk=sk)
+    if seed is not None:
+        try:
+            with open(seed, encoding="utf-8") as f:
+                emulator.seed_project, emulator.seed = load_seed(f.read(), int(time.time() * 1000))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            sys.stderr.write(f"servicestage-ls emulator: cannot use the seed file {seed}: {why}\n")
+            return 2
     try:
         url = emulator.start()
     except OSError as exc:

@@ -146,3 +146,72 @@ def _has_trailing_comma(model: Model, last_value_end: tuple[int, int], close: tu
     """Whether a flow mapping has a comma after its last value (before the closing brace, comments aside)."""
     between = model.text[model.offset(last_value_end):model.offset(close)]
     return re.sub(r"#[^\r\n]*", "", between).strip() == ","
+
+
+def removal_edits(model: Model, entry: Entry, keys: tuple[str, ...] = ("repo_user", "status")) -> list[TextEdit]:
+    """Edits that remove these keys (with their values and comments) from the entry, leaving the rest as it is.
+
+    Block style: the key's whole lines go (a key on the item's own line gives its place to the next key);
+    flow style: the pair and the comma before it.
+    """
+    mapping = entry.mapping
+    if mapping is None:
+        raise ValueError("the entry is not a mapping")
+    gone = [i for i, pair in enumerate(mapping.pairs) if pair.key_text in keys]
+    if len(gone) == len(mapping.pairs):
+        raise ValueError("the entry would be empty")
+    edits: list[TextEdit] = []
+    whole_lines: set[int] = set()
+    for i in gone:
+        pair = mapping.pairs[i]
+        key_start = node_range(pair.key, entry.base).start
+        if mapping.flow:
+            if i > 0:
+                start = node_range(mapping.pairs[i - 1].value, entry.base).end
+                end = node_range(pair.value, entry.base).end
+            else:
+                start, end = key_start, node_range(mapping.pairs[i + 1].key, entry.base).start
+            edits.append(TextEdit(Range(start, end), ""))
+            continue
+        before = model.lines[key_start[0]][: key_start[1]]
+        if before.strip():  # `- repo_user: x` on the item's line: the next key moves up to its place
+            following = next((p for p in mapping.pairs[i + 1:] if p.key_text not in keys), None)
+            assert following is not None
+            edits.append(TextEdit(Range(key_start, node_range(following.key, entry.base).start), ""))
+            continue
+        value_end = node_range(pair.value, entry.base).end
+        last = value_end[0] - 1 if value_end[1] == 0 and value_end[0] > key_start[0] else value_end[0]
+        whole_lines.update(range(key_start[0], last + 1))
+    for first, last in _runs(sorted(whole_lines)):
+        # Not up to the empty line after the file's final line break: some clients (Neovim) take a range that
+        # ends there as going past the buffer, and their change events then go wrong.
+        at_end = last + 1 >= len(model.lines) - 1 and model.lines[-1] == "" or last + 1 >= len(model.lines)
+        if at_end and first > 0:
+            edits.append(TextEdit(Range(model.line_end_pos(first - 1), model.line_end_pos(last)), ""))
+        else:
+            edits.append(TextEdit(Range((first, 0), (last + 1, 0)), ""))
+    return _merge_overlaps(edits)
+
+
+def _runs(numbers: list[int]) -> list[tuple[int, int]]:
+    """Sorted numbers as (first, last) runs of consecutive ones."""
+    runs: list[tuple[int, int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    return runs
+
+
+def _merge_overlaps(edits: list[TextEdit]) -> list[TextEdit]:
+    """Deletions of neighbouring keys on the item's line can overlap: join them into one."""
+    ordered = sorted(edits, key=lambda e: e.range)
+    out: list[TextEdit] = []
+    for edit in ordered:
+        if out and edit.range.start < out[-1].range.end:
+            previous = out[-1]
+            out[-1] = TextEdit(Range(previous.range.start, max(previous.range.end, edit.range.end)), "")
+        else:
+            out.append(edit)
+    return out

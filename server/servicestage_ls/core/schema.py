@@ -60,6 +60,7 @@ RULES: tuple[Rule, ...] = (
     Rule("SS170", Severity.ERROR, "the last API call for this entry failed"),
     Rule("SS171", Severity.INFORMATION, "`remoteCheck`: the name already exists in ServiceStage"),
     Rule("SS172", Severity.INFORMATION, "`remoteCheck`: ServiceStage reports another status than the file"),
+    Rule("SS173", Severity.INFORMATION, "`remoteCheck`: authorizations that exist only in ServiceStage"),
 )
 RULE_BY_CODE = {rule.code: rule for rule in RULES}
 

@@ -121,15 +121,19 @@ def entry_label(entry: Entry) -> str:
     return f"'{schema.redact(entry.name)}'" if entry.name else f"entry {entry.index + 1}"
 
 
-def prepare(model: Model, entry: Entry, env: Mapping[str, str], audience: Audience = EDITOR) -> Prepared:
-    """Check an entry and resolve its token; EntryRefused says why nothing may be sent."""
+def prepare(model: Model, entry: Entry, env: Mapping[str, str], audience: Audience = EDITOR, *,
+            recreate: bool = False) -> Prepared:
+    """Check an entry and resolve its token; EntryRefused says why nothing may be sent.
+
+    ``recreate``: the entry has been created before (it has repo_user) and is to be created again (a rotation,
+    or an authorization deleted in ServiceStage meanwhile)."""
     label = entry_label(entry)
     errors = entry_errors(model, entry, env)
     if errors:
         shown = "; ".join(f"{f.code} {f.message}" for f in errors[:3])
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
         raise EntryRefused(label, f"it has errors, fix them first: {shown}{more}")
-    if entry.mapping is not None and entry.mapping.get("repo_user") is not None:
+    if not recreate and entry.mapping is not None and entry.mapping.get("repo_user") is not None:
         raise EntryRefused(label, f"it was already created (it has repo_user){audience.refresh}")
     snap = snapshot_of(entry)
     reference = schema.ENV_REF_RE.match(snap.token_source.strip())

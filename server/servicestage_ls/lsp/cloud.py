@@ -115,6 +115,9 @@ class _Run:
         self.updated: list[str] = []
         self.failed: list[str] = []
         self.refused: list[str] = []
+        self.extra: dict[str, Any] = {}  # what a life-cycle command adds to its answer (the plan, …)
+        #: What a cancellation leaves unknown, said to the user.
+        self.cancel_note = "A create that was already sent may have happened; run Refresh status to see."
 
     def report(self, message: str, percentage: int | None = None) -> None:
         if self.token is not None:
@@ -123,8 +126,9 @@ class _Run:
             )
 
     def summary(self) -> dict[str, Any]:
-        return {key: [redact(name) for name in names] for key, names in (
+        lists = {key: [redact(name) for name in names] for key, names in (
             ("created", self.created), ("updated", self.updated), ("failed", self.failed), ("refused", self.refused))}
+        return {**lists, **self.extra}
 
 
 def _argument(args: tuple[Any, ...]) -> dict[str, Any]:
@@ -182,8 +186,7 @@ async def _execute(ls: ServiceStageServer, run: _Run, title: str,
         end_message = str(refused)
     except asyncio.CancelledError:
         end_message = "cancelled"
-        ls.show("ServiceStage: cancelled. A create that was already sent may have happened; run Refresh status "
-                "to see.", lsp.MessageType.Warning)
+        ls.show(f"ServiceStage: cancelled. {run.cancel_note}", lsp.MessageType.Warning)
         # Answer the request rather than re-raise: pygls runs a command inside executeCommand's generator, which
         # never answers (and breaks `shutdown` later) when the command's task ends cancelled. A $/cancelRequest
         # has already answered the request itself; this result is then dropped.
@@ -531,4 +534,7 @@ async def _remote_check(ls: ServiceStageServer, uri: str) -> None:
             message = (f"ServiceStage reports status {auth.status} ({meaning}) for '{name}', the file says {said} — "
                        "run Refresh status")
             state.marks[(name, "SS172")] = Mark(finding("SS172", message, rng), entry.text, entry.first_line)
+    from servicestage_ls.lsp.lifecycle import check_remote_only
+
+    check_remote_only(state, remote)
     ls.refresh_diagnostics(uri)

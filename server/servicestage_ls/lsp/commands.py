@@ -3,3 +3,7 @@
 CREATE = "servicestage-ls.createAuthorization"
 CREATE_ALL = "servicestage-ls.createAll"
 REFRESH = "servicestage-ls.refreshStatus"
+SHOW_PLAN = "servicestage-ls.showPlan"
+IMPORT = "servicestage-ls.importFromServiceStage"
+ROTATE = "servicestage-ls.rotateToken"
+DELETE = "servicestage-ls.deleteAuthorization"

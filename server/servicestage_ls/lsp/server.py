@@ -27,7 +27,7 @@ from servicestage_ls import __version__
 from servicestage_ls.core.files import matches, uri_to_path
 from servicestage_ls.core.settings import Settings, parse_settings
 from servicestage_ls.core.schema import redact
-from servicestage_ls.lsp.commands import CREATE, CREATE_ALL, REFRESH
+from servicestage_ls.lsp.commands import CREATE, CREATE_ALL, DELETE, IMPORT, REFRESH, ROTATE, SHOW_PLAN
 from servicestage_ls.lsp.compat import CompatProtocol, TracebacksAtDebug, one_line
 from servicestage_ls.lsp.positions import from_client_column, to_client_column
 
@@ -634,7 +634,21 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
 
     for command, entry_point in ((CREATE, "create"), (CREATE_ALL, "create_all"), (REFRESH, "refresh")):
         server.command(command)(_cloud_command(entry_point))
+    for command, entry_point in ((SHOW_PLAN, "show_plan"), (IMPORT, "import_remote"), (ROTATE, "rotate"),
+                                 (DELETE, "delete")):
+        server.command(command)(_cloud_command(entry_point, "lifecycle"))
     server.code_action_hooks.append(_cloud_code_actions)
+    server.code_action_hooks.append(_lifecycle_code_actions)
+
+    @server.feature(lsp.TEXT_DOCUMENT_CODE_LENS, lsp.CodeLensOptions(resolve_provider=False))
+    @_faultable(server, "codeLens")
+    def on_code_lens(ls: ServiceStageServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens] | None:
+        state = ls.docs.get(params.text_document.uri)
+        if state is None:
+            return None
+        from servicestage_ls.lsp import lifecycle
+
+        return lifecycle.code_lenses(ls, state)
     server.on_save_hooks.append(_cloud_on_save)
 
     @server.feature(lsp.SHUTDOWN)
@@ -645,15 +659,22 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
     return server
 
 
-def _cloud_command(entry_point: str) -> Callable[..., Any]:
+def _cloud_command(entry_point: str, module: str = "cloud") -> Callable[..., Any]:
     # No annotations: pygls converts a command's arguments by them; these are plain JSON objects that the
     # command checks itself.
     async def command(ls, *args):  # type: ignore[no-untyped-def]
-        from servicestage_ls.lsp import cloud as lsp_cloud
+        import importlib
 
-        return await getattr(lsp_cloud, entry_point)(ls, args)
+        return await getattr(importlib.import_module(f"servicestage_ls.lsp.{module}"), entry_point)(ls, args)
 
     return command
+
+
+def _lifecycle_code_actions(ls: ServiceStageServer, state: DocState,
+                            params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+    from servicestage_ls.lsp import lifecycle
+
+    return lifecycle.code_actions(ls, state, params)
 
 
 def _cloud_code_actions(ls: ServiceStageServer, state: DocState,
@@ -709,6 +730,14 @@ def _drop_stale_marks(state: DocState) -> None:
     by_name = {e.name: e for e in state.model().entries if e.name}
     keep: dict[tuple[str, str], Mark] = {}
     for key, mark in state.marks.items():
+        if key[1] == "SS173":  # on the `authorizations` key, not on an entry: it follows the key
+            from servicestage_ls.lsp.lifecycle import remote_only_mark
+
+            names = (mark.finding.data or {}).get("names", [])
+            renewed = remote_only_mark(state.model(), [n for n in names if isinstance(n, str)])
+            if renewed is not None:
+                keep[key] = renewed
+            continue
         entry = by_name.get(key[0])
         if entry is None or mark.entry_text is None or entry.text != mark.entry_text:
             continue

@@ -1,0 +1,189 @@
+"""``servicestage-ls apply``, ``refresh`` and ``delete``: make ServiceStage and the file agree.
+
+Rotation and pruning destroy something: they run with ``--yes`` or a yes typed at the prompt; without a terminal
+and without ``--yes`` nothing at all is done (exit 2).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, TextIO
+
+from servicestage_ls.cli.front import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    FileFront,
+    Usage,
+    client_for_file,
+    confirm,
+    read_model,
+)
+from servicestage_ls.core.model import Model
+from servicestage_ls.core.edits import TextEdit
+from servicestage_ls.engine import actions, lifecycle
+from servicestage_ls.engine import plan as planning
+from servicestage_ls.engine.actions import Refused
+from servicestage_ls.engine.lifecycle import Outcome, q
+from servicestage_ls.engine.plan import DELETE, ROTATE
+
+if TYPE_CHECKING:
+    from servicestage_ls.cloud.client import ServiceStageClient
+
+INTERRUPTED = ("interrupted; a call that was already sent may have happened — run `servicestage-ls plan {path}` "
+               "to see where things are")
+
+
+def _no_confirmation(path: str, what: Sequence[str], err: TextIO) -> int:
+    err.write(f"{path}: error: {', '.join(what)} cannot be undone: pass --yes, or run the command in a terminal to "
+              "be asked; nothing was changed\n")
+    return EXIT_USAGE
+
+
+def _refused_answer(path: str, err: TextIO) -> int:
+    err.write(f"{path}: not confirmed; nothing was changed\n")
+    return EXIT_USAGE
+
+
+def run_apply(path: str, *, rotate: bool, prune: bool, yes: bool, dry_run: bool, env: Mapping[str, str],
+              out: TextIO, err: TextIO, stdin: TextIO | None = None) -> int:
+    from servicestage_ls.cloud.errors import CloudError
+
+    front = FileFront(path, env, out, err)
+    try:
+        model = read_model(path)
+    except Usage as why:
+        err.write(f"{path}: error: {why}\n")
+        return EXIT_USAGE
+
+    async def go() -> int:
+        client = await client_for_file(model, env)
+        async with client:
+            remote = await client.list_authorizations()
+            changes = planning.plan(front.current(), remote)
+            if dry_run:
+                out.write("".join(f"{line}\n" for line in
+                                  planning.plan_lines(changes, client.project_id, client.endpoint)))
+                out.write(f"{path}: dry run: nothing was changed\n")
+                return EXIT_OK
+            destructive = [c for c in changes if (c.action == ROTATE and rotate) or (c.action == DELETE and prune)]
+            if destructive:
+                what = [f"rotate {q(c.name)}" if c.action == ROTATE else f"delete {q(c.name)}" for c in destructive]
+                answer = confirm(f"{path}: apply will {', '.join(what)} in ServiceStage; this cannot be undone.",
+                                 yes=yes, out=out, stdin=stdin)
+                if answer is None:
+                    return _no_confirmation(path, what, err)
+                if not answer:
+                    return _refused_answer(path, err)
+            if not planning.pending(changes):
+                out.write(f"{path}: no changes: the file and ServiceStage agree\n")
+                return EXIT_OK
+            outcome = await lifecycle.apply(front, client, changes, remote, rotate=rotate, prune=prune)
+        return _summary(path, outcome, changes, out)
+
+    try:
+        return asyncio.run(go())
+    except Usage as why:
+        err.write(f"{path}: error: {why}\n")
+        return EXIT_USAGE
+    except CloudError as why:
+        err.write(f"{path}: error: listing the authorizations failed: {why}\n")
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        err.write(f"{path}: {INTERRUPTED.format(path=path)}\n")
+        return EXIT_FAILED
+
+
+def _summary(path: str, outcome: Outcome, changes: Sequence[planning.Change], out: TextIO) -> int:
+    actions_by_name = {c.name: c.action for c in changes}
+    for name in outcome.skipped:
+        flag = "--rotate" if actions_by_name[name] == ROTATE else "--prune"
+        out.write(f"{path}: not done: {actions_by_name[name]} {q(name)} (needs {flag})\n")
+    parts = [f"{len(outcome.done)} done"]
+    if outcome.failed:
+        parts.append(f"{len(outcome.failed)} failed ({', '.join(outcome.failed)})")
+    if outcome.incomplete:
+        parts.append(f"{len(outcome.incomplete)} rotation(s) INCOMPLETE ({', '.join(outcome.incomplete)})")
+    if outcome.skipped:
+        parts.append(f"{len(outcome.skipped)} not done")
+    out.write(f"{path}: apply: {', '.join(parts)}\n")
+    return EXIT_FAILED if outcome.failed or outcome.incomplete else EXIT_OK
+
+
+def run_refresh(path: str, *, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+    from servicestage_ls.cloud.errors import CloudError
+
+    front = FileFront(path, env, out, err)
+    try:
+        model = read_model(path)
+    except Usage as why:
+        err.write(f"{path}: error: {why}\n")
+        return EXIT_USAGE
+
+    async def go() -> int:
+        client = await client_for_file(model, env)
+        async with client:
+            remote = await client.list_authorizations()
+        missing: list[str] = []
+        updated: list[str] = []
+
+        def compute(current: Model) -> list[TextEdit]:
+            edits, names, absent = actions.refresh_edits(current, remote)
+            updated[:], missing[:] = names, absent
+            return edits
+
+        try:
+            await front.write(compute, "refresh")
+        except Refused as why:
+            err.write(f"{path}: error: {why}\n")
+            return EXIT_FAILED
+        parts = [f"updated {', '.join(updated)}" if updated else "everything is up to date"]
+        if missing:
+            parts.append(f"not in ServiceStage: {', '.join(missing)}")
+        out.write(f"{path}: {'; '.join(parts)}\n")
+        return EXIT_OK
+
+    try:
+        return asyncio.run(go())
+    except Usage as why:
+        err.write(f"{path}: error: {why}\n")
+        return EXIT_USAGE
+    except CloudError as why:
+        err.write(f"{path}: error: listing the authorizations failed: {why}\n")
+        return EXIT_FAILED
+
+
+def run_delete(path: str, *, names: Sequence[str], yes: bool, env: Mapping[str, str], out: TextIO, err: TextIO,
+               stdin: TextIO | None = None) -> int:
+    front = FileFront(path, env, out, err)
+    try:
+        model = read_model(path)
+    except Usage as why:
+        err.write(f"{path}: error: {why}\n")
+        return EXIT_USAGE
+    what = [f"delete {q(name)}" for name in names]
+    answer = confirm(" ".join(lifecycle.delete_question(name) for name in names), yes=yes, out=out, stdin=stdin)
+    if answer is None:
+        return _no_confirmation(path, what, err)
+    if not answer:
+        return _refused_answer(path, err)
+
+    async def go() -> int:
+        client: ServiceStageClient = await client_for_file(model, env)
+        failed = 0
+        async with client:
+            for name in names:
+                if not await lifecycle.delete_one(front, client, name):
+                    failed += 1
+        return EXIT_FAILED if failed else EXIT_OK
+
+    try:
+        return asyncio.run(go())
+    except Usage as why:
+        err.write(f"{path}: error: {why}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        err.write(f"{path}: {INTERRUPTED.format(path=path)}\n")
+        return EXIT_FAILED
+

@@ -1,0 +1,127 @@
+"""What the life-cycle commands share: the file as a :class:`~servicestage_ls.engine.lifecycle.Front` (re-read
+before each write, rewritten atomically, byte-identical elsewhere), the client, the confirmation prompt.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, TextIO
+
+from servicestage_ls.cli.check import Unreadable
+from servicestage_ls.cli.create import _read_raw, write_atomically
+from servicestage_ls.core.document import parse
+from servicestage_ls.core.model import Model
+from servicestage_ls.core.edits import TextEdit, apply_edits
+from servicestage_ls.core.settings import Settings
+from servicestage_ls.engine import actions
+from servicestage_ls.engine.actions import Refused
+from servicestage_ls.engine.lifecycle import INFO
+
+if TYPE_CHECKING:
+    from servicestage_ls.cloud.client import ServiceStageClient
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PENDING = 0, 1, 2, 3
+
+
+class Usage(Exception):
+    """A usage or configuration problem (exit 2); the message says what to do."""
+
+
+class FileFront:
+    """The life-cycle loops' view of a file on disk, reporting on stdout/stderr with the file's path."""
+
+    def __init__(self, path: str, env: Mapping[str, str], out: TextIO, err: TextIO) -> None:
+        self.path = path
+        self.env = env
+        self.audience = actions.COMMAND_LINE
+        self.out = out
+        self.err = err
+        self.finish_hint = f"fix the cause, then run `servicestage-ls apply {path}` (it creates '{{name}}' again)"
+
+    def current(self) -> Model:
+        try:
+            text, _ = _read_raw(self.path)
+        except Unreadable as why:
+            raise Refused(f"the file cannot be read: {why}") from None
+        return parse(text)
+
+    def progress(self, message: str, percentage: int | None = None) -> None:
+        """A terminal shows each result as it comes; no progress line."""
+
+    def say(self, level: str, message: str) -> None:
+        (self.out if level == INFO else self.err).write(f"{self.path}: {message}\n")
+
+    async def write(self, compute: Callable[[Model], list[TextEdit]], label: str) -> None:
+        try:
+            text, bom = _read_raw(self.path)
+            model = parse(text)
+            edits = compute(model)
+            if not edits:
+                return
+            new_text = apply_edits(model, edits)
+            write_atomically(self.path, ("\ufeff" if bom else "") + new_text)
+        except (Unreadable, OSError) as why:
+            raise Refused(f"the file was not written: {why}") from None
+
+    def mark(self, name: str, message: str) -> None:
+        """The message has been printed; a terminal has nothing else to mark."""
+
+    def unmark(self, name: str) -> None:
+        """Nothing is marked in a terminal."""
+
+
+def read_model(path: str) -> Model:
+    try:
+        text, _ = _read_raw(path)
+    except Unreadable as why:
+        raise Usage(str(why)) from None
+    model = parse(text)
+    if model.has_syntax_errors:
+        raise Usage("the file has YAML syntax errors; run `servicestage-ls check` and fix them first")
+    return model
+
+
+async def client_for_file(model: Model, env: Mapping[str, str]) -> ServiceStageClient:
+    """A client for the file's project; Usage when the file's errors or the configuration would make the calls go
+    wrong (nothing is sent)."""
+    from servicestage_ls.cloud.errors import ConfigurationError
+
+    try:
+        actions.refuse_file_errors(model, env)
+    except Refused as why:
+        raise Usage(str(why)) from None
+    try:
+        return await actions.open_client_for(model, Settings(), env)
+    except ConfigurationError as why:
+        raise Usage(str(why)) from None
+
+
+async def client_for(*, region: str | None, endpoint: str | None, project_id: str | None,
+                     env: Mapping[str, str]) -> ServiceStageClient:
+    from servicestage_ls.cloud.client import open_client
+    from servicestage_ls.cloud.errors import ConfigurationError
+
+    try:
+        return await open_client(region=region, file_endpoint=endpoint, setting_endpoint=None, project_id=project_id,
+                                 timeout=float(Settings().timeoutSeconds), ca_bundle=None, env=env)
+    except ConfigurationError as why:
+        raise Usage(str(why)) from None
+
+
+def confirm(question: str, *, yes: bool, out: TextIO, stdin: TextIO | None = None) -> bool | None:
+    """True with --yes or a typed yes; False for another answer; None when there is no terminal to ask."""
+    if yes:
+        return True
+    stdin = stdin or sys.stdin
+    try:
+        interactive = stdin.isatty() and os.isatty(out.fileno())
+    except (AttributeError, ValueError, OSError):
+        interactive = False
+    if not interactive:
+        return None
+    out.write(f"{question} Type yes to go on: ")
+    out.flush()
+    answer = stdin.readline()
+    return answer.strip().lower() == "yes"

@@ -1,0 +1,106 @@
+"""``servicestage-ls import [FILE | -o FILE]``: entries for the authorizations ServiceStage has and the file
+does not. Tokens are written as ``${…}`` references (a variable named after the entry), never as values.
+
+``FILE`` is appended to (atomically, byte-identical elsewhere); ``-o FILE`` creates a new file with the project
+and region or endpoint; with neither, the new file's text is printed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, TextIO
+
+from servicestage_ls.cli.front import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    FileFront,
+    Usage,
+    client_for,
+    client_for_file,
+    read_model,
+)
+from servicestage_ls.core.model import Model
+from servicestage_ls.core.edits import TextEdit
+from servicestage_ls.engine import plan as planning
+from servicestage_ls.engine.actions import Refused
+from servicestage_ls.engine.lifecycle import q
+
+if TYPE_CHECKING:
+    from servicestage_ls.cloud.client import Authorization
+
+
+def run_import(file: str | None, *, output: str | None, region: str | None, endpoint: str | None,
+               project_id: str | None, names: Sequence[str], env: Mapping[str, str], out: TextIO,
+               err: TextIO) -> int:
+    from servicestage_ls.cloud.errors import CloudError
+
+    where = file or output or "servicestage-ls import"
+    if file is not None and output is not None:
+        err.write(f"{where}: error: give FILE (to add to it) or -o FILE (a new file), not both\n")
+        return EXIT_USAGE
+    if output is not None and os.path.lexists(output):
+        err.write(f"{output}: error: the file exists; `servicestage-ls import {output}` adds to it\n")
+        return EXIT_USAGE
+
+    async def go() -> tuple[Model | None, list[Authorization], str, str]:
+        model = None
+        if file is not None:
+            model = read_model(file)
+            explicit = region or endpoint or project_id
+            client = await (client_for(region=region or model.top_value("region"),
+                                       endpoint=endpoint or model.top_value("endpoint"),
+                                       project_id=project_id or model.top_value("project_id"), env=env)
+                            if explicit else client_for_file(model, env))
+        else:
+            client = await client_for(region=region, endpoint=endpoint, project_id=project_id, env=env)
+        async with client:
+            remote = await client.list_authorizations()
+        return model, remote, client.project_id, client.endpoint
+
+    try:
+        model, remote, project, url = asyncio.run(go())
+    except Usage as why:
+        err.write(f"{where}: error: {why}\n")
+        return EXIT_USAGE
+    except CloudError as why:
+        err.write(f"{where}: error: listing the authorizations failed: {why}\n")
+        return EXIT_FAILED
+    remote_names = {a.name for a in remote}
+    unknown = [n for n in names if n not in remote_names]
+    if unknown:
+        err.write(f"{where}: error: ServiceStage has no authorization named {q(unknown[0])}\n")
+        return EXIT_FAILED
+    auths = planning.importable(model, remote, names)
+    if file is None:
+        text = planning.new_file_text(auths, project_id=project, region=None if endpoint else region,
+                                      endpoint=endpoint)
+        if output is None:
+            out.write(text)
+            return EXIT_OK
+        try:
+            with open(output, "x", encoding="utf-8", newline="") as f:
+                f.write(text)
+        except OSError as why:
+            err.write(f"{output}: error: cannot write it: {why.strerror or why}\n")
+            return EXIT_USAGE
+        out.write(f"{output}: {planning.imported_message(auths) if auths else 'ServiceStage has no authorization'}\n")
+        return EXIT_OK
+    if not auths:
+        out.write(f"{file}: nothing to import: the file has every authorization ServiceStage has\n")
+        return EXIT_OK
+    front = FileFront(file, env, out, err)
+
+    def compute(current: Model) -> list[TextEdit]:
+        present = {e.name for e in current.entries}
+        return planning.import_edits(current, [a for a in auths if a.name not in present])
+
+    try:
+        asyncio.run(front.write(compute, "import"))
+    except (Refused, planning.CannotImport) as why:
+        err.write(f"{file}: error: {why}; nothing was written\n")
+        return EXIT_FAILED
+    out.write(f"{file}: {planning.imported_message(auths)}\n")
+    return EXIT_OK

@@ -1,0 +1,221 @@
+"""The life cycle's loops (async), shared by the command line and the language server: apply a plan, rotate a
+token, delete an authorization. The front end gives a :class:`Front` (how to report, how to write the file, how
+to mark an entry); the decisions come from :mod:`plan` and :mod:`actions`, the calls from the cloud client.
+
+A rotation is a delete followed by a create with the same name and the token from the environment (the API has
+no update). Its token is resolved before anything is sent; when the create fails after the delete succeeded the
+authorization is gone from ServiceStage: that is said loudly with what to run to finish, and the entry loses
+`repo_user`/`status` (it is "new" again: the plan shows `create`) and is marked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from servicestage_ls.core.model import Model
+from servicestage_ls.core.edits import TextEdit, removal_edits
+from servicestage_ls.core.schema import redact
+from servicestage_ls.engine import actions
+from servicestage_ls.engine.actions import Refused
+from servicestage_ls.engine.plan import CREATE, DELETE, NONE, ROTATE, UPDATE_FILE, Change
+
+if TYPE_CHECKING:
+    from servicestage_ls.cloud.client import Authorization, ServiceStageClient
+
+INFO, WARNING, ERROR = "info", "warning", "error"
+
+
+def q(name: str) -> str:
+    """A name as messages show it: quoted, token-shaped text redacted."""
+    return f"'{redact(name)}'"
+
+
+class Front(Protocol):
+    """What a front end (CLI, LSP) gives the loops."""
+
+    env: Mapping[str, str]
+    audience: actions.Audience
+    #: What the user runs to create an entry again (the end of the "rotation incomplete" message).
+    finish_hint: str
+
+    def current(self) -> Model:
+        """The file as it is now."""
+
+    def progress(self, message: str, percentage: int | None = None) -> None: ...
+
+    def say(self, level: str, message: str) -> None: ...
+
+    async def write(self, compute: Callable[[Model], list[TextEdit]], label: str) -> None:
+        """Apply the edits computed on the file as it is when they are written; Refused when they cannot be."""
+
+    def mark(self, name: str, message: str) -> None:
+        """Show that the last call for this entry failed (the editor's SS170; nothing in a terminal)."""
+
+    def unmark(self, name: str) -> None: ...
+
+
+@dataclass
+class Outcome:
+    done: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    incomplete: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, list[str]]:
+        return {"done": self.done, "failed": self.failed, "skipped": self.skipped, "incomplete": self.incomplete}
+
+
+def delete_question(name: str) -> str:
+    return f"Delete {q(name)} from ServiceStage? This cannot be undone."
+
+
+def rotate_question(name: str, token_origin: str) -> str:
+    return (f"Rotate the token of {q(name)}? Its authorization is deleted from ServiceStage and created again "
+            f"with the token from {token_origin}.")
+
+
+def incomplete_message(name: str, error: object, finish_hint: str) -> str:
+    return (f"ROTATION INCOMPLETE: {q(name)} was deleted from ServiceStage, but creating it again failed: {error}. "
+            f"{q(name)} does not exist in ServiceStage now; the file no longer says it does. To finish: "
+            f"{finish_hint.format(name=redact(name))}")
+
+
+def _clear(model: Model, name: str) -> list[TextEdit]:
+    """The entry's repo_user/status removed (nothing when the entry is gone or has neither)."""
+    entry = next((e for e in model.entries if e.name == name and e.mapping is not None), None)
+    if entry is None or entry.mapping is None:
+        return []
+    if entry.mapping.get("repo_user") is None and entry.mapping.get("status") is None:
+        return []
+    return removal_edits(model, entry)
+
+
+async def _write_back(front: Front, snapshot: actions.Snapshot, auth: Authorization, verb: str) -> None:
+    lost = " (its answer was lost; the list shows it was created)" if auth.recovered else ""
+    try:
+        await front.write(lambda model: actions.writeback(model, snapshot, auth), f"ServiceStage: {verb} "
+                                                                                    f"{q(snapshot.name)}")
+    except Refused as why:
+        front.say(WARNING, f"{verb} {q(snapshot.name)}{lost} ({actions.describe(auth)}), but {why}")
+        return
+    front.say(INFO, f"{verb} {q(snapshot.name)}{lost}: {actions.describe(auth)}")
+
+
+async def create_one(front: Front, client: ServiceStageClient, name: str) -> bool:
+    """Create an entry of the file (also one that has repo_user but is not in ServiceStage any more)."""
+    from servicestage_ls.cloud.errors import CloudError
+
+    model = front.current()
+    prepared = actions.prepare(model, actions.find_entry(model, name), front.env, front.audience, recreate=True)
+    snap = prepared.snapshot
+    try:
+        auth = await client.create_personal_authorization(snap.repo_type, snap.name, prepared.token, snap.host)
+    except CloudError as err:
+        front.mark(name, str(err))
+        front.say(ERROR, f"creating {q(name)} failed: {err}")
+        return False
+    front.unmark(name)
+    await _write_back(front, snap, auth, "created")
+    return True
+
+
+async def rotate_one(front: Front, client: ServiceStageClient, name: str) -> str:
+    """Delete, then create again with the token from the environment. Returns "done", "failed" (nothing
+    changed in ServiceStage) or "incomplete" (deleted, not created again)."""
+    from servicestage_ls.cloud.errors import CloudError
+
+    model = front.current()
+    prepared = actions.prepare(model, actions.find_entry(model, name), front.env, front.audience, recreate=True)
+    snap = prepared.snapshot
+    try:
+        await client.delete_authorization(name)
+    except CloudError as err:
+        front.mark(name, str(err))
+        front.say(ERROR, f"rotating {q(name)} failed: deleting it failed: {err}; nothing was changed")
+        return "failed"
+    try:
+        auth = await client.create_personal_authorization(snap.repo_type, snap.name, prepared.token, snap.host)
+    except CloudError as err:
+        message = incomplete_message(name, err, front.finish_hint)
+        try:
+            await front.write(lambda current: _clear(current, name), f"ServiceStage: {q(name)} was deleted")
+        except Refused as why:
+            message += f" (the file was not changed: {why})"
+        front.mark(name, message)  # after the write: a mark lasts until its entry changes
+        front.say(ERROR, message)
+        return "incomplete"
+    front.unmark(name)
+    await _write_back(front, snap, auth, "rotated the token of")
+    return "done"
+
+
+async def delete_one(front: Front, client: ServiceStageClient, name: str) -> bool:
+    """Delete in ServiceStage; the entry (if the file has it) loses repo_user/status: it is "new" again."""
+    from servicestage_ls.cloud.errors import CloudError
+
+    try:
+        await client.delete_authorization(name)
+    except CloudError as err:
+        front.mark(name, str(err))
+        front.say(ERROR, f"deleting {q(name)} failed: {err}")
+        return False
+    front.unmark(name)
+    try:
+        await front.write(lambda current: _clear(current, name), f"ServiceStage: deleted {q(name)}")
+    except Refused as why:
+        front.say(WARNING, f"deleted {q(name)} from ServiceStage, but {why}")
+        return True
+    front.say(INFO, f"deleted {q(name)} from ServiceStage")
+    return True
+
+
+async def update_file(front: Front, auth: Authorization) -> bool:
+    def compute(model: Model) -> list[TextEdit]:
+        return actions.refresh_edits(model, [auth])[0]
+
+    try:
+        await front.write(compute, f"ServiceStage: update {q(auth.name)}")
+    except Refused as why:
+        front.say(WARNING, f"did not update {q(auth.name)}: {why}")
+        return False
+    front.say(INFO, f"updated {q(auth.name)} in the file: {actions.describe(auth)}")
+    return True
+
+
+async def apply(front: Front, client: ServiceStageClient, changes: Sequence[Change],
+                remote: Sequence[Authorization], *, rotate: bool, prune: bool) -> Outcome:
+    """Carry out a plan: create and update-file always, rotate only with ``rotate``, delete only with ``prune``."""
+    by_name = {a.name: a for a in remote}
+    outcome = Outcome()
+    work = [c for c in changes if c.action != NONE]
+    for index, change in enumerate(work):
+        front.progress(f"{change.action} {q(change.name)} ({index + 1}/{len(work)})", int(100 * index / len(work)))
+        try:
+            if change.action == CREATE:
+                ok = await create_one(front, client, change.name)
+            elif change.action == UPDATE_FILE:
+                ok = await update_file(front, by_name[change.name])
+            elif change.action == ROTATE:
+                if not rotate:
+                    outcome.skipped.append(change.name)
+                    continue
+                result = await rotate_one(front, client, change.name)
+                if result == "incomplete":
+                    outcome.incomplete.append(change.name)
+                    continue
+                ok = result == "done"
+            elif change.action == DELETE:
+                if not prune:
+                    outcome.skipped.append(change.name)
+                    continue
+                ok = await delete_one(front, client, change.name)
+            else:
+                continue
+        except Refused as why:
+            front.say(WARNING, why.skipped() if isinstance(why, actions.EntryRefused) else f"skipped: {why}")
+            outcome.failed.append(change.name)
+            continue
+        (outcome.done if ok else outcome.failed).append(change.name)
+    return outcome

@@ -1,0 +1,290 @@
+"""The life cycle in the editor: Show plan, Import, Rotate token, Delete from ServiceStage (commands and code
+actions), the code lenses, and SS173 (names only ServiceStage has, with remoteCheck onSave).
+
+Decisions come from ``engine.plan`` and the loops from ``engine.lifecycle`` (the same as the command line's);
+this module does the protocol. Destructive commands ask first with ``window/showMessageRequest`` and do nothing
+on Cancel, on no answer, or when the client cannot ask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types as lsp
+
+from servicestage_ls.core.model import Model, Range, node_range
+from servicestage_ls.core.edits import TextEdit
+from servicestage_ls.core.rules import finding
+from servicestage_ls.engine import actions, lifecycle
+from servicestage_ls.engine import plan as planning
+from servicestage_ls.engine.actions import Refused
+from servicestage_ls.engine.lifecycle import ERROR, INFO, WARNING, q
+from servicestage_ls.lsp import cloud
+from servicestage_ls.lsp.commands import CREATE, DELETE, IMPORT, REFRESH, ROTATE, SHOW_PLAN
+
+if TYPE_CHECKING:
+    from servicestage_ls.cloud.client import Authorization
+    from servicestage_ls.lsp.server import DocState, Mark, ServiceStageServer
+
+_LEVELS = {INFO: lsp.MessageType.Info, WARNING: lsp.MessageType.Warning, ERROR: lsp.MessageType.Error}
+LENS_COMMANDS = {"create": CREATE, "refresh": REFRESH, "rotate": ROTATE}
+REMOTE_ONLY = "SS173"
+
+
+class EditorFront:
+    """The life-cycle loops' view of an open document."""
+
+    finish_hint = "fix the cause, then run Create in ServiceStage on '{name}' (its code lens or code action)"
+
+    def __init__(self, run: cloud._Run) -> None:
+        self.run = run
+        self.ls = run.ls
+        self.env = run.ls.env
+        self.audience = actions.EDITOR
+
+    def current(self) -> Model:
+        state = self.ls.docs.get(self.run.uri)
+        if state is None:
+            raise Refused("the file was closed; nothing was written")
+        return state.model()
+
+    def progress(self, message: str, percentage: int | None = None) -> None:
+        self.run.report(message, percentage)
+
+    def say(self, level: str, message: str) -> None:
+        self.ls.show(f"ServiceStage: {message}", _LEVELS[level])
+
+    async def write(self, compute: Callable[[Model], list[TextEdit]], label: str) -> None:
+        await cloud._apply(self.ls, self.run.uri, compute, label)
+
+    def mark(self, name: str, message: str) -> None:
+        cloud._mark_failure(self.ls, self.run.uri, name, message)
+
+    def unmark(self, name: str) -> None:
+        state = self.ls.docs.get(self.run.uri)
+        if state is not None and state.marks.pop((name, "SS170"), None) is not None:
+            self.ls.refresh_diagnostics(self.run.uri)
+
+
+# --- commands ---------------------------------------------------------------------------------------------------
+
+
+async def show_plan(ls: ServiceStageServer, args: tuple[Any, ...]) -> dict[str, Any] | None:
+    return await cloud._run(ls, args, "Comparing the file with ServiceStage", _show_plan)
+
+
+async def import_remote(ls: ServiceStageServer, args: tuple[Any, ...]) -> dict[str, Any] | None:
+    return await cloud._run(ls, args, "Importing from ServiceStage", _import)
+
+
+async def rotate(ls: ServiceStageServer, args: tuple[Any, ...]) -> dict[str, Any] | None:
+    return await cloud._run(ls, args, "Rotating token", _rotate)
+
+
+async def delete(ls: ServiceStageServer, args: tuple[Any, ...]) -> dict[str, Any] | None:
+    return await cloud._run(ls, args, "Deleting from ServiceStage", _delete)
+
+
+async def _remote(run: cloud._Run) -> tuple[Any, list[Authorization]]:
+    from servicestage_ls.cloud.errors import CloudError
+
+    model = run.ls.docs[run.uri].model()
+    if model.has_syntax_errors:
+        raise Refused("the file has YAML syntax errors; fix them first")
+    actions.refuse_file_errors(model, run.ls.env)
+    client = await cloud._client(run, model)
+    run.report("listing authorizations")
+    async with client:
+        try:
+            remote = await client.list_authorizations()
+        except CloudError as err:
+            raise Refused(f"listing the authorizations failed: {err}") from None
+    cloud._store_list(client, remote)
+    return client, remote
+
+
+async def _show_plan(run: cloud._Run) -> None:
+    client, remote = await _remote(run)
+    changes = planning.plan(run.ls.docs[run.uri].model(), remote)
+    lines = planning.plan_lines(changes, client.project_id, client.endpoint)
+    run.extra.update(planning.plan_json(changes, client.project_id, client.endpoint))
+    run.extra["text"] = "\n".join(lines) + "\n"
+    for line in lines:
+        if line:
+            run.ls.log_to_client(line, lsp.MessageType.Info)
+    summary = next(line for line in reversed(lines) if line.startswith(("Plan:", "No changes", "Neither")))
+    run.ls.show(f"ServiceStage: {summary}", lsp.MessageType.Info)
+
+
+async def _import(run: cloud._Run) -> None:
+    names = run.arg.get("names")
+    names = [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
+    _, remote = await _remote(run)
+    known = {a.name for a in remote}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise Refused(f"ServiceStage has no authorization named {q(unknown[0])}")
+    wanted = planning.importable(run.ls.docs[run.uri].model(), remote, names)
+    if not wanted:
+        run.ls.show("ServiceStage: nothing to import: the file has every authorization ServiceStage has",
+                    lsp.MessageType.Info)
+        return
+
+    def compute(model: Model) -> list[TextEdit]:
+        present = {e.name for e in model.entries}
+        try:
+            return planning.import_edits(model, [a for a in wanted if a.name not in present])
+        except planning.CannotImport as why:
+            raise Refused(f"{why}; nothing was written") from None
+
+    await cloud._apply(run.ls, run.uri, compute, "ServiceStage: import")
+    run.extra["imported"] = [a.name for a in wanted]
+    run.ls.show(f"ServiceStage: {planning.imported_message(wanted)}", lsp.MessageType.Info)
+
+
+def _target(run: cloud._Run, model: Model) -> str:
+    """The entry's name from the argument's "name" or "position"."""
+    if isinstance(run.arg.get("name"), str):
+        return str(run.arg["name"])
+    position = run.arg.get("position")
+    if isinstance(position, dict) and isinstance(position.get("line"), int):
+        entry = actions.entry_at(model, position["line"])
+        if not entry.name:
+            raise Refused("the entry has no name")
+        return entry.name
+    raise Refused("the command needs the entry's \"name\" or the cursor \"position\"")
+
+
+CANCEL_NOTE = "A delete or create that was already sent may have happened; run Show plan to see."
+
+
+async def _rotate(run: cloud._Run) -> None:
+    run.cancel_note = CANCEL_NOTE
+    model = run.ls.docs[run.uri].model()
+    actions.refuse_file_errors(model, run.ls.env)
+    name = _target(run, model)
+    prepared = actions.prepare(model, actions.find_entry(model, name), run.ls.env, recreate=True)
+    if not await confirm(run.ls, lifecycle.rotate_question(name, prepared.token_origin), "Rotate"):
+        run.extra["confirmed"] = False
+        return
+    front = EditorFront(run)
+    client = await cloud._client(run, model)
+    async with client:
+        result = await lifecycle.rotate_one(front, client, name)
+    cloud._invalidate_list_cache()
+    if result == "done":
+        run.updated.append(name)
+    elif result == "failed":
+        run.failed.append(name)
+    else:
+        run.extra["incomplete"] = [name]
+
+
+async def _delete(run: cloud._Run) -> None:
+    run.cancel_note = CANCEL_NOTE
+    model = run.ls.docs[run.uri].model()
+    actions.refuse_file_errors(model, run.ls.env)
+    name = _target(run, model)
+    if not await confirm(run.ls, lifecycle.delete_question(name), "Delete"):
+        run.extra["confirmed"] = False
+        return
+    front = EditorFront(run)
+    client = await cloud._client(run, model)
+    async with client:
+        deleted = await lifecycle.delete_one(front, client, name)
+    cloud._invalidate_list_cache()
+    (run.updated if deleted else run.failed).append(name)
+
+
+async def confirm(ls: ServiceStageServer, question: str, yes: str) -> bool:
+    """Ask with window/showMessageRequest; only the answer ``yes`` goes on."""
+    window = ls._caps().window
+    if window is None or window.show_message is None:
+        ls.show(f"ServiceStage: not done: the editor cannot ask for confirmation ({question})",
+                lsp.MessageType.Warning)
+        return False
+    try:
+        answer = await ls.window_show_message_request_async(lsp.ShowMessageRequestParams(
+            type=lsp.MessageType.Warning, message=question,
+            actions=[lsp.MessageActionItem(title=yes), lsp.MessageActionItem(title="Cancel")]))
+    except Exception as exc:  # noqa: BLE001 - a client that fails to ask has not said yes
+        ls.log_error("asking for confirmation", exc)
+        return False
+    return answer is not None and answer.title == yes
+
+
+# --- code actions and lenses ---------------------------------------------------------------------------------
+
+
+def code_actions(ls: ServiceStageServer, state: DocState, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+    only = [str(k) for k in params.context.only or []]
+    wants_fixes = not only or any(k.startswith("quickfix") for k in only)
+    wants_source = not only or any(k in ("source", "refactor") or k.startswith("source.servicestage") for k in only)
+    model = state.model()
+    out: list[lsp.CodeAction] = []
+    if wants_fixes:
+        for diagnostic in params.context.diagnostics:
+            if diagnostic.source != "servicestage":
+                continue
+            if diagnostic.code == "SS160":
+                entry = model.entry_at_line(diagnostic.range.start.line)
+                if entry is not None and entry.name:
+                    out.append(_action(f"Rotate token of {q(entry.name)}", lsp.CodeActionKind.QuickFix, ROTATE,
+                                       {"uri": state.uri, "name": entry.name}, [diagnostic]))
+            if diagnostic.code == REMOTE_ONLY:
+                out.append(_action("Import from ServiceStage", lsp.CodeActionKind.QuickFix, IMPORT,
+                                   {"uri": state.uri}, [diagnostic]))
+    if wants_source:
+        entry = model.entry_at_line(params.range.start.line)
+        if entry is not None and entry.name and entry.mapping is not None \
+                and entry.mapping.get("repo_user") is not None:
+            out.append(_action(f"Delete {q(entry.name)} from ServiceStage", "source.servicestage.delete", DELETE,
+                               {"uri": state.uri, "name": entry.name}))
+        out.append(_action("Import from ServiceStage", "source.servicestage.import", IMPORT, {"uri": state.uri}))
+        out.append(_action("Show plan (the file against ServiceStage)", "source.servicestage.plan", SHOW_PLAN,
+                           {"uri": state.uri}))
+    return out
+
+
+def _action(title: str, kind: str, command: str, argument: dict[str, Any],
+            diagnostics: list[lsp.Diagnostic] | None = None) -> lsp.CodeAction:
+    return lsp.CodeAction(title=title, kind=kind, diagnostics=diagnostics,
+                          command=lsp.Command(title=title, command=command, arguments=[argument]))
+
+
+def code_lenses(ls: ServiceStageServer, state: DocState) -> list[lsp.CodeLens]:
+    model = state.model()
+    out = []
+    for lens in planning.lenses(model, ls.env):
+        at = lsp.Position(line=lens.line, character=0)
+        out.append(lsp.CodeLens(range=lsp.Range(start=at, end=at), command=lsp.Command(
+            title=lens.title, command=LENS_COMMANDS[lens.action], arguments=[{"uri": state.uri, "name": lens.name}])))
+    return out
+
+
+# --- SS173: names only ServiceStage has (remoteCheck onSave) --------------------------------------------------
+
+
+def remote_only_mark(model: Model, names: list[str]) -> Mark | None:
+    """One information diagnostic on the `authorizations` key for the names only ServiceStage has."""
+    from servicestage_ls.lsp.server import Mark
+
+    present = {e.name for e in model.entries}
+    names = [n for n in names if n not in present]
+    item = model.authorizations
+    if not names or item is None:
+        return None
+    rng: Range = node_range(item.key, item.base)
+    shown = ", ".join(f"{q(n)}" for n in names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    message = (f"ServiceStage has {len(names)} authorization{'s' if len(names) > 1 else ''} the file does not: "
+               f"{shown} — Import from ServiceStage adds {'them' if len(names) > 1 else 'it'}")
+    return Mark(finding(REMOTE_ONLY, message, rng, data={"names": names}), None, rng.start[0])
+
+
+def check_remote_only(state: DocState, remote: list[Authorization]) -> None:
+    """Set (or clear) SS173 after a remote check's list."""
+    state.marks.pop(("", REMOTE_ONLY), None)
+    mark = remote_only_mark(state.model(), [a.name for a in remote])
+    if mark is not None:
+        state.marks[("", REMOTE_ONLY)] = mark

@@ -1,0 +1,357 @@
+"""The life cycle from a terminal: ``list``, ``refresh``, ``plan``, ``apply``, ``import``, ``delete`` as
+subprocesses against an emulator seeded with overdue, unauthenticated and remote-only authorizations."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from helpers.cloud_lsp import ALL_SECRETS, API_TOKEN, BAD_TOKEN_VALUE, GITHUB_VALUE, GITLAB_VALUE, closed_port
+from helpers.cloud_servers import EmulatorProcess, start_emulator, subprocess_env
+
+DEADLINE = 60.0
+CLI = Path(sys.executable).with_name("servicestage-ls")
+SEED = """\
+# every project of this emulator starts with these
+- {name: payments-api, repo_type: github, repo_user: pay-org, status: 1, host: https://github.com/pay-org,
+   create_time: 1700000000000, update_time: 1710000000000}
+- {name: legacy-ci, repo_type: gitlab, repo_user: ci-bot, status: 0, update_time: 1700000000000}
+- {name: web-frontend, repo_type: github, repo_user: web-org, status: 0, update_time: 1700000000000}
+- {name: unauth-app, repo_type: github, repo_user: app-org, status: 2, update_time: 1700000000000}
+"""
+#: The token values the imported entries' variables hold (the emulator accepts them).
+IMPORTED_ENV = {"PAYMENTS_API_TOKEN": GITHUB_VALUE, "LEGACY_CI_TOKEN": GITLAB_VALUE,
+                "WEB_FRONTEND_TOKEN": GITHUB_VALUE, "UNAUTH_APP_TOKEN": GITHUB_VALUE}
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
+    folder = tmp_path_factory.mktemp("seeded")
+    (folder / "seed.yaml").write_text(SEED, encoding="utf-8")
+    process = start_emulator(["--port", "0", "--token", API_TOKEN, "--seed", str(folder / "seed.yaml")],
+                             folder / "stderr.log")
+    yield process
+    assert process.stop() == 0
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def cli(*args: str, env: dict[str, str] | None = None, credentials: bool = True, unset: tuple[str, ...] = ()) -> Run:
+    environment = subprocess_env()
+    environment.update({"GITHUB_TOKEN": GITHUB_VALUE, "BAD_TOKEN": BAD_TOKEN_VALUE, **IMPORTED_ENV, **(env or {})})
+    for name in unset:
+        environment.pop(name, None)
+    if credentials:
+        environment["HUAWEICLOUD_AUTH_TOKEN"] = API_TOKEN
+    command = [str(CLI)] if CLI.exists() else [sys.executable, "-m", "servicestage_ls"]
+    done = subprocess.run([*command, *args], capture_output=True, text=True, env=environment, timeout=DEADLINE,
+                          stdin=subprocess.DEVNULL)
+    for secret in ALL_SECRETS:
+        assert secret not in done.stdout and secret not in done.stderr, "a secret value reached the output"
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+def remote(emulator: EmulatorProcess, project: str) -> dict[str, int]:
+    answer = httpx.get(f"{emulator.url}/v1/{project}/git/auths", headers={"X-Auth-Token": API_TOKEN},
+                       trust_env=False)
+    assert answer.status_code == 200
+    return {item["name"]: item["status"] for item in answer.json()["authorizations"]}
+
+
+def changes(path: Path) -> list[tuple[str, str]]:
+    run = cli("plan", str(path), "--format", "json")
+    assert (run.code, run.err) == (0, "")
+    return [(c["name"], c["action"]) for c in json.loads(run.out)["changes"]]
+
+
+def entry(name: str, extra: str = "", token: str = "${GITHUB_TOKEN}") -> str:
+    return f"  - name: {name}\n    repo_type: github\n    token: {token}\n{extra}"
+
+
+def file_with(tmp_path: Path, emulator: EmulatorProcess, body: str) -> tuple[Path, str]:
+    project = uuid.uuid4().hex
+    path = tmp_path / "team.servicestage.yaml"
+    path.write_text(f"project_id: {project}\nendpoint: {emulator.url}\nauthorizations:\n{body}", encoding="utf-8")
+    return path, project
+
+
+def test_import_rotate_prune_then_the_plan_shows_only_none(tmp_path: Path, seeded: EmulatorProcess) -> None:
+    """The issue's "done when": import an existing project, rotate, prune one; the plan is then all `none`."""
+    project = uuid.uuid4().hex
+    path = tmp_path / "team.servicestage.yaml"
+    run = cli("import", "-o", str(path), "--endpoint", seeded.url, "--project-id", project)
+    assert (run.code, run.err) == (0, "")
+    assert run.out == (f"{path}: imported 'payments-api', 'legacy-ci', 'web-frontend', 'unauth-app'; their tokens "
+                       "are read from PAYMENTS_API_TOKEN, LEGACY_CI_TOKEN, WEB_FRONTEND_TOKEN, UNAUTH_APP_TOKEN when "
+                       "it is created again or rotated (set them in the environment first)\n")
+    imported = path.read_text(encoding="utf-8")
+    assert imported == (
+        f"project_id: {project}\nendpoint: {seeded.url}\nauthorizations:\n"
+        "  - name: payments-api\n    repo_type: github\n    token: ${PAYMENTS_API_TOKEN}\n"
+        "    host: https://github.com/pay-org\n    repo_user: pay-org\n    status: 1  # overdue\n"
+        "  - name: legacy-ci\n    repo_type: gitlab\n    token: ${LEGACY_CI_TOKEN}\n"
+        "    host: https://gitlab.com/ci-bot\n    repo_user: ci-bot\n    status: 0  # normal\n"
+        "  - name: web-frontend\n    repo_type: github\n    token: ${WEB_FRONTEND_TOKEN}\n"
+        "    host: https://github.com/web-org\n    repo_user: web-org\n    status: 0  # normal\n"
+        "  - name: unauth-app\n    repo_type: github\n    token: ${UNAUTH_APP_TOKEN}\n"
+        "    host: https://github.com/app-org\n    repo_user: app-org\n    status: 2  # unauthenticated\n")
+    checked = cli("check", str(path), unset=tuple(IMPORTED_ENV))
+    assert checked.code == 0
+    assert {line.split()[2] for line in checked.out.splitlines()[:-1]} == {"SS142", "SS160"}
+
+    assert changes(path) == [("payments-api", "rotate"), ("legacy-ci", "none"), ("web-frontend", "none"),
+                             ("unauth-app", "rotate")]
+    run = cli("apply", str(path), "--rotate", "--yes")
+    assert (run.code, run.err) == (0, "")
+    assert run.out.splitlines() == [
+        f"{path}: rotated the token of 'payments-api': repo_user pay-org, status 0 (normal)",
+        f"{path}: rotated the token of 'unauth-app': repo_user app-org, status 0 (normal)",
+        f"{path}: apply: 2 done",
+    ]
+    assert path.read_text(encoding="utf-8") == imported.replace("status: 1  # overdue", "status: 0  # normal") \
+        .replace("status: 2  # unauthenticated", "status: 0  # normal")
+
+    # Prune one: the file no longer wants legacy-ci.
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = lines.index("  - name: legacy-ci\n")
+    path.write_text("".join(lines[:start] + lines[start + 6:]), encoding="utf-8")
+    assert changes(path) == [("payments-api", "none"), ("web-frontend", "none"), ("unauth-app", "none"),
+                             ("legacy-ci", "delete")]
+    run = cli("apply", str(path), "--prune", "--yes")
+    assert (run.code, run.out, run.err) == (0, f"{path}: deleted 'legacy-ci' from ServiceStage\n"
+                                               f"{path}: apply: 1 done\n", "")
+    assert remote(seeded, project) == {"payments-api": 0, "web-frontend": 0, "unauth-app": 0}
+    run = cli("plan", str(path), "--detailed-exitcode")
+    assert (run.code, run.err) == (0, "")
+    assert run.out.splitlines()[-1] == "No changes: the file and ServiceStage agree (3 up to date)."
+
+
+def test_plan_text_json_and_detailed_exit_code(tmp_path: Path, seeded: EmulatorProcess) -> None:
+    path, project = file_with(tmp_path, seeded, entry("payments-api", "    repo_user: pay-org\n    status: 0\n")
+                              + entry("web-frontend") + entry("new-one"))
+    before = path.read_bytes()
+    run = cli("plan", str(path))
+    assert (run.code, run.err) == (0, "")
+    assert run.out == (
+        f"ServiceStage project {project} at {seeded.url}\n\n"
+        "  ± payments-api  rotate       ServiceStage reports status 1 (overdue): the token must be replaced\n"
+        "  ~ web-frontend  update-file  repo_user is web-org in ServiceStage, missing in the file; ServiceStage "
+        "reports status 0 (normal), the file says no status\n"
+        "  + new-one       create       in the file, not in ServiceStage\n"
+        "  - legacy-ci     delete       in ServiceStage, not in the file\n"
+        "  - unauth-app    delete       in ServiceStage, not in the file\n\n"
+        "Plan: 1 create, 1 update-file, 1 rotate, 2 delete (0 up to date).\n"
+        "`apply --rotate` rotates tokens: it deletes each authorization and creates it again.\n"
+        "`apply --prune` deletes what the file does not have; `import` adds it to the file instead.\n")
+    run = cli("plan", str(path), "--format", "json", "--detailed-exitcode")
+    assert (run.code, run.err) == (3, "")
+    assert json.loads(run.out) == {"project_id": project, "endpoint": seeded.url, "changes": [
+        {"name": "payments-api", "action": "rotate",
+         "reason": "ServiceStage reports status 1 (overdue): the token must be replaced"},
+        {"name": "web-frontend", "action": "update-file",
+         "reason": "repo_user is web-org in ServiceStage, missing in the file; ServiceStage reports status 0 "
+                   "(normal), the file says no status"},
+        {"name": "new-one", "action": "create", "reason": "in the file, not in ServiceStage"},
+        {"name": "legacy-ci", "action": "delete", "reason": "in ServiceStage, not in the file"},
+        {"name": "unauth-app", "action": "delete", "reason": "in ServiceStage, not in the file"},
+    ]}
+    run = cli("apply", str(path), "--dry-run", "--rotate", "--prune")
+    assert (run.code, run.err) == (0, "")
+    assert run.out.splitlines()[-1] == f"{path}: dry run: nothing was changed"
+    assert path.read_bytes() == before
+    assert remote(seeded, project) == {"payments-api": 1, "legacy-ci": 0, "web-frontend": 0, "unauth-app": 2}
+
+
+def test_apply_does_creates_and_updates_and_leaves_the_destructive_ones(tmp_path: Path,
+                                                                       seeded: EmulatorProcess) -> None:
+    path, project = file_with(tmp_path, seeded, entry("payments-api", "    repo_user: pay-org\n    status: 1\n")
+                              + entry("web-frontend") + entry("new-one"))
+    run = cli("apply", str(path))
+    assert (run.code, run.err) == (0, "")
+    assert run.out.splitlines() == [
+        f"{path}: updated 'web-frontend' in the file: repo_user web-org, status 0 (normal)",
+        f"{path}: created 'new-one': repo_user new-one, status 0 (normal)",
+        f"{path}: not done: rotate 'payments-api' (needs --rotate)",
+        f"{path}: not done: delete 'legacy-ci' (needs --prune)",
+        f"{path}: not done: delete 'unauth-app' (needs --prune)",
+        f"{path}: apply: 2 done, 3 not done",
+    ]
+    assert path.read_text(encoding="utf-8").endswith(
+        entry("web-frontend", "    repo_user: web-org\n    status: 0  # normal\n")
+        + entry("new-one", "    repo_user: new-one\n    status: 0  # normal\n"))
+    assert remote(seeded, project)["new-one"] == 0
+
+
+def test_destructive_apply_without_a_terminal_or_yes_does_nothing(tmp_path: Path, seeded: EmulatorProcess) -> None:
+    path, project = file_with(tmp_path, seeded, entry("payments-api", "    repo_user: pay-org\n    status: 1\n")
+                              + entry("new-one"))
+    before = path.read_bytes()
+    run = cli("apply", str(path), "--rotate", "--prune")
+    assert (run.code, run.out) == (2, "")
+    assert run.err == (f"{path}: error: rotate 'payments-api', delete 'legacy-ci', delete 'web-frontend', delete "
+                       "'unauth-app' cannot be undone: pass --yes, or run the command in a terminal to be asked; "
+                       "nothing was changed\n")
+    run = cli("delete", str(path), "--name", "payments-api")
+    assert (run.code, run.out) == (2, "")
+    assert run.err == (f"{path}: error: delete 'payments-api' cannot be undone: pass --yes, or run the command in a "
+                       "terminal to be asked; nothing was changed\n")
+    assert path.read_bytes() == before
+    assert remote(seeded, project) == {"payments-api": 1, "legacy-ci": 0, "web-frontend": 0, "unauth-app": 2}
+
+
+def test_a_rotation_whose_create_fails_is_reported_with_how_to_finish(tmp_path: Path,
+                                                                      seeded: EmulatorProcess) -> None:
+    path, project = file_with(tmp_path, seeded, entry("payments-api", "    host: https://github.com/pay-org\n"
+                                                                      "    repo_user: pay-org\n    status: 1\n",
+                                                      token="${BAD_TOKEN}"))
+    run = cli("apply", str(path), "--rotate", "--yes")
+    assert run.code == 1
+    assert run.err.startswith(f"{path}: ROTATION INCOMPLETE: 'payments-api' was deleted from ServiceStage, but "
+                              "creating it again failed: ServiceStage refused the request: SVCSTG.REPO.0451")
+    assert run.err.endswith("'payments-api' does not exist in ServiceStage now; the file no longer says it does. To "
+                            f"finish: fix the cause, then run `servicestage-ls apply {path}` (it creates "
+                            "'payments-api' again)\n")
+    assert run.out.splitlines()[-1] == f"{path}: apply: 0 done, 1 rotation(s) INCOMPLETE (payments-api), 3 not done"
+    assert path.read_text(encoding="utf-8").endswith(
+        entry("payments-api", "    host: https://github.com/pay-org\n", token="${BAD_TOKEN}"))
+    assert "payments-api" not in remote(seeded, project)
+    assert changes(path)[0] == ("payments-api", "create")
+
+
+def test_delete_removes_it_remotely_and_makes_the_entry_new(tmp_path: Path, seeded: EmulatorProcess) -> None:
+    path, project = file_with(tmp_path, seeded, entry("web-frontend", "    repo_user: web-org   # who\n"
+                                                                      "    status: 0  # normal\n") + "# end\n")
+    run = cli("delete", str(path), "--name", "web-frontend", "--name", "legacy-ci", "--yes")
+    assert (run.code, run.err) == (0, "")
+    assert run.out == (f"{path}: deleted 'web-frontend' from ServiceStage\n"
+                       f"{path}: deleted 'legacy-ci' from ServiceStage\n")
+    assert path.read_text(encoding="utf-8").endswith(entry("web-frontend") + "# end\n")
+    assert remote(seeded, project) == {"payments-api": 1, "unauth-app": 2}
+    run = cli("delete", str(path), "--name", "web-frontend", "--yes")
+    assert (run.code, run.out) == (1, "")
+    assert run.err.startswith(f"{path}: deleting 'web-frontend' failed: ServiceStage refused the request: "
+                              "SVCSTG.REPO.0450")
+
+
+def test_refresh_and_list(tmp_path: Path, seeded: EmulatorProcess) -> None:
+    path, project = file_with(tmp_path, seeded, entry("unauth-app") + entry("not-there"))
+    run = cli("refresh", str(path))
+    assert (run.code, run.err) == (0, "")
+    assert run.out == f"{path}: updated unauth-app; not in ServiceStage: not-there\n"
+    assert "    repo_user: app-org\n    status: 2  # unauthenticated\n" in path.read_text(encoding="utf-8")
+    run = cli("list", "--endpoint", seeded.url, "--project-id", project)
+    assert (run.code, run.err) == (0, "")
+    assert run.out.splitlines() == [
+        f"ServiceStage project {project} at {seeded.url}: 4 authorizations",
+        "NAME          REPO_TYPE  REPO_USER  STATUS                      UPDATED",
+        "payments-api  github     pay-org    status 1 (overdue)          2024-03-09 16:00:00 UTC",
+        "legacy-ci     gitlab     ci-bot     status 0 (normal)           2023-11-14 22:13:20 UTC",
+        "web-frontend  github     web-org    status 0 (normal)           2023-11-14 22:13:20 UTC",
+        "unauth-app    github     app-org    status 2 (unauthenticated)  2023-11-14 22:13:20 UTC",
+    ]
+    run = cli("list", str(path), "--format", "json")
+    assert json.loads(run.out)["authorizations"][0] == {"name": "payments-api", "repo_type": "github",
+                                                        "repo_user": "pay-org", "status": 1,
+                                                        "update_time": 1710000000000}
+
+
+def test_import_into_an_existing_file_and_by_name(tmp_path: Path, seeded: EmulatorProcess) -> None:
+    path, project = file_with(tmp_path, seeded, entry("web-frontend") + "# the end\n")
+    run = cli("import", str(path), "--name", "unauth-app")
+    assert (run.code, run.err) == (0, "")
+    assert path.read_text(encoding="utf-8").endswith(
+        entry("web-frontend") + "  - name: unauth-app\n    repo_type: github\n    token: ${UNAUTH_APP_TOKEN}\n"
+        "    host: https://github.com/app-org\n    repo_user: app-org\n    status: 2  # unauthenticated\n# the end\n")
+    run = cli("import", str(path), "--name", "nobody-has-it")
+    assert (run.code, run.out, run.err) == (1, "", f"{path}: error: ServiceStage has no authorization named "
+                                                   "'nobody-has-it'\n")
+    run = cli("import", "-o", str(path), "--endpoint", seeded.url, "--project-id", project)
+    assert (run.code, run.err) == (2, f"{path}: error: the file exists; `servicestage-ls import {path}` adds to it\n")
+
+
+def test_failures_list_and_configuration(tmp_path: Path, seeded: EmulatorProcess) -> None:
+    path, _ = file_with(tmp_path, seeded, entry("web-frontend"))
+    run = cli("plan", str(path), credentials=False)
+    assert run.code == 2
+    assert run.err.startswith(f"{path}: error: No Huawei Cloud credentials")
+    dead = tmp_path / "dead.servicestage.yaml"
+    dead.write_text(path.read_text(encoding="utf-8").replace(seeded.url, f"http://127.0.0.1:{closed_port()}"),
+                    encoding="utf-8")
+    for command in (["plan"], ["apply"], ["refresh"], ["list"]):
+        run = cli(*command, str(dead))
+        assert run.code == 1, command
+        assert run.err.startswith(f"{dead}: error: listing the authorizations failed: Could not connect to "), command
+    run = cli("plan", str(tmp_path / "missing.yaml"))
+    assert (run.code, run.err) == (2, f"{tmp_path / 'missing.yaml'}: error: no such file\n")
+
+
+def test_emulator_refuses_a_bad_seed(tmp_path: Path) -> None:
+    seed = tmp_path / "seed.yaml"
+    seed.write_text("- {name: ab, repo_type: github}\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "servicestage_ls", "emulator", "--seed", str(seed)],
+                          capture_output=True, text=True, env=subprocess_env(), timeout=DEADLINE,
+                          stdin=subprocess.DEVNULL)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (f"servicestage-ls emulator: cannot use the seed file {seed}: item 1: `name` must follow "
+                           "the naming rule (4 to 63 of A-Z a-z 0-9 . _ -)\n")
+
+
+def test_a_yes_typed_at_the_terminal_confirms_and_anything_else_does_not(tmp_path: Path,
+                                                                        seeded: EmulatorProcess) -> None:
+    import os
+    import pty
+    import select
+
+    path, project = file_with(tmp_path, seeded, entry("web-frontend", "    repo_user: web-org\n    status: 0\n"))
+    environment = subprocess_env()
+    environment.update({"GITHUB_TOKEN": GITHUB_VALUE, "HUAWEICLOUD_AUTH_TOKEN": API_TOKEN})
+    command = [str(CLI)] if CLI.exists() else [sys.executable, "-m", "servicestage_ls"]
+
+    def answer(typed: bytes) -> tuple[int, str]:
+        controller, terminal = pty.openpty()
+        process = subprocess.Popen([*command, "delete", str(path), "--name", "web-frontend"], stdin=terminal,
+                                   stdout=terminal, stderr=subprocess.PIPE, env=environment)
+        os.close(terminal)
+        seen = b""
+        try:
+            while b"Type yes to go on: " not in seen:
+                ready, _, _ = select.select([controller], [], [], DEADLINE)
+                assert ready, f"no prompt within {DEADLINE} s: {seen!r}"
+                seen += os.read(controller, 4096)
+            os.write(controller, typed)
+            code = process.wait(timeout=DEADLINE)
+            while select.select([controller], [], [], 0)[0]:
+                try:
+                    chunk = os.read(controller, 4096)
+                except OSError:  # the terminal closed with the process
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+        finally:
+            os.close(controller)
+            assert process.stderr is not None
+            process.stderr.close()
+        return code, seen.decode("utf-8").replace("\r\n", "\n")
+
+    code, shown = answer(b"no\n")
+    assert code == 2
+    assert shown == ("Delete 'web-frontend' from ServiceStage? This cannot be undone. Type yes to go on: no\n")
+    assert "web-frontend" in remote(seeded, project)
+    code, shown = answer(b"yes\n")
+    assert code == 0
+    assert shown.endswith(f"Type yes to go on: yes\n{path}: deleted 'web-frontend' from ServiceStage\n")
+    assert "web-frontend" not in remote(seeded, project)
