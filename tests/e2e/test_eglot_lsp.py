@@ -201,6 +201,9 @@ async def test_a_newer_eglot_with_progress_gets_the_answer_at_once_and_sees_prog
             held.release.set()
             await shown(eglot29, 0, (INFO, "ServiceStage: created authorization 'eg29': repo_user eg29, "
                                            "status 0 (normal)"))
+        await wait_until(lambda: any(isinstance(r, lsp.WorkDoneProgressEnd)
+                                     for reports in eglot29.progress_reports.values() for r in reports),
+                         "the end of the progress")
         assert eglot29.text(uri) == head + block("eg29") + written("eg29")
         assert eglot29.shown_with_type() == [
             (INFO, "ServiceStage: created authorization 'eg29': repo_user eg29, status 0 (normal)")
