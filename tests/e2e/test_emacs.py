@@ -174,8 +174,10 @@ def test_create_create_all_and_refresh_write_back_into_the_buffer(tmp_path: Path
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = run(tmp_path, project, find_and_wait("deploy/team.servicestage.yaml") + """
   (defun T-shown-p (text) (member (list 3 text) (T-server-messages)))
-  ;; M-x servicestage-ls-create on the first entry.
+  ;; What M-x eglot-code-actions offers on the first entry.
   (T-goto 6 4)
+  (T-set "actions" (mapcar (lambda (a) (plist-get a :title)) (eglot-code-actions (point))))
+  ;; M-x servicestage-ls-create on the first entry.
   (T-command #'servicestage-ls-create)
   (T-wait "the create's message"
           (lambda () (T-shown-p "ServiceStage: created authorization 'web-frontend': repo_user tom-repo, status 0 (normal)")))
@@ -192,6 +194,13 @@ def test_create_create_all_and_refresh_write_back_into_the_buffer(tmp_path: Path
   (T-set "diagnostics" (T-diagnostics))
 """, main_buffer="team.servicestage.yaml", HUAWEICLOUD_AUTH_TOKEN=AUTH_TOKEN)
     r = result.results
+    assert r["actions"] == [
+        "Create authorization 'web-frontend' in ServiceStage",
+        "Create all new authorizations in ServiceStage (3)",
+        "Refresh status from ServiceStage",
+        "Import from ServiceStage",
+        "Show plan (the file against ServiceStage)",
+    ]
     created_one = lines[:8] + ["    repo_user: tom-repo", "    status: 0  # normal"] + lines[8:]
     assert r["after_create"] == "\n".join(created_one) + "\n"
     created_all = (created_one[:14] + ["    repo_user: tom-group", "    status: 0  # normal"] + created_one[14:]
