@@ -112,6 +112,10 @@ def test_schema_is_generated_from_the_format_tables() -> None:
     assert entry["properties"]["name"]["pattern"] == schema.NAME_PATTERN
     assert generated["properties"]["region"]["enum"] == list(schema.REGIONS)
     assert set(generated["properties"]) == set(schema.TOP_FIELDS)
+    # Extension fields (`x-…`, where anchors live) are allowed at the top level, as the validator allows them.
+    assert generated["patternProperties"] == {"^x-": {"description": schema.EXTENSION_DOC}}
+    assert generated["additionalProperties"] is False
+    assert generated["required"] == ["authorizations"]  # project_id is optional (looked up from IAM)
 
 
 def _free_port() -> int:
