@@ -365,6 +365,9 @@ R.failed_diagnostics = T.diagnostics(buf)
 R.after_failure = T.lines(buf)
 R.modified = vim.bo[buf].modified
 R.omnifunc = vim.bo[buf].omnifunc
+-- A name that is not in the file: the server says so and lists the names.
+vim.cmd("ServiceStageCreate nosuch")
+T.wait("the create of an unknown entry to finish", function() return ended() == 6 end)
 """, configure=start.configure(), env=editor_env(HUAWEICLOUD_AUTH_TOKEN=AUTH_TOKEN), expected_errors=[
         re.compile(r"LSP\[servicestage_ls\] ServiceStage: creating 'web-frontend' failed: ServiceStage refused the "
                    r"request: SVCSTG\.REPO\.0403 resource already exist \(HTTP 400, request id \w+\) — list "
@@ -415,7 +418,9 @@ R.omnifunc = vim.bo[buf].omnifunc
                "REQUEST-ID) — list authorizations; the name is taken")
     assert [{**m, "message": re.sub(r"request id \w+", "request id REQUEST-ID", m["message"])}
             for m in r["messages"][5:]] == [
-        {"type": 1, "message": f"ServiceStage: creating 'web-frontend' failed: {failure}"}
+        {"type": 1, "message": f"ServiceStage: creating 'web-frontend' failed: {failure}"},
+        {"type": 2, "message": "ServiceStage: there is no entry named 'nosuch' in the file (its entries: "
+                               "web-frontend, payments-api)"},
     ]
     assert [{**d, "message": re.sub(r"request id \w+", "request id REQUEST-ID", d["message"])}
             for d in r["failed_diagnostics"]] == [

@@ -75,14 +75,6 @@ def run_create(path: str, *, names: Sequence[str], dry_run: bool, out: TextIO | 
         err.write(f"{path}: error: {problem}\n")
         return EXIT_USAGE
     if names:
-        known = [e.name for e in model.entries if e.name]
-        unknown = [name for name in names if name not in known]
-        if unknown:
-            # find_entry's message ("… any more") is about a document that changed under an editor.
-            listed = ", ".join(redact(name) for name in known) if known else "none"
-            err.write(f"{path}: error: there is no entry named '{redact(unknown[0])}' in the file (its entries: "
-                      f"{listed})\n")
-            return EXIT_USAGE
         try:
             entries = [actions.find_entry(model, name) for name in names]
         except Refused as problem:

@@ -7,14 +7,16 @@ imported only when a call is made, so the editor features never load httpx.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from bisect import bisect_right
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from servicestage_ls.core import schema
 from servicestage_ls.core.edits import TextEdit, writeback_edits
 from servicestage_ls.core.model import Entry, Model
-from servicestage_ls.core.rules import entry_errors, file_errors
+from servicestage_ls.core.rules import Finding, entry_errors, file_errors
+from servicestage_ls.core.schema import Severity
 from servicestage_ls.core.settings import Settings
 
 if TYPE_CHECKING:
@@ -89,9 +91,10 @@ def snapshot_of(entry: Entry) -> Snapshot:
 def find_entry(model: Model, name: str) -> Entry:
     found = [e for e in model.entries if e.name == name]
     if not found:
-        raise Refused(f"there is no entry named '{name}' in the file any more")
+        names = ", ".join(schema.redact(e.name) for e in model.entries if e.name) or "none"
+        raise Refused(f"there is no entry named '{schema.redact(name)}' in the file (its entries: {names})")
     if len(found) > 1:
-        raise Refused(f"several entries are named '{name}'; names must be unique")
+        raise Refused(f"several entries are named '{schema.redact(name)}'; names must be unique")
     return found[0]
 
 
@@ -105,6 +108,43 @@ def entry_at(model: Model, line: int) -> Entry:
 def new_entries(model: Model) -> list[Entry]:
     """Entries that have not been created yet (no `repo_user`)."""
     return [e for e in model.entries if e.mapping is not None and e.mapping.get("repo_user") is None]
+
+
+def can_create(model: Model, entry: Entry, env: Mapping[str, str]) -> bool:
+    """Whether a create of this entry would be sent: the file and the entry pass (``prepare`` accepts it)."""
+    try:
+        refuse_file_errors(model, env)
+        prepare(model, entry, env)
+    except Refused:
+        return False
+    return True
+
+
+def ready_to_create(model: Model, findings: Sequence[Finding], env: Mapping[str, str]) -> tuple[list[Entry], int]:
+    """The new entries a create-all would send, and how many new entries it would skip: ``prepare``'s decision
+    for all of them at once, from the file's findings (``rules.check``, which the editor has already made). Calling
+    ``prepare`` per entry would look for duplicate names across the whole list for each of them."""
+    fresh = new_entries(model)
+    if not fresh or file_errors(model, env):
+        return [], len(fresh)
+    starts = [e.first_line for e in model.entries]
+    failing: set[int] = set()
+    for f in findings:
+        if f.severity == Severity.ERROR:
+            line = f.range.start[0]
+            index = bisect_right(starts, line) - 1
+            if index >= 0 and line <= model.entries[index].last_line:
+                failing.add(id(model.entries[index]))
+    ready = []
+    for entry in fresh:
+        if id(entry) in failing:
+            continue
+        try:
+            _resolve_token(entry_label(entry), snapshot_of(entry), env, EDITOR)
+        except EntryRefused:
+            continue
+        ready.append(entry)
+    return ready, len(fresh) - len(ready)
 
 
 def refuse_file_errors(model: Model, env: Mapping[str, str]) -> None:
@@ -135,7 +175,10 @@ def prepare(model: Model, entry: Entry, env: Mapping[str, str], audience: Audien
         raise EntryRefused(label, f"it has errors, fix them first: {shown}{more}")
     if not recreate and entry.mapping is not None and entry.mapping.get("repo_user") is not None:
         raise EntryRefused(label, f"it was already created (it has repo_user){audience.refresh}")
-    snap = snapshot_of(entry)
+    return _resolve_token(label, snapshot_of(entry), env, audience)
+
+
+def _resolve_token(label: str, snap: Snapshot, env: Mapping[str, str], audience: Audience) -> Prepared:
     reference = schema.ENV_REF_RE.match(snap.token_source.strip())
     if reference is not None:
         variable = reference.group(1)
@@ -226,6 +269,8 @@ def describe(auth: Authorization) -> str:
 
 def writeback(model: Model, snapshot: Snapshot, auth: Authorization, audience: Audience = EDITOR) -> list[TextEdit]:
     """The edits for the entry as it is now, found again by name; Refused when it is gone or changed."""
+    if all(e.name != snapshot.name for e in model.entries):
+        raise Refused(f"there is no entry named '{schema.redact(snapshot.name)}' in the file any more")
     entry = find_entry(model, snapshot.name)
     now = snapshot_of(entry)
     if now != snapshot:

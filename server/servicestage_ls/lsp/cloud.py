@@ -18,7 +18,7 @@ from lsprotocol import types as lsp
 
 from servicestage_ls.core.edits import TextEdit
 from servicestage_ls.core.model import Model, Range, node_range
-from servicestage_ls.core.rules import entry_errors, file_errors, finding
+from servicestage_ls.core.rules import file_errors, finding
 from servicestage_ls.core.schema import STATUS_MEANINGS, redact
 from servicestage_ls.engine import actions
 from servicestage_ls.engine.actions import Prepared, Refused
@@ -62,38 +62,59 @@ def on_save(ls: ServiceStageServer, state: DocState) -> None:
 # --- code actions ----------------------------------------------------------------------------------------
 
 
+# Each cloud action is offered under two kinds: `refactor.servicestage.*` for the menu of `Ctrl+.` / the lightbulb
+# (VS Code leaves `source.*` out of it) and for the Refactor… menu, and `source.servicestage.*` for Source Action….
+# One request gets each action once: the kind the client asked for first, or the refactor kind when it asked for
+# none (VS Code's Ctrl+., Neovim's vim.lsp.buf.code_action()).
+ACTION_KINDS = ("refactor.servicestage", "source.servicestage")
+
+
+def _kind_for(only: list[str] | None, action: str) -> str | None:
+    """The kind to offer ``action`` (create, createAll, refresh) under, or None when the client asked for neither."""
+    candidates = [f"{prefix}.{action}" for prefix in ACTION_KINDS]
+    if not only:
+        return candidates[0]
+    for wanted in only:
+        for kind in candidates:
+            if wanted in ("", kind) or kind.startswith(f"{wanted}."):  # "": CodeActionKind.Empty, any kind
+                return kind
+    return None
+
+
 def _code_actions(ls: ServiceStageServer, state: DocState, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
-    only = params.context.only
-    if only and not any(str(k) in ("source", "refactor") or str(k).startswith("source.servicestage") for k in only):
-        return []
+    only = [str(k) for k in params.context.only] if params.context.only else None
     model = state.model()
     out: list[lsp.CodeAction] = []
     entry = model.entry_at_line(params.range.start.line)
-    if (entry is not None and entry.name and entry.mapping is not None and entry.mapping.get("repo_user") is None
-            and not entry_errors(model, entry, ls.env)):
+    kind = _kind_for(only, "create")
+    if (kind is not None and entry is not None and entry.name and entry.mapping is not None
+            and entry.mapping.get("repo_user") is None and actions.can_create(model, entry, ls.env)):
         out.append(
             lsp.CodeAction(
-                title=f"Create authorization '{entry.name}' in ServiceStage",
-                kind="source.servicestage.create",
-                command=lsp.Command(title=f"Create authorization '{entry.name}'", command=CREATE,
+                title=f"Create authorization '{redact(entry.name)}' in ServiceStage",
+                kind=kind,
+                command=lsp.Command(title=f"Create authorization '{redact(entry.name)}'", command=CREATE,
                                     arguments=[{"uri": state.uri, "name": entry.name}]),
             )
         )
-    fresh = actions.new_entries(model)
-    if len(fresh) > 1 or (fresh and entry is None):
+    kind = _kind_for(only, "createAll")
+    ready, skipped = actions.ready_to_create(model, state.findings(ls.env), ls.env) if kind is not None else ([], 0)
+    if kind is not None and (len(ready) > 1 or (ready and entry is None)):
+        count = f"{len(ready)}, skipping {skipped} with problems" if skipped else f"{len(ready)}"
         out.append(
             lsp.CodeAction(
-                title=f"Create all new authorizations in ServiceStage ({len(fresh)})",
-                kind="source.servicestage.createAll",
+                title=f"Create all new authorizations in ServiceStage ({count})",
+                kind=kind,
                 command=lsp.Command(title="Create all new authorizations", command=CREATE_ALL,
                                     arguments=[{"uri": state.uri}]),
             )
         )
-    if model.entries:
+    kind = _kind_for(only, "refresh")
+    if kind is not None and model.entries:
         out.append(
             lsp.CodeAction(
                 title="Refresh status from ServiceStage",
-                kind="source.servicestage.refresh",
+                kind=kind,
                 command=lsp.Command(title="Refresh status", command=REFRESH, arguments=[{"uri": state.uri}]),
             )
         )

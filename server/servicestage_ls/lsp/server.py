@@ -581,7 +581,8 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
 
     @server.feature(
         lsp.TEXT_DOCUMENT_CODE_ACTION,
-        lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix, lsp.CodeActionKind.Source]),
+        lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix, lsp.CodeActionKind.Refactor,
+                                                 lsp.CodeActionKind.Source]),
     )
     @_faultable(server, "codeAction")
     def on_code_action(ls: ServiceStageServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction] | None:
