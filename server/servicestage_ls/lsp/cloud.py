@@ -225,8 +225,7 @@ def _cancel_with_request(ls: ServiceStageServer, task: asyncio.Task[Any] | None)
     """$/cancelRequest for the executeCommand request cancels the work too."""
     if task is None:
         return
-    msg_id = ls.protocol.msg_id
-    request = ls.protocol._request_futures.get(msg_id) if msg_id is not None else None
+    request = ls.compat.current_request_future()
     if request is not None:
         loop = asyncio.get_running_loop()
         request.add_done_callback(lambda f: f.cancelled() and loop.call_soon_threadsafe(task.cancel))

@@ -1,7 +1,7 @@
 """The one place where the server reaches into pygls internals (underscored names, undocumented behaviour).
 
-Checked against pygls 2.1.1; a pygls upgrade is checked here. Each override says what pygls does and why we
-differ:
+Checked against pygls 2.1.1; a pygls upgrade is checked here. Besides two helpers (withdraw a feature, the future
+of the current request), each override says what pygls does and why we differ:
 
 - pygls drops a message whose params cannot be decoded (it logs "Unable to handle message" with a traceback):
   the client's request then stays pending forever. We answer such a request with InvalidParams, and a request
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,6 +112,17 @@ class CompatProtocol(LanguageServerProtocol):
             log.debug("error response to %r: %s %s", msg_id, error.message, json.dumps(error.data, default=str))
             error = lsp.ResponseError(code=error.code, message=one_line(error.message))
         super()._send_response(msg_id, result, error)
+
+    def withdraw_feature(self, method: str) -> None:
+        """Stop offering a registered feature (before initialize is answered); pygls has no public way."""
+        self.fm.features.pop(method, None)
+        self.fm.feature_options.pop(method, None)
+
+    def current_request_future(self) -> Future[Any] | None:
+        """The future that answers the request being handled; $/cancelRequest cancels it (pygls keeps it in
+        ``_request_futures`` under the id of the current context)."""
+        msg_id = self.msg_id
+        return self._request_futures.get(msg_id) if msg_id is not None else None
 
     def answer_unparsable(self) -> None:
         """A message that is not JSON: pygls logs it and reads on; JSON-RPC answers ParseError with a null id."""

@@ -190,6 +190,13 @@ class ServiceStageServer(LanguageServer):
                                               list[lsp.CodeAction]]] = []
         self.on_save_hooks: list[Callable[[ServiceStageServer, DocState], None]] = []
 
+    @property
+    def compat(self) -> CompatProtocol:
+        """The protocol, with what reaches into pygls internals (lsp/compat.py)."""
+        protocol = self.protocol
+        assert isinstance(protocol, CompatProtocol)
+        return protocol
+
     # -- client capabilities --
 
     def _caps(self) -> lsp.ClientCapabilities:
@@ -276,8 +283,7 @@ class ServiceStageServer(LanguageServer):
         # Requests already answer with the error; everything else is logged, not popped up.
         if isinstance(error, json.JSONDecodeError):
             log.warning("a message from the client is not valid JSON: %s", error)
-            if isinstance(self.protocol, CompatProtocol):
-                self.protocol.answer_unparsable()
+            self.compat.answer_unparsable()
             return
         if isinstance(error, JsonRpcException) and not isinstance(error, JsonRpcInternalError):
             # The client's mistake (unknown method or command, invalid params): its error response says so.
@@ -446,8 +452,7 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
         ls.encoding = str(getattr(encoding, "value", encoding) or "utf-16")
         if not ls.client_pulls_diagnostics():
             # Not offered at all, so that the client takes pushed diagnostics and never both.
-            ls.protocol.fm.features.pop(lsp.TEXT_DOCUMENT_DIAGNOSTIC, None)
-            ls.protocol.fm.feature_options.pop(lsp.TEXT_DOCUMENT_DIAGNOSTIC, None)
+            ls.compat.withdraw_feature(lsp.TEXT_DOCUMENT_DIAGNOSTIC)
         ls.initialization_settings = params.initialization_options
         ls.client_name = params.client_info.name if params.client_info else ""
         ls.apply_settings(params.initialization_options)
