@@ -17,7 +17,7 @@ import pytest
 
 from helpers.lsp_session import SECRET_ENV
 from helpers.raw_jsonrpc import RawServer
-from servicestage_ls.lsp.commands import CREATE, CREATE_ALL, REFRESH
+from servicestage_ls.lsp.commands import CREATE, CREATE_ALL, IMPORT, REFRESH, SHOW_PLAN
 
 HEADER = "project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789\nregion: cn-north-4\nauthorizations:\n"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -65,37 +65,43 @@ def opened(server: RawServer, text: str) -> str:
     return uri
 
 
+# The life-cycle actions (lsp/lifecycle.py) that every request without `only` gets after these.
+LIFECYCLE = [("Import from ServiceStage", "refactor.servicestage.import"),
+             ("Show plan (the file against ServiceStage)", "refactor.servicestage.plan")]
+
+
 def vscode_quick_fix_menu(found: list[tuple[str, str]]) -> list[str]:
     """What VS Code's Ctrl+. menu shows of an answer to a request without `only`: everything but source.*"""
     return [title for title, kind in found if kind != "source" and not kind.startswith("source.")]
 
 
+ACTIONS = ("create", "createAll", "refresh", "import", "plan")
 ON_AN_ENTRY = ["Create authorization 'web-frontend' in ServiceStage",
-               "Create all new authorizations in ServiceStage (2)", "Refresh status from ServiceStage"]
+               "Create all new authorizations in ServiceStage (2)", "Refresh status from ServiceStage",
+               "Import from ServiceStage", "Show plan (the file against ServiceStage)"]
 
 
 def test_ctrl_dot_on_an_entry_lists_create_create_all_and_refresh(server: RawServer) -> None:
     found = ask(server, opened(server, TEXT), 3)
     assert vscode_quick_fix_menu(found) == ON_AN_ENTRY
-    assert found == list(zip(ON_AN_ENTRY, ["refactor.servicestage.create", "refactor.servicestage.createAll",
-                                           "refactor.servicestage.refresh"]))
+    assert found == list(zip(ON_AN_ENTRY, [f"refactor.servicestage.{action}" for action in ACTIONS]))
 
 
 @pytest.mark.parametrize(("only", "prefixes"), [
-    (["source"], ["source"] * 3), (["refactor"], ["refactor"] * 3), (["source.servicestage"], ["source"] * 3),
-    (["source", "refactor"], ["source"] * 3), (["refactor", "source"], ["refactor"] * 3), ([""], ["refactor"] * 3),
-    (["refactor.servicestage.create", "source"], ["refactor", "source", "source"]),
+    (["source"], ["source"] * 5), (["refactor"], ["refactor"] * 5), (["source.servicestage"], ["source"] * 5),
+    (["source", "refactor"], ["source"] * 5), (["refactor", "source"], ["refactor"] * 5), ([""], ["refactor"] * 5),
+    (["refactor.servicestage.create", "source"], ["refactor"] + ["source"] * 4),
 ])
 def test_each_menu_lists_each_action_once(server: RawServer, only: list[str], prefixes: list[str]) -> None:
     found = ask(server, opened(server, TEXT), 3, only)
     assert [title for title, _ in found] == ON_AN_ENTRY
     assert [kind for _, kind in found] == [f"{prefix}.servicestage.{action}" for prefix, action
-                                           in zip(prefixes, ("create", "createAll", "refresh"))]
+                                           in zip(prefixes, ACTIONS)]
 
 
 def test_quick_fixes_only_and_other_kinds_get_no_cloud_actions(server: RawServer) -> None:
     uri = opened(server, TEXT)
-    for only in (["quickfix"], ["refactor.extract"], ["source.organizeImports"]):
+    for only in (["quickfix"], ["refactor.extract"], ["source.organizeImports"]):  # and no life-cycle action
         assert ask(server, uri, 3, only) == []
 
 
@@ -103,7 +109,7 @@ def test_the_actions_run_the_commands_with_the_entry(server: RawServer) -> None:
     uri = opened(server, TEXT)
     commands = [(a["command"]["command"], a["command"]["arguments"]) for a in raw_actions(server, uri, 7)]
     assert commands == [(CREATE, [{"uri": uri, "name": "payments-api"}]), (CREATE_ALL, [{"uri": uri}]),
-                        (REFRESH, [{"uri": uri}])]
+                        (REFRESH, [{"uri": uri}]), (IMPORT, [{"uri": uri}]), (SHOW_PLAN, [{"uri": uri}])]
 
 
 def test_create_all_counts_only_entries_that_can_be_created(server: RawServer) -> None:
@@ -116,17 +122,17 @@ def test_create_all_counts_only_entries_that_can_be_created(server: RawServer) -
     assert ask(server, uri, 0) == [
         ("Create all new authorizations in ServiceStage (2, skipping 2 with problems)",
          "refactor.servicestage.createAll"),
-        ("Refresh status from ServiceStage", "refactor.servicestage.refresh"),
+        ("Refresh status from ServiceStage", "refactor.servicestage.refresh"), *LIFECYCLE,
     ]
     # On an entry that cannot be created: no create for it.
     assert [t for t, _ in ask(server, uri, 6)] == [
         "Create all new authorizations in ServiceStage (2, skipping 2 with problems)",
-        "Refresh status from ServiceStage"]
+        "Refresh status from ServiceStage", *[t for t, _ in LIFECYCLE]]
 
 
 def test_no_create_all_when_nothing_can_be_created(server: RawServer) -> None:
     uri = opened(server, HEADER + entry("broken-one", "githib") + entry("x"))
-    assert ask(server, uri, 0) == [("Refresh status from ServiceStage", "refactor.servicestage.refresh")]
+    assert ask(server, uri, 0) == [("Refresh status from ServiceStage", "refactor.servicestage.refresh"), *LIFECYCLE]
 
 
 def test_the_mistakes_example_offers_what_the_readme_says(server: RawServer) -> None:
@@ -136,7 +142,7 @@ def test_the_mistakes_example_offers_what_the_readme_says(server: RawServer) -> 
         "textDocument/publishDiagnostics") if m["params"]["uri"] == uri], "the diagnostics")[-1]
     on_line = [d for d in published if d["range"]["start"]["line"] == 5]
     assert [t for t, _ in ask(server, uri, 5, diagnostics=on_line)] == [
-        "Change to 'github'", "Refresh status from ServiceStage"]
+        "Change to 'github'", "Refresh status from ServiceStage", *[t for t, _ in LIFECYCLE]]
 
 
 def test_the_server_advertises_the_refactor_kind() -> None:

@@ -22,7 +22,7 @@ from servicestage_ls.core.rules import file_errors, finding
 from servicestage_ls.core.schema import STATUS_MEANINGS, redact
 from servicestage_ls.engine import actions
 from servicestage_ls.engine.actions import Prepared, Refused
-from servicestage_ls.lsp.commands import CREATE, CREATE_ALL, REFRESH
+from servicestage_ls.lsp.commands import CREATE, CREATE_ALL, REFRESH, action_kind
 
 if TYPE_CHECKING:
     from servicestage_ls.cloud.client import Authorization, ServiceStageClient
@@ -62,31 +62,12 @@ def on_save(ls: ServiceStageServer, state: DocState) -> None:
 # --- code actions ----------------------------------------------------------------------------------------
 
 
-# Each cloud action is offered under two kinds: `refactor.servicestage.*` for the menu of `Ctrl+.` / the lightbulb
-# (VS Code leaves `source.*` out of it) and for the Refactor… menu, and `source.servicestage.*` for Source Action….
-# One request gets each action once: the kind the client asked for first, or the refactor kind when it asked for
-# none (VS Code's Ctrl+., Neovim's vim.lsp.buf.code_action()).
-ACTION_KINDS = ("refactor.servicestage", "source.servicestage")
-
-
-def _kind_for(only: list[str] | None, action: str) -> str | None:
-    """The kind to offer ``action`` (create, createAll, refresh) under, or None when the client asked for neither."""
-    candidates = [f"{prefix}.{action}" for prefix in ACTION_KINDS]
-    if not only:
-        return candidates[0]
-    for wanted in only:
-        for kind in candidates:
-            if wanted in ("", kind) or kind.startswith(f"{wanted}."):  # "": CodeActionKind.Empty, any kind
-                return kind
-    return None
-
-
 def _code_actions(ls: ServiceStageServer, state: DocState, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
     only = [str(k) for k in params.context.only] if params.context.only else None
     model = state.model()
     out: list[lsp.CodeAction] = []
     entry = model.entry_at_line(params.range.start.line)
-    kind = _kind_for(only, "create")
+    kind = action_kind(only, "create")
     if (kind is not None and entry is not None and entry.name and entry.mapping is not None
             and entry.mapping.get("repo_user") is None and actions.can_create(model, entry, ls.env)):
         out.append(
@@ -97,7 +78,7 @@ def _code_actions(ls: ServiceStageServer, state: DocState, params: lsp.CodeActio
                                     arguments=[{"uri": state.uri, "name": entry.name}]),
             )
         )
-    kind = _kind_for(only, "createAll")
+    kind = action_kind(only, "createAll")
     ready, skipped = actions.ready_to_create(model, state.findings(ls.env), ls.env) if kind is not None else ([], 0)
     if kind is not None and (len(ready) > 1 or (ready and entry is None)):
         count = f"{len(ready)}, skipping {skipped} with problems" if skipped else f"{len(ready)}"
@@ -109,7 +90,7 @@ def _code_actions(ls: ServiceStageServer, state: DocState, params: lsp.CodeActio
                                     arguments=[{"uri": state.uri}]),
             )
         )
-    kind = _kind_for(only, "refresh")
+    kind = action_kind(only, "refresh")
     if kind is not None and model.entries:
         out.append(
             lsp.CodeAction(

@@ -21,7 +21,7 @@ from servicestage_ls.engine import plan as planning
 from servicestage_ls.engine.actions import Refused
 from servicestage_ls.engine.lifecycle import ERROR, INFO, WARNING, q
 from servicestage_ls.lsp import cloud
-from servicestage_ls.lsp.commands import CREATE, DELETE, IMPORT, REFRESH, ROTATE, SHOW_PLAN
+from servicestage_ls.lsp.commands import CREATE, DELETE, IMPORT, REFRESH, ROTATE, SHOW_PLAN, action_kind
 
 if TYPE_CHECKING:
     from servicestage_ls.cloud.client import Authorization
@@ -218,9 +218,8 @@ async def confirm(ls: ServiceStageServer, question: str, yes: str) -> bool:
 
 
 def code_actions(ls: ServiceStageServer, state: DocState, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
-    only = [str(k) for k in params.context.only or []]
+    only = [str(k) for k in params.context.only or []] or None
     wants_fixes = not only or any(k.startswith("quickfix") for k in only)
-    wants_source = not only or any(k in ("source", "refactor") or k.startswith("source.servicestage") for k in only)
     model = state.model()
     out: list[lsp.CodeAction] = []
     if wants_fixes:
@@ -235,15 +234,16 @@ def code_actions(ls: ServiceStageServer, state: DocState, params: lsp.CodeAction
             if diagnostic.code == REMOTE_ONLY:
                 out.append(_action("Import from ServiceStage", lsp.CodeActionKind.QuickFix, IMPORT,
                                    {"uri": state.uri}, [diagnostic]))
-    if wants_source:
-        entry = model.entry_at_line(params.range.start.line)
-        if entry is not None and entry.name and entry.mapping is not None \
-                and entry.mapping.get("repo_user") is not None:
-            out.append(_action(f"Delete {q(entry.name)} from ServiceStage", "source.servicestage.delete", DELETE,
-                               {"uri": state.uri, "name": entry.name}))
-        out.append(_action("Import from ServiceStage", "source.servicestage.import", IMPORT, {"uri": state.uri}))
-        out.append(_action("Show plan (the file against ServiceStage)", "source.servicestage.plan", SHOW_PLAN,
-                           {"uri": state.uri}))
+    entry = model.entry_at_line(params.range.start.line)
+    kind = action_kind(only, "delete")
+    if kind is not None and entry is not None and entry.name and entry.mapping is not None \
+            and entry.mapping.get("repo_user") is not None:
+        out.append(_action(f"Delete {q(entry.name)} from ServiceStage", kind, DELETE,
+                           {"uri": state.uri, "name": entry.name}))
+    if (kind := action_kind(only, "import")) is not None:
+        out.append(_action("Import from ServiceStage", kind, IMPORT, {"uri": state.uri}))
+    if (kind := action_kind(only, "plan")) is not None:
+        out.append(_action("Show plan (the file against ServiceStage)", kind, SHOW_PLAN, {"uri": state.uri}))
     return out
 
 
