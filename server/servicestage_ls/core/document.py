@@ -103,19 +103,22 @@ def _splice_lines(prev: Model, text: str, first: int, last: int) -> tuple[list[s
     old_starts = prev.line_starts
     lo = old_starts[first]
     diff = len(text) - len(prev.text)
-    if last + 1 < len(old_starts):
-        # The changed part ends with the line break before line last+1 (unchanged, in the common suffix).
-        mid_lines, mid_starts = split_lines(text[lo : old_starts[last + 1] + diff])
-        mid_lines.pop()
-        mid_starts.pop()
-        tail = old_starts[last + 1 :]
-        tail_starts = list(map(add, tail, repeat(diff))) if diff else tail
-        tail_lines = prev.lines[last + 1 :]
-    else:
+    if last + 1 == len(old_starts):
         mid_lines, mid_starts = split_lines(text[lo:])
-        tail_starts, tail_lines = [], []
-    lines = prev.lines[:first] + mid_lines + tail_lines
-    starts = old_starts[:first] + [lo + s for s in mid_starts] + tail_starts
+        return prev.lines[:first] + mid_lines, old_starts[:first] + [lo + s for s in mid_starts]
+    # The changed part ends with the line break before line last+1 (unchanged, in the common suffix).
+    mid_lines, mid_starts = split_lines(text[lo : old_starts[last + 1] + diff])
+    mid_lines.pop()
+    mid_starts.pop()
+    lines = prev.lines.copy()  # one copy; the slice assignment below moves the rest in place
+    lines[first : last + 1] = mid_lines
+    if diff:
+        starts = old_starts[:first]
+        starts += [lo + s for s in mid_starts]
+        starts += map(add, old_starts[last + 1 :], repeat(diff))
+    else:
+        starts = old_starts.copy()
+        starts[first : last + 1] = [lo + s for s in mid_starts]
     return lines, starts
 
 

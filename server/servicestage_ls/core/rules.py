@@ -14,7 +14,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from servicestage_ls.core import schema
@@ -178,6 +178,7 @@ def _check_https_url(value: Scalar, code: str, what: str, allow_loopback_http: b
 
 
 _PUBLIC_HOSTNAMES = {rt.public_host: urlsplit(rt.public_host).hostname or "" for rt in schema.REPO_TYPES.values()}
+_PUBLIC_HOSTS = frozenset(h for name in _PUBLIC_HOSTNAMES.values() for h in (name, f"www.{name}"))
 
 
 # --- top level -----------------------------------------------------------------------------------------
@@ -301,29 +302,42 @@ def _missing_top(model: Model, present: set[str | None], env: MappingABC[str, st
 # --- entries -------------------------------------------------------------------------------------------
 
 
+_REQUIRED_ENTRY_KEYS = frozenset(schema.REQUIRED_ENTRY_KEYS)
+
+
 def entry_findings(entry: Entry, env: MappingABC[str, str]) -> list[Finding]:
     """Findings about one entry, with ranges relative to ``entry.base``."""
+    return _entry_checks(entry, env)[0]
+
+
+_NO_KEYS: dict[str, Pair] = {}
+
+
+def _entry_checks(entry: Entry, env: MappingABC[str, str]) -> tuple[list[Finding], dict[str, Pair]]:
+    """The findings about one entry and its known keys (the first pair of each)."""
     node = entry.node
     if node is None:
-        return []
+        return [], _NO_KEYS
     if not isinstance(node, Mapping):
         what = "empty" if isinstance(node, Scalar) and node.is_null else _describe(node)
         return [finding("SS102", f"an entry must be a mapping with `name`, `repo_type` and `token`, not {what}",
-                        node_range(node))]
-    out = _duplicate_keys(node.pairs, "this entry")
+                        node_range(node))], _NO_KEYS
+    pairs = node.pairs
+    keys = [pair.key_text for pair in pairs]
+    # Nearly every entry has each key once: then there is nothing for _duplicate_keys to find.
+    out = [] if len(set(keys)) == len(keys) else _duplicate_keys(pairs, "this entry")
     present: dict[str, Pair] = {}
     merges: list[Pair] = []
-    for pair in node.pairs:
-        key = pair.key_text
+    fields = schema.ENTRY_FIELDS
+    for key, pair in zip(keys, pairs):
         if key == MERGE_KEY:
             merges.append(pair)
-            continue
-        if key not in schema.ENTRY_FIELDS:
+        elif key not in fields:
             hint = " (it belongs at the top level)" if key in schema.TOP_FIELDS else ""
-            out.append(_unknown_key(pair.key, schema.ENTRY_FIELDS, "an entry", hint))
-            continue
-        present.setdefault(key, pair)
-    merged_by = _merge(merges, present, out)
+            out.append(_unknown_key(pair.key, fields, "an entry", hint))
+        elif key not in present:
+            present[key] = pair
+    merged_by = _merge(merges, present, out) if merges else {}
     repo_type = _repo_type(present)
     for key, pair in present.items():
         found = _entry_value(key, pair, present, repo_type, env)
@@ -333,14 +347,14 @@ def entry_findings(entry: Entry, env: MappingABC[str, str]) -> list[Finding]:
             found = [Finding(f.code, f"{f.message} (merged with `<<`)", node_range(merge.key), f.severity, None,
                              f.related) for f in found]
         out.extend(found)
-    missing = [k for k in schema.REQUIRED_ENTRY_KEYS if k not in present]
-    if missing:
+    if not present.keys() >= _REQUIRED_ENTRY_KEYS:
+        missing = [k for k in schema.REQUIRED_ENTRY_KEYS if k not in present]
         first_key = node.pairs[0].key if node.pairs else node
         for key in missing:
             value = schema.token_reference(repo_type) if key == "token" else schema.PLACEHOLDERS[key]
             out.append(finding("SS111", f"missing required key `{key}` in this entry", node_range(first_key),
                                {"fix": "insert-key", "key": key, "value": value, "scope": "entry"}))
-    return out
+    return out, present
 
 
 def _merge(merges: list[Pair], present: dict[str, Pair], out: list[Finding]) -> dict[str, Pair]:
@@ -504,6 +518,8 @@ def _host_mismatch(text: str, scalar: Scalar, repo_type: str | None) -> list[Fin
         return []
     parsed = _url(text)
     host = parsed[1] if parsed else ""
+    if host not in _PUBLIC_HOSTS:
+        return []
     for other, spec in schema.REPO_TYPES.items():
         public = _PUBLIC_HOSTNAMES[spec.public_host]
         if other != repo_type and (host == public or host == f"www.{public}"):
@@ -586,9 +602,9 @@ def token_shaped(model: Model) -> list[Finding]:
 # --- the whole file ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _EntryResult:
-    """What one entry contributes, relative to its first line: its findings and its name (for SS131)."""
+class _EntryResult(NamedTuple):
+    """What one entry contributes, relative to its first line: its findings and its name (for SS131).
+    (A tuple: made once per entry of a file that opens, and cheaper to make than a frozen dataclass.)"""
 
     findings: tuple[Finding, ...]
     name: str | None
@@ -596,13 +612,14 @@ class _EntryResult:
 
 
 def _entry_result(entry: Entry, env: MappingABC[str, str]) -> _EntryResult:
-    findings = entry_findings(entry, env)
+    found, present = _entry_checks(entry, env)
     if entry.text is not None:
-        findings.extend(_entry_token_shapes(entry))
-    name = entry.scalar("name")
-    if name is not None and name.tag == "str":
-        return _EntryResult(tuple(findings), name.value, node_range(name))
-    return _EntryResult(tuple(findings), None, None)
+        found.extend(_entry_token_shapes(entry))
+    pair = present.get("name")
+    name = pair.value if pair is not None else None
+    if isinstance(name, Scalar) and name.tag == "str":
+        return _EntryResult(tuple(found), name.value, node_range(name))
+    return _EntryResult(tuple(found), None, None)
 
 
 @dataclass
@@ -630,6 +647,10 @@ def _line(f: Finding) -> int:
     return f.range.start[0]
 
 
+def _order(f: Finding) -> tuple[tuple[int, int], str]:
+    return f.range.start, f.code
+
+
 def check(model: Model, cache: RuleCache | None = None, env: MappingABC[str, str] | None = None) -> list[Finding]:
     """All findings for a model, in document order. Per edit, only entries with new text are checked again."""
     # A snapshot: looking a variable up in os.environ costs more than the rest of a simple entry's checks.
@@ -648,7 +669,7 @@ def check(model: Model, cache: RuleCache | None = None, env: MappingABC[str, str
     cache.last = checked
     out.extend(checked.entry_out)
     out.extend(checked.duplicates)
-    out.sort(key=lambda f: (f.range.start, f.code))
+    out.sort(key=_order)
     return out
 
 
@@ -668,21 +689,26 @@ def _check_all(model: Model, cache: RuleCache, env: MappingABC[str, str]) -> _Ch
     results: list[_EntryResult] = []
     entry_out: list[Finding] = []
     names: dict[str, int] = {}
+    old = cache.entries
     checked_nodes: set[int] = set()
-    for entry in model.entries:
+    for entry in model.entries:  # _result inlined: this loop runs once per entry of a file that opens
+        key = entry.text
         if entry.alias is not None and id(entry.node) in checked_nodes:
             # `- *e` again: the anchored entry has the findings; this occurrence counts for SS131, at the alias.
             result = _EntryResult((), entry.name, entry.alias.shifted(-entry.base))
+        elif key is None:
+            checked_nodes.add(id(entry.node))
+            result = _entry_result(entry, env)
         else:
-            if entry.text is None:
-                checked_nodes.add(id(entry.node))
-            result = _result(entry, cache, used, env)
+            result = used.get(key) or old.get(key) or _entry_result(entry, env)
+            used[key] = result
         results.append(result)
         if result.findings:
             base = entry.base
-            entry_out.extend(sorted((f.shifted(base) for f in result.findings), key=lambda f: (f.range.start, f.code)))
-        if result.name is not None:
-            names[result.name] = names.get(result.name, 0) + 1
+            entry_out.extend(sorted((f.shifted(base) for f in result.findings), key=_order))
+        name = result.name
+        if name is not None:
+            names[name] = names.get(name, 0) + 1
     cache.entries = used
     duplicates = _duplicate_names(model, results) if any(n > 1 for n in names.values()) else []
     return _Checked(model.generation, results, entry_out, names, duplicates)
@@ -701,7 +727,7 @@ def _check_edit(model: Model, cache: RuleCache, last: _Checked, env: MappingABC[
     region_out: list[Finding] = []
     for entry, result in zip(region, region_results):
         region_out.extend(f.shifted(entry.base) for f in result.findings)
-    region_out.sort(key=lambda f: (f.range.start, f.code))
+    region_out.sort(key=_order)
     before = bisect_left(last.entry_out, edit.first_line, key=_line)
     after = bisect_right(last.entry_out, edit.last_line, key=_line)
     tail = last.entry_out[after:]

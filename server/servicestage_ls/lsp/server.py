@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import lsp_method
+from pygls.protocol import JsonRPCNotification, lsp_method
 
 from servicestage_ls import __version__
 from servicestage_ls.core.files import matches, uri_to_path
@@ -74,7 +74,7 @@ class DocState:
         self.marks: dict[tuple[str, str], Mark] = {}  # SS170 and remote hints, keyed by (entry name, code)
         self._changed = asyncio.Event()
         self.published: str | None = None  # result id of what the client has
-        self.converted: dict[int, tuple[Finding, tuple[str, ...], lsp.Diagnostic]] = {}  # see diagnostics_for
+        self.converted: dict[int, Converted] = {}  # see diagnostics_for
 
     def model(self) -> Model:
         model = self._model
@@ -130,6 +130,23 @@ class DocState:
             self.text = change.text
 
 
+class Converted:
+    """A finding as the client gets it: the diagnostic, converted against these lines, and its JSON form."""
+
+    __slots__ = ("finding", "lines", "diagnostic", "_json")
+
+    def __init__(self, finding: Finding, lines: tuple[str, ...], diagnostic: lsp.Diagnostic) -> None:
+        self.finding = finding
+        self.lines = lines
+        self.diagnostic = diagnostic
+        self._json: dict[str, Any] | None = None
+
+    def json(self, protocol: _Protocol) -> dict[str, Any]:
+        if self._json is None:
+            self._json = protocol.unstructure(self.diagnostic)
+        return self._json
+
+
 @dataclass
 class Mark:
     """A finding pinned to an entry by the cloud features (SS170, remote hints) until the entry changes."""
@@ -148,8 +165,28 @@ def _offset(text: str, lines: list[str], starts: list[int], pos: lsp.Position, e
 # --- protocol ------------------------------------------------------------------------------------------
 
 
+class _Unstructured:
+    """Params already in their JSON form (sent as they are, not converted again)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: dict[str, Any]) -> None:
+        self.value = value
+
+
 class _Protocol(CompatProtocol):
     """Text sync handled by the server's ``DocState``s instead of pygls' workspace documents."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._converter.register_unstructure_hook(_Unstructured, lambda params: params.value)
+
+    def unstructure(self, value: Any) -> Any:
+        return self._converter.unstructure(value)
+
+    def notify_unstructured(self, method: str, params: dict[str, Any]) -> None:
+        """A notification whose params are already JSON: pygls would convert every diagnostic again."""
+        self._send_data(JsonRPCNotification(method=method, params=_Unstructured(params), jsonrpc=self.VERSION))
 
     @lsp_method(lsp.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(self, params: lsp.DidOpenTextDocumentParams) -> Any:
@@ -355,30 +392,37 @@ class ServiceStageServer(LanguageServer):
         return model, found
 
     def diagnostics_for(self, state: DocState) -> list[lsp.Diagnostic]:
+        return [c.diagnostic for c in self._converted(state)]
+
+    def _converted(self, state: DocState) -> list[Converted]:
         model, found = self.current_findings(state)
         lines = model.lines
         count = len(lines)
         # A finding already converted is reused while the lines it points at are the same (an edit keeps the
         # findings and the lines it did not touch): the cost of an edit follows what it changed.
         before = state.converted
-        converted: dict[int, tuple[Finding, tuple[str, ...], lsp.Diagnostic]] = {}
+        converted: dict[int, Converted] = {}
         out = []
         for f in found:
-            if f.range.start[0] >= count:  # saved findings may point past a shortened text
+            (first, _), (last, _) = f.range
+            if first >= count:  # saved findings may point past a shortened text
                 continue
-            points = [f.range.start[0], f.range.end[0], *(p for r in f.related for p in (r.range.start[0],
-                                                                                       r.range.end[0]))]
-            if max(points) >= count:
-                out.append(self.to_diagnostic(model, state.uri, f))
-                continue
-            texts = tuple(lines[p] for p in points)
-            known = before.get(id(f))
-            if known is not None and known[0] is f and all(a is b for a, b in zip(known[1], texts)):
-                diagnostic = known[2]
+            if f.related:
+                points = [first, last, *(p for r in f.related for p in (r.range.start[0], r.range.end[0]))]
+                if max(points) >= count:
+                    out.append(Converted(f, (), self.to_diagnostic(model, state.uri, f)))
+                    continue
+                texts = tuple(lines[p] for p in points)
+            elif last < count:
+                texts = (lines[first], lines[last])
             else:
-                diagnostic = self.to_diagnostic(model, state.uri, f)
-            converted[id(f)] = (f, texts, diagnostic)
-            out.append(diagnostic)
+                out.append(Converted(f, (), self.to_diagnostic(model, state.uri, f)))
+                continue
+            known = before.get(id(f))
+            if known is None or known.finding is not f or any(a is not b for a, b in zip(known.lines, texts)):
+                known = Converted(f, texts, self.to_diagnostic(model, state.uri, f))
+            converted[id(f)] = known
+            out.append(known)
         state.converted = converted
         return out
 
@@ -398,10 +442,11 @@ class ServiceStageServer(LanguageServer):
         state = self.docs.get(uri)
         if state is None or self.client_pulls_diagnostics():
             return
-        diagnostics = self.diagnostics_for(state)
-        self.text_document_publish_diagnostics(
-            lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=state.version)
-        )
+        protocol = self.protocol
+        assert isinstance(protocol, _Protocol)
+        params = protocol.unstructure(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[], version=state.version))
+        params["diagnostics"] = [c.json(protocol) for c in self._converted(state)]
+        protocol.notify_unstructured(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, params)
 
     def refresh_diagnostics(self, uri: str | None = None) -> None:
         """Make the client see new diagnostics: push, or ask a pulling client to pull again."""
