@@ -313,8 +313,13 @@ def entry_findings(entry: Entry, env: MappingABC[str, str]) -> list[Finding]:
 _NO_KEYS: dict[str, Pair] = {}
 
 
-def _entry_checks(entry: Entry, env: MappingABC[str, str]) -> tuple[list[Finding], dict[str, Pair]]:
-    """The findings about one entry and its known keys (the first pair of each)."""
+PairMemo = dict[int, tuple[Pair, list[Finding]]]
+
+
+def _entry_checks(entry: Entry, env: MappingABC[str, str],
+                  memo: PairMemo | None = None) -> tuple[list[Finding], dict[str, Pair]]:
+    """The findings about one entry and its known keys (the first pair of each); ``memo`` keeps, for one run of
+    the rules, the findings of values that depend on nothing else."""
     node = entry.node
     if node is None:
         return [], _NO_KEYS
@@ -340,7 +345,17 @@ def _entry_checks(entry: Entry, env: MappingABC[str, str]) -> tuple[list[Finding
     merged_by = _merge(merges, present, out) if merges else {}
     repo_type = _repo_type(present)
     for key, pair in present.items():
-        found = _entry_value(key, pair, present, repo_type, env)
+        node_value = pair.value
+        if memo is None or key == "host" or (key == "token" and not (
+                isinstance(node_value, Scalar) and node_value.value.startswith("${"))):
+            found = _entry_value(key, pair, present, repo_type, env)
+        else:
+            # These findings depend on the pair alone (a reference's also on the environment, the same for the
+            # whole run): a pair shared by many entries (`repo_type: github` on the same row) is checked once.
+            known = memo.get(id(pair))
+            if known is None or known[0] is not pair:
+                known = memo[id(pair)] = (pair, _entry_value(key, pair, present, repo_type, env))
+            found = known[1]
         merge = merged_by.get(key)
         if merge is not None:  # a merged value: the finding goes on this entry's `<<`, not on the anchor
             # (no quick fix: its edit would replace the `<<`; the value to fix is in the anchor)
@@ -574,6 +589,8 @@ def _in_token_value(entry: Entry | None, line: int, col: int, line_text: str) ->
 def _entry_token_shapes(entry: Entry) -> list[Finding]:
     """SS143 inside an entry parsed on its own (``entry.text``), relative to ``entry.base``: cached with it."""
     assert entry.text is not None and entry.base == entry.first_line
+    if _TOKEN_PREFIX_RE.search(entry.text) is None:  # nearly every entry: no need to set up the scan
+        return []
     return _token_shapes(entry.text, lambda line, col, text: _in_token_value(entry, line, col, text))
 
 
@@ -611,8 +628,8 @@ class _EntryResult(NamedTuple):
     name_range: Range | None
 
 
-def _entry_result(entry: Entry, env: MappingABC[str, str]) -> _EntryResult:
-    found, present = _entry_checks(entry, env)
+def _entry_result(entry: Entry, env: MappingABC[str, str], memo: PairMemo | None = None) -> _EntryResult:
+    found, present = _entry_checks(entry, env, memo)
     if entry.text is not None:
         found.extend(_entry_token_shapes(entry))
     pair = present.get("name")
@@ -690,6 +707,7 @@ def _check_all(model: Model, cache: RuleCache, env: MappingABC[str, str]) -> _Ch
     entry_out: list[Finding] = []
     names: dict[str, int] = {}
     old = cache.entries
+    memo: PairMemo = {}
     checked_nodes: set[int] = set()
     for entry in model.entries:  # _result inlined: this loop runs once per entry of a file that opens
         key = entry.text
@@ -698,9 +716,9 @@ def _check_all(model: Model, cache: RuleCache, env: MappingABC[str, str]) -> _Ch
             result = _EntryResult((), entry.name, entry.alias.shifted(-entry.base))
         elif key is None:
             checked_nodes.add(id(entry.node))
-            result = _entry_result(entry, env)
+            result = _entry_result(entry, env, memo)
         else:
-            result = used.get(key) or old.get(key) or _entry_result(entry, env)
+            result = used.get(key) or old.get(key) or _entry_result(entry, env, memo)
             used[key] = result
         results.append(result)
         if result.findings:
