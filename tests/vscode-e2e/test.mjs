@@ -192,6 +192,10 @@ async function main() {
 
     // 7. Create: *Create Authorization at Cursor* on an entry of the team file writes repo_user/status.
     await h.openFile(page, "team.servicestage.yaml");
+    await waitFor("a code lens on each entry", async () =>
+      JSON.stringify(await codeLenses(page)) === JSON.stringify(["Create in ServiceStage", "Create in ServiceStage"]));
+    await h.screenshot(page, "code-lenses", "vscode-code-lenses.png",
+      [page.locator(".tabs-container .tab.active"), page.locator(".editor-instance .view-line").last()]);
     await h.goTo(page, 5, 11);
     await h.runCommand(page, "ServiceStage: Create Authorization at Cursor");
     const teamLines = h.TEAM_TEXT.split("\n");
@@ -202,6 +206,8 @@ async function main() {
     await waitFor("the success notification", async () => (await h.notifications(page)).some((n) =>
       !n.error && n.label === "ServiceStage: created authorization 'web-frontend': repo_user tom-repo, status 0 (normal)"));
     assertEqual(fs.readFileSync(path.join(h.WORKSPACE, "team.servicestage.yaml"), "utf8"), h.TEAM_TEXT, "the file on disk (not saved)");
+    await waitFor("the lenses to follow the write-back", async () =>
+      JSON.stringify(await codeLenses(page)) === JSON.stringify(["✓ normal · Refresh", "Create in ServiceStage"]));
     await h.screenshot(page, "create-result", "vscode-created.png",
       [page.locator(".tabs-container .tab.active"), page.locator(".editor-instance .view-line").last()]);
     await h.checkNoErrorNotifications(page);
@@ -321,6 +327,14 @@ async function neovimScreens(context, emulatorUrl) {
     await page.close();
   }
   log("Neovim: the problems as virtual text; :ServiceStageCreate wrote repo_user and status into the buffer");
+}
+
+/** The code lenses' texts, top to bottom. */
+async function codeLenses(page) {
+  return page.locator(".editor-instance .codelens-decoration").evaluateAll((lenses) => lenses
+    .map((l) => ({ top: l.getBoundingClientRect().top, text: l.textContent.replace(/\u00a0/g, " ").trim() }))
+    .sort((a, b) => a.top - b.top)
+    .map((l) => l.text));
 }
 
 /** Picks item `index` of the open code action menu with the keyboard (menus are keyboard-driven here). */
