@@ -13,6 +13,12 @@ for tool in node npm chromium rg; do
   command -v "$tool" >/dev/null || { echo "install.sh: '$tool' is missing (.ci/run installs it with apt)" >&2; exit 2; }
 done
 
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [[ "$node_major" != 20 ]]; then
+  echo "install.sh: code-server $CODE_SERVER_VERSION needs Node 20 (its native modules are built for it); node is $(node --version)" >&2
+  exit 2
+fi
+
 cs="$CACHE/code-server-$CODE_SERVER_VERSION"
 if [[ ! -x "$cs/node_modules/.bin/code-server" || ! -f "$cs/.complete" ]]; then
   echo "install.sh: installing code-server $CODE_SERVER_VERSION into $cs" >&2
