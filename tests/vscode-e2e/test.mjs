@@ -104,7 +104,8 @@ async function main() {
     const outputLines = await waitFor("the ServiceStage output channel", async () => {
       const box = page.locator(".part.panel .monaco-select-box").first();
       const title = (await box.count()) ? await box.evaluate((el) => el.options?.[el.selectedIndex]?.text ?? el.textContent) : "";
-      return title === "ServiceStage" ? page.locator(".part.panel .output-view .view-line").allInnerTexts() : false;
+      const lines = title === "ServiceStage" ? await page.locator(".part.panel .output-view .view-line").allInnerTexts() : [];
+      return lines.length ? lines : false; // once the output editor has drawn its text
     });
     assertEqual(outputLines.map((l) => l.replace(/\u00a0/g, " ")), [""], "the ServiceStage output channel");
     assertEqual(await h.serverProcesses(codeServer.record), [], "server processes after opening other.yaml");
@@ -190,14 +191,23 @@ async function main() {
     assertEqual(await h.activeTabDirty(page), true, "the fixed file is modified");
     log("quick fix");
 
-    // 7. Create: *Create Authorization at Cursor* on an entry of the team file writes repo_user/status.
+    // 7. Create: Ctrl+. on an entry of the team file offers the create action; it writes repo_user/status.
     await h.openFile(page, "team.servicestage.yaml");
     await waitFor("a code lens on each entry", async () =>
       JSON.stringify(await codeLenses(page)) === JSON.stringify(["Create in ServiceStage", "Create in ServiceStage"]));
     await h.screenshot(page, "code-lenses", "vscode-code-lenses.png",
       [page.locator(".tabs-container .tab.active"), page.locator(".editor-instance .view-line").last()]);
     await h.goTo(page, 5, 11);
-    await h.runCommand(page, "ServiceStage: Create Authorization at Cursor");
+    await page.keyboard.press("Control+.");
+    await waitFor("the code action menu", async () => (await actions.count()) > 0);
+    const createTitles = await actions.evaluateAll((r) => r.map((row) => row.getAttribute("aria-label") ?? row.textContent ?? ""));
+    const create = createTitles.indexOf("Create authorization 'web-frontend' in ServiceStage");
+    if (create < 0) {
+      fail(`Ctrl+. on the entry offers: ${JSON.stringify(createTitles)}`);
+    }
+    await h.screenshot(page, "create-action", "vscode-create-action.png",
+      [page.locator(".action-widget"), page.locator(".editor-instance .cursor").first()]);
+    await pickAction(page, createTitles, create);
     const teamLines = h.TEAM_TEXT.split("\n");
     const createdLines = [...teamLines.slice(0, 8), "    repo_user: tom-repo", "    status: 0  # normal", ...teamLines.slice(8)];
     await waitFor("repo_user and status written into the buffer", async () =>
@@ -213,7 +223,8 @@ async function main() {
     await h.checkNoErrorNotifications(page);
     log("create: repo_user and status written, not saved");
 
-    // 8. Refused: undo the write-back and create again → ServiceStage says it exists; error + SS170.
+    // 8. Refused: undo the write-back and create again (this time with the command) → ServiceStage says it
+    // exists; error + SS170.
     await page.keyboard.press("Control+Z");
     await waitFor("the write-back undone", async () =>
       JSON.stringify(await h.editorLines(page)) === JSON.stringify(teamLines));
