@@ -14,13 +14,14 @@
 ;;   (add-hook 'servicestage-yaml-mode-hook #'eglot-ensure)
 ;;
 ;; Commands: `servicestage-ls-create' (the entry at point, or by name with a prefix argument),
-;; `servicestage-ls-create-all', `servicestage-ls-refresh'.  Settings: `eglot-workspace-configuration'
+;; `servicestage-ls-create-all', `servicestage-ls-refresh', `servicestage-ls-plan', `servicestage-ls-import'.  Settings: `eglot-workspace-configuration'
 ;; with the section :servicestage, e.g. in .dir-locals.el:
 ;;
 ;;   ((nil . ((eglot-workspace-configuration . (:servicestage (:validate "onSave"))))))
 
 ;;; Code:
 
+(require 'cl-lib)
 (require 'eglot)
 (require 'yaml-mode nil t)
 
@@ -52,9 +53,25 @@ Eglot runs servicestage-ls for it.")
 ;;;###autoload
 (add-to-list 'auto-mode-alist (cons servicestage-ls-file-regexp 'servicestage-yaml-mode))
 
+(defclass servicestage-ls-server (eglot-lsp-server) ()
+  :documentation "A connection to servicestage-ls: its log messages go to a buffer.")
+
+(defconst servicestage-ls-log-buffer "*servicestage-ls log*"
+  "The buffer of the server's log messages (the lines of a plan among them).")
+
+(cl-defmethod eglot-handle-notification
+  ((_server servicestage-ls-server) (_method (eql window/logMessage)) &key _type message)
+  "Append MESSAGE to `servicestage-ls-log-buffer'.
+Eglot itself only records it in its events buffer."
+  (with-current-buffer (get-buffer-create servicestage-ls-log-buffer)
+    (let ((inhibit-read-only t))
+      (goto-char (point-max))
+      (insert message "\n"))
+    (unless (derived-mode-p 'special-mode) (special-mode))))
+
 (defun servicestage-ls--contact (&optional _interactive)
-  "The server command for eglot (read when a server starts)."
-  servicestage-ls-command)
+  "The server class and command for eglot (read when a server starts)."
+  (cons 'servicestage-ls-server servicestage-ls-command))
 
 (add-to-list 'eglot-server-programs
              ;; A list of one (MODE :language-id ID): eglot 1.9 reads a bare one as several modes.
@@ -90,6 +107,18 @@ With a prefix argument, ask for the entry's NAME instead."
   "Update repo_user and status of the entries from ServiceStage."
   (interactive)
   (servicestage-ls--execute 'servicestage-ls.refreshStatus nil))
+
+(defun servicestage-ls-plan ()
+  "Compare the file with ServiceStage.
+The plan's lines go to `servicestage-ls-log-buffer', which is shown."
+  (interactive)
+  (servicestage-ls--execute 'servicestage-ls.showPlan nil)
+  (display-buffer (get-buffer-create servicestage-ls-log-buffer)))
+
+(defun servicestage-ls-import ()
+  "Add entries for the authorizations that exist only in ServiceStage."
+  (interactive)
+  (servicestage-ls--execute 'servicestage-ls.importFromServiceStage nil))
 
 (provide 'servicestage-ls)
 ;;; servicestage-ls.el ends here

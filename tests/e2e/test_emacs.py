@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from helpers.cloud_servers import EmulatorProcess, start_emulator, subprocess_env
 from helpers.emacs import CLIENT_DIR, EmacsRun, elisp, emacs_executable, run_emacs, server_messages
@@ -236,3 +237,52 @@ def test_the_package_byte_compiles_without_warnings(tmp_path: Path) -> None:
     )
     assert (process.returncode, process.stderr) == (0, "")
     assert (tmp_path / "servicestage-ls.elc").is_file()
+
+
+def test_plan_and_import(tmp_path: Path, project: Path, emulator: EmulatorProcess) -> None:
+    """M-x servicestage-ls-plan shows the plan's lines (the CLI's words) in *servicestage-ls log*; M-x
+    servicestage-ls-import writes the entry that exists only in ServiceStage."""
+    lines = [line.format(url=emulator.url) for line in TEAM]
+    path = project / "deploy" / "team.servicestage.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    answer = httpx.post(f"{emulator.url}/v1/0a1b2c3d4e5f67890a1b2c3d4e5f6789/git/auths/github/personal",
+                        json={"name": "legacy-ci", "token": GITHUB_TOKEN}, headers={"X-Auth-Token": AUTH_TOKEN})
+    assert answer.status_code == 200, answer.text
+    result = run(tmp_path, project, find_and_wait("deploy/team.servicestage.yaml") + """
+  (T-command #'servicestage-ls-plan)
+  (T-wait "the plan's summary" (lambda () (cl-some (lambda (m) (string-prefix-p "ServiceStage: Plan" (cadr m)))
+                                                   (T-server-messages))))
+  (T-set "log" (with-current-buffer "*servicestage-ls log*" (buffer-string)))
+  (T-set "log_shown" (and (get-buffer-window "*servicestage-ls log*") t))
+  (T-command #'servicestage-ls-import)
+  (T-wait "the import's message" (lambda () (= (length (T-server-messages)) 4)))
+  (T-set "after_import" (T-text))
+""", main_buffer="team.servicestage.yaml", HUAWEICLOUD_AUTH_TOKEN=AUTH_TOKEN)
+    r = result.results
+    cli = subprocess.run([sys.executable, "-m", "servicestage_ls", "plan", str(path)], capture_output=True, text=True,
+                         env={**subprocess_env(), "HUAWEICLOUD_AUTH_TOKEN": AUTH_TOKEN, "GITHUB_TOKEN": GITHUB_TOKEN,
+                              "GITLAB_TOKEN": GITLAB_TOKEN}, timeout=60)
+    assert [line for line in r["log"].splitlines() if line] == [line for line in cli.stdout.splitlines() if line]
+    assert r["log_shown"] is True
+    assert r["log"].splitlines()[1:6] == [
+        "  + web-frontend  create       in the file, not in ServiceStage",
+        "  + payments-api  create       in the file, not in ServiceStage",
+        "  + docs-site     create       in the file, not in ServiceStage",
+        "  - legacy-ci     delete       in ServiceStage, not in the file",
+        "Plan: 3 create, 1 delete (0 up to date).",
+    ]
+    assert r["after_import"] == "\n".join(lines) + "\n" + (
+        "  - name: legacy-ci\n"
+        "    repo_type: github\n"
+        "    token: ${LEGACY_CI_TOKEN}\n"
+        "    host: https://github.com/legacy-ci\n"
+        "    repo_user: legacy-ci\n"
+        "    status: 0  # normal\n"
+    )
+    assert server_messages(result) == [
+        [INFO, "ServiceStage: Comparing the file with ServiceStage…"],
+        [INFO, "ServiceStage: Plan: 3 create, 1 delete (0 up to date)."],
+        [INFO, "ServiceStage: Importing from ServiceStage…"],
+        [INFO, "ServiceStage: imported 'legacy-ci'; its token is read from LEGACY_CI_TOKEN when it is created again "
+               "or rotated (set it in the environment first)"],
+    ]
