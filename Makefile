@@ -35,6 +35,7 @@ lint: $(STAMP)
 	$(PY) -m pip install --quiet ruff mypy
 	$(PY) -m ruff check server tests
 	$(PY) -m mypy server/servicestage_ls
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) build *.egg-info client-vscode/node_modules client-vscode/dist client-vscode/*.vsix test-results
