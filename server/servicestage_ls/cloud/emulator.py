@@ -561,12 +561,12 @@ def load_seed(text: str, now_ms: int) -> tuple[str | None, list[dict[str, Any]]]
     ``update_time`` (milliseconds since the epoch), ``host`` and the other AUTH fields are optional. Raises
     ValueError saying what is wrong.
     """
-    import yaml
+    from servicestage_ls.core.yamlparse import load_plain
 
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ValueError(f"not YAML or JSON: {str(exc).splitlines()[0]}") from None
+        data = load_plain(text)
+    except ValueError as exc:
+        raise ValueError(f"not YAML or JSON: {exc}") from None
     project_id = None
     if isinstance(data, dict):
         project_id = data.get("project_id")

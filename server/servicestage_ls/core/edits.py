@@ -7,14 +7,12 @@ entry's last key with the entry's own indentation and line ending (block style),
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
-import yaml
-
 from servicestage_ls.core.model import Entry, Mapping, Model, Range, Scalar, node_range
 from servicestage_ls.core.schema import STATUS_MEANINGS
+from servicestage_ls.core.yamlparse import yaml_scalar
 
 
 @dataclass(frozen=True)
@@ -31,20 +29,6 @@ def apply_edits(model: Model, edits: list[TextEdit]) -> str:
         start, end = model.offset(edit.range.start), model.offset(edit.range.end)
         text = text[:start] + edit.new_text + text[end:]
     return text
-
-
-_PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-/@+]*$")
-
-
-def yaml_scalar(value: str) -> str:
-    """A YAML scalar that reads back as exactly this string: plain when safe, else double-quoted."""
-    if _PLAIN_SAFE.match(value):
-        try:
-            if yaml.safe_load(value) == value:
-                return value
-        except yaml.YAMLError:
-            pass
-    return json.dumps(value, ensure_ascii=False)
 
 
 _MEANING_COMMENT = re.compile(r"[ \t]*#[ \t]*(normal|overdue|unauthenticated)\b[^\r\n]*$")

@@ -36,6 +36,7 @@ from servicestage_ls.core.model import (
 )
 from servicestage_ls.core.regions import REGIONS
 from servicestage_ls.core.schema import RULE_BY_CODE, Severity
+from servicestage_ls.core.yamlparse import yaml_int
 
 
 @dataclass(frozen=True, slots=True)
@@ -448,7 +449,7 @@ def _integer_value(key: str, pair: Pair) -> list[Finding]:
         expected = "0 (normal), 1 (overdue) or 2 (unauthenticated)" if key == "status" \
             else "a whole number (milliseconds since the epoch)"
         return [finding("SS112", f"`{key}` must be {expected}, not {_describe(value)}", node_range(value))]
-    number = int(value.value.replace("_", ""), 0) if value.value.strip("+-").isdigit() else _yaml_int(value.value)
+    number = int(value.value.replace("_", ""), 0) if value.value.strip("+-").isdigit() else yaml_int(value.value)
     if key == "status":
         if number not in schema.STATUS_MEANINGS:
             return [finding("SS112", "`status` must be 0 (normal), 1 (overdue) or 2 (unauthenticated)",
@@ -458,15 +459,6 @@ def _integer_value(key: str, pair: Pair) -> list[Finding]:
     elif number < 0:
         return [finding("SS112", f"`{key}` must be a timestamp in milliseconds, not negative", node_range(value))]
     return []
-
-
-def _yaml_int(raw: str) -> int:
-    import yaml
-
-    try:
-        return int(yaml.safe_load(raw))
-    except (ValueError, TypeError, yaml.YAMLError):
-        return 0
 
 
 def _name_findings(name: str, rng: Range) -> list[Finding]:

@@ -7,9 +7,10 @@ module that uses PyYAML.
 
 from __future__ import annotations
 
+import json
 import re
 from bisect import bisect_right
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -318,3 +319,35 @@ def parse_item(text: str) -> ParsedText:
     """One item of ``authorizations`` (a one-item block list), by the fast path when it is simple."""
     return _fast_item(text) or parse_text(text)
 
+
+# --- writing and reading single values ---------------------------------------------------------------------
+
+_PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-/@+]*$")
+
+
+def yaml_scalar(value: str) -> str:
+    """A YAML scalar that reads back as exactly this string: plain when safe, else double-quoted."""
+    if _PLAIN_SAFE.match(value):
+        try:
+            if yaml.safe_load(value) == value:
+                return value
+        except yaml.YAMLError:
+            pass
+    return json.dumps(value, ensure_ascii=False)
+
+
+def yaml_int(raw: str) -> int:
+    """An int scalar's value as YAML reads it (``0x1A``, ``1_000``, ``0o17``…); 0 when it does not read as one."""
+    try:
+        return int(yaml.safe_load(raw))
+    except (ValueError, TypeError, yaml.YAMLError):
+        return 0
+
+
+def load_plain(text: str) -> Any:
+    """Plain data from a YAML (or JSON) text that is not an authorization file (the emulator's seed file);
+    ValueError gives the first line of PyYAML's message."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValueError(str(exc).splitlines()[0]) from None

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from servicestage_ls.core.model import Entry, Model, Range, Scalar, node_range
-from servicestage_ls.core.edits import TextEdit, yaml_scalar
+from servicestage_ls.core.edits import TextEdit
+from servicestage_ls.core.yamlparse import yaml_scalar
 from servicestage_ls.core.schema import STATUS_MEANINGS, redact
 
 if TYPE_CHECKING:
