@@ -3,6 +3,7 @@
 # code-server 4.100.3 (VS Code 1.100.3's workbench and extension host) and playwright-core (drives Debian's
 # chromium; no browser download). Prints the cache folder. Re-running it with everything present does nothing.
 set -euo pipefail
+# Only the cache folder goes to stdout (the Makefile reads it); everything the installs print goes to stderr.
 CODE_SERVER_VERSION=4.100.3
 PLAYWRIGHT_VERSION=1.56.1
 RIPGREP_VERSION=1.15.11  # @vscode/ripgrep, whose postinstall downloads rg from GitHub unless its cache has it
@@ -31,7 +32,7 @@ if [[ ! -x "$cs/node_modules/.bin/code-server" || ! -f "$cs/.complete" ]]; then
   echo '{"private": true}' > "$cs/package.json"
   # Local install (with -g npm passes global mode on to code-server's nested install, which then fails).
   (cd "$cs" && npm_config_yes=true npm_config_unsafe_perm=true \
-    npm install --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION")
+    npm install --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION") >&2
   touch "$cs/.complete"
 fi
 
@@ -42,6 +43,6 @@ if [[ ! -f "$pw/node_modules/playwright-core/package.json" ]]; then
   mkdir -p "$pw"
   echo '{"private": true}' > "$pw/package.json"
   (cd "$pw" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error \
-    "playwright-core@$PLAYWRIGHT_VERSION")
+    "playwright-core@$PLAYWRIGHT_VERSION") >&2
 fi
 echo "$CACHE"
