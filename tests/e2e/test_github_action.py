@@ -75,7 +75,7 @@ def test_github_format_annotates_every_problem_and_fails_on_errors(tmp_path: Pat
     assert [line.split("title=")[1].split("::")[0] for line in result.stdout.splitlines()] == [
         "SS120", "SS121", "SS130", "SS132", "SS140", "SS110", "SS111", "SS151", "SS131", "SS142", "SS160"]
     assert result.stdout.splitlines()[0].startswith(
-        "::error file=./mistakes.servicestage.yaml,line=2,col=13,endLine=2,endColumn=25,title=SS120::")
+        "::error file=mistakes.servicestage.yaml,line=2,col=13,endLine=2,endColumn=25,title=SS120::")
     assert outputs == "exit-code=1\n"
 
 

@@ -41,7 +41,8 @@ def find_files(paths: Sequence[str]) -> Iterator[str]:
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
                 for name in sorted(files):
-                    full = os.path.join(root, name)
+                    # normpath: `check .` names files `x.servicestage.yaml`, not `./x…` (GitHub annotations, SARIF).
+                    full = os.path.normpath(os.path.join(root, name))
                     # Regular files only: opening a FIFO (or a device) found by the walk would block forever.
                     if matches(full, DEFAULT_FILES) and os.path.isfile(full):
                         yield full
