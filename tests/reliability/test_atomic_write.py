@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from servicestage_ls.cli import create as create_cli
-from servicestage_ls.cli.create import write_atomically
+from servicestage_ls.cli import files as cli_files
+from servicestage_ls.cli.files import write_atomically
 
 ORIGINAL = ("\ufeffproject_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789\r\nregion: cn-north-4\r\nauthorizations:\r\n"
             "  - name: 名前😀\r\n    repo_type: github\r\n    token: ${GITHUB_TOKEN}\r\n").encode()
@@ -76,7 +76,7 @@ def _raise(exc: BaseException):  # noqa: ANN202 - a stand-in for a failing os fu
 def test_a_failure_during_the_write_leaves_the_original(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                         target: str, exc: BaseException, mode: int) -> None:
     path = make_file(tmp_path, mode)
-    monkeypatch.setattr(create_cli.os, target, _raise(exc))
+    monkeypatch.setattr(cli_files.os, target, _raise(exc))
     with pytest.raises(type(exc)):
         write_atomically(str(path), NEW_TEXT)
     monkeypatch.undo()
@@ -102,7 +102,7 @@ def test_a_full_disk_leaves_the_original(tmp_path: Path, monkeypatch: pytest.Mon
             self.f.flush()
             raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(create_cli.os, "fdopen", lambda *a, **k: FullDisk(real_fdopen(*a, **k)))
+    monkeypatch.setattr(cli_files.os, "fdopen", lambda *a, **k: FullDisk(real_fdopen(*a, **k)))
     with pytest.raises(OSError, match="No space left"):
         write_atomically(str(path), NEW_TEXT)
     monkeypatch.undo()
@@ -139,7 +139,7 @@ def test_a_read_only_folder_leaves_the_original(tmp_path: Path, monkeypatch: pyt
 
 WRITER = textwrap.dedent("""
     import os, stat, sys
-    from servicestage_ls.cli import create as create_cli
+    from servicestage_ls.cli import files
 
     path, point, gate = sys.argv[1], sys.argv[2], int(sys.argv[3])
     real = getattr(os, point)
@@ -152,7 +152,7 @@ WRITER = textwrap.dedent("""
         return real(*args, **kwargs)
 
     setattr(os, point, blocking)
-    create_cli.write_atomically(path, open(sys.argv[4], encoding="utf-8", newline="").read())
+    files.write_atomically(path, open(sys.argv[4], encoding="utf-8", newline="").read())
     print("finished", flush=True)
 """)
 

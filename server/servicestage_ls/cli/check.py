@@ -10,6 +10,7 @@ from typing import Any, BinaryIO, TextIO
 from urllib.parse import quote
 
 from servicestage_ls import __version__
+from servicestage_ls.cli.files import Unreadable, read_stream, read_text
 from servicestage_ls.core import collector
 from servicestage_ls.core.document import parse
 from servicestage_ls.core.files import matches
@@ -18,7 +19,6 @@ from servicestage_ls.core.schema import RULES, Severity
 from servicestage_ls.core.settings import DEFAULT_FILES
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-MAX_FILE_BYTES = 64 * 1024 * 1024
 SKIPPED_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox"}
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -28,10 +28,6 @@ _SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.
                  Severity.HINT: "note"}
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 README_URL = "https://github.com/servicestage-ls/servicestage-ls#diagnostics"
-
-
-class Unreadable(Exception):
-    """A file that cannot be checked; the message says why (never its content)."""
 
 
 def find_files(paths: Sequence[str]) -> Iterator[str]:
@@ -48,37 +44,6 @@ def find_files(paths: Sequence[str]) -> Iterator[str]:
                         yield full
         else:
             yield path
-
-
-def decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise Unreadable(f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
-
-
-def read_text(path: str) -> str:
-    try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            raise Unreadable(f"file is {size:,} bytes, more than the {MAX_FILE_BYTES:,} that are read")
-        with open(path, "rb") as f:
-            data = f.read()
-    except FileNotFoundError:
-        raise Unreadable("no such file") from None
-    except IsADirectoryError:
-        raise Unreadable("is a directory") from None
-    except OSError as exc:
-        raise Unreadable(exc.strerror or "cannot be read") from None
-    return decode(data)
-
-
-def read_stream(stream: BinaryIO) -> str:
-    """Standard input, with the same limit and decoding as a file."""
-    data = stream.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise Unreadable(f"standard input has more than the {MAX_FILE_BYTES:,} bytes that are read")
-    return decode(data)
 
 
 def _escape_github(value: str, prop: bool = False) -> str:

@@ -10,11 +10,10 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from typing import TextIO
 
-from servicestage_ls.cli.check import Unreadable, read_text
+from servicestage_ls.cli.files import Unreadable, read_text, read_with_bom, write_atomically
 from servicestage_ls.core.document import parse
 from servicestage_ls.core.model import Model
 from servicestage_ls.core.schema import redact
@@ -26,45 +25,13 @@ from servicestage_ls.engine.actions import EntryRefused, Prepared, Refused
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-def write_atomically(path: str, text: str) -> None:
-    """Replace the file's content in one step; on any failure the original file is left as it was."""
-    path = os.path.realpath(path)  # through a symlink: write its target, keep the link
-    directory = os.path.dirname(path)
-    mode = os.stat(path).st_mode & 0o7777
-    fd, temp = tempfile.mkstemp(prefix=".servicestage-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def _read_raw(path: str) -> tuple[str, bool]:
-    """The text and whether it started with a UTF-8 byte-order mark (kept on write); Unreadable says why not."""
-    text = read_text(path)  # first: it turns a missing or unreadable file into Unreadable (exit 2, no traceback)
-    try:
-        with open(path, "rb") as f:
-            bom = f.read(3) == b"\xef\xbb\xbf"
-    except OSError as exc:
-        raise Unreadable(exc.strerror or "cannot be read") from None
-    return text, bom
-
-
 def run_create(path: str, *, names: Sequence[str], dry_run: bool, out: TextIO | None = None,
                err: TextIO | None = None, env: dict[str, str] | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
     environment = dict(os.environ) if env is None else env
     try:
-        text, _ = _read_raw(path)
+        text, _ = read_with_bom(path)
     except Unreadable as exc:
         err.write(f"{path}: error: {exc}\n")
         return EXIT_USAGE
@@ -151,7 +118,7 @@ async def _create(path: str, prepared: list[Prepared], refused: int, out: TextIO
                 continue
             lost = " (its answer was lost; the list shows it was created)" if auth.recovered else ""
             try:
-                text, bom = _read_raw(path)
+                text, bom = read_with_bom(path)
                 current = parse(text)
                 edits = actions.writeback(current, snap, auth, actions.COMMAND_LINE)
                 new_text = apply_edits(current, edits)

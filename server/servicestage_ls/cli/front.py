@@ -9,8 +9,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, TextIO
 
-from servicestage_ls.cli.check import Unreadable
-from servicestage_ls.cli.create import _read_raw, write_atomically
+from servicestage_ls.cli.files import Unreadable, read_with_bom, write_atomically
 from servicestage_ls.core.document import parse
 from servicestage_ls.core.model import Model
 from servicestage_ls.core.edits import TextEdit, apply_edits
@@ -42,7 +41,7 @@ class FileFront:
 
     def current(self) -> Model:
         try:
-            text, _ = _read_raw(self.path)
+            text, _ = read_with_bom(self.path)
         except Unreadable as why:
             raise Refused(f"the file cannot be read: {why}") from None
         return parse(text)
@@ -55,7 +54,7 @@ class FileFront:
 
     async def write(self, compute: Callable[[Model], list[TextEdit]], label: str) -> None:
         try:
-            text, bom = _read_raw(self.path)
+            text, bom = read_with_bom(self.path)
             model = parse(text)
             edits = compute(model)
             if not edits:
@@ -74,7 +73,7 @@ class FileFront:
 
 def read_model(path: str) -> Model:
     try:
-        text, _ = _read_raw(path)
+        text, _ = read_with_bom(path)
     except Unreadable as why:
         raise Usage(str(why)) from None
     model = parse(text)
