@@ -34,7 +34,8 @@ def _edit_work(entries: int, edit: tuple[str, str], monkeypatch: pytest.MonkeyPa
     """What one edit of the middle entry costs the server in a file of ``entries`` entries, one in fifty with a
     mistake: lines split, entries parsed, entries checked, findings placed, diagnostics converted."""
     from servicestage_ls.core import rules
-    from servicestage_ls.lsp.server import DocState, create_server
+    from servicestage_ls.lsp.setup import create_server
+    from servicestage_ls.lsp.state import DocState
 
     middle = entries // 2
     text = corpus.HEADER + "".join(

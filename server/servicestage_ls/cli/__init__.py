@@ -122,7 +122,7 @@ def _main(argv: Sequence[str] | None) -> int:
         from servicestage_ls.lsp.startup import faster_imports
 
         with faster_imports():
-            from servicestage_ls.lsp.server import serve
+            from servicestage_ls.lsp.setup import serve
         return serve(tcp=getattr(args, "tcp", None))
     if command == "check":
         from servicestage_ls.cli.check import run_check

@@ -23,10 +23,12 @@ from servicestage_ls.core.schema import STATUS_MEANINGS, redact
 from servicestage_ls.engine import actions
 from servicestage_ls.engine.actions import Prepared, Refused
 from servicestage_ls.lsp.commands import CREATE, CREATE_ALL, REFRESH, action_kind
+from servicestage_ls.lsp.state import Mark, check_remote_only
 
 if TYPE_CHECKING:
     from servicestage_ls.cloud.client import Authorization, ServiceStageClient
-    from servicestage_ls.lsp.server import DocState, ServiceStageServer
+    from servicestage_ls.lsp.server import ServiceStageServer
+    from servicestage_ls.lsp.state import DocState
 
 
 REMOTE_CODES = ("SS171", "SS172")
@@ -36,7 +38,7 @@ APPLIED_CHANGE_WAIT_SECONDS = 2.0
 UNSEEN_CHANGE_WAIT_SECONDS = 60.0
 
 
-# The entry points (lsp.py registers them; this module is imported when one of them first runs).
+# The entry points (lsp/setup.py registers them; this module is imported when one of them first runs).
 
 
 async def create(ls: ServiceStageServer, args: tuple[Any, ...]) -> dict[str, Any] | None:
@@ -398,8 +400,6 @@ def _error_text(error: Exception) -> str:
 
 
 def _mark_failure(ls: ServiceStageServer, uri: str, name: str, message: str) -> None:
-    from servicestage_ls.lsp.server import Mark
-
     state = ls.docs.get(uri)
     if state is None:
         return
@@ -485,7 +485,6 @@ def _remote_check_on_save(ls: ServiceStageServer, state: DocState) -> None:
 
 async def _remote_check(ls: ServiceStageServer, uri: str) -> None:
     from servicestage_ls.cloud.errors import CloudError
-    from servicestage_ls.lsp.server import Mark
 
     state = ls.docs.get(uri)
     if state is None:
@@ -535,7 +534,5 @@ async def _remote_check(ls: ServiceStageServer, uri: str) -> None:
             message = (f"ServiceStage reports status {auth.status} ({meaning}) for '{name}', the file says {said} — "
                        "run Refresh status")
             state.marks[(name, "SS172")] = Mark(finding("SS172", message, rng), entry.text, entry.first_line)
-    from servicestage_ls.lsp.lifecycle import check_remote_only
-
     check_remote_only(state, remote)
     ls.refresh_diagnostics(uri)

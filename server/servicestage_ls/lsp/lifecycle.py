@@ -13,23 +13,23 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 
-from servicestage_ls.core.model import Model, Range, node_range
+from servicestage_ls.core.model import Model
 from servicestage_ls.core.edits import TextEdit
-from servicestage_ls.core.rules import finding
 from servicestage_ls.engine import actions, lifecycle
 from servicestage_ls.engine import plan as planning
 from servicestage_ls.engine.actions import Refused
 from servicestage_ls.engine.lifecycle import ERROR, INFO, WARNING, q
 from servicestage_ls.lsp import cloud
+from servicestage_ls.lsp.state import REMOTE_ONLY
 from servicestage_ls.lsp.commands import CREATE, DELETE, IMPORT, REFRESH, ROTATE, SHOW_PLAN, action_kind
 
 if TYPE_CHECKING:
     from servicestage_ls.cloud.client import Authorization
-    from servicestage_ls.lsp.server import DocState, Mark, ServiceStageServer
+    from servicestage_ls.lsp.server import ServiceStageServer
+    from servicestage_ls.lsp.state import DocState
 
 _LEVELS = {INFO: lsp.MessageType.Info, WARNING: lsp.MessageType.Warning, ERROR: lsp.MessageType.Error}
 LENS_COMMANDS = {"create": CREATE, "refresh": REFRESH, "rotate": ROTATE}
-REMOTE_ONLY = "SS173"
 
 
 class EditorFront:
@@ -261,30 +261,3 @@ def code_lenses(ls: ServiceStageServer, state: DocState) -> list[lsp.CodeLens]:
         out.append(lsp.CodeLens(range=lsp.Range(start=at, end=at), command=lsp.Command(
             title=lens.title, command=LENS_COMMANDS[lens.action], arguments=[{"uri": state.uri, "name": lens.name}])))
     return out
-
-
-# --- SS173: names only ServiceStage has (remoteCheck onSave) --------------------------------------------------
-
-
-def remote_only_mark(model: Model, names: list[str]) -> Mark | None:
-    """One information diagnostic on the `authorizations` key for the names only ServiceStage has."""
-    from servicestage_ls.lsp.server import Mark
-
-    present = {e.name for e in model.entries}
-    names = [n for n in names if n not in present]
-    item = model.authorizations
-    if not names or item is None:
-        return None
-    rng: Range = node_range(item.key, item.base)
-    shown = ", ".join(f"{q(n)}" for n in names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-    message = (f"ServiceStage has {len(names)} authorization{'s' if len(names) > 1 else ''} the file does not: "
-               f"{shown} — Import from ServiceStage adds {'them' if len(names) > 1 else 'it'}")
-    return Mark(finding(REMOTE_ONLY, message, rng, data={"names": names}), None, rng.start[0])
-
-
-def check_remote_only(state: DocState, remote: list[Authorization]) -> None:
-    """Set (or clear) SS173 after a remote check's list."""
-    state.marks.pop(("", REMOTE_ONLY), None)
-    mark = remote_only_mark(state.model(), [a.name for a in remote])
-    if mark is not None:
-        state.marks[("", REMOTE_ONLY)] = mark

@@ -1,8 +1,10 @@
-"""pygls wiring: the only module that imports pygls. Features live in the pure core; this adapts them.
+"""pygls wiring of the editor features: the server, its protocol, and the handlers of the pure core's features.
 
-Text synchronisation is our own (``DocState``): pygls' document store splits lines on more characters than
-LSP does (U+2028, U+0085, form feed …) and re-splits the whole text on every change, so the built-in handlers
+Text synchronisation is our own (``DocState`` in ``state``): pygls' document store splits lines on more characters
+than LSP does (U+2028, U+0085, form feed …) and re-splits the whole text on every change, so the built-in handlers
 are replaced by ``_Protocol`` and positions are converted with the negotiated encoding in ``positions``.
+The cloud and life-cycle features are added by ``setup`` through the server's hooks: this module does not import
+them (they import it).
 """
 
 from __future__ import annotations
@@ -11,10 +13,8 @@ import asyncio
 import json
 import logging
 import os
-import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -27,9 +27,9 @@ from servicestage_ls import __version__
 from servicestage_ls.core.files import matches, uri_to_path
 from servicestage_ls.core.settings import Settings, parse_settings
 from servicestage_ls.core.schema import redact
-from servicestage_ls.lsp.commands import CREATE, CREATE_ALL, DELETE, IMPORT, REFRESH, ROTATE, SHOW_PLAN
-from servicestage_ls.lsp.compat import CompatProtocol, TracebacksAtDebug, one_line
+from servicestage_ls.lsp.compat import CompatProtocol, one_line
 from servicestage_ls.lsp.positions import from_client_column, to_client_column
+from servicestage_ls.lsp.state import Converted, DocState, drop_stale_marks
 
 if TYPE_CHECKING:
     from servicestage_ls.core import completion, symbols
@@ -51,115 +51,6 @@ FAULTS_VARIABLE = "SERVICESTAGE_LS_FAULTS"
 """Comma-separated feature names that raise on purpose: lets tests prove that failures are contained."""
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-# --- documents -----------------------------------------------------------------------------------------
-
-
-class DocState:
-    """One open document: its text as the client has it, and the analyses of that text (cached)."""
-
-    def __init__(self, uri: str, text: str, version: int | None) -> None:
-        self.uri = uri
-        self.text = text
-        self.version = version
-        from servicestage_ls.core.document import ParseCache
-        from servicestage_ls.core.rules import RuleCache
-
-        self.parse_cache = ParseCache()
-        self.rule_cache = RuleCache()
-        self._model: Model | None = None
-        self._findings: tuple[str, list[Finding]] | None = None
-        self.saved_findings: list[Finding] | None = None  # validate=onSave: what the last save showed
-        self.marks: dict[tuple[str, str], Mark] = {}  # SS170 and remote hints, keyed by (entry name, code)
-        self._changed = asyncio.Event()
-        self.published: str | None = None  # result id of what the client has
-        self.converted: dict[int, Converted] = {}  # see diagnostics_for
-
-    def model(self) -> Model:
-        model = self._model
-        if model is None or model.text is not self.text:
-            from servicestage_ls.core import collector
-
-            with collector.paused():
-                model = self._model = self.parse_cache.build(self.text)
-        return model
-
-    def findings(self, env: Mapping[str, str]) -> list[Finding]:
-        cached = self._findings
-        if cached is not None and cached[0] is self.text:
-            return cached[1]
-        from servicestage_ls.core import collector
-        from servicestage_ls.core.rules import check
-
-        with collector.paused():
-            found = check(self.model(), self.rule_cache, env)
-        self._findings = (self.text, found)
-        return found
-
-    def note_change(self, version: int | None) -> None:
-        self.version = version
-        self._changed.set()
-        self._changed = asyncio.Event()
-
-    async def wait_for_change(self, version: int | None, timeout: float) -> bool:
-        """Wait until the client sends a version other than ``version``; False on timeout."""
-        if self.version != version:
-            return True
-        try:
-            await asyncio.wait_for(self._changed.wait(), timeout)
-        except asyncio.TimeoutError:
-            return False
-        return True
-
-    def apply_change(self, change: lsp.TextDocumentContentChangeEvent, encoding: str) -> None:
-        if isinstance(change, lsp.TextDocumentContentChangePartial):
-            model = self._model
-            if model is not None and model.text is self.text:
-                lines, starts = model.lines, model.line_starts
-            else:
-                from servicestage_ls.core.model import split_lines
-
-                lines, starts = split_lines(self.text)
-            start = _offset(self.text, lines, starts, change.range.start, encoding)
-            end = _offset(self.text, lines, starts, change.range.end, encoding)
-            if end < start:
-                start, end = end, start
-            self.text = self.text[:start] + change.text + self.text[end:]
-        else:
-            self.text = change.text
-
-
-class Converted:
-    """A finding as the client gets it: the diagnostic, converted against these lines, and its JSON form."""
-
-    __slots__ = ("finding", "lines", "diagnostic", "_json")
-
-    def __init__(self, finding: Finding, lines: tuple[str, ...], diagnostic: lsp.Diagnostic) -> None:
-        self.finding = finding
-        self.lines = lines
-        self.diagnostic = diagnostic
-        self._json: dict[str, Any] | None = None
-
-    def json(self, protocol: _Protocol) -> dict[str, Any]:
-        if self._json is None:
-            self._json = protocol.unstructure(self.diagnostic)
-        return self._json
-
-
-@dataclass
-class Mark:
-    """A finding pinned to an entry by the cloud features (SS170, remote hints) until the entry changes."""
-
-    finding: Finding
-    entry_text: str | None
-    entry_line: int
-
-
-def _offset(text: str, lines: list[str], starts: list[int], pos: lsp.Position, encoding: str) -> int:
-    if pos.line >= len(lines):
-        return len(text)
-    return starts[pos.line] + from_client_column(lines[pos.line], pos.character, encoding)
 
 
 # --- protocol ------------------------------------------------------------------------------------------
@@ -222,9 +113,10 @@ class ServiceStageServer(LanguageServer):
         self.tasks: set[asyncio.Task[Any]] = set()
         self.pending_validation: set[str] = set()
         self.faults = {f.strip() for f in self.env.get(FAULTS_VARIABLE, "").split(",") if f.strip()}
-        # Filled by the cloud features (lsp_cloud): extra code actions and on-save checks.
+        # Filled by the cloud features (lsp/setup.py adds them): extra code actions, code lenses, on-save checks.
         self.code_action_hooks: list[Callable[[ServiceStageServer, DocState, lsp.CodeActionParams],
                                               list[lsp.CodeAction]]] = []
+        self.code_lens_hooks: list[Callable[[ServiceStageServer, DocState], list[lsp.CodeLens]]] = []
         self.on_save_hooks: list[Callable[[ServiceStageServer, DocState], None]] = []
 
     @property
@@ -487,7 +379,7 @@ def _faultable(server: ServiceStageServer, feature: str, default: Any = None) ->
 # --- the server ----------------------------------------------------------------------------------------
 
 
-def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
+def build_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
     """Build the server with all features registered (a factory, so tests can pass an environment)."""
     server = ServiceStageServer(env)
 
@@ -558,7 +450,7 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
         for change in params.content_changes:
             state.apply_change(change, ls.encoding)
         state.note_change(params.text_document.version)
-        _drop_stale_marks(state)
+        drop_stale_marks(state)
         if ls.settings.validate == "onChange" or state.marks:
             ls.schedule_validation(state.uri)
 
@@ -683,24 +575,13 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
         _flatten_symbols(ls, model, state.uri, found, None, flat)
         return flat
 
-    for command, entry_point in ((CREATE, "create"), (CREATE_ALL, "create_all"), (REFRESH, "refresh")):
-        server.command(command)(_cloud_command(entry_point))
-    for command, entry_point in ((SHOW_PLAN, "show_plan"), (IMPORT, "import_remote"), (ROTATE, "rotate"),
-                                 (DELETE, "delete")):
-        server.command(command)(_cloud_command(entry_point, "lifecycle"))
-    server.code_action_hooks.append(_cloud_code_actions)
-    server.code_action_hooks.append(_lifecycle_code_actions)
-
     @server.feature(lsp.TEXT_DOCUMENT_CODE_LENS, lsp.CodeLensOptions(resolve_provider=False))
     @_faultable(server, "codeLens")
     def on_code_lens(ls: ServiceStageServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens] | None:
         state = ls.docs.get(params.text_document.uri)
         if state is None:
             return None
-        from servicestage_ls.lsp import lifecycle
-
-        return lifecycle.code_lenses(ls, state)
-    server.on_save_hooks.append(_cloud_on_save)
+        return [lens for hook in ls.code_lens_hooks for lens in hook(ls, state)]
 
     @server.feature(lsp.SHUTDOWN)
     def on_shutdown(ls: ServiceStageServer, *args: Any) -> None:
@@ -710,35 +591,6 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
     return server
 
 
-def _cloud_command(entry_point: str, module: str = "cloud") -> Callable[..., Any]:
-    # No annotations: pygls converts a command's arguments by them; these are plain JSON objects that the
-    # command checks itself.
-    async def command(ls, *args):  # type: ignore[no-untyped-def]
-        import importlib
-
-        return await getattr(importlib.import_module(f"servicestage_ls.lsp.{module}"), entry_point)(ls, args)
-
-    return command
-
-
-def _lifecycle_code_actions(ls: ServiceStageServer, state: DocState,
-                            params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
-    from servicestage_ls.lsp import lifecycle
-
-    return lifecycle.code_actions(ls, state, params)
-
-
-def _cloud_code_actions(ls: ServiceStageServer, state: DocState,
-                        params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
-    from servicestage_ls.lsp import cloud as lsp_cloud
-
-    return lsp_cloud.code_actions(ls, state, params)
-
-
-def _cloud_on_save(ls: ServiceStageServer, state: DocState) -> None:
-    from servicestage_ls.lsp import cloud as lsp_cloud
-
-    lsp_cloud.on_save(ls, state)
 
 
 def _warm_up(modules: tuple[str, ...]) -> None:
@@ -772,29 +624,6 @@ async def _pull_configuration(ls: ServiceStageServer) -> None:
     if isinstance(raw, dict) and isinstance(ls.initialization_settings, dict):
         raw = {**ls.initialization_settings, **raw}
     ls.apply_settings(raw)
-
-
-def _drop_stale_marks(state: DocState) -> None:
-    """Marks go away when their entry is edited or gone; they follow it when lines above it change."""
-    if not state.marks:
-        return
-    by_name = {e.name: e for e in state.model().entries if e.name}
-    keep: dict[tuple[str, str], Mark] = {}
-    for key, mark in state.marks.items():
-        if key[1] == "SS173":  # on the `authorizations` key, not on an entry: it follows the key
-            from servicestage_ls.lsp.lifecycle import remote_only_mark
-
-            names = (mark.finding.data or {}).get("names", [])
-            renewed = remote_only_mark(state.model(), [n for n in names if isinstance(n, str)])
-            if renewed is not None:
-                keep[key] = renewed
-            continue
-        entry = by_name.get(key[0])
-        if entry is None or mark.entry_text is None or entry.text != mark.entry_text:
-            continue
-        shift = entry.first_line - mark.entry_line
-        keep[key] = Mark(mark.finding.shifted(shift), mark.entry_text, entry.first_line) if shift else mark
-    state.marks = keep
 
 
 def _workspace_edit(ls: ServiceStageServer, state: DocState, edits: list[lsp.TextEdit]) -> lsp.WorkspaceEdit:
@@ -907,21 +736,3 @@ class RedactTokenShapes(logging.Filter):
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
         return True
-
-
-def serve(tcp: tuple[str, int] | None = None, env: Mapping[str, str] | None = None) -> int:
-    """Run the server until the client says exit. Nothing but the protocol goes to stdout."""
-    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(TracebacksAtDebug())
-        handler.addFilter(RedactTokenShapes())
-    level = (os.environ if env is None else env).get(LOG_LEVEL_VARIABLE, "").strip().upper()
-    log.setLevel(level if level in ("DEBUG", "INFO", "WARNING", "ERROR") else logging.INFO)
-    server = create_server(env)
-    if tcp is not None:
-        server.start_tcp(*tcp)
-        return 0
-    protocol_out = sys.stdout.buffer
-    sys.stdout = sys.stderr  # a stray print() must not corrupt the protocol stream
-    server.start_io(sys.stdin.buffer, protocol_out)
-    return 0

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from servicestage_ls.lsp import commands
-from servicestage_ls.lsp.server import create_server
+from servicestage_ls.lsp.setup import create_server
 
 ROOT = Path(__file__).resolve().parents[3]
 COMMAND_ID = re.compile(r"""["'](servicestage-ls\.[A-Za-z][\w.]*)["']""")
