@@ -79,7 +79,7 @@ def _already(node: object, wanted: str | int | None) -> bool:
     if not isinstance(node, Scalar) or node.is_null:
         return False
     if isinstance(wanted, int):
-        return node.tag == "int" and node.value.isdigit() and int(node.value) == wanted
+        return node.digits_int == wanted
     return node.value == wanted
 
 

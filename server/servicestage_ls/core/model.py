@@ -57,6 +57,11 @@ class Scalar(Node):
     def is_null(self) -> bool:
         return self.tag == "null"
 
+    @property
+    def digits_int(self) -> int | None:
+        """The value when it is an int written as plain digits (how ``status`` is written back), else None."""
+        return int(self.value) if self.tag == "int" and self.value.isdigit() else None
+
     def __repr__(self) -> str:
         return f"Scalar({self.tag}, {self.start}-{self.end})"  # never the value: it may be a secret
 
@@ -207,6 +212,12 @@ class Entry:
     @property
     def name(self) -> str | None:
         return self.value_of("name")
+
+    @property
+    def status(self) -> int | None:
+        """``status`` as written back (plain digits), or None when missing or written otherwise."""
+        scalar = self.scalar("status")
+        return scalar.digits_int if scalar is not None else None
 
     def range(self) -> Range:
         if self.alias is not None:

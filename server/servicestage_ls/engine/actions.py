@@ -301,9 +301,7 @@ def refresh_edits(model: Model, remote: list[Authorization]) -> tuple[list[TextE
             missing.append(name)
             continue
         current_user = entry.value_of("repo_user")
-        current_status = entry.scalar("status")
-        status_now = int(current_status.value) if current_status is not None and current_status.tag == "int" \
-            and current_status.value.isdigit() else None
+        status_now = entry.status
         if current_user == auth.repo_user and status_now == auth.status:
             continue
         edits.extend(writeback_edits(

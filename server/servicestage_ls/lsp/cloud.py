@@ -526,8 +526,7 @@ async def _remote_check(ls: ServiceStageServer, uri: str) -> None:
                        "with SVCSTG.REPO.0403 — run Refresh status to write its repo_user and status")
             state.marks[(name, "SS171")] = Mark(finding("SS171", message, rng), entry.text, entry.first_line)
             continue
-        status = entry.scalar("status")
-        local = int(status.value) if status is not None and status.tag == "int" and status.value.isdigit() else None
+        local = entry.status
         if auth.status is not None and local != auth.status:
             meaning = STATUS_MEANINGS.get(auth.status, "unknown")
             said = local if local is not None else "nothing"
