@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from servicestage_ls.core.model import Entry, Mapping, Model, Range, Scalar, node_range
+from servicestage_ls.core.model import Entry, Mapping, Model, Range, Scalar
 from servicestage_ls.core.schema import STATUS_MEANINGS
 from servicestage_ls.core.yamlparse import yaml_scalar
 
@@ -58,10 +58,10 @@ def writeback_edits(model: Model, entry: Entry, repo_user: str | None, status: i
             continue
         if _already(pair.value, repo_user if key == "repo_user" else status):
             continue
-        rng = node_range(pair.value, entry.base)
+        rng = entry.range_of(pair.value)
         if isinstance(pair.value, Scalar) and pair.value.is_null:
             # `key:` with nothing after it: the value goes after the colon.
-            key_end = node_range(pair.key, entry.base).end
+            key_end = entry.range_of(pair.key).end
             colon = model.lines[key_end[0]].find(":", key_end[1])
             at = (key_end[0], colon + 1 if colon >= 0 else key_end[1])
             edits.append(TextEdit(Range(at, at), " " + _value_with_comment(key, value, status, mapping.flow)))
@@ -107,18 +107,18 @@ def _status_comment_edit(model: Model, value_range: Range, status: int) -> list[
 def _insertion(model: Model, entry: Entry, mapping: Mapping, missing: list[tuple[str, str]],
                status: int | None) -> TextEdit:
     if mapping.flow:
-        end = node_range(mapping, entry.base).end  # just after the closing brace
+        end = entry.range_of(mapping).end  # just after the closing brace
         close = (end[0], end[1] - 1)
         body = ", ".join(f"{key}: {value}" for key, value in missing)
-        if mapping.pairs and _has_trailing_comma(model, node_range(mapping.pairs[-1].value, entry.base).end, close):
+        if mapping.pairs and _has_trailing_comma(model, entry.range_of(mapping.pairs[-1].value).end, close):
             # `{a: 1, }`: the comma is there already; keep the style → `{a: 1, repo_user: u, status: 0, }`
             return TextEdit(Range(close, close), body + ", ")
         separator = ", " if mapping.pairs else ""
         return TextEdit(Range(close, close), separator + body)
-    first_key = node_range(mapping.pairs[0].key, entry.base)
+    first_key = entry.range_of(mapping.pairs[0].key)
     indent = " " * first_key.start[1]
     last = mapping.pairs[-1]
-    last_end = node_range(last.value, entry.base).end
+    last_end = entry.range_of(last.value).end
     last_line = last_end[0] - 1 if last_end[1] == 0 and last_end[0] > first_key.start[0] else last_end[0]
     eol = model.line_break(last_line)
     at = model.line_end_pos(last_line)
@@ -148,22 +148,22 @@ def removal_edits(model: Model, entry: Entry, keys: tuple[str, ...] = ("repo_use
     whole_lines: set[int] = set()
     for i in gone:
         pair = mapping.pairs[i]
-        key_start = node_range(pair.key, entry.base).start
+        key_start = entry.range_of(pair.key).start
         if mapping.flow:
             if i > 0:
-                start = node_range(mapping.pairs[i - 1].value, entry.base).end
-                end = node_range(pair.value, entry.base).end
+                start = entry.range_of(mapping.pairs[i - 1].value).end
+                end = entry.range_of(pair.value).end
             else:
-                start, end = key_start, node_range(mapping.pairs[i + 1].key, entry.base).start
+                start, end = key_start, entry.range_of(mapping.pairs[i + 1].key).start
             edits.append(TextEdit(Range(start, end), ""))
             continue
         before = model.lines[key_start[0]][: key_start[1]]
         if before.strip():  # `- repo_user: x` on the item's line: the next key moves up to its place
             following = next((p for p in mapping.pairs[i + 1:] if p.key_text not in keys), None)
             assert following is not None
-            edits.append(TextEdit(Range(key_start, node_range(following.key, entry.base).start), ""))
+            edits.append(TextEdit(Range(key_start, entry.range_of(following.key).start), ""))
             continue
-        value_end = node_range(pair.value, entry.base).end
+        value_end = entry.range_of(pair.value).end
         last = value_end[0] - 1 if value_end[1] == 0 and value_end[0] > key_start[0] else value_end[0]
         whole_lines.update(range(key_start[0], last + 1))
     for first, last in _runs(sorted(whole_lines)):

@@ -19,7 +19,7 @@ from typing import Any
 
 from servicestage_ls.core import schema
 from servicestage_ls.core.edits import TextEdit
-from servicestage_ls.core.model import Model, Pos, Range, Scalar, node_range
+from servicestage_ls.core.model import Model, Pos, Range, Scalar
 
 __all__ = ["Fix", "TextEdit", "fixes_for"]
 
@@ -109,7 +109,7 @@ def _entry_insert(model: Model, rng: Range, key: str, value: str) -> TextEdit | 
         return None
     lines = model.lines
     if mapping.flow:
-        end_line, end_col = node_range(mapping, entry.base).end
+        end_line, end_col = entry.range_of(mapping).end
         text = lines[end_line]
         if end_col < 1 or text[end_col - 1] != "}":
             return None
@@ -126,10 +126,10 @@ def _entry_insert(model: Model, rng: Range, key: str, value: str) -> TextEdit | 
         return TextEdit(Range((end_line, insert_col), (end_line, insert_col)), new_text)
     if not mapping.pairs:
         return None
-    key_col = node_range(mapping.pairs[0].key, entry.base).start[1]
+    key_col = entry.range_of(mapping.pairs[0].key).start[1]
     last = mapping.pairs[-1]
-    key_end = node_range(last.key, entry.base).end
-    value_end = node_range(last.value, entry.base).end
+    key_end = entry.range_of(last.key).end
+    value_end = entry.range_of(last.value).end
     line, col = max(key_end, value_end)
     if col == 0 and line > key_end[0]:
         line -= 1  # a block value ends at the start of the next line
@@ -141,7 +141,7 @@ def _top_insert(model: Model, key: str, value: str) -> TextEdit | None:
     if not model.top or model.top_item(key) is not None:
         return None
     first = model.top[0]
-    first_line, first_col = node_range(first.key, first.base).start
+    first_line, first_col = first.range_of(first.key).start
     if first_col != 0 or model.lines[first_line].startswith("{"):
         return None  # a flow mapping at the top: no block line to add
     eol = model.line_break(first_line)
@@ -154,7 +154,7 @@ def _top_insert(model: Model, key: str, value: str) -> TextEdit | None:
         return TextEdit(Range(end, end), eol + pair)
     project = model.top_item("project_id")
     if key in ("region", "endpoint") and project is not None and isinstance(project.value, Scalar):
-        value_range = node_range(project.value, project.base)
+        value_range = project.range_of(project.value)
         if value_range.start[0] == value_range.end[0]:
             line = value_range.end[0]
             at: Pos = (line, len(model.lines[line]))

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from servicestage_ls.core import schema
 from servicestage_ls.core.lines import analyze_line, unquote
-from servicestage_ls.core.model import MERGE_KEY, Model, Pos, Range, Scalar, node_range
+from servicestage_ls.core.model import MERGE_KEY, Model, Pos, Range, Scalar
 from servicestage_ls.core.regions import REGIONS, default_endpoint, override_variable
 
 __all__ = ["HoverInfo", "format_timestamp", "hover"]
@@ -84,12 +84,12 @@ def _from_model(model: Model, pos: Pos) -> _Target | None:
             key = pair.key_text
             if key is None:
                 continue
-            key_range = node_range(pair.key, entry.base)
+            key_range = entry.range_of(pair.key)
             if key_range.contains(pos):
                 return _Target("entry", key, key_range, None, repo_type)
             value = pair.value
             if isinstance(value, Scalar) and not value.is_null:
-                value_range = node_range(value, entry.base)
+                value_range = entry.range_of(value)
                 if value_range.contains(pos):
                     return _Target("entry", key, value_range, value.value, repo_type)
         return None
@@ -99,12 +99,12 @@ def _from_model(model: Model, pos: Pos) -> _Target | None:
         key = item.key_text
         if key is None:
             continue
-        key_range = node_range(item.key, item.base)
+        key_range = item.range_of(item.key)
         if key_range.contains(pos):
             return _Target("top", key, key_range, None)
         value = item.value
         if isinstance(value, Scalar) and not value.is_null:
-            value_range = node_range(value, item.base)
+            value_range = item.range_of(value)
             if value_range.contains(pos):
                 return _Target("top", key, value_range, value.value)
     return None

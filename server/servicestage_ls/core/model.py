@@ -177,6 +177,10 @@ class TopItem:
     def key_text(self) -> str | None:
         return self.key.value if isinstance(self.key, Scalar) else None
 
+    def range_of(self, node: Node) -> Range:
+        """The absolute range of ``key``, ``value`` or a node inside them."""
+        return node_range(node, self.base)
+
 
 @dataclass(slots=True)
 class Entry:
@@ -225,6 +229,10 @@ class Entry:
         if self.node is None:
             return Range((self.first_line, 0), (self.last_line, 0))
         return node_range(self.node, self.base)
+
+    def range_of(self, node: Node) -> Range:
+        """The absolute range of a node of this entry (nodes hold positions relative to ``base``)."""
+        return node_range(node, self.base)
 
 
 _GENERATIONS = count(1)

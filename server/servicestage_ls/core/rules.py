@@ -274,7 +274,7 @@ def _project_id_problems(text: str) -> str:
 def _missing_top(model: Model, present: set[str | None], env: MappingABC[str, str]) -> list[Finding]:
     first = model.top[0] if model.top else None
     if first is not None:
-        rng = node_range(first.key, first.base)
+        rng = first.range_of(first.key)
     else:
         line = model.root_range.start[0]
         rng = Range(model.root_range.start, (line, len(model.lines[line])))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from servicestage_ls.core.model import Entry, Model, Node, Pos, Range, Scalar, TopItem, node_range
+from servicestage_ls.core.model import Entry, Model, Node, Pos, Range, Scalar, TopItem
 from servicestage_ls.core.schema import redact
 
 __all__ = ["Symbol", "document_symbols"]
@@ -27,7 +27,7 @@ def document_symbols(model: Model) -> list[Symbol]:
         key = item.key_text
         if key is None:
             continue
-        key_range = node_range(item.key, item.base)
+        key_range = item.range_of(item.key)
         end = _end(model, item.value, item.base, key_range.end)
         if item is model.authorizations:
             children = tuple(_entry_symbol(model, entry) for entry in model.entries)
@@ -66,19 +66,19 @@ def _entry_symbol(model: Model, entry: Entry) -> Symbol:
         start: Pos = (first, marker)
         end: Pos = (entry.last_line, len(model.lines[entry.last_line]))
     else:
-        start = node_range(node, entry.base).start
+        start = entry.range_of(node).start
         if start[0] == first and text[marker : marker + 1] == "-" and not text[marker + 1 : start[1]].strip():
             start = (first, marker)  # the item's ``-`` belongs to the entry
         mapping = entry.mapping
         if mapping is not None and not mapping.flow and mapping.pairs:
             last = mapping.pairs[-1]  # not node.end: a block mapping ends after the comments that follow it
-            end = max(node_range(last.key, entry.base).end, _end(model, last.value, entry.base, start))
+            end = max(entry.range_of(last.key).end, _end(model, last.value, entry.base, start))
         else:
             end = _end(model, node, entry.base, start)
     name_scalar = entry.scalar("name")
     if name_scalar is not None and not name_scalar.is_null:
         name = redact(name_scalar.value)
-        selection = node_range(name_scalar, entry.base)
+        selection = entry.range_of(name_scalar)
     else:
         name = f"(unnamed entry {entry.index + 1})"
         selection = Range(start, start)

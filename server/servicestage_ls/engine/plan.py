@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from servicestage_ls.core.model import Entry, Model, Range, Scalar, node_range
+from servicestage_ls.core.model import Entry, Model, Range, Scalar
 from servicestage_ls.core.edits import TextEdit
 from servicestage_ls.core.yamlparse import yaml_scalar
 from servicestage_ls.core.schema import STATUS_MEANINGS, redact
@@ -239,25 +239,25 @@ def import_edits(model: Model, auths: Sequence[Authorization]) -> list[TextEdit]
         last, first = entries[-1], entries[0]
         if first.mapping is None or first.mapping.flow or not first.mapping.pairs:
             raise CannotImport("the entries are not block mappings; add the entries by hand")
-        key_start = node_range(first.mapping.pairs[0].key, first.base).start
+        key_start = first.range_of(first.mapping.pairs[0].key).start
         line = model.lines[key_start[0]]
         dash_col = line.rfind("-", 0, key_start[1])
         if dash_col < 0:
             raise CannotImport("the entries' layout is unusual; add the entries by hand")
         if last.mapping is None or not last.mapping.pairs or last.mapping.flow:
             raise CannotImport("the last entry is not a block mapping; add the entries by hand")
-        end = node_range(last.mapping.pairs[-1].value, last.base).end
+        end = last.range_of(last.mapping.pairs[-1].value).end
         end_line = end[0] - 1 if end[1] == 0 and end[0] > 0 else end[0]
         at = model.line_end_pos(end_line)
         dash = " " * dash_col + "-" + " " * (key_start[1] - dash_col - 1)
         text = _entries_text(auths, dash, " " * key_start[1], eol)
         return [TextEdit(Range(at, at), eol + text.removesuffix(eol))]
     if isinstance(value, Scalar) and value.is_null:
-        key_end = node_range(item.key, item.base).end
+        key_end = item.range_of(item.key).end
         at = model.line_end_pos(key_end[0])
         return [TextEdit(Range(at, at), eol + _entries_text(auths, "  - ", "    ", eol).removesuffix(eol))]
-    rng = node_range(value, item.base)
-    key_end = node_range(item.key, item.base).end
+    rng = item.range_of(value)
+    key_end = item.range_of(item.key).end
     colon = model.lines[key_end[0]].find(":", key_end[1])
     if model.text[model.offset(rng.start):model.offset(rng.end)].replace(" ", "") == "[]" and colon >= 0 \
             and rng.end[0] == key_end[0]:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types as lsp
 
 from servicestage_ls.core.edits import TextEdit
-from servicestage_ls.core.model import Model, Range, node_range
+from servicestage_ls.core.model import Model, Range
 from servicestage_ls.core.rules import file_errors, finding
 from servicestage_ls.core.schema import STATUS_MEANINGS, redact
 from servicestage_ls.engine import actions
@@ -408,7 +408,7 @@ def _mark_failure(ls: ServiceStageServer, uri: str, name: str, message: str) -> 
     if entry is None:
         return
     scalar = entry.scalar("name")
-    rng = node_range(scalar, entry.base) if scalar is not None else Range((entry.first_line, 0),
+    rng = entry.range_of(scalar) if scalar is not None else Range((entry.first_line, 0),
                                                                            (entry.first_line, 0))
     state.marks[(name, "SS170")] = Mark(
         finding("SS170", f"the last ServiceStage call for this entry failed: {message}", rng),
@@ -520,7 +520,7 @@ async def _remote_check(ls: ServiceStageServer, uri: str) -> None:
         scalar = entry.scalar("name")
         if name is None or auth is None or scalar is None or entry.mapping is None:
             continue
-        rng = node_range(scalar, entry.base)
+        rng = entry.range_of(scalar)
         if entry.mapping.get("repo_user") is None:
             message = (f"an authorization named '{name}' already exists in ServiceStage; creating it again fails "
                        "with SVCSTG.REPO.0403 — run Refresh status to write its repo_user and status")

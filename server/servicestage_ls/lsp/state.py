@@ -160,7 +160,6 @@ def drop_stale_marks(state: DocState) -> None:
 
 def remote_only_mark(model: Model, names: list[str]) -> Mark | None:
     """One information diagnostic on the `authorizations` key for the names only ServiceStage has."""
-    from servicestage_ls.core.model import node_range
     from servicestage_ls.core.rules import finding
     from servicestage_ls.engine.lifecycle import q
 
@@ -169,7 +168,7 @@ def remote_only_mark(model: Model, names: list[str]) -> Mark | None:
     item = model.authorizations
     if not names or item is None:
         return None
-    rng: Range = node_range(item.key, item.base)
+    rng: Range = item.range_of(item.key)
     shown = ", ".join(f"{q(n)}" for n in names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
     message = (f"ServiceStage has {len(names)} authorization{'s' if len(names) > 1 else ''} the file does not: "
                f"{shown} — Import from ServiceStage adds {'them' if len(names) > 1 else 'it'}")
