@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types as lsp
 
 from servicestage_ls.core.edits import TextEdit
-from servicestage_ls.core.model import Model, Range
-from servicestage_ls.core.rules import file_errors, finding
-from servicestage_ls.core.schema import STATUS_MEANINGS, redact
+from servicestage_ls.core.model import Model
+from servicestage_ls.core.rules import file_errors
+from servicestage_ls.core.schema import redact
 from servicestage_ls.engine import actions
 from servicestage_ls.engine.actions import Prepared, Refused
+from servicestage_ls.engine.findings import REMOTE_CODES, failure_finding, remote_findings
 from servicestage_ls.lsp.commands import CREATE, CREATE_ALL, REFRESH, action_kind
 from servicestage_ls.lsp.state import Mark, check_remote_only
 
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     from servicestage_ls.lsp.state import DocState
 
 
-REMOTE_CODES = ("SS171", "SS172")
 LIST_CACHE_SECONDS = 60.0
 APPLY_ATTEMPTS = 3
 APPLIED_CHANGE_WAIT_SECONDS = 2.0
@@ -407,14 +407,7 @@ def _mark_failure(ls: ServiceStageServer, uri: str, name: str, message: str) -> 
     entry = next((e for e in model.entries if e.name == name), None)
     if entry is None:
         return
-    scalar = entry.scalar("name")
-    rng = entry.range_of(scalar) if scalar is not None else Range((entry.first_line, 0),
-                                                                           (entry.first_line, 0))
-    state.marks[(name, "SS170")] = Mark(
-        finding("SS170", f"the last ServiceStage call for this entry failed: {message}", rng),
-        entry.text,
-        entry.first_line,
-    )
+    state.marks[(name, "SS170")] = Mark(failure_finding(entry, message), entry.text, entry.first_line)
     ls.refresh_diagnostics(uri)
 
 
@@ -511,27 +504,9 @@ async def _remote_check(ls: ServiceStageServer, uri: str) -> None:
     if state is None:
         return
     model = state.model()
-    by_name = {a.name: a for a in remote}
     for mark_key in [k for k in state.marks if k[1] in REMOTE_CODES]:
         del state.marks[mark_key]
-    for entry in model.entries:
-        name = entry.name
-        auth = by_name.get(name) if name is not None else None
-        scalar = entry.scalar("name")
-        if name is None or auth is None or scalar is None or entry.mapping is None:
-            continue
-        rng = entry.range_of(scalar)
-        if entry.mapping.get("repo_user") is None:
-            message = (f"an authorization named '{name}' already exists in ServiceStage; creating it again fails "
-                       "with SVCSTG.REPO.0403 — run Refresh status to write its repo_user and status")
-            state.marks[(name, "SS171")] = Mark(finding("SS171", message, rng), entry.text, entry.first_line)
-            continue
-        local = entry.status
-        if auth.status is not None and local != auth.status:
-            meaning = STATUS_MEANINGS.get(auth.status, "unknown")
-            said = local if local is not None else "nothing"
-            message = (f"ServiceStage reports status {auth.status} ({meaning}) for '{name}', the file says {said} — "
-                       "run Refresh status")
-            state.marks[(name, "SS172")] = Mark(finding("SS172", message, rng), entry.text, entry.first_line)
+    for entry, found in remote_findings(model, remote):
+        state.marks[(entry.name or "", found.code)] = Mark(found, entry.text, entry.first_line)
     check_remote_only(state, remote)
     ls.refresh_diagnostics(uri)

@@ -18,9 +18,9 @@ from servicestage_ls.core.edits import TextEdit
 from servicestage_ls.engine import actions, lifecycle
 from servicestage_ls.engine import plan as planning
 from servicestage_ls.engine.actions import Refused
+from servicestage_ls.engine.findings import REMOTE_ONLY
 from servicestage_ls.engine.lifecycle import ERROR, INFO, WARNING, q
 from servicestage_ls.lsp import cloud
-from servicestage_ls.lsp.state import REMOTE_ONLY
 from servicestage_ls.lsp.commands import CREATE, DELETE, IMPORT, REFRESH, ROTATE, SHOW_PLAN, action_kind
 
 if TYPE_CHECKING:

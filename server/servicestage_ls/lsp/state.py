@@ -18,11 +18,8 @@ from servicestage_ls.lsp.positions import from_client_column
 
 if TYPE_CHECKING:
     from servicestage_ls.cloud.client import Authorization
-    from servicestage_ls.core.model import Model, Range
+    from servicestage_ls.core.model import Model
     from servicestage_ls.core.rules import Finding
-
-REMOTE_ONLY = "SS173"
-
 
 class _Unstructures(Protocol):
     def unstructure(self, value: Any) -> Any: ...
@@ -159,24 +156,17 @@ def drop_stale_marks(state: DocState) -> None:
 
 
 def remote_only_mark(model: Model, names: list[str]) -> Mark | None:
-    """One information diagnostic on the `authorizations` key for the names only ServiceStage has."""
-    from servicestage_ls.core.rules import finding
-    from servicestage_ls.engine.lifecycle import q
+    """SS173 (``engine.findings``) pinned to the `authorizations` key, for the names only ServiceStage has."""
+    from servicestage_ls.engine.findings import remote_only_finding
 
-    present = {e.name for e in model.entries}
-    names = [n for n in names if n not in present]
-    item = model.authorizations
-    if not names or item is None:
-        return None
-    rng: Range = item.range_of(item.key)
-    shown = ", ".join(f"{q(n)}" for n in names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-    message = (f"ServiceStage has {len(names)} authorization{'s' if len(names) > 1 else ''} the file does not: "
-               f"{shown} — Import from ServiceStage adds {'them' if len(names) > 1 else 'it'}")
-    return Mark(finding(REMOTE_ONLY, message, rng, data={"names": names}), None, rng.start[0])
+    found = remote_only_finding(model, names)
+    return Mark(found, None, found.range.start[0]) if found is not None else None
 
 
 def check_remote_only(state: DocState, remote: list[Authorization]) -> None:
     """Set (or clear) SS173 after a remote check's list."""
+    from servicestage_ls.engine.findings import REMOTE_ONLY
+
     state.marks.pop(("", REMOTE_ONLY), None)
     mark = remote_only_mark(state.model(), [a.name for a in remote])
     if mark is not None:
