@@ -87,7 +87,7 @@ def run_plan(file: str, *, fmt: str, detailed_exitcode: bool, env: Mapping[str, 
         model = read_model(file)
         client = await client_for_file(model, env)
         remote = await listed(client)
-        return client, planning.plan(read_model(file), remote)
+        return client, planning.plan(model, remote)
 
     try:
         client, changes = asyncio.run(go())
