@@ -154,8 +154,7 @@ async def test_every_faultable_feature_is_covered() -> None:
     source = open(__file__, encoding="utf-8").read()
     injected = {name for group in re.findall(r"server_with_faults\(\[([^\]]*)\]", source)
                 for name in re.findall(r'"(\w+)"', group)}
-    from servicestage_ls.lsp import server as server_lsp
+    from servicestage_ls.lsp import setup
 
-    server_source = open(server_lsp.__file__, encoding="utf-8").read()
-    declared = set(re.findall(r'@_faultable\(server, "(\w+)"', server_source))
+    declared = {handler.fault for handler in (*setup.HANDLERS, setup.PULL_DIAGNOSTICS) if handler.fault}
     assert declared == set(FEATURES) == injected

@@ -330,8 +330,6 @@ async def _apply(ls: ServiceStageServer, uri: str, compute: Callable[[Model], li
 
 async def _apply_now(ls: ServiceStageServer, uri: str, compute: Callable[[Model], list[TextEdit]],
                      label: str) -> None:
-    from servicestage_ls.lsp.server import _workspace_edit
-
     reason = "no reason given"
     for _ in range(APPLY_ATTEMPTS):
         state = ls.docs.get(uri)
@@ -352,7 +350,7 @@ async def _apply_now(ls: ServiceStageServer, uri: str, compute: Callable[[Model]
         lsp_edits = [lsp.TextEdit(ls.to_lsp_range(model, e.range), e.new_text) for e in edits]
         try:
             result = await ls.workspace_apply_edit_async(
-                lsp.ApplyWorkspaceEditParams(edit=_workspace_edit(ls, state, lsp_edits), label=label)
+                lsp.ApplyWorkspaceEditParams(edit=ls.workspace_edit(state, lsp_edits), label=label)
             )
         except Exception as error:  # noqa: BLE001 - eglot refuses with an error response: a refusal like any other
             result = lsp.ApplyWorkspaceEditResult(applied=False, failure_reason=_error_text(error))

@@ -1,7 +1,8 @@
 """The one place where the server reaches into pygls internals (underscored names, undocumented behaviour).
 
-Checked against pygls 2.1.1; a pygls upgrade is checked here. Besides two helpers (withdraw a feature, the future
-of the current request), each override says what pygls does and why we differ:
+Checked against pygls 2.1.1; a pygls upgrade is checked here (tests/unit/lsp/test_compat.py fails when pygls
+changes what this module relies on). Besides helpers (the future of the current request, the cancellation of a
+progress token, notifications already in their JSON form), each override says what pygls does and why we differ:
 
 - pygls drops a message whose params cannot be decoded (it logs "Unable to handle message" with a traceback):
   the client's request then stays pending forever. We answer such a request with InvalidParams, and a request
@@ -10,6 +11,9 @@ of the current request), each override says what pygls does and why we differ:
   (VS Code) send those routinely, so they are ignored quietly.
 - pygls puts the handler's stack trace in the ``data`` of an error response: the client gets a one-line message,
   the trace goes to the server's log at debug level.
+- pygls keeps its own copy of each open document, splitting lines on more characters than LSP does (U+2028, U+0085,
+  form feed …) and again on every change: didOpen, didChange and didClose go straight to the server's handlers,
+  which keep the text themselves (``state.DocState``).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Any
 
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError
-from pygls.protocol import JsonRPCNotification, JsonRPCRequestMessage, LanguageServerProtocol
+from pygls.protocol import JsonRPCNotification, JsonRPCRequestMessage, LanguageServerProtocol, lsp_method
 
 log = logging.getLogger("servicestage_ls")
 
@@ -63,8 +67,44 @@ def one_line(message: str) -> str:
     return lines[-1] if lines else message
 
 
+class _Unstructured:
+    """Params already in their JSON form (sent as they are, not converted again)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: dict[str, Any]) -> None:
+        self.value = value
+
+
 class CompatProtocol(LanguageServerProtocol):
     """LanguageServerProtocol with the overrides described in the module docstring."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._converter.register_unstructure_hook(_Unstructured, lambda params: params.value)
+
+    def unstructure(self, value: Any) -> Any:
+        """The JSON form of an lsprotocol value, as pygls would send it."""
+        return self._converter.unstructure(value)
+
+    def notify_unstructured(self, method: str, params: dict[str, Any]) -> None:
+        """A notification whose params are already JSON: pygls would convert every diagnostic again."""
+        self._send_data(JsonRPCNotification(method=method, params=_Unstructured(params), jsonrpc=self.VERSION))
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: lsp.DidOpenTextDocumentParams) -> Any:
+        if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_OPEN)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: lsp.DidChangeTextDocumentParams) -> Any:
+        if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: lsp.DidCloseTextDocumentParams) -> Any:
+        if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_CLOSE)) is not None:
+            yield handler, (params,), None
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         # pygls' json.loads object_hook: called for every JSON object; messages are the ones with "jsonrpc".
@@ -112,11 +152,6 @@ class CompatProtocol(LanguageServerProtocol):
             log.debug("error response to %r: %s %s", msg_id, error.message, json.dumps(error.data, default=str))
             error = lsp.ResponseError(code=error.code, message=one_line(error.message))
         super()._send_response(msg_id, result, error)
-
-    def withdraw_feature(self, method: str) -> None:
-        """Stop offering a registered feature (before initialize is answered); pygls has no public way."""
-        self.fm.features.pop(method, None)
-        self.fm.feature_options.pop(method, None)
 
     def current_request_future(self) -> Future[Any] | None:
         """The future that answers the request being handled; $/cancelRequest cancels it (pygls keeps it in

@@ -199,7 +199,7 @@ async def _delete(run: cloud._Run) -> None:
 
 async def confirm(ls: ServiceStageServer, question: str, yes: str) -> bool:
     """Ask with window/showMessageRequest; only the answer ``yes`` goes on."""
-    window = ls._caps().window
+    window = ls.client_capabilities.window
     if window is None or window.show_message is None:
         ls.show(f"ServiceStage: not done: the editor cannot ask for confirmation ({question})",
                 lsp.MessageType.Warning)

@@ -1,78 +1,200 @@
-"""The composition of the language server: the editor features (``server``) plus the cloud and life-cycle
-features (``cloud``, ``lifecycle``), and ``serve``.
+"""The server put together: the list of its features — which handler answers which LSP method — and the cloud
+and life-cycle features, then ``serve``.
 
-``server`` does not import the cloud features and they import ``server`` (and ``state``), so this module is the
-only one that knows both: there is no import cycle in the package (tests/unit/test_architecture.py checks it).
-The cloud modules are imported when one of their commands, code actions, code lenses or on-save checks first runs.
+``create_server(env)`` is a factory, so tests can pass an environment. Pulled diagnostics are registered during
+initialize, and only for clients that pull (the others get pushed diagnostics, never both). This is the only
+module that knows both the editor features and the cloud ones: the cloud modules (httpx, the cloud client) are
+imported when one of their commands, code actions, code lenses or on-save checks first runs — they are not needed
+to answer the first messages. There is no import cycle in the package (tests/unit/test_architecture.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from functools import wraps
 from typing import Any
 
 from lsprotocol import types as lsp
 
-from servicestage_ls.lsp import server as server_module
+from servicestage_ls.lsp import features, sync
 from servicestage_ls.lsp.commands import CREATE, CREATE_ALL, DELETE, IMPORT, REFRESH, ROTATE, SHOW_PLAN
 from servicestage_ls.lsp.compat import TracebacksAtDebug
-from servicestage_ls.lsp.server import ServiceStageServer
+from servicestage_ls.lsp.server import LOG_LEVEL_VARIABLE, Feature, RedactTokenShapes, ServiceStageServer, log
 from servicestage_ls.lsp.state import DocState
+
+
+@dataclass(frozen=True)
+class Handler:
+    """One LSP method and what answers it. ``fault`` names it for the tests that make it fail on purpose
+    (``SERVICESTAGE_LS_FAULTS``); ``options`` are its server capability."""
+
+    method: str
+    function: Callable[..., Any]
+    fault: str | None = None
+    options: Any = None
+
+
+SESSION = (
+    Handler(lsp.INITIALIZED, sync.initialized),
+    Handler(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION, sync.did_change_configuration),
+    Handler(lsp.SHUTDOWN, sync.shutdown),
+)
+TEXT_SYNC = (
+    Handler(lsp.TEXT_DOCUMENT_DID_OPEN, sync.did_open, "didOpen"),
+    Handler(lsp.TEXT_DOCUMENT_DID_CHANGE, sync.did_change, "didChange"),
+    Handler(lsp.TEXT_DOCUMENT_DID_SAVE, sync.did_save, "didSave"),
+    Handler(lsp.TEXT_DOCUMENT_DID_CLOSE, sync.did_close, "didClose"),
+)
+EDITOR_FEATURES = (
+    Handler(lsp.TEXT_DOCUMENT_COMPLETION, features.completion_list, "completion", features.COMPLETION_OPTIONS),
+    Handler(lsp.TEXT_DOCUMENT_HOVER, features.hover, "hover"),
+    Handler(lsp.TEXT_DOCUMENT_CODE_ACTION, features.code_actions, "codeAction", features.CODE_ACTION_OPTIONS),
+    Handler(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL, features.document_symbols, "documentSymbol"),
+    Handler(lsp.TEXT_DOCUMENT_CODE_LENS, features.code_lenses, "codeLens", features.CODE_LENS_OPTIONS),
+)
+PULL_DIAGNOSTICS = Handler(lsp.TEXT_DOCUMENT_DIAGNOSTIC, features.pull_diagnostics, "diagnostic",
+                           features.DIAGNOSTIC_OPTIONS)
+"""Registered during initialize, for clients that pull."""
+HANDLERS = (*SESSION, *TEXT_SYNC, *EDITOR_FEATURES)
 
 
 def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
     """The server with every feature registered."""
-    server = server_module.build_server(env)
-    for command, entry_point in ((CREATE, "create"), (CREATE_ALL, "create_all"), (REFRESH, "refresh")):
-        server.command(command)(_cloud_command(entry_point))
-    for command, entry_point in ((SHOW_PLAN, "show_plan"), (IMPORT, "import_remote"), (ROTATE, "rotate"),
-                                 (DELETE, "delete")):
-        server.command(command)(_cloud_command(entry_point, "lifecycle"))
-    server.code_action_hooks.append(_cloud_code_actions)
-    server.code_action_hooks.append(_lifecycle_code_actions)
-    server.code_lens_hooks.append(_lifecycle_code_lenses)
-    server.on_save_hooks.append(_cloud_on_save)
+    server = ServiceStageServer(env)
+
+    def initialize(ls: ServiceStageServer, params: lsp.InitializeParams) -> None:
+        sync.initialize(ls, params)
+        if ls.client_pulls_diagnostics():
+            _register(ls, PULL_DIAGNOSTICS)
+
+    _register(server, Handler(lsp.INITIALIZE, initialize))
+    for handler in HANDLERS:
+        _register(server, handler)
+    cloud = CloudFeatures()
+    for feature in (cloud, LifecycleFeatures()):
+        for command, run in feature.commands().items():
+            server.command(command)(_command(run))
+        server.features.append(feature)
     return server
 
 
-def _cloud_command(entry_point: str, module: str = "cloud") -> Callable[..., Any]:
+def _register(server: ServiceStageServer, handler: Handler) -> None:
+    function = handler.function
+    if handler.fault is not None:
+        function = _faultable(server, handler.fault, function)
+    if handler.options is None:
+        server.feature(handler.method)(function)
+    else:
+        server.feature(handler.method, handler.options)(function)
+
+
+def _faultable(server: ServiceStageServer, fault: str, func: Callable[..., Any]) -> Callable[..., Any]:
+    """Let tests inject a failure into a feature (pygls answers it with an LSP error; we log it)."""
+    if asyncio.iscoroutinefunction(func):
+
+        @wraps(func)
+        async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+            if fault in server.faults:
+                raise RuntimeError(f"injected fault in {fault}")
+            return await func(*args, **kwargs)
+
+        return async_wrapper
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if fault in server.faults:
+            raise RuntimeError(f"injected fault in {fault}")
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+CommandRun = Callable[[ServiceStageServer, tuple[Any, ...]], Awaitable[Any]]
+
+
+def _command(run: CommandRun) -> Callable[..., Any]:
     # No annotations: pygls converts a command's arguments by them; these are plain JSON objects that the
     # command checks itself.
     async def command(ls, *args):  # type: ignore[no-untyped-def]
-        import importlib
-
-        return await getattr(importlib.import_module(f"servicestage_ls.lsp.{module}"), entry_point)(ls, args)
+        return await run(ls, args)
 
     return command
 
 
-def _lifecycle_code_actions(ls: ServiceStageServer, state: DocState,
-                            params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
-    from servicestage_ls.lsp import lifecycle
+class CloudFeatures(Feature):
+    """Create, Create all, Refresh status (``lsp.cloud``): commands, their code actions, the remote check on save."""
 
-    return lifecycle.code_actions(ls, state, params)
+    def commands(self) -> dict[str, CommandRun]:
+        return {CREATE: self.create, CREATE_ALL: self.create_all, REFRESH: self.refresh}
+
+    async def create(self, ls: ServiceStageServer, args: tuple[Any, ...]) -> Any:
+        from servicestage_ls.lsp import cloud
+
+        return await cloud.create(ls, args)
+
+    async def create_all(self, ls: ServiceStageServer, args: tuple[Any, ...]) -> Any:
+        from servicestage_ls.lsp import cloud
+
+        return await cloud.create_all(ls, args)
+
+    async def refresh(self, ls: ServiceStageServer, args: tuple[Any, ...]) -> Any:
+        from servicestage_ls.lsp import cloud
+
+        return await cloud.refresh(ls, args)
+
+    def code_actions(self, ls: ServiceStageServer, state: DocState,
+                     params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+        from servicestage_ls.lsp import cloud
+
+        return cloud.code_actions(ls, state, params)
+
+    def on_save(self, ls: ServiceStageServer, state: DocState) -> None:
+        from servicestage_ls.lsp import cloud
+
+        cloud.on_save(ls, state)
 
 
-def _cloud_code_actions(ls: ServiceStageServer, state: DocState,
-                        params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
-    from servicestage_ls.lsp import cloud as lsp_cloud
+class LifecycleFeatures(Feature):
+    """Show plan, Import, Rotate token, Delete (``lsp.lifecycle``): commands, code actions, code lenses."""
 
-    return lsp_cloud.code_actions(ls, state, params)
+    def commands(self) -> dict[str, CommandRun]:
+        return {SHOW_PLAN: self.show_plan, IMPORT: self.import_remote, ROTATE: self.rotate, DELETE: self.delete}
 
+    async def show_plan(self, ls: ServiceStageServer, args: tuple[Any, ...]) -> Any:
+        from servicestage_ls.lsp import lifecycle
 
-def _cloud_on_save(ls: ServiceStageServer, state: DocState) -> None:
-    from servicestage_ls.lsp import cloud as lsp_cloud
+        return await lifecycle.show_plan(ls, args)
 
-    lsp_cloud.on_save(ls, state)
+    async def import_remote(self, ls: ServiceStageServer, args: tuple[Any, ...]) -> Any:
+        from servicestage_ls.lsp import lifecycle
 
+        return await lifecycle.import_remote(ls, args)
 
-def _lifecycle_code_lenses(ls: ServiceStageServer, state: DocState) -> list[lsp.CodeLens]:
-    from servicestage_ls.lsp import lifecycle
+    async def rotate(self, ls: ServiceStageServer, args: tuple[Any, ...]) -> Any:
+        from servicestage_ls.lsp import lifecycle
 
-    return lifecycle.code_lenses(ls, state)
+        return await lifecycle.rotate(ls, args)
+
+    async def delete(self, ls: ServiceStageServer, args: tuple[Any, ...]) -> Any:
+        from servicestage_ls.lsp import lifecycle
+
+        return await lifecycle.delete(ls, args)
+
+    def code_actions(self, ls: ServiceStageServer, state: DocState,
+                     params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+        from servicestage_ls.lsp import lifecycle
+
+        return lifecycle.code_actions(ls, state, params)
+
+    def code_lenses(self, ls: ServiceStageServer, state: DocState) -> list[lsp.CodeLens]:
+        from servicestage_ls.lsp import lifecycle
+
+        return lifecycle.code_lenses(ls, state)
 
 
 def serve(tcp: tuple[str, int] | None = None, env: Mapping[str, str] | None = None) -> int:
@@ -80,9 +202,9 @@ def serve(tcp: tuple[str, int] | None = None, env: Mapping[str, str] | None = No
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:
         handler.addFilter(TracebacksAtDebug())
-        handler.addFilter(server_module.RedactTokenShapes())
-    level = (os.environ if env is None else env).get(server_module.LOG_LEVEL_VARIABLE, "").strip().upper()
-    server_module.log.setLevel(level if level in ("DEBUG", "INFO", "WARNING", "ERROR") else logging.INFO)
+        handler.addFilter(RedactTokenShapes())
+    level = (os.environ if env is None else env).get(LOG_LEVEL_VARIABLE, "").strip().upper()
+    log.setLevel(level if level in ("DEBUG", "INFO", "WARNING", "ERROR") else logging.INFO)
     server = create_server(env)
     if tcp is not None:
         server.start_tcp(*tcp)

@@ -13,14 +13,11 @@ from servicestage_ls.lsp.lifecycle import confirm
 
 class FakeServer:
     def __init__(self, window: lsp.WindowClientCapabilities | None, answer: Any = None) -> None:
-        self.caps = lsp.ClientCapabilities(window=window)
+        self.client_capabilities = lsp.ClientCapabilities(window=window)
         self.answer = answer
         self.asked: list[lsp.ShowMessageRequestParams] = []
         self.shown: list[tuple[str, lsp.MessageType]] = []
         self.errors: list[str] = []
-
-    def _caps(self) -> lsp.ClientCapabilities:
-        return self.caps
 
     async def window_show_message_request_async(self, params: lsp.ShowMessageRequestParams) -> Any:
         self.asked.append(params)
