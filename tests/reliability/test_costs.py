@@ -34,6 +34,7 @@ def _edit_work(entries: int, edit: tuple[str, str], monkeypatch: pytest.MonkeyPa
     """What one edit of the middle entry costs the server in a file of ``entries`` entries, one in fifty with a
     mistake: lines split, entries parsed, entries checked, findings placed, diagnostics converted."""
     from servicestage_ls.core import rules
+    from servicestage_ls.core.rules import file as rules_file
     from servicestage_ls.lsp.setup import create_server
     from servicestage_ls.lsp.state import DocState
 
@@ -57,7 +58,7 @@ def _edit_work(entries: int, edit: tuple[str, str], monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(document, "split_lines", counting("lines split", document.split_lines, lambda r: len(r[0])))
     monkeypatch.setattr(document, "parse_item", counting("parsed", document.parse_item))
-    monkeypatch.setattr(rules, "_entry_result", counting("checked", rules._entry_result))
+    monkeypatch.setattr(rules_file, "_entry_result", counting("checked", rules_file._entry_result))
     monkeypatch.setattr(rules.Finding, "shifted", counting("placed", rules.Finding.shifted))
     monkeypatch.setattr(server, "to_diagnostic", counting("converted", server.to_diagnostic))
     old, new = edit

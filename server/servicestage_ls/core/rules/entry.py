@@ -1,0 +1,211 @@
+"""One entry's rules (relative to ``entry.base``): its keys, merges (`<<`) and each value; the `token` value's
+own rules are in ``secrets``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping as MappingABC
+
+from servicestage_ls.core import schema
+from servicestage_ls.core.model import MERGE_KEY, Entry, Mapping, Pair, Range, Scalar, merged_mappings, node_range
+from servicestage_ls.core.rules.base import (
+    PUBLIC_HOSTNAMES,
+    PUBLIC_HOSTS,
+    Finding,
+    check_https_url,
+    describe,
+    duplicate_keys,
+    finding,
+    quoted,
+    string_value,
+    unknown_key,
+    url,
+)
+from servicestage_ls.core.rules.secrets import token_findings
+from servicestage_ls.core.yamlparse import yaml_int
+
+
+
+_REQUIRED_ENTRY_KEYS = frozenset(schema.REQUIRED_ENTRY_KEYS)
+
+
+def entry_findings(entry: Entry, env: MappingABC[str, str]) -> list[Finding]:
+    """Findings about one entry, with ranges relative to ``entry.base``."""
+    return entry_checks(entry, env)[0]
+
+
+_NO_KEYS: dict[str, Pair] = {}
+
+
+PairMemo = dict[int, tuple[Pair, list[Finding]]]
+
+
+def entry_checks(entry: Entry, env: MappingABC[str, str],
+                  memo: PairMemo | None = None) -> tuple[list[Finding], dict[str, Pair]]:
+    """The findings about one entry and its known keys (the first pair of each); ``memo`` keeps, for one run of
+    the rules, the findings of values that depend on nothing else."""
+    node = entry.node
+    if node is None:
+        return [], _NO_KEYS
+    if not isinstance(node, Mapping):
+        what = "empty" if isinstance(node, Scalar) and node.is_null else describe(node)
+        return [finding("SS102", f"an entry must be a mapping with `name`, `repo_type` and `token`, not {what}",
+                        node_range(node))], _NO_KEYS
+    pairs = node.pairs
+    keys = [pair.key_text for pair in pairs]
+    # Nearly every entry has each key once: then there is nothing for duplicate_keys to find.
+    out = [] if len(set(keys)) == len(keys) else duplicate_keys(pairs, "this entry")
+    present: dict[str, Pair] = {}
+    merges: list[Pair] = []
+    fields = schema.ENTRY_FIELDS
+    for key, pair in zip(keys, pairs):
+        if key == MERGE_KEY:
+            merges.append(pair)
+        elif key not in fields:
+            hint = " (it belongs at the top level)" if key in schema.TOP_FIELDS else ""
+            out.append(unknown_key(pair.key, fields, "an entry", hint))
+        elif key not in present:
+            present[key] = pair
+    merged_by = _merge(merges, present, out) if merges else {}
+    repo_type = _repo_type(present)
+    for key, pair in present.items():
+        node_value = pair.value
+        if memo is None or key == "host" or (key == "token" and not (
+                isinstance(node_value, Scalar) and node_value.value.startswith("${"))):
+            found = _entry_value(key, pair, present, repo_type, env)
+        else:
+            # These findings depend on the pair alone (a reference's also on the environment, the same for the
+            # whole run): a pair shared by many entries (`repo_type: github` on the same row) is checked once.
+            known = memo.get(id(pair))
+            if known is None or known[0] is not pair:
+                known = memo[id(pair)] = (pair, _entry_value(key, pair, present, repo_type, env))
+            found = known[1]
+        merge = merged_by.get(key)
+        if merge is not None:  # a merged value: the finding goes on this entry's `<<`, not on the anchor
+            # (no quick fix: its edit would replace the `<<`; the value to fix is in the anchor)
+            found = [Finding(f.code, f"{f.message} (merged with `<<`)", node_range(merge.key), f.severity, None,
+                             f.related) for f in found]
+        out.extend(found)
+    if not present.keys() >= _REQUIRED_ENTRY_KEYS:
+        missing = [k for k in schema.REQUIRED_ENTRY_KEYS if k not in present]
+        first_key = node.pairs[0].key if node.pairs else node
+        for key in missing:
+            value = schema.token_reference(repo_type) if key == "token" else schema.PLACEHOLDERS[key]
+            out.append(finding("SS111", f"missing required key `{key}` in this entry", node_range(first_key),
+                               {"fix": "insert-key", "key": key, "value": value, "scope": "entry"}))
+    return out, present
+
+
+def _merge(merges: list[Pair], present: dict[str, Pair], out: list[Finding]) -> dict[str, Pair]:
+    """Add the keys that merge keys (``<<: *defaults``) bring into ``present`` (the entry's own keys win, then
+    the first merge); returns which merge key brought each one. Problems go to ``out``, on the merge key."""
+    merged_by: dict[str, Pair] = {}
+    for merge in merges:
+        mappings = merged_mappings(merge.value)
+        if not mappings:
+            out.append(finding("SS102", "a merge key `<<` takes a mapping or a list of mappings (`<<: *defaults`), "
+                                        f"not {describe(merge.value)}", node_range(merge.value)))
+            continue
+        for mapping in mappings:
+            for pair in mapping.pairs:
+                key = pair.key_text
+                if key is None or key == MERGE_KEY or key in present:
+                    continue
+                if key not in schema.ENTRY_FIELDS:
+                    out.append(finding("SS110", f"unknown key `{key}` merged into this entry with `<<`; allowed: "
+                                                f"{quoted(schema.ENTRY_FIELDS)}", node_range(merge.key)))
+                    continue
+                present[key] = pair
+                merged_by[key] = merge
+    return merged_by
+
+
+def _repo_type(present: dict[str, Pair]) -> str | None:
+    pair = present.get("repo_type")
+    if pair is not None and isinstance(pair.value, Scalar) and pair.value.value in schema.REPO_TYPES:
+        return pair.value.value
+    return None
+
+
+def _entry_value(key: str, pair: Pair, present: dict[str, Pair], repo_type: str | None,
+                 env: MappingABC[str, str]) -> list[Finding]:
+    spec = schema.ENTRY_FIELDS[key]
+    if spec.kind == "integer":
+        return _integer_value(key, pair)
+    scalar, problem = string_value(pair, key)
+    if problem is not None:
+        return [problem]
+    assert scalar is not None
+    text = scalar.value
+    if key == "name":
+        return [] if schema.NAME_RE.match(text) else _name_findings(text, node_range(scalar))
+    if key == "repo_type":
+        if text in schema.SUPPORTED_REPO_TYPES:
+            return []
+        rng = node_range(scalar)
+        if text in schema.REPO_TYPES:
+            return [finding("SS133", f"`repo_type: {text}` is only supported on ServiceStage's Chinese site; "
+                                     f"the international API accepts {quoted(schema.SUPPORTED_REPO_TYPES)}", rng)]
+        suggestion = schema.closest(text, schema.SUPPORTED_REPO_TYPES)
+        allowed = quoted(schema.SUPPORTED_REPO_TYPES)
+        if suggestion is not None:
+            return [finding("SS132", f"unsupported repo_type `{text}`; did you mean `{suggestion}`? "
+                                     f"Allowed: {allowed}", rng, {"fix": "replace-value", "replacement": suggestion})]
+        return [finding("SS132", f"unsupported repo_type `{text}`; allowed: {allowed}", rng)]
+    if key == "token":
+        return token_findings(text, node_range(scalar), repo_type, present, env)
+    if key == "host":
+        problem = check_https_url(scalar, "SS150", "host", allow_loopback_http=False)
+        if problem is not None:
+            return [problem]
+        return _host_mismatch(text, scalar, repo_type)
+    if key == "token_type" and text not in schema.TOKEN_TYPES:
+        return [finding("SS112", f"`token_type` must be one of {quoted(schema.TOKEN_TYPES)}", node_range(scalar))]
+    return []
+
+
+def _integer_value(key: str, pair: Pair) -> list[Finding]:
+    value = pair.value
+    if not isinstance(value, Scalar) or value.tag != "int":
+        if isinstance(value, Scalar) and value.is_null:
+            return [finding("SS112", f"`{key}` has no value; it needs a whole number", node_range(pair.key))]
+        expected = "0 (normal), 1 (overdue) or 2 (unauthenticated)" if key == "status" \
+            else "a whole number (milliseconds since the epoch)"
+        return [finding("SS112", f"`{key}` must be {expected}, not {describe(value)}", node_range(value))]
+    number = int(value.value.replace("_", ""), 0) if value.value.strip("+-").isdigit() else yaml_int(value.value)
+    if key == "status":
+        if number not in schema.STATUS_MEANINGS:
+            return [finding("SS112", "`status` must be 0 (normal), 1 (overdue) or 2 (unauthenticated)",
+                            node_range(value))]
+        if number in (1, 2):
+            return [finding("SS160", f"status {number}: {schema.STATUS_DOCS[number]}", node_range(value))]
+    elif number < 0:
+        return [finding("SS112", f"`{key}` must be a timestamp in milliseconds, not negative", node_range(value))]
+    return []
+
+
+def _name_findings(name: str, rng: Range) -> list[Finding]:
+    if schema.NAME_RE.match(name):
+        return []
+    bad = next((c for c in name if not schema.NAME_CHAR_RE.match(c)), None)
+    if bad is not None:
+        shown = "a space" if bad == " " else f"`{bad}`" if bad.isprintable() else f"U+{ord(bad):04X}"
+        return [finding("SS130", f"`name` may only contain letters, digits, `.`, `_` and `-`; it contains {shown}",
+                        rng)]
+    return [finding("SS130", f"`name` must be {schema.NAME_MIN} to {schema.NAME_MAX} characters long; it has "
+                             f"{len(name)}", rng)]
+
+
+
+def _host_mismatch(text: str, scalar: Scalar, repo_type: str | None) -> list[Finding]:
+    if repo_type is None:
+        return []
+    parsed = url(text)
+    host = parsed[1] if parsed else ""
+    if host not in PUBLIC_HOSTS:
+        return []
+    for other, spec in schema.REPO_TYPES.items():
+        public = PUBLIC_HOSTNAMES[spec.public_host]
+        if other != repo_type and (host == public or host == f"www.{public}"):
+            return [finding("SS151", f"`host` points at {spec.public_host}, the public {other} host, but "
+                                     f"`repo_type` is {repo_type}", node_range(scalar))]
+    return []

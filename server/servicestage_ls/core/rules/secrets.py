@@ -1,0 +1,135 @@
+"""The secrets' rules: the `token` value (SS140–SS142, SS112 when empty) and token-shaped text anywhere else in
+the file (SS143)."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Callable
+from collections.abc import Mapping as MappingABC
+
+from servicestage_ls.core import schema
+from servicestage_ls.core.model import Entry, Model, Pair, Range, Scalar, node_range, split_lines
+from servicestage_ls.core.rules.base import PUBLIC_HOSTNAMES, Finding, finding, url
+from servicestage_ls.core.schema import Severity
+
+
+def token_findings(text: str, rng: Range, repo_type: str | None, present: dict[str, Pair],
+                    env: MappingABC[str, str]) -> list[Finding]:
+    stripped = text.strip()
+    reference = schema.ENV_REF_RE.match(stripped)
+    if reference is not None:
+        variable = reference.group(1)
+        pasted = schema.pasted_token(variable, env)
+        if pasted is not None:
+            # A token pasted between the braces: never repeat it (messages end up in CI logs).
+            kind = pasted.doc.split()[0]
+            return [finding("SS142", f"the reference holds what looks like a {kind} token, not the name of an "
+                                     "environment variable; put the token in a variable such as "
+                                     f"`{pasted.token_env}` and write `${{{pasted.token_env}}}`", rng)]
+        if variable not in env:
+            return [finding("SS142", f"environment variable `{variable}` is not set; set it where the language "
+                                     "server (or `servicestage-ls create`) runs", rng,
+                            {"variable": variable})]
+        return []
+    if stripped.startswith("$"):
+        return [finding("SS142", "malformed environment reference; write it as `${NAME}` with a name of letters, "
+                                 "digits and `_`", rng)]
+    if not stripped:
+        return [finding("SS112", "`token` is empty; write a reference such as "
+                                 f"`{schema.token_reference(repo_type)}`", rng)]
+    env_name = schema.token_env_for(repo_type)
+    out = [finding("SS140", "the token is written in the file: a plaintext secret in a file that is committed; "
+                            f"use a reference such as `${{{env_name}}}` and set {env_name} in the environment",
+                   rng, {"fix": "use-env-reference", "variable": env_name})]
+    if repo_type is not None:
+        spec = schema.REPO_TYPES[repo_type]
+        if not spec.token_re.match(stripped):
+            severity = None
+            if repo_type == "gitlab" and _self_managed(present, spec.public_host):
+                severity = Severity.WARNING  # self-managed GitLab may change the prefix
+            out.append(finding("SS141", f"the token does not look like a {repo_type} token: {spec.token_hint}",
+                               rng, severity=severity))
+    return out
+
+
+def _self_managed(present: dict[str, Pair], public_host: str) -> bool:
+    pair = present.get("host")
+    if pair is None or not isinstance(pair.value, Scalar) or pair.value.is_null:
+        return False
+    parsed = url(pair.value.value)
+    return (parsed[1] if parsed else "") != PUBLIC_HOSTNAMES.get(public_host)
+
+
+# --- token-shaped text anywhere ------------------------------------------------------------------------
+
+_TOKEN_VALUE_PREFIX_RE = re.compile(r"[ \t]*(?:-[ \t]+)*[\"']?token[\"']?[ \t]*:[ \t]*[\"']?(?:\$\{)?")
+# Where a token shape may start: one regex without repetition scans fast; the full shape is matched there.
+_TOKEN_PREFIX_RE = re.compile(r"gh[pousr]_|github_pat_|glpat-")
+
+
+def _token_shapes(text: str, in_token_value: Callable[[int, int, str], bool]) -> list[Finding]:
+    """SS143 for each token-shaped part of ``text`` (positions relative to it) that is not a `token` value."""
+    out: list[Finding] = []
+    starts: list[int] | None = None
+    for candidate in _TOKEN_PREFIX_RE.finditer(text):
+        match = schema.TOKEN_SHAPE_RE.match(text, candidate.start())
+        if match is None:
+            continue
+        if starts is None:
+            starts = split_lines(text)[1]
+        line = bisect_right(starts, match.start()) - 1
+        col = match.start() - starts[line]
+        line_end = starts[line + 1] if line + 1 < len(starts) else len(text)
+        if in_token_value(line, col, text[starts[line] : line_end]):
+            continue
+        prefix = match.group(1) or match.group(2) or match.group(3)
+        kind = schema.token_kind(prefix)
+        env_name = schema.REPO_TYPES[kind].token_env
+        out.append(finding("SS143", f"this looks like a {kind} token (`{prefix}…`) outside `token`: a secret in a "
+                                    "file that is committed; remove it (and revoke the token) — a token belongs in "
+                                    f"the environment, referenced from an entry's `token` as `${{{env_name}}}`",
+                           Range((line, col), (line, col + len(match.group(0))))))
+    return out
+
+
+def _in_token_value(entry: Entry | None, line: int, col: int, line_text: str) -> bool:
+    """Whether (line, col), relative to ``entry.base``, is in the entry's `token` value."""
+    if entry is None:
+        return False
+    if entry.mapping is not None:
+        return any(pair.key_text == "token" and isinstance(pair.value, Scalar)
+                   and node_range(pair.value).contains((line, col)) for pair in entry.mapping.pairs)
+    # No model of this entry (a syntax error in it): the line says whether it is a `token:` value.
+    return _TOKEN_VALUE_PREFIX_RE.fullmatch(line_text[:col]) is not None
+
+
+def entry_token_shapes(entry: Entry) -> list[Finding]:
+    """SS143 inside an entry parsed on its own (``entry.text``), relative to ``entry.base``: cached with it."""
+    assert entry.text is not None and entry.base == entry.first_line
+    if _TOKEN_PREFIX_RE.search(entry.text) is None:  # nearly every entry: no need to set up the scan
+        return []
+    return _token_shapes(entry.text, lambda line, col, text: _in_token_value(entry, line, col, text))
+
+
+def token_shaped(model: Model) -> list[Finding]:
+    """SS143 for every token-shaped text outside an entry's `token` value: in keys, names, URLs, any value,
+    comments (the `token` value has its own rules, SS140–SS142). Entries parsed on their own are scanned with
+    their other findings (and cached with them); this scans the rest of the text."""
+    entries = model.entries
+    if model.item_indent is not None and entries:
+        starts = model.line_starts
+        head_end = starts[entries[0].first_line]
+        tail_line = entries[-1].last_line + 1
+        out = _token_shapes(model.text[:head_end], lambda line, col, text: False)
+        if tail_line < len(starts):
+            out.extend(f.shifted(tail_line) for f in
+                       _token_shapes(model.text[starts[tail_line]:], lambda line, col, text: False))
+        return out
+
+    def in_token_value(line: int, col: int, text: str) -> bool:
+        entry = model.entry_at_line(line)
+        return entry is not None and _in_token_value(entry, line - entry.base, col, text)
+
+    return _token_shapes(model.text, in_token_value)
+
