@@ -13,14 +13,15 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from servicestage_ls.cli.files import Unreadable, read_text, read_with_bom, write_atomically
+from servicestage_ls.cli.files import Unreadable, read_text, read_with_bom
+from servicestage_ls.cli.front import FileFront
 from servicestage_ls.core.document import parse
 from servicestage_ls.core.model import Model
 from servicestage_ls.core.schema import redact
-from servicestage_ls.core.edits import apply_edits
 from servicestage_ls.core.settings import Settings
-from servicestage_ls.engine import actions
-from servicestage_ls.engine.actions import EntryRefused, Prepared, Refused
+from servicestage_ls.engine import actions, create
+from servicestage_ls.engine.actions import Prepared, Refused
+from servicestage_ls.engine.lifecycle import INFO
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -52,20 +53,16 @@ def run_create(path: str, *, names: Sequence[str], dry_run: bool, out: TextIO | 
         if not entries:
             out.write(f"{path}: every entry already has repo_user; nothing to create\n")
             return EXIT_OK
-    prepared: list[Prepared] = []
-    refused = 0
-    for entry in entries:
-        try:
-            prepared.append(actions.prepare(model, entry, environment, actions.COMMAND_LINE))
-        except EntryRefused as why:
-            refused += 1
-            err.write(f"{path}: {why.skipped()}\n")
+    front = FileFront(path, environment, out, err, unwritten="{why}")
+    outcome = create.CreateOutcome()
+    prepared = create.prepare_each(front, model, entries, outcome)
+    refused = len(outcome.refused)
     if dry_run:
         return _dry_run(path, model, prepared, refused, out, err, environment)
     if not prepared:
         return EXIT_FAILED
     try:
-        return asyncio.run(_create(path, prepared, refused, out, err, environment))
+        return asyncio.run(_create(front, prepared, outcome))
     except KeyboardInterrupt:
         err.write(f"{path}: interrupted; a create that was already sent may have happened — check the "
                   "authorizations in the ServiceStage console before running `servicestage-ls create` again\n")
@@ -93,42 +90,18 @@ def _dry_run(path: str, model: Model, prepared: list[Prepared], refused: int, ou
     return EXIT_FAILED if refused else EXIT_OK
 
 
-async def _create(path: str, prepared: list[Prepared], refused: int, out: TextIO, err: TextIO,
-                  env: dict[str, str]) -> int:
+async def _create(front: FileFront, prepared: list[Prepared], outcome: create.CreateOutcome) -> int:
     from servicestage_ls.cloud.errors import CloudError
 
-    model = parse(read_text(path))
+    model = parse(read_text(front.path))
     try:
-        client = await actions.open_client_for(model, Settings(), env)
+        client = await actions.open_client_for(model, Settings(), front.env)
     except CloudError as error:
-        err.write(f"{path}: error: {error}\n")
+        front.err.write(f"{front.path}: error: {error}\n")
         return EXIT_USAGE
-    note = actions.project_id_note(model, env, client.project_id)
+    note = actions.project_id_note(model, front.env, client.project_id)
     if note is not None:  # how the id was found, when the file and the environment did not say
-        out.write(f"{path}: {note}\n")
-    failed = refused
+        front.say(INFO, note)
     async with client:
-        for item in prepared:
-            snap = item.snapshot
-            try:
-                auth = await client.create_personal_authorization(snap.repo_type, snap.name, item.token, snap.host)
-            except CloudError as error:
-                failed += 1
-                err.write(f"{path}: creating '{snap.name}' failed: {error}\n")
-                continue
-            lost = " (its answer was lost; the list shows it was created)" if auth.recovered else ""
-            try:
-                text, bom = read_with_bom(path)
-                current = parse(text)
-                edits = actions.writeback(current, snap, auth, actions.COMMAND_LINE)
-                new_text = apply_edits(current, edits)
-                if bom:
-                    new_text = "\ufeff" + new_text
-                write_atomically(path, new_text)
-            except (Refused, Unreadable, OSError) as why:
-                failed += 1
-                err.write(f"{path}: created '{snap.name}'{lost} ({actions.describe(auth)}) but did not write it "
-                          f"back: {why}\n")
-                continue
-            out.write(f"{path}: created '{snap.name}'{lost}: {actions.describe(auth)}\n")
-    return EXIT_FAILED if failed else EXIT_OK
+        await create.create_each(front, client, prepared, outcome)
+    return EXIT_FAILED if outcome.refused or outcome.failed or outcome.unwritten else EXIT_OK

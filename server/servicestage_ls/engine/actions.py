@@ -48,12 +48,16 @@ class Audience:
     after_setting: str  # what to do once a variable is set
     refresh: str  # how repo_user/status of an existing authorization get into the file
     write_later: str  # how repo_user/status get written when the write-back was refused
+    created: str  # how the create command says it created an authorization: "<created> 'name': repo_user …"
+    unwritten: str  # how it says the write-back was refused: "created 'name' (repo_user …)<unwritten> <why>"
 
 
 EDITOR = Audience("the environment of the language server", "restart the server",
-                  "; run Refresh status to update it", "run Refresh status to write repo_user and status")
+                  "; run Refresh status to update it", "run Refresh status to write repo_user and status",
+                  "created authorization", ", but")
 COMMAND_LINE = Audience("the environment", "run the command again", "",
-                        "write repo_user and status with Refresh status in the editor, or by hand")
+                        "write repo_user and status with Refresh status in the editor, or by hand",
+                        "created", " but did not write it back:")
 
 
 @dataclass(frozen=True)

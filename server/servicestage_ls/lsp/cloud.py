@@ -22,6 +22,8 @@ from servicestage_ls.core.rules import file_errors
 from servicestage_ls.core.schema import redact
 from servicestage_ls.engine import actions
 from servicestage_ls.engine.actions import Prepared, Refused
+from servicestage_ls.engine.create import CreateOutcome, create_each, prepare_each, summary
+from servicestage_ls.engine.lifecycle import ERROR, INFO, WARNING
 from servicestage_ls.engine.findings import REMOTE_CODES, failure_finding, remote_findings
 from servicestage_ls.lsp.commands import CREATE, CREATE_ALL, REFRESH, action_kind
 from servicestage_ls.lsp.state import Mark, check_remote_only
@@ -36,6 +38,7 @@ LIST_CACHE_SECONDS = 60.0
 APPLY_ATTEMPTS = 3
 APPLIED_CHANGE_WAIT_SECONDS = 2.0
 UNSEEN_CHANGE_WAIT_SECONDS = 60.0
+_LEVELS = {INFO: lsp.MessageType.Info, WARNING: lsp.MessageType.Warning, ERROR: lsp.MessageType.Error}
 
 
 # The entry points (lsp/setup.py registers them; this module is imported when one of them first runs).
@@ -133,6 +136,44 @@ class _Run:
         lists = {key: [redact(name) for name in names] for key, names in (
             ("created", self.created), ("updated", self.updated), ("failed", self.failed), ("refused", self.refused))}
         return {**lists, **self.extra}
+
+
+class EditorFront:
+    """The engine's loops' view of an open document (``engine.create``'s and ``engine.lifecycle``'s front)."""
+
+    finish_hint = "fix the cause, then run Create in ServiceStage on '{name}' (its code lens or code action)"
+
+    def __init__(self, run: _Run) -> None:
+        self.run = run
+        self.ls = run.ls
+        self.env = run.ls.env
+        self.audience = actions.EDITOR
+
+    def current(self) -> Model:
+        state = self.ls.docs.get(self.run.uri)
+        if state is None:
+            raise Refused("the file was closed; nothing was written")
+        return state.model()
+
+    def progress(self, message: str, percentage: int | None = None) -> None:
+        self.run.report(message, percentage)
+
+    def say(self, level: str, message: str) -> None:
+        self.ls.show(f"ServiceStage: {message}", _LEVELS[level])
+
+    async def write(self, compute: Callable[[Model], list[TextEdit]], label: str) -> None:
+        await _apply(self.ls, self.run.uri, compute, label)
+
+    def mark(self, name: str, message: str) -> None:
+        _mark_failure(self.ls, self.run.uri, name, message)
+
+    def unmark(self, name: str) -> None:
+        """The call for this entry succeeded: ServiceStage changed (the cached list is stale), and its SS170 mark
+        goes."""
+        _invalidate_list_cache()
+        state = self.ls.docs.get(self.run.uri)
+        if state is not None and state.marks.pop((name, "SS170"), None) is not None:
+            self.ls.refresh_diagnostics(self.run.uri)
 
 
 def _argument(args: tuple[Any, ...]) -> dict[str, Any]:
@@ -248,61 +289,26 @@ async def _create_all(run: _Run) -> None:
     state = run.ls.docs[run.uri]
     model = state.model()
     actions.refuse_file_errors(model, run.ls.env)
-    prepared: list[Prepared] = []
-    for entry in actions.new_entries(model):
-        try:
-            prepared.append(actions.prepare(model, entry, run.ls.env))
-        except actions.EntryRefused as refused:
-            run.refused.append(entry.name or f"entry {entry.index + 1}")
-            run.ls.show(f"ServiceStage: {refused.skipped()}", lsp.MessageType.Warning)
+    outcome = _outcome(run)
+    prepared = prepare_each(EditorFront(run), model, actions.new_entries(model), outcome)
     if not prepared:
         if not run.refused:
             run.ls.show("ServiceStage: every entry already has repo_user: nothing to create", lsp.MessageType.Info)
         return
     await _create_prepared(run, model, prepared)
-    parts = [f"created {len(run.created)}"]
-    if run.failed:
-        parts.append(f"failed {len(run.failed)} ({', '.join(run.failed)})")
-    if run.refused:
-        parts.append(f"skipped {len(run.refused)} ({', '.join(run.refused)})")
-    run.ls.show("ServiceStage: " + "; ".join(parts), lsp.MessageType.Error if run.failed else lsp.MessageType.Info)
+    level, line = summary(outcome)
+    run.ls.show(f"ServiceStage: {line}", _LEVELS[level])
+
+
+def _outcome(run: _Run) -> CreateOutcome:
+    """The loop's outcome, filled into the run's lists (what the command answers, cancelled or not)."""
+    return CreateOutcome(created=run.created, failed=run.failed, refused=run.refused)
 
 
 async def _create_prepared(run: _Run, model: Model, prepared: list[Prepared]) -> None:
-    from servicestage_ls.cloud.errors import CloudError
-
     client = await _client(run, model)
     async with client:
-        for index, item in enumerate(prepared):
-            snap = item.snapshot
-            run.report(f"'{snap.name}' ({index + 1}/{len(prepared)})", int(100 * index / len(prepared)))
-            try:
-                auth = await client.create_personal_authorization(snap.repo_type, snap.name, item.token, snap.host)
-            except CloudError as err:
-                run.failed.append(snap.name)
-                _mark_failure(run.ls, run.uri, snap.name, str(err))
-                run.ls.show(f"ServiceStage: creating '{snap.name}' failed: {err}", lsp.MessageType.Error)
-                continue
-            _invalidate_list_cache()
-            state = run.ls.docs.get(run.uri)
-            if state is not None and state.marks.pop((snap.name, "SS170"), None) is not None:
-                run.ls.refresh_diagnostics(run.uri)
-            await _write_created(run, snap, auth)
-
-
-async def _write_created(run: _Run, snap: actions.Snapshot, auth: Authorization) -> None:
-    lost = " (its answer was lost; the list shows it was created)" if auth.recovered else ""
-    try:
-        await _apply(run.ls, run.uri, lambda model: actions.writeback(model, snap, auth),
-                     f"ServiceStage: created '{snap.name}'")
-    except Refused as refused:
-        run.created.append(snap.name)
-        run.ls.show(f"ServiceStage: created '{snap.name}'{lost} ({actions.describe(auth)}), but {refused}",
-                    lsp.MessageType.Warning)
-        return
-    run.created.append(snap.name)
-    run.ls.show(f"ServiceStage: created authorization '{snap.name}'{lost}: {actions.describe(auth)}",
-                lsp.MessageType.Info)
+        await create_each(EditorFront(run), client, prepared, _outcome(run))
 
 
 _apply_locks: dict[str, asyncio.Lock] = {}

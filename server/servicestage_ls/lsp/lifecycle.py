@@ -8,7 +8,6 @@ on Cancel, on no answer, or when the client cannot ask.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
@@ -19,7 +18,7 @@ from servicestage_ls.engine import actions, lifecycle
 from servicestage_ls.engine import plan as planning
 from servicestage_ls.engine.actions import Refused
 from servicestage_ls.engine.findings import REMOTE_ONLY
-from servicestage_ls.engine.lifecycle import ERROR, INFO, WARNING, q
+from servicestage_ls.engine.lifecycle import q
 from servicestage_ls.lsp import cloud
 from servicestage_ls.lsp.commands import CREATE, DELETE, IMPORT, REFRESH, ROTATE, SHOW_PLAN, action_kind
 
@@ -28,43 +27,7 @@ if TYPE_CHECKING:
     from servicestage_ls.lsp.server import ServiceStageServer
     from servicestage_ls.lsp.state import DocState
 
-_LEVELS = {INFO: lsp.MessageType.Info, WARNING: lsp.MessageType.Warning, ERROR: lsp.MessageType.Error}
 LENS_COMMANDS = {"create": CREATE, "refresh": REFRESH, "rotate": ROTATE}
-
-
-class EditorFront:
-    """The life-cycle loops' view of an open document."""
-
-    finish_hint = "fix the cause, then run Create in ServiceStage on '{name}' (its code lens or code action)"
-
-    def __init__(self, run: cloud._Run) -> None:
-        self.run = run
-        self.ls = run.ls
-        self.env = run.ls.env
-        self.audience = actions.EDITOR
-
-    def current(self) -> Model:
-        state = self.ls.docs.get(self.run.uri)
-        if state is None:
-            raise Refused("the file was closed; nothing was written")
-        return state.model()
-
-    def progress(self, message: str, percentage: int | None = None) -> None:
-        self.run.report(message, percentage)
-
-    def say(self, level: str, message: str) -> None:
-        self.ls.show(f"ServiceStage: {message}", _LEVELS[level])
-
-    async def write(self, compute: Callable[[Model], list[TextEdit]], label: str) -> None:
-        await cloud._apply(self.ls, self.run.uri, compute, label)
-
-    def mark(self, name: str, message: str) -> None:
-        cloud._mark_failure(self.ls, self.run.uri, name, message)
-
-    def unmark(self, name: str) -> None:
-        state = self.ls.docs.get(self.run.uri)
-        if state is not None and state.marks.pop((name, "SS170"), None) is not None:
-            self.ls.refresh_diagnostics(self.run.uri)
 
 
 # --- commands ---------------------------------------------------------------------------------------------------
@@ -168,7 +131,7 @@ async def _rotate(run: cloud._Run) -> None:
     if not await confirm(run.ls, lifecycle.rotate_question(name, prepared.token_origin), "Rotate"):
         run.extra["confirmed"] = False
         return
-    front = EditorFront(run)
+    front = cloud.EditorFront(run)
     client = await cloud._client(run, model)
     async with client:
         result = await lifecycle.rotate_one(front, client, name)
@@ -189,7 +152,7 @@ async def _delete(run: cloud._Run) -> None:
     if not await confirm(run.ls, lifecycle.delete_question(name), "Delete"):
         run.extra["confirmed"] = False
         return
-    front = EditorFront(run)
+    front = cloud.EditorFront(run)
     client = await cloud._client(run, model)
     async with client:
         deleted = await lifecycle.delete_one(front, client, name)

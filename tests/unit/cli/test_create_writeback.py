@@ -1,0 +1,72 @@
+"""``servicestage-ls create``'s side of the create loop: the file on disk as its front (re-read before the write,
+rewritten atomically) and what a refused write-back prints."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from servicestage_ls.cli.front import FileFront
+from servicestage_ls.cloud.client import Authorization
+from servicestage_ls.core.document import parse
+from servicestage_ls.engine import actions
+from servicestage_ls.engine.create import CreateOutcome, create_each, prepare_each
+
+HEAD = "region: cn-north-4\nproject_id: p\nauthorizations:\n"
+ENV = {"GITHUB_TOKEN": "ghp_" + "b" * 36}
+ENTRY = "  - name: web-app\n    repo_type: github\n    token: ${GITHUB_TOKEN}\n"
+
+
+class ChangesTheFile:
+    """Creates every authorization; ``meanwhile`` runs while ServiceStage answers (the user edits the file)."""
+
+    def __init__(self, meanwhile: object = None) -> None:
+        self.meanwhile = meanwhile
+
+    async def create_personal_authorization(self, repo_type: str, name: str, token: str,
+                                            host: str | None) -> Authorization:
+        if callable(self.meanwhile):
+            self.meanwhile()
+        return Authorization(name, repo_user="tom", status=0)
+
+
+async def run(path: Path, client: ChangesTheFile) -> tuple[CreateOutcome, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    front = FileFront(str(path), ENV, out, err, unwritten="{why}")
+    model = parse(path.read_text(encoding="utf-8"))
+    outcome = CreateOutcome()
+    prepared = prepare_each(front, model, actions.new_entries(model), outcome)
+    await create_each(front, client, prepared, outcome)  # type: ignore[arg-type]
+    return outcome, out.getvalue(), err.getvalue()
+
+
+async def test_the_file_is_written_back_with_its_byte_order_mark(tmp_path: Path) -> None:
+    path = tmp_path / "team.servicestage.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + (HEAD + ENTRY).encode())
+    outcome, out, err = await run(path, ChangesTheFile())
+    assert (out, err) == (f"{path}: created 'web-app': repo_user tom, status 0 (normal)\n", "")
+    written = HEAD + ENTRY + "    repo_user: tom\n    status: 0  # normal\n"
+    assert path.read_bytes() == b"\xef\xbb\xbf" + written.encode()
+    assert outcome == CreateOutcome(created=["web-app"])
+
+
+async def test_an_entry_edited_meanwhile_is_kept_and_the_write_back_refused(tmp_path: Path) -> None:
+    path = tmp_path / "team.servicestage.yaml"
+    path.write_text(HEAD + ENTRY, encoding="utf-8")
+    typed = HEAD + ENTRY.replace("github", "gitlab")
+    outcome, out, err = await run(path, ChangesTheFile(lambda: path.write_text(typed, encoding="utf-8")))
+    assert out == ""
+    assert err == (f"{path}: created 'web-app' (repo_user tom, status 0 (normal)) but did not write it back: "
+                   "'web-app' changed while ServiceStage answered (repo_type); nothing was written — write repo_user "
+                   "and status with Refresh status in the editor, or by hand\n")
+    assert path.read_text(encoding="utf-8") == typed
+    assert outcome == CreateOutcome(created=["web-app"], unwritten=["web-app"])
+
+
+async def test_a_file_gone_meanwhile_is_said_with_the_reason_alone(tmp_path: Path) -> None:
+    path = tmp_path / "team.servicestage.yaml"
+    path.write_text(HEAD + ENTRY, encoding="utf-8")
+    outcome, out, err = await run(path, ChangesTheFile(path.unlink))
+    assert (out, err) == ("", f"{path}: created 'web-app' (repo_user tom, status 0 (normal)) but did not write it "
+                              "back: no such file\n")
+    assert outcome.unwritten == ["web-app"]
