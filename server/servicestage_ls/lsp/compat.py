@@ -26,9 +26,17 @@ from typing import Any
 
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError
-from pygls.protocol import JsonRPCNotification, JsonRPCRequestMessage, LanguageServerProtocol, lsp_method
+from pygls.protocol import (
+    JsonRPCNotification,
+    JsonRPCRequestMessage,
+    JsonRPCResponseMessage,
+    LanguageServerProtocol,
+    lsp_method,
+)
 
 log = logging.getLogger("servicestage_ls")
+
+_NOTIFICATION: Any = object()
 
 MAX_PROBLEMS = 3
 """How many of the decoder's problems an InvalidParams message lists."""
@@ -90,6 +98,25 @@ class CompatProtocol(LanguageServerProtocol):
     def notify_unstructured(self, method: str, params: dict[str, Any]) -> None:
         """A notification whose params are already JSON: pygls would convert every diagnostic again."""
         self._send_data(JsonRPCNotification(method=method, params=_Unstructured(params), jsonrpc=self.VERSION))
+
+    def warm_conversions(self, method: str, params: dict[str, Any], result: Any = _NOTIFICATION) -> None:
+        """Decode a sample message of ``method`` (a request when a ``result`` is given, even None) and encode the
+        response as pygls does (``_converter``, ``_serialize_message``; every answer is a JsonRPCResponseMessage),
+        sending nothing: cattrs makes the converter of each type the first time it meets it."""
+        message: dict[str, Any] = {"jsonrpc": self.VERSION, "method": method, "params": params}
+        if result is not _NOTIFICATION:
+            message["id"] = 0
+        message_type = self.get_message_type(method)
+        if message_type is not None:
+            self._converter.structure(message, message_type)
+        if result is not _NOTIFICATION:
+            json.dumps(JsonRPCResponseMessage(id=0, result=result, jsonrpc=self.VERSION),
+                       default=self._serialize_message)
+
+    def warm_notification(self, method: str, params: Any) -> None:
+        """Encode a notification as pygls sends it, sending nothing (see ``warm_conversions``)."""
+        json.dumps(JsonRPCNotification(method=method, params=params, jsonrpc=self.VERSION),
+                   default=self._serialize_message)
 
     @lsp_method(lsp.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(self, params: lsp.DidOpenTextDocumentParams) -> Any:

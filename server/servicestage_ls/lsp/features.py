@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 
-from servicestage_ls.lsp.server import SOURCE, ServiceStageServer
+from servicestage_ls.lsp.server import SOURCE, ServiceStageServer, log
 
 if TYPE_CHECKING:
     from servicestage_ls.core import completion, symbols
@@ -165,6 +165,49 @@ def _completion_item(ls: ServiceStageServer, model: Model, c: completion.Complet
         sort_text=c.sort_text,
         filter_text=c.filter_text,
     )
+
+
+_WARM_TEXT = ("authorizations:\n  - name: a\n    repo_type: githib\n    token: ${GITHUB_TOKEN}\n"
+              "  - name: a\n    repo_type: github\n    token: ${GITHUB_TOKEN}\n")
+"""A sample document for ``warm_conversions``: diagnostics with data and related information, completion at the
+value of the last ``repo_type`` (line 5), hover on its key."""
+
+
+def warm_conversions(ls: ServiceStageServer) -> None:
+    """Make, while the server is idle, what the first message of each kind would otherwise pay for: cattrs builds
+    the converter of a message type the first time it meets one (about 25 ms for a completion's request, items and
+    response), and forgets every converter it has made whenever it meets a new kind of list or dict — so the
+    samples go twice. Called on the main thread (never while a handler runs); nothing is sent."""
+    try:
+        from servicestage_ls.core import completion, hover
+        from servicestage_ls.core.document import parse
+        from servicestage_ls.core.rules import check
+
+        model = parse(_WARM_TEXT)
+        uri = "file:///servicestage-ls-warm-up.servicestage.yaml"
+        diagnostics = [ls.to_diagnostic(model, uri, f) for f in check(model, env=ls.env)]
+        value = {"line": 5, "character": 15}
+        found = completion.complete(model, (5, 15), snippets=ls.client_supports_snippets(), env=ls.env)
+        items = lsp.CompletionList(is_incomplete=False, items=[_completion_item(ls, model, c) for c in found])
+        info = hover.hover(model, (5, 5), ls.env)
+        shown = None if info is None else lsp.Hover(contents=_markup(ls.hover_format(), info.markdown),
+                                                    range=ls.to_lsp_range(model, info.range))
+        protocol = ls.compat
+        for _ in range(2):
+            protocol.warm_conversions(lsp.TEXT_DOCUMENT_DID_OPEN, {"textDocument": {
+                "uri": uri, "languageId": "yaml", "version": 1, "text": _WARM_TEXT}})
+            protocol.warm_conversions(lsp.TEXT_DOCUMENT_DID_CHANGE, {
+                "textDocument": {"uri": uri, "version": 2},
+                "contentChanges": [{"range": {"start": value, "end": value}, "text": ""}],
+            })
+            protocol.warm_conversions(lsp.TEXT_DOCUMENT_COMPLETION,
+                                      {"textDocument": {"uri": uri}, "position": value}, items)
+            protocol.warm_conversions(lsp.TEXT_DOCUMENT_HOVER,
+                                      {"textDocument": {"uri": uri}, "position": {"line": 5, "character": 5}}, shown)
+            protocol.warm_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+                                       lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=1))
+    except Exception:  # noqa: BLE001 - only a warm-up: the request itself will show any real failure
+        log.debug("warm-up of the conversions failed", exc_info=True)
 
 
 _SYMBOL_KINDS = {

@@ -5,13 +5,16 @@ Text sync is our own (``state.DocState``); ``compat.CompatProtocol`` keeps pygls
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from lsprotocol import types as lsp
 
+from servicestage_ls.lsp import features
 from servicestage_ls.lsp.server import ServiceStageServer
 from servicestage_ls.lsp.state import DocState, drop_stale_marks
 
@@ -33,7 +36,8 @@ def initialize(ls: ServiceStageServer, params: lsp.InitializeParams) -> None:
 
 
 async def initialized(ls: ServiceStageServer, params: lsp.InitializedParams) -> None:
-    _warm_up(FEATURE_MODULES)
+    loop = asyncio.get_running_loop()
+    _warm_up(FEATURE_MODULES, lambda: loop.call_soon_threadsafe(features.warm_conversions, ls))
     ws = ls.client_capabilities.workspace
     change = ws and ws.did_change_configuration
     if change and change.dynamic_registration:
@@ -115,8 +119,9 @@ def shutdown(ls: ServiceStageServer, *args: Any) -> None:
         task.cancel()
 
 
-def _warm_up(modules: tuple[str, ...]) -> None:
-    """Import modules in a background thread (a request that needs one first simply waits for its import)."""
+def _warm_up(modules: tuple[str, ...], then: Callable[[], object]) -> None:
+    """Import modules in a background thread (a request that needs one first simply waits for its import), then
+    call ``then`` from that thread (it hands the rest of the warm-up to the event loop)."""
 
     def run() -> None:
         for name in modules:
@@ -124,6 +129,10 @@ def _warm_up(modules: tuple[str, ...]) -> None:
                 importlib.import_module(name)
             except Exception:  # noqa: BLE001 - the request that needs it will report the failure
                 log.exception("could not import %s", name)
+        try:
+            then()
+        except RuntimeError:  # the event loop is closed: the server has stopped meanwhile
+            pass
 
     threading.Thread(target=run, name="servicestage-warm-up", daemon=True).start()
 
