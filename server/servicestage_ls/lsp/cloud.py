@@ -219,10 +219,9 @@ async def _execute(ls: ServiceStageServer, run: _Run, title: str,
             run.token = None
     if run.token is not None:
         ls.work_done_progress.begin(run.token, lsp.WorkDoneProgressBegin(title=title, cancellable=True))
-        future = ls.work_done_progress.tokens.get(run.token)
-        if future is not None and task is not None:
+        if task is not None:
             loop = asyncio.get_running_loop()
-            future.add_done_callback(lambda f: f.cancelled() and loop.call_soon_threadsafe(task.cancel))
+            ls.compat.on_progress_cancelled(run.token, lambda: loop.call_soon_threadsafe(task.cancel))
     end_message = "done"
     try:
         await work(run)
@@ -241,7 +240,7 @@ async def _execute(ls: ServiceStageServer, run: _Run, title: str,
     finally:
         if run.token is not None:
             ls.work_done_progress.end(run.token, lsp.WorkDoneProgressEnd(message=end_message))
-            ls.work_done_progress.tokens.pop(run.token, None)
+            ls.compat.forget_progress(run.token)
     return run.summary()
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
@@ -185,6 +186,22 @@ class CompatProtocol(LanguageServerProtocol):
         ``_request_futures`` under the id of the current context)."""
         msg_id = self.msg_id
         return self._request_futures.get(msg_id) if msg_id is not None else None
+
+    def on_progress_cancelled(self, token: str, callback: Callable[[], object]) -> None:
+        """Call ``callback`` when the client cancels the work-done progress ``token`` (pygls cancels the future it
+        keeps for a created token in ``progress.tokens``; the callback may run on another thread)."""
+        future = self.progress.tokens.get(token)
+
+        def done(f: Future[Any]) -> None:
+            if f.cancelled():
+                callback()
+
+        if future is not None:
+            future.add_done_callback(done)
+
+    def forget_progress(self, token: str) -> None:
+        """The work of ``token`` has ended: pygls keeps its future until it is dropped."""
+        self.progress.tokens.pop(token, None)
 
     def answer_unparsable(self) -> None:
         """A message that is not JSON: pygls logs it and reads on; JSON-RPC answers ParseError with a null id."""

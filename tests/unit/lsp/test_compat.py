@@ -139,3 +139,17 @@ def test_cancelling_an_answered_request_is_not_a_warning(caplog: pytest.LogCaptu
     assert {r.levelname for r in caplog.records} == {"DEBUG"}
     assert [r.getMessage() for r in caplog.records if r.name == "servicestage_ls"] == \
         ["$/cancelRequest for 1, which is already answered"]
+
+
+def test_the_client_cancelling_a_progress_token_reaches_its_callback() -> None:
+    session = Session({"window": {"workDoneProgress": True}})
+    session.server.work_done_progress.create("servicestage-1")
+    [create] = [m for m in session.sent() if m.get("method") == "window/workDoneProgress/create"]
+    session.receive({"jsonrpc": "2.0", "id": create["id"], "result": None})
+    cancelled: list[str] = []
+    session.protocol.on_progress_cancelled("servicestage-1", lambda: cancelled.append("servicestage-1"))
+    session.protocol.on_progress_cancelled("unknown", lambda: cancelled.append("unknown"))
+    session.notify("window/workDoneProgress/cancel", {"token": "servicestage-1"})
+    assert cancelled == ["servicestage-1"]
+    session.protocol.forget_progress("servicestage-1")
+    session.server.work_done_progress.create("servicestage-1")  # pygls refuses a token it still keeps
