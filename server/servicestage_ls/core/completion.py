@@ -15,6 +15,8 @@ from servicestage_ls.core import schema
 from servicestage_ls.core.context import Context, find_context
 from servicestage_ls.core.model import Model, Pos, Range
 from servicestage_ls.core.regions import REGIONS, override_variable, region_endpoint
+from servicestage_ls.core import tokens
+from servicestage_ls.core.tokens import has_token_shape, token_reference
 
 __all__ = ["Completion", "complete"]
 
@@ -101,7 +103,7 @@ def _key_insert(key: str, ctx: Context, eol: str, snippets: bool, repo_type: str
         return f"{lead}authorizations:{eol}  - ", False
     if not snippets:
         return f"{lead}{key}: ", False
-    placeholder = schema.token_reference(repo_type) if key == "token" else schema.PLACEHOLDERS.get(key)
+    placeholder = token_reference(repo_type) if key == "token" else schema.PLACEHOLDERS.get(key)
     if placeholder is None:
         return f"{lead}{key}: $0", True
     if ctx.flow and key == "token":
@@ -113,7 +115,7 @@ def _entry_snippet(ctx: Context, eol: str, snippets: bool, head: str, key_col: i
                    filter_text: str) -> Completion:
     """A whole new entry; ``head`` goes before ``name:``, the other keys are indented to ``key_col``."""
     indent = eol + " " * key_col
-    reference = schema.token_reference("github")
+    reference = token_reference("github")
     if snippets:
         body = (f"name: ${{1:{schema.PLACEHOLDERS['name']}}}{indent}repo_type: ${{2:github}}{indent}"
                 f"token: ${{3:{_snippet_escape(reference)}}}$0")
@@ -192,7 +194,7 @@ def _references(ctx: Context, env: Mapping[str, str], value: _ValueMaker) -> lis
         detail = "environment variable, set" if is_set else "environment variable, not set"
         doc = (f"Reads the token from `{name}` in the language server's environment when the create action runs; "
                + (f"`{name}` is set." if is_set else f"`{name}` is **not set**: set it before creating."))
-        reference = "${" + name + "}"
+        reference = tokens.reference(name)
         insert = f'"{reference}"' if ctx.flow else reference
         out.append(value(reference, detail, doc, index, kind="reference", insert=insert))
     return out
@@ -224,7 +226,7 @@ def _hosts(model: Model, ctx: Context, value: _ValueMaker) -> list[Completion]:
         if before not in " \t-{,\n\r":
             continue
         url = m.group(1).rstrip("/")
-        if "@" in url or schema.TOKEN_SHAPE_RE.search(url):
+        if "@" in url or has_token_shape(url):
             continue  # user:token@host, or a token pasted into the URL: never offer a secret
         if url not in seen:
             seen[url] = "used in this file"

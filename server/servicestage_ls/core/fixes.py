@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from servicestage_ls.core import schema
+from servicestage_ls.core import schema, tokens
 from servicestage_ls.core.edits import TextEdit
 from servicestage_ls.core.model import Model, Pos, Range, Scalar
 
@@ -75,7 +75,7 @@ def _replace(model: Model, code: str, rng: Range, replacement: object, title: st
 def _use_reference(model: Model, code: str, rng: Range, variable: object) -> list[Fix]:
     if not isinstance(variable, str) or not schema.ENV_NAME_RE.match(variable):
         return []
-    reference = "${" + variable + "}"
+    reference = tokens.reference(variable)
     entry = model.entry_at_line(rng.start[0])
     new_text = f'"{reference}"' if entry is not None and entry.mapping is not None and entry.mapping.flow \
         else reference

@@ -17,6 +17,7 @@ from servicestage_ls.core import schema
 from servicestage_ls.core.lines import analyze_line, unquote
 from servicestage_ls.core.model import MERGE_KEY, Model, Pos, Range, Scalar
 from servicestage_ls.core.regions import REGIONS, default_endpoint, override_variable
+from servicestage_ls.core.tokens import ValueKind, classify, token_reference
 
 __all__ = ["HoverInfo", "format_timestamp", "hover"]
 
@@ -190,28 +191,27 @@ def format_timestamp(millis: int) -> str | None:
 
 
 def _token_markdown(value: str, env: Mapping[str, str], repo_type: str | None) -> str:
-    stripped = value.strip()
-    reference = schema.ENV_REF_RE.match(stripped)
-    if reference is not None:
-        name = reference.group(1)
-        pasted = schema.pasted_token(name, env)
-        if pasted is not None:
-            return ("⚠️ **token**: the reference holds what looks like a token, not the name of an environment "
-                    f"variable. Put the token in a variable such as `{pasted.token_env}` and write "
-                    f"`${{{pasted.token_env}}}`.")
-        if name in env:
+    token = classify(value, env)
+    if token.kind is ValueKind.PASTED:
+        assert token.pasted is not None
+        return ("⚠️ **token**: the reference holds what looks like a token, not the name of an environment "
+                f"variable. Put the token in a variable such as `{token.pasted.token_env}` and write "
+                f"`${{{token.pasted.token_env}}}`.")
+    if token.variable is not None:  # a reference, set or not
+        name = token.variable
+        if token.kind is ValueKind.SET:
             state = (f"`{name}` is **set** in the language server's environment; its value is read when "
                      "*Create authorization* runs and is never shown.")
         else:
             state = (f"`{name}` is **not set** in the language server's environment: set it where the editor "
                      "(or `servicestage-ls create`) starts, then run *Create authorization*.")
         return f"**token** from the environment variable `{name}`\n\n{state}"
-    if stripped.startswith("$"):
+    if token.kind is ValueKind.MALFORMED:
         return "**token**: malformed environment reference; write it as `${NAME}` (letters, digits and `_`)."
-    if not stripped:
-        return f"**token** is empty; write a reference such as `{schema.token_reference(repo_type)}`."
+    if token.kind is ValueKind.EMPTY:
+        return f"**token** is empty; write a reference such as `{token_reference(repo_type)}`."
     return ("⚠️ **Plaintext secret**: this token is written in the file, and the file is committed. Put it in an "
-            f"environment variable of the language server and write `{schema.token_reference(repo_type)}` "
+            f"environment variable of the language server and write `{token_reference(repo_type)}` "
             "instead (quick fix: *Use ${…} from the environment*).")
 
 

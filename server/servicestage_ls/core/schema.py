@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import IntEnum
-from collections.abc import Mapping
 from typing import Any
 
 from servicestage_ls.core.markup import plain_text
@@ -285,12 +284,6 @@ PLACEHOLDERS: dict[str, str] = {
 # What a GitHub or GitLab token looks like wherever it stands (Gitee's 32 hex characters are left out: a project id
 # has that shape too). The first group is the prefix, the only part of it ever shown.
 TOKEN_SHAPE_RE = re.compile(r"(gh[pousr]_)[A-Za-z0-9]{36,}|(github_pat_)[A-Za-z0-9_]{22,}|(glpat-)[0-9A-Za-z_.-]{20,}")
-_TOKEN_PREFIX_KINDS = {"github_pat_": "github", "glpat-": "gitlab"}
-
-
-def token_kind(prefix: str) -> str:
-    """The repo type whose tokens start with this prefix (``ghp_`` → github)."""
-    return _TOKEN_PREFIX_KINDS.get(prefix, "github")
 
 
 def redacted(match: re.Match[str]) -> str:
@@ -325,19 +318,6 @@ def token_env_for(repo_type: str | None) -> str:
     """The conventional environment variable for a repo type's token (`GITHUB_TOKEN`, …)."""
     rt = REPO_TYPES.get(repo_type or "")
     return rt.token_env if rt else "REPO_TOKEN"
-
-
-def pasted_token(variable: str, env: Mapping[str, str]) -> RepoType | None:
-    """The repo type whose token a ``${…}`` "variable name" looks like (a token pasted between the braces),
-    unless such a variable really exists. Such a name is a secret: never repeat it."""
-    if variable in env:
-        return None
-    return next((rt for rt in REPO_TYPES.values() if rt.token_re.match(variable)), None)
-
-
-def token_reference(repo_type: str | None) -> str:
-    """The conventional token reference for a repo type (`${GITHUB_TOKEN}`, …)."""
-    return "${" + token_env_for(repo_type) + "}"
 
 
 def closest(word: str, choices: tuple[str, ...] | list[str], cutoff: float = 0.6) -> str | None:

@@ -18,6 +18,7 @@ from servicestage_ls.core.model import Entry, Model
 from servicestage_ls.core.rules import Finding, entry_errors, file_errors
 from servicestage_ls.core.schema import Severity
 from servicestage_ls.core.settings import Settings
+from servicestage_ls.core.tokens import classify
 
 if TYPE_CHECKING:
     from servicestage_ls.cloud.client import Authorization, ServiceStageClient
@@ -183,14 +184,13 @@ def prepare(model: Model, entry: Entry, env: Mapping[str, str], audience: Audien
 
 
 def _resolve_token(label: str, snap: Snapshot, env: Mapping[str, str], audience: Audience) -> Prepared:
-    reference = schema.ENV_REF_RE.match(snap.token_source.strip())
-    if reference is not None:
-        variable = reference.group(1)
-        pasted = schema.pasted_token(variable, env)
-        if pasted is not None:
-            raise EntryRefused(label, "the token reference holds what looks like a token, not the name of an "
-                                      f"environment variable; use a variable such as ${{{pasted.token_env}}} "
-                                      "(nothing was sent)")
+    token = classify(snap.token_source, env)
+    if token.pasted is not None:
+        raise EntryRefused(label, "the token reference holds what looks like a token, not the name of an "
+                                  f"environment variable; use a variable such as ${{{token.pasted.token_env}}} "
+                                  "(nothing was sent)")
+    variable = token.variable
+    if variable is not None:  # a reference: its variable must hold a token (an empty one is none)
         value = env.get(variable)
         if not value:
             raise EntryRefused(label, f"the token reference ${{{variable}}} is not set in {audience.environment}; "

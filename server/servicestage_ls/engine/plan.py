@@ -15,6 +15,7 @@ from servicestage_ls.core.model import Entry, Model, Range, Scalar
 from servicestage_ls.core.edits import TextEdit
 from servicestage_ls.core.yamlparse import yaml_scalar
 from servicestage_ls.core.schema import STATUS_MEANINGS, redact
+from servicestage_ls.core import tokens
 
 if TYPE_CHECKING:
     from servicestage_ls.cloud.client import Authorization
@@ -178,7 +179,7 @@ def entry_lines(auth: Authorization) -> list[tuple[str, str]]:
     pairs = [("name", yaml_scalar(auth.name))]
     if auth.repo_type:
         pairs.append(("repo_type", yaml_scalar(auth.repo_type.lower())))
-    pairs.append(("token", "${" + token_variable(auth.name) + "}"))
+    pairs.append(("token", tokens.reference(token_variable(auth.name))))
     host = _https_url(auth.repo_home)
     if host is not None:
         pairs.append(("host", host if _PLAIN_URL.fullmatch(host) else yaml_scalar(host)))

@@ -21,6 +21,7 @@ from servicestage_ls.core.rules.base import (
     url,
 )
 from servicestage_ls.core.rules.secrets import token_findings
+from servicestage_ls.core.tokens import token_reference
 from servicestage_ls.core.yamlparse import yaml_int
 
 
@@ -89,7 +90,7 @@ def entry_checks(entry: Entry, env: MappingABC[str, str],
         missing = [k for k in schema.REQUIRED_ENTRY_KEYS if k not in present]
         first_key = node.pairs[0].key if node.pairs else node
         for key in missing:
-            value = schema.token_reference(repo_type) if key == "token" else schema.PLACEHOLDERS[key]
+            value = token_reference(repo_type) if key == "token" else schema.PLACEHOLDERS[key]
             out.append(finding("SS111", f"missing required key `{key}` in this entry", node_range(first_key),
                                {"fix": "insert-key", "key": key, "value": value, "scope": "entry"}))
     return out, present

@@ -12,39 +12,39 @@ from servicestage_ls.core import schema
 from servicestage_ls.core.model import Entry, Model, Pair, Range, Scalar, node_range, split_lines
 from servicestage_ls.core.rules.base import PUBLIC_HOSTNAMES, Finding, finding, url
 from servicestage_ls.core.schema import Severity
+from servicestage_ls.core.tokens import TOKEN_PREFIX_RE, ValueKind, classify, token_reference, token_shapes
 
 
 def token_findings(text: str, rng: Range, repo_type: str | None, present: dict[str, Pair],
-                    env: MappingABC[str, str]) -> list[Finding]:
-    stripped = text.strip()
-    reference = schema.ENV_REF_RE.match(stripped)
-    if reference is not None:
-        variable = reference.group(1)
-        pasted = schema.pasted_token(variable, env)
-        if pasted is not None:
-            # A token pasted between the braces: never repeat it (messages end up in CI logs).
-            kind = pasted.doc.split()[0]
-            return [finding("SS142", f"the reference holds what looks like a {kind} token, not the name of an "
-                                     "environment variable; put the token in a variable such as "
-                                     f"`{pasted.token_env}` and write `${{{pasted.token_env}}}`", rng)]
-        if variable not in env:
-            return [finding("SS142", f"environment variable `{variable}` is not set; set it where the language "
-                                     "server (or `servicestage-ls create`) runs", rng,
-                            {"variable": variable})]
+                   env: MappingABC[str, str]) -> list[Finding]:
+    value = classify(text, env)
+    kind = value.kind
+    if kind is ValueKind.SET:
         return []
-    if stripped.startswith("$"):
+    if kind is ValueKind.UNSET:
+        return [finding("SS142", f"environment variable `{value.variable}` is not set; set it where the language "
+                                 "server (or `servicestage-ls create`) runs", rng,
+                        {"variable": value.variable})]
+    if kind is ValueKind.PASTED:
+        assert value.pasted is not None
+        # A token pasted between the braces: never repeat it (messages end up in CI logs).
+        pasted_kind = value.pasted.doc.split()[0]
+        return [finding("SS142", f"the reference holds what looks like a {pasted_kind} token, not the name of an "
+                                 "environment variable; put the token in a variable such as "
+                                 f"`{value.pasted.token_env}` and write `${{{value.pasted.token_env}}}`", rng)]
+    if kind is ValueKind.MALFORMED:
         return [finding("SS142", "malformed environment reference; write it as `${NAME}` with a name of letters, "
                                  "digits and `_`", rng)]
-    if not stripped:
+    if kind is ValueKind.EMPTY:
         return [finding("SS112", "`token` is empty; write a reference such as "
-                                 f"`{schema.token_reference(repo_type)}`", rng)]
+                                 f"`{token_reference(repo_type)}`", rng)]
     env_name = schema.token_env_for(repo_type)
     out = [finding("SS140", "the token is written in the file: a plaintext secret in a file that is committed; "
                             f"use a reference such as `${{{env_name}}}` and set {env_name} in the environment",
                    rng, {"fix": "use-env-reference", "variable": env_name})]
     if repo_type is not None:
         spec = schema.REPO_TYPES[repo_type]
-        if not spec.token_re.match(stripped):
+        if not spec.token_re.match(text.strip()):
             severity = None
             if repo_type == "gitlab" and _self_managed(present, spec.public_host):
                 severity = Severity.WARNING  # self-managed GitLab may change the prefix
@@ -64,32 +64,26 @@ def _self_managed(present: dict[str, Pair], public_host: str) -> bool:
 # --- token-shaped text anywhere ------------------------------------------------------------------------
 
 _TOKEN_VALUE_PREFIX_RE = re.compile(r"[ \t]*(?:-[ \t]+)*[\"']?token[\"']?[ \t]*:[ \t]*[\"']?(?:\$\{)?")
-# Where a token shape may start: one regex without repetition scans fast; the full shape is matched there.
-_TOKEN_PREFIX_RE = re.compile(r"gh[pousr]_|github_pat_|glpat-")
 
 
 def _token_shapes(text: str, in_token_value: Callable[[int, int, str], bool]) -> list[Finding]:
     """SS143 for each token-shaped part of ``text`` (positions relative to it) that is not a `token` value."""
     out: list[Finding] = []
     starts: list[int] | None = None
-    for candidate in _TOKEN_PREFIX_RE.finditer(text):
-        match = schema.TOKEN_SHAPE_RE.match(text, candidate.start())
-        if match is None:
-            continue
+    for shape in token_shapes(text):
         if starts is None:
             starts = split_lines(text)[1]
-        line = bisect_right(starts, match.start()) - 1
-        col = match.start() - starts[line]
+        line = bisect_right(starts, shape.start) - 1
+        col = shape.start - starts[line]
         line_end = starts[line + 1] if line + 1 < len(starts) else len(text)
         if in_token_value(line, col, text[starts[line] : line_end]):
             continue
-        prefix = match.group(1) or match.group(2) or match.group(3)
-        kind = schema.token_kind(prefix)
+        kind = shape.kind
         env_name = schema.REPO_TYPES[kind].token_env
-        out.append(finding("SS143", f"this looks like a {kind} token (`{prefix}…`) outside `token`: a secret in a "
-                                    "file that is committed; remove it (and revoke the token) — a token belongs in "
-                                    f"the environment, referenced from an entry's `token` as `${{{env_name}}}`",
-                           Range((line, col), (line, col + len(match.group(0))))))
+        out.append(finding("SS143", f"this looks like a {kind} token (`{shape.prefix}…`) outside `token`: a secret "
+                                    "in a file that is committed; remove it (and revoke the token) — a token belongs "
+                                    f"in the environment, referenced from an entry's `token` as `${{{env_name}}}`",
+                           Range((line, col), (line, col + shape.end - shape.start))))
     return out
 
 
@@ -107,7 +101,7 @@ def _in_token_value(entry: Entry | None, line: int, col: int, line_text: str) ->
 def entry_token_shapes(entry: Entry) -> list[Finding]:
     """SS143 inside an entry parsed on its own (``entry.text``), relative to ``entry.base``: cached with it."""
     assert entry.text is not None and entry.base == entry.first_line
-    if _TOKEN_PREFIX_RE.search(entry.text) is None:  # nearly every entry: no need to set up the scan
+    if TOKEN_PREFIX_RE.search(entry.text) is None:  # nearly every entry: no need to set up the scan
         return []
     return _token_shapes(entry.text, lambda line, col, text: _in_token_value(entry, line, col, text))
 

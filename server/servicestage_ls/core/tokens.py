@@ -1,0 +1,110 @@
+"""What a `token` value is, and where token-shaped text stands, decided once: for the rules (SS112, SS140–SS143),
+hover and the create action; and how a reference is written (``${NAME}``).
+
+A ``${NAME}`` reference whose "name" looks like a token is a token pasted between the braces: a secret. Nothing
+here keeps it: a ``TokenValue`` holds a variable's name only for a real reference, and a ``TokenShape`` holds
+positions and the prefix (``ghp_``), never the text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from enum import Enum
+from typing import NamedTuple
+
+from servicestage_ls.core import schema
+from servicestage_ls.core.schema import RepoType
+
+class ValueKind(Enum):
+    SET = "a reference to a variable that is set"
+    UNSET = "a reference to a variable that is not set"
+    PASTED = "a token pasted between the braces of ${…}"
+    MALFORMED = "a malformed reference (it starts with `$`)"
+    EMPTY = "empty"
+    LITERAL = "a literal token written in the file"
+
+
+class TokenValue(NamedTuple):
+    """A `token` value classified (a tuple: made for each reference of a file that opens)."""
+
+    kind: ValueKind
+    variable: str | None = None  # SET and UNSET: the variable's name
+    pasted: RepoType | None = None  # PASTED: the repo type whose token it looks like (never the text)
+
+
+_MALFORMED = TokenValue(ValueKind.MALFORMED)
+_EMPTY = TokenValue(ValueKind.EMPTY)
+_LITERAL = TokenValue(ValueKind.LITERAL)
+
+
+def classify(text: str, env: Mapping[str, str]) -> TokenValue:
+    """What the `token` value ``text`` (surrounding spaces ignored) is in this environment."""
+    stripped = text.strip()
+    reference = schema.ENV_REF_RE.match(stripped)
+    if reference is not None:
+        variable = reference.group(1)
+        pasted = pasted_token(variable, env)
+        if pasted is not None:
+            return TokenValue(ValueKind.PASTED, None, pasted)
+        return TokenValue(ValueKind.SET if variable in env else ValueKind.UNSET, variable)
+    if stripped.startswith("$"):
+        return _MALFORMED
+    if not stripped:
+        return _EMPTY
+    return _LITERAL
+
+
+def reference(variable: str) -> str:
+    """The reference to an environment variable, as a `token` value: ``${NAME}``."""
+    return "${" + variable + "}"
+
+
+def token_reference(repo_type: str | None) -> str:
+    """The conventional token reference for a repo type (`${GITHUB_TOKEN}`, …)."""
+    return reference(schema.token_env_for(repo_type))
+
+
+def pasted_token(variable: str, env: Mapping[str, str]) -> RepoType | None:
+    """The repo type whose token a ``${…}`` "variable name" looks like (a token pasted between the braces),
+    unless such a variable really exists. Such a name is a secret: never repeat it."""
+    if variable in env:
+        return None
+    return next((rt for rt in schema.REPO_TYPES.values() if rt.token_re.match(variable)), None)
+
+
+# --- token-shaped text anywhere ------------------------------------------------------------------------
+
+# Where a token shape may start: one regex without repetition scans fast (a text without a match has no token
+# shape); the full shape is matched there.
+TOKEN_PREFIX_RE = re.compile(r"gh[pousr]_|github_pat_|glpat-")
+_PREFIX_KINDS = {"github_pat_": "github", "glpat-": "gitlab"}
+
+
+class TokenShape(NamedTuple):
+    """Where token-shaped text stands in a text (``start``, ``end``), its prefix and the repo type it belongs to."""
+
+    start: int
+    end: int
+    prefix: str
+    kind: str
+
+
+def shape_kind(prefix: str) -> str:
+    """The repo type whose tokens start with this prefix (``ghp_`` → github)."""
+    return _PREFIX_KINDS.get(prefix, "github")
+
+
+def token_shapes(text: str) -> Iterator[TokenShape]:
+    """Every token-shaped part of ``text`` (``schema.TOKEN_SHAPE_RE``), in order."""
+    for candidate in TOKEN_PREFIX_RE.finditer(text):
+        match = schema.TOKEN_SHAPE_RE.match(text, candidate.start())
+        if match is None:
+            continue
+        prefix = match.group(1) or match.group(2) or match.group(3)
+        yield TokenShape(match.start(), match.end(), prefix, shape_kind(prefix))
+
+
+def has_token_shape(text: str) -> bool:
+    """Whether any part of ``text`` is token-shaped."""
+    return schema.TOKEN_SHAPE_RE.search(text) is not None
