@@ -3,6 +3,7 @@ too), and no module imports itself through others (no cycle anywhere, inside a l
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -60,3 +61,66 @@ def _cycles(graph: grimp.ImportGraph) -> list[list[str]]:
 def test_no_import_cycle() -> None:
     graph = grimp.build_graph("servicestage_ls", cache_dir=None)
     assert _cycles(graph) == []
+
+
+def _module_name(path: Path, package_root: Path) -> str:
+    parts = list(path.relative_to(package_root.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _is_private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def _private_uses(source: str, module: str, is_package: bool, modules: set[str]) -> list[str]:
+    """``from other import _name`` and ``other._name`` (``other`` a module of the package bound by an import)."""
+    tree = ast.parse(source)
+    package = module if is_package else module.rpartition(".")[0]
+    bound: dict[str, str] = {}  # a local name -> the package module it stands for
+    found: list[tuple[int, int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                base = ".".join([*anchor, base] if base else anchor)
+            if base != "servicestage_ls" and not base.startswith("servicestage_ls."):
+                continue
+            for alias in node.names:
+                if f"{base}.{alias.name}" in modules:
+                    bound[alias.asname or alias.name] = f"{base}.{alias.name}"
+                elif _is_private(alias.name) and base != module:
+                    found.append((node.lineno, node.col_offset, f"{module}:{node.lineno}: from {base} import {alias.name}"))
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in modules and alias.asname:
+                    bound[alias.asname] = alias.name
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and _is_private(node.attr)
+                and bound.get(node.value.id, module) != module):
+            found.append((node.lineno, node.col_offset, f"{module}:{node.lineno}: {bound[node.value.id]}.{node.attr}"))
+    return [text for _, _, text in sorted(found)]
+
+
+def test_no_module_uses_a_private_name_of_another() -> None:
+    package_root = ROOT / "server" / "servicestage_ls"
+    paths = sorted(package_root.rglob("*.py"))
+    modules = {_module_name(p, package_root) for p in paths}
+    found = [use for p in paths for use in _private_uses(p.read_text(encoding="utf-8"), _module_name(p, package_root),
+                                                          p.name == "__init__.py", modules)]
+    assert found == []
+
+
+def test_the_private_name_check_sees_both_forms() -> None:
+    modules = {"servicestage_ls.lsp", "servicestage_ls.lsp.a", "servicestage_ls.lsp.b"}
+    source = ("from servicestage_ls.lsp.b import _hidden, shown\nfrom servicestage_ls.lsp import b\n"
+              "from . import b as bee\nfrom .b import _other\nimport servicestage_ls.lsp.b as mod\n"
+              "b._run(); bee._apply; mod._x; b.public; b.__name__\n"
+              "from servicestage_ls.lsp.a import _own\n")
+    assert _private_uses(source, "servicestage_ls.lsp.a", False, modules) == [
+        "servicestage_ls.lsp.a:1: from servicestage_ls.lsp.b import _hidden",
+        "servicestage_ls.lsp.a:4: from servicestage_ls.lsp.b import _other",
+        "servicestage_ls.lsp.a:6: servicestage_ls.lsp.b._run",
+        "servicestage_ls.lsp.a:6: servicestage_ls.lsp.b._apply",
+        "servicestage_ls.lsp.a:6: servicestage_ls.lsp.b._x",
+    ]

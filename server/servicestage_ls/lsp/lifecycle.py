@@ -12,15 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 
-from servicestage_ls.core.model import Model
 from servicestage_ls.core.edits import TextEdit
+from servicestage_ls.core.model import Model
 from servicestage_ls.engine import actions, lifecycle
 from servicestage_ls.engine import plan as planning
 from servicestage_ls.engine.actions import Refused
 from servicestage_ls.engine.findings import REMOTE_ONLY
 from servicestage_ls.engine.lifecycle import q
-from servicestage_ls.lsp import cloud
 from servicestage_ls.lsp.commands import CREATE, DELETE, IMPORT, REFRESH, ROTATE, SHOW_PLAN, action_kind
+from servicestage_ls.lsp.run import CloudState, CommandRun, EditorFront, open_client, run_command
+from servicestage_ls.lsp.server import Feature
 
 if TYPE_CHECKING:
     from servicestage_ls.cloud.client import Authorization
@@ -30,44 +31,55 @@ if TYPE_CHECKING:
 LENS_COMMANDS = {"create": CREATE, "refresh": REFRESH, "rotate": ROTATE}
 
 
+class LifecycleFeature(Feature):
+    """Show plan, Import, Rotate token, Delete: commands, code actions, code lenses. ``shared`` is the cloud
+    features' state (the lists last read, the write-backs in flight) of the same server."""
+
+    def __init__(self, shared: CloudState) -> None:
+        self.shared = shared
+
+    async def show_plan(self, ls: ServiceStageServer, args: tuple[Any, ...]) -> dict[str, Any] | None:
+        return await run_command(ls, self.shared, args, "Comparing the file with ServiceStage", _show_plan)
+
+    async def import_remote(self, ls: ServiceStageServer, args: tuple[Any, ...]) -> dict[str, Any] | None:
+        return await run_command(ls, self.shared, args, "Importing from ServiceStage", _import)
+
+    async def rotate(self, ls: ServiceStageServer, args: tuple[Any, ...]) -> dict[str, Any] | None:
+        return await run_command(ls, self.shared, args, "Rotating token", _rotate)
+
+    async def delete(self, ls: ServiceStageServer, args: tuple[Any, ...]) -> dict[str, Any] | None:
+        return await run_command(ls, self.shared, args, "Deleting from ServiceStage", _delete)
+
+    def code_actions(self, ls: ServiceStageServer, state: DocState,
+                     params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+        return code_actions(ls, state, params)
+
+    def code_lenses(self, ls: ServiceStageServer, state: DocState) -> list[lsp.CodeLens]:
+        return code_lenses(ls, state)
+
+
 # --- commands ---------------------------------------------------------------------------------------------------
 
 
-async def show_plan(ls: ServiceStageServer, args: tuple[Any, ...]) -> dict[str, Any] | None:
-    return await cloud._run(ls, args, "Comparing the file with ServiceStage", _show_plan)
-
-
-async def import_remote(ls: ServiceStageServer, args: tuple[Any, ...]) -> dict[str, Any] | None:
-    return await cloud._run(ls, args, "Importing from ServiceStage", _import)
-
-
-async def rotate(ls: ServiceStageServer, args: tuple[Any, ...]) -> dict[str, Any] | None:
-    return await cloud._run(ls, args, "Rotating token", _rotate)
-
-
-async def delete(ls: ServiceStageServer, args: tuple[Any, ...]) -> dict[str, Any] | None:
-    return await cloud._run(ls, args, "Deleting from ServiceStage", _delete)
-
-
-async def _remote(run: cloud._Run) -> tuple[Any, list[Authorization]]:
+async def _remote(run: CommandRun) -> tuple[Any, list[Authorization]]:
     from servicestage_ls.cloud.errors import CloudError
 
     model = run.ls.docs[run.uri].model()
     if model.has_syntax_errors:
         raise Refused("the file has YAML syntax errors; fix them first")
     actions.refuse_file_errors(model, run.ls.env)
-    client = await cloud._client(run, model)
+    client = await open_client(run, model)
     run.report("listing authorizations")
     async with client:
         try:
             remote = await client.list_authorizations()
         except CloudError as err:
             raise Refused(f"listing the authorizations failed: {err}") from None
-    cloud._store_list(client, remote)
+    run.shared.lists.store(client, remote)
     return client, remote
 
 
-async def _show_plan(run: cloud._Run) -> None:
+async def _show_plan(run: CommandRun) -> None:
     client, remote = await _remote(run)
     changes = planning.plan(run.ls.docs[run.uri].model(), remote)
     lines = planning.plan_lines(changes, client.project_id, client.endpoint)
@@ -80,7 +92,7 @@ async def _show_plan(run: cloud._Run) -> None:
     run.ls.show(f"ServiceStage: {summary}", lsp.MessageType.Info)
 
 
-async def _import(run: cloud._Run) -> None:
+async def _import(run: CommandRun) -> None:
     names = run.arg.get("names")
     names = [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
     _, remote = await _remote(run)
@@ -101,12 +113,12 @@ async def _import(run: cloud._Run) -> None:
         except planning.CannotImport as why:
             raise Refused(f"{why}; nothing was written") from None
 
-    await cloud._apply(run.ls, run.uri, compute, "ServiceStage: import")
+    await run.shared.writes.apply(run.ls, run.uri, compute, "ServiceStage: import")
     run.extra["imported"] = [a.name for a in wanted]
     run.ls.show(f"ServiceStage: {planning.imported_message(wanted)}", lsp.MessageType.Info)
 
 
-def _target(run: cloud._Run, model: Model) -> str:
+def _target(run: CommandRun, model: Model) -> str:
     """The entry's name from the argument's "name" or "position"."""
     if isinstance(run.arg.get("name"), str):
         return str(run.arg["name"])
@@ -122,7 +134,7 @@ def _target(run: cloud._Run, model: Model) -> str:
 CANCEL_NOTE = "A delete or create that was already sent may have happened; run Show plan to see."
 
 
-async def _rotate(run: cloud._Run) -> None:
+async def _rotate(run: CommandRun) -> None:
     run.cancel_note = CANCEL_NOTE
     model = run.ls.docs[run.uri].model()
     actions.refuse_file_errors(model, run.ls.env)
@@ -131,11 +143,11 @@ async def _rotate(run: cloud._Run) -> None:
     if not await confirm(run.ls, lifecycle.rotate_question(name, prepared.token_origin), "Rotate"):
         run.extra["confirmed"] = False
         return
-    front = cloud.EditorFront(run)
-    client = await cloud._client(run, model)
+    front = EditorFront(run)
+    client = await open_client(run, model)
     async with client:
         result = await lifecycle.rotate_one(front, client, name)
-    cloud._invalidate_list_cache()
+    run.shared.lists.invalidate()
     if result == "done":
         run.updated.append(name)
     elif result == "failed":
@@ -144,7 +156,7 @@ async def _rotate(run: cloud._Run) -> None:
         run.extra["incomplete"] = [name]
 
 
-async def _delete(run: cloud._Run) -> None:
+async def _delete(run: CommandRun) -> None:
     run.cancel_note = CANCEL_NOTE
     model = run.ls.docs[run.uri].model()
     actions.refuse_file_errors(model, run.ls.env)
@@ -152,11 +164,11 @@ async def _delete(run: cloud._Run) -> None:
     if not await confirm(run.ls, lifecycle.delete_question(name), "Delete"):
         run.extra["confirmed"] = False
         return
-    front = cloud.EditorFront(run)
-    client = await cloud._client(run, model)
+    front = EditorFront(run)
+    client = await open_client(run, model)
     async with client:
         deleted = await lifecycle.delete_one(front, client, name)
-    cloud._invalidate_list_cache()
+    run.shared.lists.invalidate()
     (run.updated if deleted else run.failed).append(name)
 
 

@@ -75,8 +75,10 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
     _register(server, Handler(lsp.INITIALIZE, initialize))
     for handler in HANDLERS:
         _register(server, handler)
-    cloud = CloudFeatures()
-    for feature in (cloud, LifecycleFeatures()):
+    cloud = LazyFeature(_cloud_feature, {CREATE: "create", CREATE_ALL: "create_all", REFRESH: "refresh"})
+    lifecycle = LazyFeature(lambda: _lifecycle_feature(cloud), {SHOW_PLAN: "show_plan", IMPORT: "import_remote",
+                                                               ROTATE: "rotate", DELETE: "delete"})
+    for feature in (cloud, lifecycle):
         for command, run in feature.commands().items():
             server.command(command)(_command(run))
         server.features.append(feature)
@@ -126,75 +128,53 @@ def _command(run: CommandRun) -> Callable[..., Any]:
     return command
 
 
-class CloudFeatures(Feature):
-    """Create, Create all, Refresh status (``lsp.cloud``): commands, their code actions, the remote check on save."""
+class LazyFeature(Feature):
+    """A feature whose module is imported when it is first used: ``load`` makes it, once per server. ``commands``
+    maps each of its command ids to the method that runs it."""
+
+    def __init__(self, load: Callable[[], Feature], commands: Mapping[str, str]) -> None:
+        self._load = load
+        self._feature: Feature | None = None
+        self.command_methods = dict(commands)
+
+    def loaded(self) -> Feature:
+        if self._feature is None:
+            self._feature = self._load()
+        return self._feature
 
     def commands(self) -> dict[str, CommandRun]:
-        return {CREATE: self.create, CREATE_ALL: self.create_all, REFRESH: self.refresh}
+        return {command: self._command(method) for command, method in self.command_methods.items()}
 
-    async def create(self, ls: ServiceStageServer, args: tuple[Any, ...]) -> Any:
-        from servicestage_ls.lsp import cloud
+    def _command(self, method: str) -> CommandRun:
+        async def run(ls: ServiceStageServer, args: tuple[Any, ...]) -> Any:
+            return await getattr(self.loaded(), method)(ls, args)
 
-        return await cloud.create(ls, args)
-
-    async def create_all(self, ls: ServiceStageServer, args: tuple[Any, ...]) -> Any:
-        from servicestage_ls.lsp import cloud
-
-        return await cloud.create_all(ls, args)
-
-    async def refresh(self, ls: ServiceStageServer, args: tuple[Any, ...]) -> Any:
-        from servicestage_ls.lsp import cloud
-
-        return await cloud.refresh(ls, args)
+        return run
 
     def code_actions(self, ls: ServiceStageServer, state: DocState,
                      params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
-        from servicestage_ls.lsp import cloud
-
-        return cloud.code_actions(ls, state, params)
-
-    def on_save(self, ls: ServiceStageServer, state: DocState) -> None:
-        from servicestage_ls.lsp import cloud
-
-        cloud.on_save(ls, state)
-
-
-class LifecycleFeatures(Feature):
-    """Show plan, Import, Rotate token, Delete (``lsp.lifecycle``): commands, code actions, code lenses."""
-
-    def commands(self) -> dict[str, CommandRun]:
-        return {SHOW_PLAN: self.show_plan, IMPORT: self.import_remote, ROTATE: self.rotate, DELETE: self.delete}
-
-    async def show_plan(self, ls: ServiceStageServer, args: tuple[Any, ...]) -> Any:
-        from servicestage_ls.lsp import lifecycle
-
-        return await lifecycle.show_plan(ls, args)
-
-    async def import_remote(self, ls: ServiceStageServer, args: tuple[Any, ...]) -> Any:
-        from servicestage_ls.lsp import lifecycle
-
-        return await lifecycle.import_remote(ls, args)
-
-    async def rotate(self, ls: ServiceStageServer, args: tuple[Any, ...]) -> Any:
-        from servicestage_ls.lsp import lifecycle
-
-        return await lifecycle.rotate(ls, args)
-
-    async def delete(self, ls: ServiceStageServer, args: tuple[Any, ...]) -> Any:
-        from servicestage_ls.lsp import lifecycle
-
-        return await lifecycle.delete(ls, args)
-
-    def code_actions(self, ls: ServiceStageServer, state: DocState,
-                     params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
-        from servicestage_ls.lsp import lifecycle
-
-        return lifecycle.code_actions(ls, state, params)
+        return self.loaded().code_actions(ls, state, params)
 
     def code_lenses(self, ls: ServiceStageServer, state: DocState) -> list[lsp.CodeLens]:
-        from servicestage_ls.lsp import lifecycle
+        return self.loaded().code_lenses(ls, state)
 
-        return lifecycle.code_lenses(ls, state)
+    def on_save(self, ls: ServiceStageServer, state: DocState) -> None:
+        self.loaded().on_save(ls, state)
+
+
+def _cloud_feature() -> Feature:
+    from servicestage_ls.lsp.cloud import CloudFeature
+
+    return CloudFeature()
+
+
+def _lifecycle_feature(cloud: LazyFeature) -> Feature:
+    from servicestage_ls.lsp.cloud import CloudFeature
+    from servicestage_ls.lsp.lifecycle import LifecycleFeature
+
+    loaded = cloud.loaded()
+    assert isinstance(loaded, CloudFeature)
+    return LifecycleFeature(loaded.shared)  # the commands of one server share the lists and the write-backs
 
 
 def serve(tcp: tuple[str, int] | None = None, env: Mapping[str, str] | None = None) -> int:
