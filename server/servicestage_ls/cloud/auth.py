@@ -1,4 +1,5 @@
-"""Credentials from the environment and the three ways to authenticate a call.
+"""The three ways to authenticate a call, as httpx auth flows (the credentials they take are read from the
+environment by ``credentials``; the signature's pure pieces are in ``signing``).
 
 - :class:`AkSkAuth` signs requests with ``SDK-HMAC-SHA256`` exactly as huaweicloudsdkcore's signer does; its pure
   pieces (:func:`canonical_request`, :func:`string_to_sign`, :func:`sign`) are shared with the emulator, which
@@ -13,237 +14,62 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import hmac
 import json
 import time
-from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator, Callable, Generator
 from datetime import datetime, timezone
-from urllib.parse import quote, unquote
 
 import httpx
 
+from servicestage_ls.cloud.credentials import (
+    ENV_AK,
+    ENV_AUTH_TOKEN,
+    ENV_IAM_DOMAIN,
+    ENV_IAM_PASSWORD,
+    ENV_IAM_USER,
+    ENV_SECURITY_TOKEN,
+    ENV_SK,
+    AkSkCredentials,
+    Credentials,
+    IamPasswordCredentials,
+    TokenCredentials,
+    has_credentials,
+    resolve_credentials,
+)
 from servicestage_ls.cloud.errors import (
-    CREDENTIAL_VARIABLES,
     CloudError,
     ConfigurationError,
     parse_error_response,
 )
+from servicestage_ls.cloud.signing import (
+    ALGORITHM,
+    SDK_DATE_FORMAT,
+    SIGNED_HEADER_NAMES,
+    ParsedAuthorization,
+    authorization_header,
+    canonical_query,
+    canonical_request,
+    canonical_uri,
+    parse_authorization_header,
+    sdk_date,
+    sign,
+    signed_header_names,
+    string_to_sign,
+)
 
-ALGORITHM = "SDK-HMAC-SHA256"
-SDK_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 HEADER_SDK_DATE = "X-Sdk-Date"
 HEADER_PROJECT_ID = "X-Project-Id"
 HEADER_SECURITY_TOKEN = "X-Security-Token"
 HEADER_AUTH_TOKEN = "X-Auth-Token"
 HEADER_SUBJECT_TOKEN = "X-Subject-Token"
 
-#: Headers the signer covers when the request has them (host and the date always).
-SIGNED_HEADER_NAMES = ("content-type", "host", "x-project-id", "x-sdk-date", "x-security-token")
-
-ENV_AK = "HUAWEICLOUD_SDK_AK"
-ENV_SK = "HUAWEICLOUD_SDK_SK"
-ENV_SECURITY_TOKEN = "HUAWEICLOUD_SDK_SECURITY_TOKEN"
-ENV_AUTH_TOKEN = "HUAWEICLOUD_AUTH_TOKEN"
-ENV_IAM_USER = "HUAWEICLOUD_IAM_USER"
-ENV_IAM_PASSWORD = "HUAWEICLOUD_IAM_PASSWORD"
-ENV_IAM_DOMAIN = "HUAWEICLOUD_IAM_DOMAIN"
-
 #: IAM tokens are valid for 24 hours; renew this long before the expiry IAM reports.
 TOKEN_LIFETIME_SECONDS = 24 * 3600
 TOKEN_REFRESH_MARGIN_SECONDS = 300
 
-_MASK = "***"
-
-
-# --- SDK-HMAC-SHA256, pure -----------------------------------------------------------------------------------
-
-
-def _encode(value: str) -> str:
-    return quote(value, safe="~")
-
-
-def canonical_uri(path: str) -> str:
-    """Each path segment percent-encoded (unreserved characters kept); always ends with ``/``."""
-    encoded = "/".join(_encode(segment) for segment in unquote(path).split("/"))
-    return encoded if encoded.endswith("/") else encoded + "/"
-
-
-def canonical_query(query: Sequence[tuple[str, str]]) -> str:
-    """``k=v`` pairs, both percent-encoded, sorted (as the SDK does: by raw key, then value), joined by ``&``."""
-    return "&".join(f"{_encode(key)}={_encode(value)}" for key, value in sorted(query))
-
-
-def signed_header_names(headers: Mapping[str, str]) -> list[str]:
-    """The lowercased, sorted names of the headers to sign."""
-    return sorted({name.lower() for name in headers})
-
-
-def canonical_request(
-    method: str,
-    path: str,
-    query: Sequence[tuple[str, str]],
-    headers: Mapping[str, str],
-    body: bytes,
-) -> str:
-    """The canonical request over exactly ``headers`` (the headers to sign)."""
-    values = {name.lower(): value.strip() for name, value in headers.items()}
-    names = sorted(values)
-    return "\n".join(
-        (
-            method.upper(),
-            canonical_uri(path),
-            canonical_query(query),
-            "".join(f"{name}:{values[name]}\n" for name in names),
-            ";".join(names),
-            hashlib.sha256(body).hexdigest(),
-        )
-    )
-
-
-def string_to_sign(canonical: str, sdk_date: str) -> str:
-    return f"{ALGORITHM}\n{sdk_date}\n{hashlib.sha256(canonical.encode('utf-8')).hexdigest()}"
-
-
-def sign(to_sign: str, sk: str) -> str:
-    """hex(HMAC-SHA256(key=SK, message=string to sign))."""
-    return hmac.new(sk.encode("utf-8"), to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-def authorization_header(ak: str, signed_headers: Sequence[str], signature: str) -> str:
-    return f"{ALGORITHM} Access={ak}, SignedHeaders={';'.join(signed_headers)}, Signature={signature}"
-
-
-@dataclass(frozen=True)
-class ParsedAuthorization:
-    """The parts of an ``Authorization: SDK-HMAC-SHA256 ...`` header."""
-
-    access: str
-    signed_headers: tuple[str, ...]
-    signature: str
-
-    def __repr__(self) -> str:
-        return f"ParsedAuthorization(signed_headers={self.signed_headers!r})"
-
-
-def parse_authorization_header(value: str) -> ParsedAuthorization | None:
-    """Split an ``SDK-HMAC-SHA256`` Authorization header; None when it is not one."""
-    algorithm, _, rest = value.strip().partition(" ")
-    if algorithm != ALGORITHM:
-        return None
-    parts: dict[str, str] = {}
-    for item in rest.split(","):
-        key, sep, val = item.strip().partition("=")
-        if sep:
-            parts[key.strip()] = val.strip()
-    access, names, signature = parts.get("Access"), parts.get("SignedHeaders"), parts.get("Signature")
-    if not access or not names or not signature:
-        return None
-    return ParsedAuthorization(access, tuple(names.split(";")), signature)
-
-
-def sdk_date(now: datetime) -> str:
-    return now.astimezone(timezone.utc).strftime(SDK_DATE_FORMAT)
-
 
 def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-# --- credentials ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AkSkCredentials:
-    ak: str
-    sk: str
-    security_token: str | None = None
-
-    def __repr__(self) -> str:
-        token = _MASK if self.security_token else None
-        return f"AkSkCredentials(ak={_MASK!r}, sk={_MASK!r}, security_token={token!r})"
-
-    def secrets(self) -> tuple[str, ...]:
-        return tuple(s for s in (self.ak, self.sk, self.security_token) if s)
-
-    def kind(self) -> str:
-        """What these credentials are, for messages (never a value)."""
-        extra = " with a temporary security token" if self.security_token else ""
-        return f"AK/SK signing{extra} ({ENV_AK}, {ENV_SK})"
-
-
-@dataclass(frozen=True)
-class TokenCredentials:
-    token: str
-
-    def __repr__(self) -> str:
-        return f"TokenCredentials(token={_MASK!r})"
-
-    def secrets(self) -> tuple[str, ...]:
-        return (self.token,)
-
-    def kind(self) -> str:
-        return f"an X-Auth-Token ({ENV_AUTH_TOKEN})"
-
-
-@dataclass(frozen=True)
-class IamPasswordCredentials:
-    user: str
-    password: str
-    domain: str
-
-    def __repr__(self) -> str:
-        return f"IamPasswordCredentials(user={self.user!r}, password={_MASK!r}, domain={self.domain!r})"
-
-    def secrets(self) -> tuple[str, ...]:
-        return (self.password,)
-
-    def kind(self) -> str:
-        return f"an IAM user's password ({ENV_IAM_USER}, {ENV_IAM_PASSWORD}, {ENV_IAM_DOMAIN})"
-
-
-Credentials = AkSkCredentials | TokenCredentials | IamPasswordCredentials
-
-
-def _value(env: Mapping[str, str], name: str) -> str | None:
-    value = env.get(name, "").strip()
-    return value or None
-
-
-def resolve_credentials(env: Mapping[str, str]) -> Credentials:
-    """Credentials in the design's order: AK/SK (+ security token), then a token, then an IAM user.
-
-    Raises ConfigurationError naming the variables to set when none is complete (and when AK/SK is half set,
-    which is always a mistake worth reporting).
-    """
-    ak, sk = _value(env, ENV_AK), _value(env, ENV_SK)
-    if ak and sk:
-        return AkSkCredentials(ak, sk, _value(env, ENV_SECURITY_TOKEN))
-    if ak or sk:
-        present, missing = (ENV_AK, ENV_SK) if ak else (ENV_SK, ENV_AK)
-        raise ConfigurationError(f"{present} is set but {missing} is not: set both to sign requests with AK/SK")
-    token = _value(env, ENV_AUTH_TOKEN)
-    if token:
-        return TokenCredentials(token)
-    iam = {name: _value(env, name) for name in (ENV_IAM_USER, ENV_IAM_PASSWORD, ENV_IAM_DOMAIN)}
-    if all(iam.values()):
-        return IamPasswordCredentials(iam[ENV_IAM_USER] or "", iam[ENV_IAM_PASSWORD] or "", iam[ENV_IAM_DOMAIN] or "")
-    if any(iam.values()):
-        missing = ", ".join(name for name, value in iam.items() if not value)
-        raise ConfigurationError(f"IAM sign-in is incomplete: also set {missing}")
-    raise ConfigurationError(f"No Huawei Cloud credentials: set {CREDENTIAL_VARIABLES} in the environment")
-
-
-def has_credentials(env: Mapping[str, str]) -> bool:
-    """Whether the environment holds a complete set of credentials (no network involved)."""
-    try:
-        resolve_credentials(env)
-    except ConfigurationError:
-        return False
-    return True
-
-
-# --- httpx auth flows ----------------------------------------------------------------------------------------
 
 
 class AkSkAuth(httpx.Auth):
@@ -451,3 +277,46 @@ class IamPasswordAuth(httpx.Auth):
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         raise RuntimeError("IamPasswordAuth works with httpx.AsyncClient only")
+
+
+__all__ = [
+    "ALGORITHM",
+    "AkSkAuth",
+    "AkSkCredentials",
+    "Credentials",
+    "ENV_AK",
+    "ENV_AUTH_TOKEN",
+    "ENV_IAM_DOMAIN",
+    "ENV_IAM_PASSWORD",
+    "ENV_IAM_USER",
+    "ENV_SECURITY_TOKEN",
+    "ENV_SK",
+    "HEADER_AUTH_TOKEN",
+    "HEADER_PROJECT_ID",
+    "HEADER_SDK_DATE",
+    "HEADER_SECURITY_TOKEN",
+    "HEADER_SUBJECT_TOKEN",
+    "IamPasswordAuth",
+    "IamPasswordCredentials",
+    "ParsedAuthorization",
+    "SDK_DATE_FORMAT",
+    "SHARED_TOKEN_CACHE",
+    "SIGNED_HEADER_NAMES",
+    "TOKEN_LIFETIME_SECONDS",
+    "TOKEN_REFRESH_MARGIN_SECONDS",
+    "TokenAuth",
+    "TokenCache",
+    "TokenCredentials",
+    "authorization_header",
+    "canonical_query",
+    "canonical_request",
+    "canonical_uri",
+    "has_credentials",
+    "iam_token_body",
+    "parse_authorization_header",
+    "resolve_credentials",
+    "sdk_date",
+    "sign",
+    "signed_header_names",
+    "string_to_sign",
+]

@@ -11,28 +11,31 @@ file's values, the editor settings and the server's environment, as the design d
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import logging
-import os
-import re
-import socket
-import ssl
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 
-from servicestage_ls.cloud.auth import (
-    AkSkAuth,
+from servicestage_ls.cloud.auth import AkSkAuth, IamPasswordAuth, TokenAuth
+from servicestage_ls.cloud.authorization import Authorization
+from servicestage_ls.cloud.config import (
+    ENV_PROJECT_ID,
+    check_endpoint_url,
+    describe_configuration,
+    explicit_project_id,
+    missing_configuration,
+    project_id_needed_message,
+    resolve_endpoint,
+    ssl_verify,
+)
+from servicestage_ls.cloud.credentials import (
     AkSkCredentials,
     Credentials,
-    IamPasswordAuth,
     IamPasswordCredentials,
-    TokenAuth,
     TokenCredentials,
     has_credentials,
     resolve_credentials,
@@ -44,7 +47,8 @@ from servicestage_ls.cloud.errors import (
     parse_error_response,
     single_line,
 )
-from servicestage_ls.core.regions import REGIONS, iam_endpoint, override_variable, region_endpoint
+from servicestage_ls.cloud.transport import Failed, classify, failed_request_url
+from servicestage_ls.core.regions import iam_endpoint
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -52,163 +56,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CONTENT_TYPE = "application/json;charset=utf8"
-ENV_PROJECT_ID = "HUAWEICLOUD_SDK_PROJECT_ID"
 #: The longest a TCP/TLS connect may take, whatever the overall timeout.
 MAX_CONNECT_SECONDS = 10.0
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
-ADVICE_ENDPOINT = (
-    "check the endpoint (the file's `endpoint` or `region`, or the editor's `servicestage.endpoint` setting) "
-    "and that the service is reachable"
-)
-ADVICE_DNS = "check the spelling of the endpoint or region, and your network's DNS"
-ADVICE_TLS = ("if the endpoint uses a private CA, point the editor's `servicestage.caBundle` setting at its "
-              "certificate (PEM)")
-ADVICE_TIMEOUT = "check the network and any proxy (in the editor, `servicestage.timeoutSeconds` sets the limit)"
-ADVICE_DROPPED = "try again; if it keeps happening, check proxies or load balancers on the way"
 ADVICE_PROTOCOL = "check that the endpoint is the ServiceStage API (a proxy or a login page may be answering)"
 ADVICE_RETRY_SAFE = "it is safe to try again"
 ADVICE_LIST_FIRST = "list the authorizations (Refresh status, or the ServiceStage console) before trying again"
-
-
-def _optional_str(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _optional_int(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
-        return int(value)
-    return None
-
-
-@dataclass(frozen=True)
-class Authorization:
-    """A git repository authorization as ServiceStage describes it (``avartar`` is the API's spelling).
-
-    ``recovered`` is True when the create call's answer was lost (timeout, dropped connection) and the
-    authorization was found afterwards by listing.
-    """
-
-    name: str
-    repo_type: str | None = None
-    repo_host: str | None = None
-    repo_home: str | None = None
-    repo_user: str | None = None
-    avartar: str | None = None
-    token_type: str | None = None
-    create_time: int | None = None
-    update_time: int | None = None
-    status: int | None = None
-    recovered: bool = False
-
-    @classmethod
-    def from_json(cls, data: object) -> Authorization:
-        """Read one AUTH object; a missing or non-string ``name`` is a protocol error, other fields are lenient."""
-        if not isinstance(data, Mapping):
-            raise CloudError("protocol", f"expected an authorization object, got {type(data).__name__}")
-        name = data.get("name")
-        if not isinstance(name, str) or not name:
-            raise CloudError("protocol", "an authorization in the answer has no name")
-        return cls(
-            name=name,
-            repo_type=_optional_str(data.get("repo_type")),
-            repo_host=_optional_str(data.get("repo_host")),
-            repo_home=_optional_str(data.get("repo_home")),
-            repo_user=_optional_str(data.get("repo_user")),
-            avartar=_optional_str(data.get("avartar")),
-            token_type=_optional_str(data.get("token_type")),
-            create_time=_optional_int(data.get("create_time")),
-            update_time=_optional_int(data.get("update_time")),
-            status=_optional_int(data.get("status")),
-        )
-
-
-@dataclass
-class _Failure:
-    """A transport failure: the error to show, and whether the request may have reached the service."""
-
-    error: CloudError
-    maybe_sent: bool
-
-
-def _origin(url: httpx.URL) -> str:
-    return f"{url.scheme}://{url.netloc.decode('ascii', errors='replace')}"
-
-
-def _chain(exc: BaseException) -> list[BaseException]:
-    """The exception, its causes and contexts, and the members of any exception group among them."""
-    seen: list[BaseException] = []
-    pending: list[BaseException] = [exc]
-    while pending:
-        current = pending.pop(0)
-        if any(current is known for known in seen):
-            continue
-        seen.append(current)
-        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
-        pending.extend(getattr(current, "exceptions", ()) or ())
-    return seen
-
-
-def _tls_reason(exc: BaseException) -> str | None:
-    for item in _chain(exc):
-        if isinstance(item, ssl.SSLCertVerificationError):
-            return single_line(item.verify_message or "certificate verify failed", 120)
-        if isinstance(item, ssl.SSLError):
-            return single_line(item.reason or str(item), 120)
-    text = str(exc)
-    if "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text:
-        match = re.search(r"certificate verify failed: ([^(]+)", text)
-        return single_line(match.group(1) if match else "TLS handshake failed", 120)
-    return None
-
-
-_DNS_HINTS = ("name or service not known", "getaddrinfo", "nodename nor servname", "name resolution",
-              "no address associated", "errno -2", "errno -3", "errno 11001", "errno -5")
-
-
-def _classify(exc: Exception, url: httpx.URL, timeout: float) -> _Failure:
-    """Turn an httpx (or deadline) exception into a user-facing CloudError."""
-    where = _origin(url)
-    text = str(exc).lower()
-    if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
-        return _Failure(CloudError("timeout", f"Timed out connecting to {where}", advice=ADVICE_TIMEOUT), False)
-    if isinstance(exc, (httpx.TimeoutException, asyncio.TimeoutError)):
-        return _Failure(
-            CloudError("timeout", f"No answer from {where} within {timeout:g} s", advice=ADVICE_TIMEOUT), True
-        )
-    if isinstance(exc, httpx.ConnectError):
-        tls = _tls_reason(exc)
-        if tls:
-            return _Failure(CloudError("tls", f"TLS verification failed for {where}: {tls}", advice=ADVICE_TLS), False)
-        causes = _chain(exc)
-        if any(isinstance(e, socket.gaierror) for e in causes) or any(hint in text for hint in _DNS_HINTS):
-            return _Failure(
-                CloudError("network", f"Could not resolve the host name {url.host}", advice=ADVICE_DNS), False
-            )
-        if any(isinstance(e, ConnectionRefusedError) for e in causes) or "refused" in text:
-            return _Failure(
-                CloudError("network", f"Could not connect to {where}: connection refused", advice=ADVICE_ENDPOINT),
-                False,
-            )
-        reason = single_line(str(exc), 120) or type(exc).__name__
-        return _Failure(CloudError("network", f"Could not connect to {where}: {reason}", advice=ADVICE_ENDPOINT), False)
-    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
-        return _Failure(
-            CloudError(
-                "network", f"The connection to {where} was closed before the answer was complete", advice=ADVICE_DROPPED
-            ),
-            True,
-        )
-    if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL, httpx.LocalProtocolError)):
-        return _Failure(ConfigurationError(f"Cannot call {where}: {single_line(str(exc), 120)}"), False)
-    reason = single_line(str(exc), 120) or type(exc).__name__
-    return _Failure(CloudError("network", f"Network error talking to {where}: {reason}", advice=ADVICE_ENDPOINT), True)
 
 
 class ServiceStageClient:
@@ -250,7 +103,7 @@ class ServiceStageClient:
     async def _send(
         self, method: str, url: str, body: Mapping[str, Any] | None, secrets: Sequence[str]
     ) -> httpx.Response:
-        """Send one request within the deadline; raise _Failed (transport) or CloudError (auth flow)."""
+        """Send one request within the deadline; raise Failed (transport) or CloudError (auth flow)."""
         content = json.dumps(body, separators=(",", ":")).encode("utf-8") if body is not None else None
         request = self._http.build_request(method, url, content=content, headers={"Content-Type": CONTENT_TYPE})
         try:
@@ -258,10 +111,10 @@ class ServiceStageClient:
         except CloudError as err:
             raise err.scrub(secrets) from None
         except (httpx.HTTPError, asyncio.TimeoutError) as exc:
-            failed_url = _failed_url(exc, request.url)
-            failure = _classify(exc, failed_url, self.timeout)
+            failed_url = failed_request_url(exc, request.url)
+            failure = classify(exc, failed_url, self.timeout)
             failure.error.scrub(secrets)
-            raise _Failed(failure) from None
+            raise Failed(failure) from None
 
     def _error(self, response: httpx.Response, secrets: Sequence[str]) -> CloudError:
         if 300 <= response.status_code < 400:
@@ -309,7 +162,7 @@ class ServiceStageClient:
         operation = f"create authorization '{name}'"
         try:
             response = await self._send("POST", self._url(repo_type.lower(), "personal"), body, secrets)
-        except _Failed as failed:
+        except Failed as failed:
             if not failed.failure.maybe_sent:
                 raise failed.failure.error from None
             return await self._recover_create(name, failed.failure.error)
@@ -349,7 +202,7 @@ class ServiceStageClient:
         operation = "list authorizations"
         try:
             response = await self._send("GET", self._url(), None, self._secrets)
-        except _Failed as failed:
+        except Failed as failed:
             raise failed.failure.error from None
         if response.status_code != 200:
             raise self._error(response, self._secrets)
@@ -366,161 +219,14 @@ class ServiceStageClient:
         """``DELETE /v1/{project_id}/git/auths/{name}``."""
         try:
             response = await self._send("DELETE", self._url(name), None, self._secrets)
-        except _Failed as failed:
+        except Failed as failed:
             raise failed.failure.error from None
         if response.status_code not in (200, 204):
             raise self._error(response, self._secrets)
 
 
-class _Failed(Exception):
-    def __init__(self, failure: _Failure) -> None:
-        super().__init__(failure.error.message)
-        self.failure = failure
-
-
-def _failed_url(exc: BaseException, fallback: httpx.URL) -> httpx.URL:
-    """The URL of the request that failed (an IAM request inside an auth flow has its own)."""
-    if isinstance(exc, httpx.RequestError):
-        try:
-            return exc.request.url
-        except RuntimeError:
-            pass
-    return fallback
-
-
 def _recovered(item: Authorization) -> Authorization:
     return Authorization(**{**item.__dict__, "recovered": True})
-
-
-# --- configuration -------------------------------------------------------------------------------------------
-
-
-def _is_loopback(host: str) -> bool:
-    host = host.strip("[]").lower()
-    if host in LOOPBACK_HOSTS:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_endpoint_url(url: str, what: str) -> str:
-    """An https URL, or http on loopback; returned without a trailing slash. ConfigurationError otherwise."""
-    url = url.strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return url
-    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
-        return url
-    raise ConfigurationError(
-        f"{what} {url!r} must be an https URL (http is allowed only for 127.0.0.1, localhost and ::1)"
-    )
-
-
-def resolve_endpoint(
-    *, region: str | None, file_endpoint: str | None, setting_endpoint: str | None, env: Mapping[str, str]
-) -> str:
-    """The file's endpoint, else the setting, else the region's (honouring the SDK's override variable)."""
-    if file_endpoint and file_endpoint.strip():
-        return check_endpoint_url(file_endpoint, "The file's endpoint")
-    if setting_endpoint and setting_endpoint.strip():
-        return check_endpoint_url(setting_endpoint, "The servicestage.endpoint setting")
-    if region and region.strip():
-        region = region.strip()
-        if region not in REGIONS and not env.get(override_variable(region), "").strip():
-            raise ConfigurationError(
-                f"Unknown region {region!r}: use a ServiceStage region, set `endpoint` in the file, "
-                f"or set {override_variable(region)}"
-            )
-        return check_endpoint_url(region_endpoint(region, env), override_variable(region))
-    raise ConfigurationError(
-        "No endpoint: set `region` (or `endpoint`) in the file, or the editor's servicestage.endpoint setting"
-    )
-
-
-def _project_id_needed_message(region: str | None) -> str:
-    """Why the project id cannot be found (not in the file, not in the environment, and no IAM lookup)."""
-    if not (region and region.strip()):
-        why = "looking it up from IAM needs `region` in the file"
-    else:
-        why = "an X-Auth-Token (HUAWEICLOUD_AUTH_TOKEN) cannot look it up from IAM (AK/SK or IAM user credentials can)"
-    return f"No project id: set `project_id` in the file or {ENV_PROJECT_ID} in the environment; {why}"
-
-
-def describe_configuration(
-    *,
-    region: str | None,
-    file_endpoint: str | None,
-    setting_endpoint: str | None,
-    project_id: str | None,
-    env: Mapping[str, str],
-) -> tuple[str | None, str | None, str | None, str]:
-    """(endpoint, kind of credentials, explicit project id, how the project id is found), without network and
-    without raising: None where it cannot be resolved (``missing_configuration`` says why)."""
-    try:
-        endpoint: str | None = resolve_endpoint(region=region, file_endpoint=file_endpoint,
-                                                setting_endpoint=setting_endpoint, env=env)
-    except ConfigurationError:
-        endpoint = None
-    try:
-        credentials: Credentials | None = resolve_credentials(env)
-    except ConfigurationError:
-        credentials = None
-    kind = credentials.kind() if credentials is not None else None
-    if project_id and project_id.strip():
-        return endpoint, kind, project_id.strip(), "the file's `project_id`"
-    if env.get(ENV_PROJECT_ID, "").strip():
-        return endpoint, kind, env[ENV_PROJECT_ID].strip(), ENV_PROJECT_ID
-    region = region.strip() if region and region.strip() else None
-    if region is None or isinstance(credentials, TokenCredentials):
-        return endpoint, kind, None, "none: " + _project_id_needed_message(region)
-    iam = iam_endpoint(region, env)
-    return endpoint, kind, None, f"looked up from IAM when the run starts (GET {iam}/v3/projects?name={region})"
-
-
-def missing_configuration(
-    *,
-    region: str | None,
-    file_endpoint: str | None,
-    setting_endpoint: str | None,
-    project_id: str | None,
-    env: Mapping[str, str],
-    ca_bundle: str | None = None,
-) -> str | None:
-    """What :func:`open_client` would refuse to start without (no network), or None when all is there.
-
-    The LSP uses it to stay silent (remoteCheck) rather than warn when the user has not configured the cloud.
-    """
-    try:
-        resolve_endpoint(region=region, file_endpoint=file_endpoint, setting_endpoint=setting_endpoint, env=env)
-        credentials = resolve_credentials(env)
-        needs_lookup = not _explicit_project_id(project_id, env)
-        if needs_lookup and (isinstance(credentials, TokenCredentials) or not (region and region.strip())):
-            raise ConfigurationError(_project_id_needed_message(region))
-        _ssl_verify(ca_bundle)
-    except ConfigurationError as err:
-        return str(err)
-    return None
-
-
-def _explicit_project_id(project_id: str | None, env: Mapping[str, str]) -> str | None:
-    value = (project_id or "").strip() or env.get(ENV_PROJECT_ID, "").strip()
-    return value or None
-
-
-def _ssl_verify(ca_bundle: str | None) -> ssl.SSLContext | bool:
-    if not ca_bundle or not ca_bundle.strip():
-        return True
-    path = os.path.expanduser(ca_bundle.strip())
-    if not os.path.isfile(path):
-        raise ConfigurationError(f"The servicestage.caBundle file {path!r} does not exist")
-    try:
-        return ssl.create_default_context(cafile=path)
-    except (ssl.SSLError, OSError, ValueError):
-        raise ConfigurationError(
-            f"The servicestage.caBundle file {path!r} holds no usable PEM certificate"
-        ) from None
 
 
 def _auth_for(
@@ -545,8 +251,8 @@ async def lookup_project_id(
     except CloudError as err:
         raise err.scrub(secrets) from None
     except (httpx.HTTPError, asyncio.TimeoutError) as exc:
-        failed_url = _failed_url(exc, request.url)
-        raise _classify(exc, failed_url, timeout).error.scrub(secrets) from None
+        failed_url = failed_request_url(exc, request.url)
+        raise classify(exc, failed_url, timeout).error.scrub(secrets) from None
     if response.status_code != 200:
         raise parse_error_response(response.status_code, response.headers, response.content, service="IAM").scrub(
             secrets
@@ -591,11 +297,11 @@ async def open_client(
         raise ConfigurationError("servicestage.timeoutSeconds must be a positive number of seconds")
     endpoint = resolve_endpoint(region=region, file_endpoint=file_endpoint, setting_endpoint=setting_endpoint, env=env)
     credentials = resolve_credentials(env)
-    verify = _ssl_verify(ca_bundle)
+    verify = ssl_verify(ca_bundle)
     region = region.strip() if region and region.strip() else None
-    known_project = _explicit_project_id(project_id, env)
+    known_project = explicit_project_id(project_id, env)
     if not known_project and (isinstance(credentials, TokenCredentials) or not region):
-        raise ConfigurationError(_project_id_needed_message(region))
+        raise ConfigurationError(project_id_needed_message(region))
     iam = check_endpoint_url(iam_endpoint(region, env), "The IAM endpoint")
     http = httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=min(timeout, MAX_CONNECT_SECONDS)),

@@ -1,0 +1,38 @@
+"""A local ServiceStage-compatible API, for trying the product without a cloud account and for tests.
+
+It serves, in memory and on loopback (stdlib only):
+
+- ``POST /v1/{project_id}/git/auths/{repo_type}/personal`` — create a personal-token authorization,
+- ``GET /v1/{project_id}/git/auths`` — list them, ``DELETE /v1/{project_id}/git/auths/{name}`` — delete one,
+- ``--seed FILE`` preloads authorizations (:func:`load_seed`): overdue, unauthenticated, remote-only ones.
+- ``POST /v3/auth/tokens`` and ``GET /v3/projects?name=REGION`` — enough of IAM for password sign-in.
+
+It validates like the real service: the name rule (SVCSTG.REPO.0400), the repo type (SVCSTG.REPO.0401), the
+token's shape (SVCSTG.REPO.0451), duplicates (SVCSTG.REPO.0403), and credentials (401 with an APIGW.0301 body).
+
+Credentials it accepts:
+
+- ``X-Auth-Token``: the ``--token`` value and any token its own IAM issued. With neither ``--token`` nor
+  ``--ak`` configured it runs open: any non-empty ``X-Auth-Token`` is accepted (a request with no credential
+  at all is still refused).
+- AK/SK: requests signed (SDK-HMAC-SHA256) with ``--ak``/``--sk``, verified with the client's own signer code;
+  an ``X-Sdk-Date`` more than 15 minutes away from the emulator's clock is refused.
+- IAM password sign-in: any non-empty user name, password and domain name (or only ``iam_password`` when the
+  :class:`Emulator` is built with one); the token returned in ``X-Subject-Token`` is ``--token``, or a fresh
+  random token when none is configured. Project ids are derived from the region name (32 hex characters).
+
+Requests are logged to stderr as method, path, status and request id: never headers or bodies.
+
+The package: ``api`` (constants, error answers, the AUTH object), ``service`` (the :class:`Emulator`: state,
+authentication, the calls, routing, start and stop), ``handler`` (HTTP), ``seed`` (``--seed`` files) and ``run``
+(the ``servicestage-ls emulator`` command).
+"""
+
+from __future__ import annotations
+
+from servicestage_ls.cloud.emulator.api import ApiError, project_id_for
+from servicestage_ls.cloud.emulator.run import READY_LINE, run_emulator
+from servicestage_ls.cloud.emulator.seed import load_seed
+from servicestage_ls.cloud.emulator.service import Emulator
+
+__all__ = ["READY_LINE", "ApiError", "Emulator", "load_seed", "project_id_for", "run_emulator"]
