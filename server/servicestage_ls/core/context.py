@@ -11,7 +11,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from servicestage_ls.core.lines import WORD_CHARS, LineInfo, analyze_line, unquote
+from servicestage_ls.core.lines import (
+    FLOW_PAIR_RE,
+    WORD_CHARS,
+    LineInfo,
+    analyze_line,
+    colon_in,
+    flow_value_end,
+    matching_close,
+    scan_prefix,
+    unquote,
+    word_end,
+)
 from servicestage_ls.core.model import Model, Pos, Range
 
 @dataclass(frozen=True, slots=True)
@@ -228,21 +239,21 @@ def _flow_context(model: Model, line: int, col: int, prefix: str, opens: list[tu
             scope = "entry"
     if scope is None:
         return None
-    close = _matching_close(text, brace_col)
+    close = matching_close(text, brace_col)
     seg_end = col
     while seg_end < close and text[seg_end] != ",":
         seg_end += 1
     siblings: dict[str, str] = {}
-    for m in _FLOW_PAIR_RE.finditer(text, brace_col, close):
+    for m in FLOW_PAIR_RE.finditer(text, brace_col, close):
         if not seg_start <= m.start("key") < seg_end:
             siblings.setdefault(m.group("key"), unquote(m.group("value").strip()))
     segment = prefix[seg_start:]
-    colon = _colon_in(segment)
+    colon = colon_in(segment)
     if colon is None:
         typed = segment.lstrip(" \t")
         if any(ch not in WORD_CHARS for ch in typed):
             return None
-        end = _word_end(text, col)
+        end = word_end(text, col)
         return Context("key", scope, Range((line, col - len(typed)), (line, end)), typed, siblings=siblings,
                         flow=True, key_only=text[end:].lstrip(" \t").startswith(":"))
     key = segment[:colon].strip()
@@ -252,99 +263,9 @@ def _flow_context(model: Model, line: int, col: int, prefix: str, opens: list[tu
     lead = " " if value_start == col else ""
     while value_start < col and text[value_start] in " \t":
         value_start += 1
-    end = _flow_value_end(text, value_start, col)
+    end = flow_value_end(text, value_start, col)
     return Context("value", scope, Range((line, value_start), (line, end)), text[value_start:col], key=key,
                     siblings=siblings, flow=True, lead=lead)
-
-
-def _flow_value_end(text: str, start: int, col: int) -> int:
-    """The end of a flow value that starts at ``start`` (at least ``col``): before ``,``/``}``, past quotes."""
-    end = start
-    quote: str | None = text[start] if start < len(text) and text[start] in "\"'" else None
-    if quote is not None:
-        close = text.find(quote, start + 1)
-        end = close + 1 if close >= 0 else start + 1
-    in_reference = False
-    while end < len(text):
-        ch = text[end]
-        if in_reference:
-            in_reference = ch != "}"
-        elif ch == "{" and end > start and text[end - 1] == "$":
-            in_reference = True
-        elif ch in ",}]#":
-            break
-        end += 1
-    while end > start and text[end - 1] in " \t":
-        end -= 1
-    return max(end, col)
-
-
-_FLOW_PAIR_RE = re.compile(r"[{,][ \t]*(?P<key>[A-Za-z0-9_][A-Za-z0-9_.-]*)[ \t]*:(?P<value>[^,}]*)")
-
-
-def _colon_in(segment: str) -> int | None:
-    """The index of a ``key:`` colon in a segment (followed by a blank or the end), or None."""
-    for i, ch in enumerate(segment):
-        if ch == ":" and (i + 1 == len(segment) or segment[i + 1] in " \t"):
-            return i
-    return None
-
-
-def _matching_close(text: str, open_col: int) -> int:
-    depth = 0
-    quote: str | None = None
-    for i in range(open_col, len(text)):
-        ch = text[i]
-        if quote is not None:
-            if ch == quote:
-                quote = None
-        elif ch in "\"'":
-            quote = ch
-        elif ch in "{[":
-            depth += 1
-        elif ch in "}]":
-            depth -= 1
-            if depth == 0:
-                return i
-    return len(text)
-
-
-def _word_end(text: str, col: int) -> int:
-    end = col
-    while end < len(text) and text[end] in WORD_CHARS:
-        end += 1
-    return end
-
-
-def _scan_prefix(prefix: str) -> tuple[bool, list[tuple[str, int, int]]]:
-    """(in a comment, open flow brackets as (bracket, column, start of the current segment))."""
-    opens: list[tuple[str, int, int]] = []
-    quote: str | None = None
-    in_reference = False
-    for i, ch in enumerate(prefix):
-        if quote is not None:
-            if ch == quote:
-                quote = None
-            continue
-        if in_reference:
-            in_reference = ch != "}"
-            continue
-        if ch == "{" and i and prefix[i - 1] == "$":
-            in_reference = True  # ``${NAME}`` is a token reference, not a flow mapping
-            continue
-        if ch in "\"'" and (i == 0 or prefix[i - 1] in " \t,[{:"):
-            quote = ch
-        elif ch == "#" and (i == 0 or prefix[i - 1] in " \t"):
-            return True, opens
-        elif ch in "{[":
-            opens.append((ch, i, i + 1))
-        elif ch in "}]":
-            if opens:
-                opens.pop()
-        elif ch == "," and opens:
-            bracket, at, _ = opens[-1]
-            opens[-1] = (bracket, at, i + 1)
-    return False, opens
 
 
 def find_context(model: Model, pos: Pos) -> Context | None:
@@ -354,7 +275,7 @@ def find_context(model: Model, pos: Pos) -> Context | None:
     text = model.lines[line]
     col = max(0, min(col, len(text)))
     prefix = text[:col]
-    in_comment, opens = _scan_prefix(prefix)
+    in_comment, opens = scan_prefix(prefix)
     if in_comment:
         return None
     if opens:
@@ -369,7 +290,7 @@ def find_context(model: Model, pos: Pos) -> Context | None:
     typed = prefix[info.key_col :]
     if any(ch not in WORD_CHARS for ch in typed):
         return None
-    end = _word_end(text, col)
+    end = word_end(text, col)
     rest = text[end:].lstrip(" \t")
     key_only = rest.startswith(":")
     if not typed and end == col and rest and not rest.startswith("#") and not key_only:

@@ -79,3 +79,95 @@ def analyze_line(line: str) -> LineInfo:
     return LineInfo(indent, dash_cols, key_col, key_match.group("key"), key_match.end("key"), value_col,
                     value_end, False)
 
+
+# --- one line's flow brackets (`{…}`, `[…]`), quotes and `${…}` references, for completion -----------------
+
+
+def flow_value_end(text: str, start: int, col: int) -> int:
+    """The end of a flow value that starts at ``start`` (at least ``col``): before ``,``/``}``, past quotes."""
+    end = start
+    quote: str | None = text[start] if start < len(text) and text[start] in "\"'" else None
+    if quote is not None:
+        close = text.find(quote, start + 1)
+        end = close + 1 if close >= 0 else start + 1
+    in_reference = False
+    while end < len(text):
+        ch = text[end]
+        if in_reference:
+            in_reference = ch != "}"
+        elif ch == "{" and end > start and text[end - 1] == "$":
+            in_reference = True
+        elif ch in ",}]#":
+            break
+        end += 1
+    while end > start and text[end - 1] in " \t":
+        end -= 1
+    return max(end, col)
+
+
+FLOW_PAIR_RE = re.compile(r"[{,][ \t]*(?P<key>[A-Za-z0-9_][A-Za-z0-9_.-]*)[ \t]*:(?P<value>[^,}]*)")
+
+
+def colon_in(segment: str) -> int | None:
+    """The index of a ``key:`` colon in a segment (followed by a blank or the end), or None."""
+    for i, ch in enumerate(segment):
+        if ch == ":" and (i + 1 == len(segment) or segment[i + 1] in " \t"):
+            return i
+    return None
+
+
+def matching_close(text: str, open_col: int) -> int:
+    depth = 0
+    quote: str | None = None
+    for i in range(open_col, len(text)):
+        ch = text[i]
+        if quote is not None:
+            if ch == quote:
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "{[":
+            depth += 1
+        elif ch in "}]":
+            depth -= 1
+            if depth == 0:
+                return i
+    return len(text)
+
+
+def word_end(text: str, col: int) -> int:
+    end = col
+    while end < len(text) and text[end] in WORD_CHARS:
+        end += 1
+    return end
+
+
+def scan_prefix(prefix: str) -> tuple[bool, list[tuple[str, int, int]]]:
+    """(in a comment, open flow brackets as (bracket, column, start of the current segment))."""
+    opens: list[tuple[str, int, int]] = []
+    quote: str | None = None
+    in_reference = False
+    for i, ch in enumerate(prefix):
+        if quote is not None:
+            if ch == quote:
+                quote = None
+            continue
+        if in_reference:
+            in_reference = ch != "}"
+            continue
+        if ch == "{" and i and prefix[i - 1] == "$":
+            in_reference = True  # ``${NAME}`` is a token reference, not a flow mapping
+            continue
+        if ch in "\"'" and (i == 0 or prefix[i - 1] in " \t,[{:"):
+            quote = ch
+        elif ch == "#" and (i == 0 or prefix[i - 1] in " \t"):
+            return True, opens
+        elif ch in "{[":
+            opens.append((ch, i, i + 1))
+        elif ch in "}]":
+            if opens:
+                opens.pop()
+        elif ch == "," and opens:
+            bracket, at, _ = opens[-1]
+            opens[-1] = (bracket, at, i + 1)
+    return False, opens
