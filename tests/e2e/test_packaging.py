@@ -72,7 +72,8 @@ def test_the_metadata_has_classifiers_urls_and_the_readme(dist: Path) -> None:
     # every sub-package and the typing marker are in the wheel
     for module in ("servicestage_ls/py.typed", "servicestage_ls/__main__.py", "servicestage_ls/core/schema.py",
                    "servicestage_ls/engine/actions.py", "servicestage_ls/cloud/client.py",
-                   "servicestage_ls/lsp/server.py", "servicestage_ls/cli/check.py"):
+                   "servicestage_ls/lsp/server.py", "servicestage_ls/cli/check.py",
+                   "servicestage_ls/core/rules/file.py", "servicestage_ls/cloud/emulator/service.py"):
         assert module in names
     with tarfile.open(dist / "servicestage_ls-0.1.0.tar.gz") as sdist:
         members = sdist.getnames()
