@@ -271,12 +271,18 @@ def _parse_chunks(
 ) -> list[tuple[str, ParsedText]] | None:
     results: list[tuple[str, ParsedText]] = []
     suspicious = False
+    count = len(starts)
     for chunk in plan:
-        stop = starts[chunk.last + 1] if chunk.last + 1 < len(starts) else len(text)
-        chunk_text = text[starts[chunk.first] : stop]
+        after = chunk.last + 1
+        chunk_text = text[starts[chunk.first] : starts[after] if after < count else len(text)]
         parsed = used.get(chunk_text) or old.get(chunk_text)
         if parsed is None:
-            parsed = parse_item(chunk_text) if chunk.item else parse_text(chunk_text)
+            if not chunk.item:
+                parsed = parse_text(chunk_text)
+            elif after < count or lines[-1]:
+                parsed = parse_item(chunk_text, lines[chunk.first : after])
+            else:  # the last line is the empty one after the last line break: not a line of the item
+                parsed = parse_item(chunk_text, lines[chunk.first : chunk.last])
         used[chunk_text] = parsed
         if parsed.error is not None:
             suspicious = suspicious or parsed.error_at_end or parsed.undefined_alias

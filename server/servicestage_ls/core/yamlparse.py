@@ -269,15 +269,19 @@ def _key_scalar(number: int, col: int, key: str) -> Scalar:
     return scalar
 
 
-def _fast_item(text: str) -> ParsedText | None:
-    """A simple item parsed without PyYAML, or None when it is not simple."""
+def _fast_item(text: str, lines: list[str] | None = None) -> ParsedText | None:
+    """A simple item parsed without PyYAML, or None when it is not simple. ``lines``: the text's lines when the
+    caller has them already split (without the empty one after a last line break)."""
     if not text.isascii() or "\t" in text:
         return None
-    lines = text.split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    elif not lines[-1].strip(" \r") or lines[-1].lstrip(" ").startswith("#"):
-        return None  # an unterminated blank or comment line: PyYAML's end marks differ there
+    if lines is None:
+        lines = text.split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        elif not lines[-1].strip(" \r") or lines[-1].lstrip(" ").startswith("#"):
+            return None  # an unterminated blank or comment line: PyYAML's end marks differ there
+    elif text[-1:] != "\n" and (not lines[-1].strip(" \r") or lines[-1].lstrip(" ").startswith("#")):
+        return None
     end_line = len(lines)  # PyYAML ends the stream on the line after the last one
     first = _FIRST_ITEM_LINE.fullmatch(lines[0].removesuffix("\r"))
     if first is None:
@@ -315,9 +319,10 @@ def _fast_item(text: str) -> ParsedText | None:
     return ParsedText((Sequence(pos((0, seq_col)), end, [mapping], False),), None, False, False, (pos((0, seq_col)),))
 
 
-def parse_item(text: str) -> ParsedText:
-    """One item of ``authorizations`` (a one-item block list), by the fast path when it is simple."""
-    return _fast_item(text) or parse_text(text)
+def parse_item(text: str, lines: list[str] | None = None) -> ParsedText:
+    """One item of ``authorizations`` (a one-item block list), by the fast path when it is simple; ``lines`` as
+    for ``_fast_item``."""
+    return _fast_item(text, lines) or parse_text(text)
 
 
 # --- writing and reading single values ---------------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from servicestage_ls.core.model import Mapping, Node, Scalar, Sequence
+from servicestage_ls.core.model import Mapping, Node, Scalar, Sequence, split_lines
 from servicestage_ls.core.yamlparse import ParsedText, _fast_item, parse_text
 
 
@@ -71,6 +71,12 @@ def test_fast_path_matches_pyyaml_or_steps_aside(text: str) -> None:
     fast = _fast_item(text)
     if fast is not None:
         assert parsed_shape(fast) == parsed_shape(parse_text(text))
+    # The same with the lines the model has already split (document.py passes them: no second split per entry).
+    lines = split_lines(text)[0]
+    with_lines = _fast_item(text, lines[:-1] if text.endswith("\n") else lines)
+    assert (with_lines is None) == (fast is None)
+    if fast is not None and with_lines is not None:
+        assert parsed_shape(with_lines) == parsed_shape(fast)
 
 
 def test_a_typical_entry_takes_the_fast_path() -> None:

@@ -157,4 +157,3 @@ def check_https_url(value: Scalar, code: str, what: str, allow_loopback_http: bo
 
 
 PUBLIC_HOSTNAMES = {rt.public_host: urlsplit(rt.public_host).hostname or "" for rt in schema.REPO_TYPES.values()}
-PUBLIC_HOSTS = frozenset(h for name in PUBLIC_HOSTNAMES.values() for h in (name, f"www.{name}"))

@@ -4,12 +4,12 @@ own rules are in ``secrets``."""
 from __future__ import annotations
 
 from collections.abc import Mapping as MappingABC
+from typing import cast
 
 from servicestage_ls.core import schema
 from servicestage_ls.core.model import MERGE_KEY, Entry, Mapping, Pair, Range, Scalar, merged_mappings, node_range
 from servicestage_ls.core.rules.base import (
     PUBLIC_HOSTNAMES,
-    PUBLIC_HOSTS,
     Finding,
     check_https_url,
     describe,
@@ -27,6 +27,7 @@ from servicestage_ls.core.yamlparse import yaml_int
 
 
 _REQUIRED_ENTRY_KEYS = frozenset(schema.REQUIRED_ENTRY_KEYS)
+_ENTRY_FIELD_NAMES = frozenset(schema.ENTRY_FIELDS)
 
 
 def entry_findings(entry: Entry, env: MappingABC[str, str]) -> list[Finding]:
@@ -52,8 +53,30 @@ def entry_checks(entry: Entry, env: MappingABC[str, str],
         return [finding("SS102", f"an entry must be a mapping with `name`, `repo_type` and `token`, not {what}",
                         node_range(node))], _NO_KEYS
     pairs = node.pairs
-    keys = [pair.key_text for pair in pairs]
-    # Nearly every entry has each key once: then there is nothing for duplicate_keys to find.
+    keys = [pair.key.value if pair.key.__class__ is Scalar else None for pair in pairs]  # pair.key_text, inlined
+    present = cast(dict[str, Pair], dict(zip(keys, pairs)))
+    if len(present) == len(pairs) and present.keys() <= _ENTRY_FIELD_NAMES:
+        # What nearly every entry is: known keys, each once, no merge key (no duplicates, unknown keys or merges
+        # to look for).
+        out: list[Finding] = []
+        _values(present, memo, env, out)
+    else:
+        out, present = _irregular_entry(pairs, keys, memo, env)
+    if not present.keys() >= _REQUIRED_ENTRY_KEYS:
+        missing = [k for k in schema.REQUIRED_ENTRY_KEYS if k not in present]
+        first_key = node.pairs[0].key if node.pairs else node
+        repo_type = _repo_type(present)
+        for key in missing:
+            value = token_reference(repo_type) if key == "token" else schema.PLACEHOLDERS[key]
+            out.append(finding("SS111", f"missing required key `{key}` in this entry", node_range(first_key),
+                               {"fix": "insert-key", "key": key, "value": value, "scope": "entry"}))
+    return out, present
+
+
+def _irregular_entry(pairs: list[Pair], keys: list[str | None], memo: PairMemo | None,
+                     env: MappingABC[str, str]) -> tuple[list[Finding], dict[str, Pair]]:
+    """The findings about the keys and values of an entry with a duplicate, unknown or merge key, and its known
+    keys (the first pair of each, then what merge keys bring in)."""
     out = [] if len(set(keys)) == len(keys) else duplicate_keys(pairs, "this entry")
     present: dict[str, Pair] = {}
     merges: list[Pair] = []
@@ -67,6 +90,13 @@ def entry_checks(entry: Entry, env: MappingABC[str, str],
         elif key not in present:
             present[key] = pair
     merged_by = _merge(merges, present, out) if merges else {}
+    _values(present, memo, env, out, merged_by)
+    return out, present
+
+
+def _values(present: dict[str, Pair], memo: PairMemo | None, env: MappingABC[str, str], out: list[Finding],
+            merged_by: dict[str, Pair] | None = None) -> None:
+    """The findings about each known key's value, added to ``out``."""
     repo_type = _repo_type(present)
     for key, pair in present.items():
         node_value = pair.value
@@ -80,20 +110,14 @@ def entry_checks(entry: Entry, env: MappingABC[str, str],
             if known is None or known[0] is not pair:
                 known = memo[id(pair)] = (pair, _entry_value(key, pair, present, repo_type, env))
             found = known[1]
-        merge = merged_by.get(key)
+        if not found:
+            continue
+        merge = merged_by.get(key) if merged_by else None
         if merge is not None:  # a merged value: the finding goes on this entry's `<<`, not on the anchor
             # (no quick fix: its edit would replace the `<<`; the value to fix is in the anchor)
             found = [Finding(f.code, f"{f.message} (merged with `<<`)", node_range(merge.key), f.severity, None,
                              f.related) for f in found]
         out.extend(found)
-    if not present.keys() >= _REQUIRED_ENTRY_KEYS:
-        missing = [k for k in schema.REQUIRED_ENTRY_KEYS if k not in present]
-        first_key = node.pairs[0].key if node.pairs else node
-        for key in missing:
-            value = token_reference(repo_type) if key == "token" else schema.PLACEHOLDERS[key]
-            out.append(finding("SS111", f"missing required key `{key}` in this entry", node_range(first_key),
-                               {"fix": "insert-key", "key": key, "value": value, "scope": "entry"}))
-    return out, present
 
 
 def _merge(merges: list[Pair], present: dict[str, Pair], out: list[Finding]) -> dict[str, Pair]:
@@ -197,16 +221,23 @@ def _name_findings(name: str, rng: Range) -> list[Finding]:
 
 
 
+_OWNERS_OF_HOST: dict[str, list[str]] = {}
+"""The repo types whose public host a host name is (``github.com`` and ``www.github.com`` → github), in the order
+of ``schema.REPO_TYPES``."""
+for _other, _spec in schema.REPO_TYPES.items():
+    for _name in (PUBLIC_HOSTNAMES[_spec.public_host], f"www.{PUBLIC_HOSTNAMES[_spec.public_host]}"):
+        _OWNERS_OF_HOST.setdefault(_name, []).append(_other)
+
+
 def _host_mismatch(text: str, scalar: Scalar, repo_type: str | None) -> list[Finding]:
     if repo_type is None:
         return []
     parsed = url(text)
-    host = parsed[1] if parsed else ""
-    if host not in PUBLIC_HOSTS:
+    owners = _OWNERS_OF_HOST.get(parsed[1] if parsed else "")
+    if owners is None:
         return []
-    for other, spec in schema.REPO_TYPES.items():
-        public = PUBLIC_HOSTNAMES[spec.public_host]
-        if other != repo_type and (host == public or host == f"www.{public}"):
-            return [finding("SS151", f"`host` points at {spec.public_host}, the public {other} host, but "
-                                     f"`repo_type` is {repo_type}", node_range(scalar))]
-    return []
+    other = next((o for o in owners if o != repo_type), None)
+    if other is None:
+        return []
+    return [finding("SS151", f"`host` points at {schema.REPO_TYPES[other].public_host}, the public {other} host, "
+                             f"but `repo_type` is {repo_type}", node_range(scalar))]

@@ -13,7 +13,7 @@ from typing import NamedTuple
 from servicestage_ls.core.model import Entry, Model, Range, Scalar, node_range
 from servicestage_ls.core.rules.base import Finding, Related, finding
 from servicestage_ls.core.rules.entry import PairMemo, entry_checks, entry_findings
-from servicestage_ls.core.rules.secrets import entry_token_shapes, token_shaped
+from servicestage_ls.core.rules.secrets import entry_token_shapes, may_hold_token_shapes, token_shaped
 from servicestage_ls.core.rules.top import top_findings
 from servicestage_ls.core.schema import Severity
 
@@ -28,9 +28,11 @@ class _EntryResult(NamedTuple):
     name_range: Range | None
 
 
-def _entry_result(entry: Entry, env: MappingABC[str, str], memo: PairMemo | None = None) -> _EntryResult:
+def _entry_result(entry: Entry, env: MappingABC[str, str], memo: PairMemo | None = None,
+                  scan: bool = True) -> _EntryResult:
+    """``scan``: False when the whole text holds nothing token-shaped (no entry needs its own scan)."""
     found, present = entry_checks(entry, env, memo)
-    if entry.text is not None:
+    if scan and entry.text is not None:
         found.extend(entry_token_shapes(entry))
     pair = present.get("name")
     name = pair.value if pair is not None else None
@@ -109,6 +111,7 @@ def _check_all(model: Model, cache: RuleCache, env: MappingABC[str, str]) -> _Ch
     old = cache.entries
     memo: PairMemo = {}
     checked_nodes: set[int] = set()
+    scan = may_hold_token_shapes(model.text)
     for entry in model.entries:  # _result inlined: this loop runs once per entry of a file that opens
         key = entry.text
         if entry.alias is not None and id(entry.node) in checked_nodes:
@@ -116,9 +119,9 @@ def _check_all(model: Model, cache: RuleCache, env: MappingABC[str, str]) -> _Ch
             result = _EntryResult((), entry.name, entry.alias.shifted(-entry.base))
         elif key is None:
             checked_nodes.add(id(entry.node))
-            result = _entry_result(entry, env, memo)
+            result = _entry_result(entry, env, memo, scan)
         else:
-            result = used.get(key) or old.get(key) or _entry_result(entry, env, memo)
+            result = used.get(key) or old.get(key) or _entry_result(entry, env, memo, scan)
             used[key] = result
         results.append(result)
         if result.findings:

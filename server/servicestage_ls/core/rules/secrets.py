@@ -98,6 +98,11 @@ def _in_token_value(entry: Entry | None, line: int, col: int, line_text: str) ->
     return _TOKEN_VALUE_PREFIX_RE.fullmatch(line_text[:col]) is not None
 
 
+def may_hold_token_shapes(text: str) -> bool:
+    """False when no part of ``text`` can be token-shaped (then no part of it needs ``entry_token_shapes``)."""
+    return TOKEN_PREFIX_RE.search(text) is not None
+
+
 def entry_token_shapes(entry: Entry) -> list[Finding]:
     """SS143 inside an entry parsed on its own (``entry.text``), relative to ``entry.base``: cached with it."""
     assert entry.text is not None and entry.base == entry.first_line
