@@ -27,6 +27,7 @@ from servicestage_ls.lsp.server import Feature
 from servicestage_ls.lsp.state import Mark, check_remote_only
 
 if TYPE_CHECKING:
+    from servicestage_ls.core.rules import Finding
     from servicestage_ls.lsp.server import ServiceStageServer
     from servicestage_ls.lsp.state import DocState
 
@@ -45,6 +46,11 @@ class CloudFeature(Feature):
 
     async def refresh(self, ls: ServiceStageServer, args: tuple[Any, ...]) -> dict[str, Any] | None:
         return await run_command(ls, self.shared, args, "Refreshing authorization status", _refresh)
+
+    def findings(self, ls: ServiceStageServer, state: DocState) -> list[Finding]:
+        """The marks the cloud commands (create, refresh, rotate, delete) and the remote check pinned to the
+        document: SS170–SS173, until their entry changes (``state.drop_stale_marks``)."""
+        return [mark.finding for mark in state.marks.values()]
 
     def code_actions(self, ls: ServiceStageServer, state: DocState,
                      params: lsp.CodeActionParams) -> list[lsp.CodeAction]:

@@ -43,8 +43,12 @@ FAULTS_VARIABLE = "SERVICESTAGE_LS_FAULTS"
 
 
 class Feature:
-    """What a feature adds to the editor features besides its commands (esbonio's ``LanguageFeature``): code
-    actions, code lenses and work on save. The defaults add nothing."""
+    """What a feature adds to the editor features besides its commands (esbonio's ``LanguageFeature``): its own
+    diagnostics, code actions, code lenses and work on save. The defaults add nothing."""
+
+    def findings(self, ls: ServiceStageServer, state: DocState) -> list[Finding]:
+        """Shown with the core's findings (whatever ``validate`` says: they come from the feature's own work)."""
+        return []
 
     def code_actions(self, ls: ServiceStageServer, state: DocState,
                      params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
@@ -251,13 +255,14 @@ class ServiceStageServer(LanguageServer):
     # -- diagnostics --
 
     def current_findings(self, state: DocState) -> tuple[Model, list[Finding]]:
-        """What the user should see now: live findings, or the last save's with validate=onSave."""
+        """What the user should see now: live findings (or the last save's with validate=onSave) and what the
+        features found by their own work (``Feature.findings``)."""
         model = state.model()
         if self.settings.validate == "onSave":
             found = state.saved_findings or []
         else:
             found = state.findings(self.env)
-        extra = [m.finding for m in state.marks.values()]
+        extra = [f for feature in self.features for f in feature.findings(self, state)]
         if extra:
             found = sorted([*found, *extra], key=lambda f: (f.range.start, f.code))
         return model, found

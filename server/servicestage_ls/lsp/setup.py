@@ -17,7 +17,7 @@ import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 
@@ -26,6 +26,9 @@ from servicestage_ls.lsp.commands import CREATE, CREATE_ALL, DELETE, IMPORT, REF
 from servicestage_ls.lsp.compat import TracebacksAtDebug
 from servicestage_ls.lsp.server import LOG_LEVEL_VARIABLE, Feature, RedactTokenShapes, ServiceStageServer, log
 from servicestage_ls.lsp.state import DocState
+
+if TYPE_CHECKING:
+    from servicestage_ls.core.rules import Finding
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,10 @@ class LazyFeature(Feature):
             return await getattr(self.loaded(), method)(ls, args)
 
         return run
+
+    def findings(self, ls: ServiceStageServer, state: DocState) -> list[Finding]:
+        # A feature not made yet has done nothing to show (and is not imported for a diagnostic).
+        return self._feature.findings(ls, state) if self._feature is not None else []
 
     def code_actions(self, ls: ServiceStageServer, state: DocState,
                      params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
