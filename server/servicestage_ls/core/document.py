@@ -97,37 +97,79 @@ def _common_suffix(a: str, b: str, limit: int) -> int:
     return lo
 
 
-def _splice_lines(prev: Model, text: str, first: int, last: int) -> tuple[list[str], list[int]]:
-    """``split_lines(text)`` when only lines ``first``..``last`` of the previous text changed: those are split
-    again, the others are the previous model's (the later ones' offsets moved), so that the cost follows the edit."""
-    old_starts = prev.line_starts
-    lo = old_starts[first]
-    diff = len(text) - len(prev.text)
-    if last + 1 == len(old_starts):
+def splice_lines(lines: list[str], starts: list[int], old_length: int, text: str, first: int,
+                 last: int) -> tuple[list[str], list[int]]:
+    """``split_lines(text)`` when only lines ``first``..``last`` of the previous text (``lines``, ``starts``, its
+    length) changed: those are split again, the others are the previous ones (the later ones' offsets moved), so
+    that the cost follows the edit (list copies at C speed, no Python code per line)."""
+    lo = starts[first]
+    diff = len(text) - old_length
+    if last + 1 == len(starts):
         mid_lines, mid_starts = split_lines(text[lo:])
-        return prev.lines[:first] + mid_lines, old_starts[:first] + [lo + s for s in mid_starts]
+        return lines[:first] + mid_lines, starts[:first] + [lo + s for s in mid_starts]
     # The changed part ends with the line break before line last+1 (unchanged, in the common suffix).
-    mid_lines, mid_starts = split_lines(text[lo : old_starts[last + 1] + diff])
+    mid_lines, mid_starts = split_lines(text[lo : starts[last + 1] + diff])
     mid_lines.pop()
     mid_starts.pop()
-    lines = prev.lines.copy()  # one copy; the slice assignment below moves the rest in place
-    lines[first : last + 1] = mid_lines
+    new_lines = lines.copy()  # one copy; the slice assignment below moves the rest in place
+    new_lines[first : last + 1] = mid_lines
     if diff:
-        starts = old_starts[:first]
-        starts += [lo + s for s in mid_starts]
-        starts += map(add, old_starts[last + 1 :], repeat(diff))
+        new_starts = starts[:first]
+        new_starts += [lo + s for s in mid_starts]
+        new_starts += map(add, starts[last + 1 :], repeat(diff))
     else:
-        starts = old_starts.copy()
-        starts[first : last + 1] = [lo + s for s in mid_starts]
-    return lines, starts
+        new_starts = starts.copy()
+        new_starts[first : last + 1] = [lo + s for s in mid_starts]
+    return new_lines, new_starts
 
 
 def _incremental(prev: Model, text: str, cache: dict[str, ParsedText]) -> Model | None:
     """The model after an edit inside the items of ``authorizations``, or None when a full build is needed."""
-    indent = prev.item_indent
+    changed = _changed_lines(prev, text)
+    if changed is None:
+        return None
     entries = prev.entries
-    auth = prev.authorizations
-    if not prev.chunked or prev.cut_errors or indent is None or not entries or auth is None:
+    firsts = prev._entry_firsts
+    if firsts is None or len(firsts) != len(entries):
+        firsts = prev._entry_firsts = [e.first_line for e in entries]
+    # One entry more on each side: an edit on an item's first line can merge it with the one before.
+    ia = max(0, bisect_right(firsts, changed[0]) - 2)
+    ib = min(len(entries) - 1, bisect_right(firsts, changed[1]))
+    lines, starts = splice_lines(prev.lines, prev.line_starts, len(prev.text), text, *changed)
+    delta = len(lines) - len(prev.lines)
+    reparsed = _reparse_items(prev, text, lines, starts, cache, ia, ib, delta)
+    if reparsed is None:
+        return None
+    region, problems = reparsed
+    old_r1 = entries[ib].last_line
+    after = entries[ib + 1 :]
+    index_shift = ia + len(region) - (ib + 1)
+    if delta or index_shift:
+        after = [Entry(e.index + index_shift, e.node, e.base + delta, e.first_line + delta, e.last_line + delta,
+                       e.text) for e in after]
+    if not _kept_problems(prev, after, cache, lines, entries[ia].first_line, old_r1, delta, problems):
+        return None
+    new_entries = [*entries[:ia], *region, *after]
+    tail_firsts = firsts[ib + 1 :]
+    new_firsts = [*firsts[:ia], *(e.first_line for e in region),
+                  *(map(add, tail_firsts, repeat(delta)) if delta else tail_firsts)]
+    top, new_auth = _moved_top(prev, old_r1, delta)
+    model = Model(text, lines, starts, prev.root_kind, Range((0, 0), (len(lines) - 1, len(lines[-1]))),
+                  top=top, entries=new_entries, problems=problems, authorizations=new_auth, chunked=True,
+                  item_indent=prev.item_indent, top_incomplete=prev.top_incomplete,
+                  edit=Edit(prev.generation, ia, ib + 1, len(region), entries[ia].first_line, old_r1, delta))
+    model._entry_firsts = new_firsts
+    seq = new_auth.value
+    seq.start = _entry_start(new_entries[0])
+    seq.end = _entry_end(new_entries[-1], lines)
+    return model
+
+
+def _changed_lines(prev: Model, text: str) -> tuple[int, int] | None:
+    """The lines of the previous text that the edit changed (first, last), or None when the edit is not one that
+    ``_incremental`` handles (outside the items, a lone CR, a text too large…)."""
+    entries = prev.entries
+    if not prev.chunked or prev.cut_errors or prev.item_indent is None or not entries or prev.authorizations is None:
         return None
     if len(text) > MAX_TEXT_CHARS:
         return None
@@ -142,15 +184,16 @@ def _incremental(prev: Model, text: str, cache: dict[str, ParsedText]) -> Model 
     last_changed = bisect_right(prev.line_starts, max(prefix, len(old) - suffix)) - 1
     if first_changed <= entries[0].first_line or last_changed > entries[-1].last_line:
         return None
-    firsts = prev._entry_firsts
-    if firsts is None or len(firsts) != len(entries):
-        firsts = prev._entry_firsts = [e.first_line for e in entries]
-    # One entry more on each side: an edit on an item's first line can merge it with the one before.
-    ia = max(0, bisect_right(firsts, first_changed) - 2)
-    ib = min(len(entries) - 1, bisect_right(firsts, last_changed))
-    lines, starts = _splice_lines(prev, text, first_changed, last_changed)
-    delta = len(lines) - len(prev.lines)
-    r0, r1 = entries[ia].first_line, entries[ib].last_line + delta
+    return first_changed, last_changed
+
+
+def _reparse_items(prev: Model, text: str, lines: list[str], starts: list[int], cache: dict[str, ParsedText],
+                   ia: int, ib: int, delta: int) -> tuple[list[Entry], list[Problem]] | None:
+    """The items that now stand where entries ``ia``..``ib`` stood, parsed (from the cache when their text was
+    seen), and their syntax problems; None when the new lines are not items alone (a full build decides)."""
+    indent = prev.item_indent
+    assert indent is not None
+    r0, r1 = prev.entries[ia].first_line, prev.entries[ib].last_line + delta
     if r1 < r0 or r1 >= len(lines):
         return None
     item_starts = []
@@ -182,31 +225,36 @@ def _incremental(prev: Model, text: str, cache: dict[str, ParsedText]) -> Model 
             assert isinstance(root, Sequence)
             node = root.items[0]
         region.append(Entry(ia + k, node, a, a, b - 1, chunk_text))
-    old_r1 = entries[ib].last_line
-    after = entries[ib + 1 :]
-    index_shift = ia + len(region) - (ib + 1)
-    if delta or index_shift:
-        after = [Entry(e.index + index_shift, e.node, e.base + delta, e.first_line + delta, e.last_line + delta,
-                       e.text) for e in after]
-    new_entries = [*entries[:ia], *region, *after]
-    tail_firsts = firsts[ib + 1 :]
-    new_firsts = [*firsts[:ia], *(e.first_line for e in region),
-                  *(map(add, tail_firsts, repeat(delta)) if delta else tail_firsts)]
+    return region, problems
+
+
+def _kept_problems(prev: Model, after: list[Entry], cache: dict[str, ParsedText], lines: list[str], r0: int,
+                   old_r1: int, delta: int, problems: list[Problem]) -> bool:
+    """Add to ``problems`` (sorted) the previous model's problems outside the re-parsed lines ``r0``..``old_r1``,
+    those of the entries after them made again when they moved (their messages name absolute lines); False
+    when that cannot be done (a full build decides)."""
     for p in prev.problems:
         at = p.range.start[0]
         if at < r0 or (at > old_r1 and not delta):
             problems.append(p)
     if delta:
-        # Messages name absolute lines: make the moved entries' problems again from their cached parse.
-        if any(p.range.start[0] > entries[-1].last_line for p in prev.problems):
-            return None
+        if any(p.range.start[0] > prev.entries[-1].last_line for p in prev.problems):
+            return False
         for e in after:
             if e.node is None:
                 parsed = cache.get(e.text) if e.text is not None else None
                 if parsed is None or parsed.error is None:
-                    return None
+                    return False
                 problems.append(_syntax_problem(parsed, e.first_line, lines))
     problems.sort(key=lambda p: p.range.start)
+    return True
+
+
+def _moved_top(prev: Model, old_r1: int, delta: int) -> tuple[list[TopItem], TopItem]:
+    """The top-level items after the edit (those below the edited lines moved by ``delta`` lines), and the new
+    ``authorizations`` item (its value an empty block list: the items are the entries)."""
+    auth = prev.authorizations
+    assert auth is not None
     top: list[TopItem] = []
     new_auth = auth
     for item in prev.top:
@@ -217,15 +265,7 @@ def _incremental(prev: Model, text: str, cache: dict[str, ParsedText]) -> Model 
             top.append(TopItem(item.key, item.value, item.base + delta))
         else:
             top.append(item)
-    model = Model(text, lines, starts, prev.root_kind, Range((0, 0), (len(lines) - 1, len(lines[-1]))),
-                  top=top, entries=new_entries, problems=problems, authorizations=new_auth, chunked=True,
-                  item_indent=indent, top_incomplete=prev.top_incomplete,
-                  edit=Edit(prev.generation, ia, ib + 1, len(region), r0, old_r1, delta))
-    model._entry_firsts = new_firsts
-    seq = new_auth.value
-    seq.start = _entry_start(new_entries[0])
-    seq.end = _entry_end(new_entries[-1], lines)
-    return model
+    return top, new_auth
 
 
 def _build(text: str, old: dict[str, ParsedText], used: dict[str, ParsedText]) -> Model:
