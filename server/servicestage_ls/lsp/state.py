@@ -8,6 +8,7 @@ Nothing here imports the server or the cloud features: both use it.
 from __future__ import annotations
 
 import asyncio
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -44,6 +45,9 @@ class DocState:
         self._changed = asyncio.Event()
         self.published: str | None = None  # result id of what the client has
         self.converted: dict[int, Converted] = {}  # see diagnostics_for
+        # After a change: the lines before it and the lines it touched, to split the new text only there if
+        # another change of the same didChange needs its lines (text, lines, starts, length before, first, last).
+        self._spliced: tuple[str, list[str], list[int], int, int, int] | None = None
 
     def model(self) -> Model:
         model = self._model
@@ -52,6 +56,7 @@ class DocState:
 
             with collector.paused():
                 model = self._model = self.parse_cache.build(self.text)
+            self._spliced = None
         return model
 
     def findings(self, env: Mapping[str, str]) -> list[Finding]:
@@ -83,20 +88,33 @@ class DocState:
 
     def apply_change(self, change: lsp.TextDocumentContentChangeEvent, encoding: str) -> None:
         if isinstance(change, lsp.TextDocumentContentChangePartial):
-            model = self._model
-            if model is not None and model.text is self.text:
-                lines, starts = model.lines, model.line_starts
-            else:
-                from servicestage_ls.core.model import split_lines
-
-                lines, starts = split_lines(self.text)
+            lines, starts = self._lines()
             start = _offset(self.text, lines, starts, change.range.start, encoding)
             end = _offset(self.text, lines, starts, change.range.end, encoding)
             if end < start:
                 start, end = end, start
+            before = len(self.text)
             self.text = self.text[:start] + change.text + self.text[end:]
+            first, last = bisect_right(starts, start) - 1, bisect_right(starts, end) - 1
+            self._spliced = (self.text, lines, starts, before, first, last)
         else:
             self.text = change.text
+
+    def _lines(self) -> tuple[list[str], list[int]]:
+        """The current text's lines and their offsets: the model's, or the lines before the last change with
+        only the lines it touched split again (a didChange with several changes), or the text split."""
+        from servicestage_ls.core.document import splice_lines
+        from servicestage_ls.core.model import split_lines
+
+        model = self._model
+        if model is not None and model.text is self.text:
+            return model.lines, model.line_starts
+        spliced = self._spliced
+        if spliced is not None and spliced[0] is self.text:
+            text, lines, starts, before, first, last = spliced
+            if not starts[first] or text[starts[first] - 1] != "\r":  # else a `\n` may join the CR before
+                return splice_lines(lines, starts, before, text, first, last)
+        return split_lines(self.text)
 
 
 class Converted:
