@@ -25,7 +25,13 @@ class _EntryResult(NamedTuple):
 
     findings: tuple[Finding, ...]
     name: str | None
-    name_range: Range | None
+    name_place: Scalar | Range | None
+    """The name's node, or (an alias item) the alias's range: its range is only needed when a name repeats."""
+
+    @property
+    def name_range(self) -> Range | None:
+        place = self.name_place
+        return node_range(place) if isinstance(place, Scalar) else place
 
 
 def _entry_result(entry: Entry, env: MappingABC[str, str], memo: PairMemo | None = None,
@@ -37,7 +43,7 @@ def _entry_result(entry: Entry, env: MappingABC[str, str], memo: PairMemo | None
     pair = present.get("name")
     name = pair.value if pair is not None else None
     if isinstance(name, Scalar) and name.tag == "str":
-        return _EntryResult(tuple(found), name.value, node_range(name))
+        return _EntryResult(tuple(found), name.value, name)
     return _EntryResult(tuple(found), None, None)
 
 
