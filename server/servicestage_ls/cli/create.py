@@ -14,11 +14,10 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from servicestage_ls.cli.files import Unreadable, read_text, read_with_bom
-from servicestage_ls.cli.front import FileFront
+from servicestage_ls.cli.front import OPTIONS, FileFront
 from servicestage_ls.core.document import parse
 from servicestage_ls.core.model import Model
 from servicestage_ls.core.schema import redact
-from servicestage_ls.core.settings import Settings
 from servicestage_ls.engine import actions, create
 from servicestage_ls.engine.actions import Prepared, Refused
 from servicestage_ls.engine.lifecycle import INFO
@@ -73,7 +72,7 @@ def _dry_run(path: str, model: Model, prepared: list[Prepared], refused: int, ou
              env: dict[str, str]) -> int:
     """What a real run would call, with which kind of credentials and which project id; exit 2 when a real run
     would stop for configuration, 1 when entries would be skipped."""
-    plan = actions.call_plan(model, Settings(), env)
+    plan = actions.call_plan(model, OPTIONS, env)
     out.write(f"{path}: dry run, nothing is sent\n")
     out.write(f"  endpoint: {plan.endpoint or 'none'}\n")
     out.write(f"  credentials: {plan.credentials or 'none'}\n")
@@ -95,7 +94,7 @@ async def _create(front: FileFront, prepared: list[Prepared], outcome: create.Cr
 
     model = parse(read_text(front.path))
     try:
-        client = await actions.open_client_for(model, Settings(), front.env)
+        client = await actions.open_client_for(model, OPTIONS, front.env)
     except CloudError as error:
         front.err.write(f"{front.path}: error: {error}\n")
         return EXIT_USAGE

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from servicestage_ls.cloud.client import ServiceStageClient
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PENDING = 0, 1, 2, 3
+#: The command line has no settings: the editor's defaults (no endpoint override, the system's CAs).
+OPTIONS = actions.CloudOptions(timeout=float(Settings().timeoutSeconds))
 
 
 class Usage(Exception):
@@ -95,7 +97,7 @@ async def client_for_file(model: Model, env: Mapping[str, str]) -> ServiceStageC
     except Refused as why:
         raise Usage(str(why)) from None
     try:
-        return await actions.open_client_for(model, Settings(), env)
+        return await actions.open_client_for(model, OPTIONS, env)
     except ConfigurationError as why:
         raise Usage(str(why)) from None
 
@@ -107,7 +109,7 @@ async def client_for(*, region: str | None, endpoint: str | None, project_id: st
 
     try:
         return await open_client(region=region, file_endpoint=endpoint, setting_endpoint=None, project_id=project_id,
-                                 timeout=float(Settings().timeoutSeconds), ca_bundle=None, env=env)
+                                 timeout=OPTIONS.timeout, ca_bundle=OPTIONS.ca_bundle, env=env)
     except ConfigurationError as why:
         raise Usage(str(why)) from None
 

@@ -17,7 +17,6 @@ from servicestage_ls.core.edits import TextEdit, writeback_edits
 from servicestage_ls.core.model import Entry, Model
 from servicestage_ls.core.rules import Finding, entry_errors, file_errors
 from servicestage_ls.core.schema import Severity
-from servicestage_ls.core.settings import Settings
 from servicestage_ls.core.tokens import classify
 
 if TYPE_CHECKING:
@@ -199,29 +198,39 @@ def _resolve_token(label: str, snap: Snapshot, env: Mapping[str, str], audience:
     return Prepared(snap, snap.token_source.strip(), "a literal in the file")
 
 
-def client_settings(model: Model, settings: Settings) -> dict[str, Any]:
-    """The arguments of ``open_client`` for this file and these settings."""
+@dataclass(frozen=True)
+class CloudOptions:
+    """How the front end reaches ServiceStage; the file says the rest (region, endpoint, project id). The editor
+    makes them from its ``servicestage.*`` settings, the command line from their defaults."""
+
+    timeout: float  # seconds per call
+    endpoint: str | None = None  # used when the file sets no endpoint
+    ca_bundle: str | None = None  # a PEM file of the CAs to trust instead of the system's
+
+
+def client_settings(model: Model, options: CloudOptions) -> dict[str, Any]:
+    """The arguments of ``open_client`` for this file and these options."""
     return {
         "region": model.top_value("region"),
         "file_endpoint": model.top_value("endpoint"),
-        "setting_endpoint": settings.endpoint or None,
+        "setting_endpoint": options.endpoint,
         "project_id": model.top_value("project_id"),
-        "timeout": float(settings.timeoutSeconds),
-        "ca_bundle": settings.caBundle or None,
+        "timeout": options.timeout,
+        "ca_bundle": options.ca_bundle,
     }
 
 
-async def open_client_for(model: Model, settings: Settings, env: Mapping[str, str]) -> ServiceStageClient:
+async def open_client_for(model: Model, options: CloudOptions, env: Mapping[str, str]) -> ServiceStageClient:
     from servicestage_ls.cloud.client import open_client
 
-    return await open_client(env=env, **client_settings(model, settings))
+    return await open_client(env=env, **client_settings(model, options))
 
 
-def configuration_problem(model: Model, settings: Settings, env: Mapping[str, str]) -> str | None:
+def configuration_problem(model: Model, options: CloudOptions, env: Mapping[str, str]) -> str | None:
     """Why no call can be made for this file (no network), or None when it is configured."""
     from servicestage_ls.cloud.client import missing_configuration
 
-    args = client_settings(model, settings)
+    args = client_settings(model, options)
     args.pop("timeout")
     return missing_configuration(env=env, **args)
 
@@ -243,16 +252,16 @@ class CallPlan:
         return f"{self.endpoint}/v1/{project}/git/auths/{quote(repo_type, safe='')}/personal"
 
 
-def call_plan(model: Model, settings: Settings, env: Mapping[str, str]) -> CallPlan:
+def call_plan(model: Model, options: CloudOptions, env: Mapping[str, str]) -> CallPlan:
     from servicestage_ls.cloud.client import describe_configuration
 
-    args = client_settings(model, settings)
+    args = client_settings(model, options)
     endpoint, credentials, project_id, origin = describe_configuration(
         region=args["region"], file_endpoint=args["file_endpoint"], setting_endpoint=args["setting_endpoint"],
         project_id=args["project_id"], env=env)
     if project_id is not None:
         origin = f"{project_id} (from {origin})"
-    return CallPlan(endpoint, credentials, project_id, origin, configuration_problem(model, settings, env))
+    return CallPlan(endpoint, credentials, project_id, origin, configuration_problem(model, options, env))
 
 
 def project_id_note(model: Model, env: Mapping[str, str], project_id: str) -> str | None:

@@ -22,7 +22,16 @@ from servicestage_ls.engine.actions import Prepared, Refused
 from servicestage_ls.engine.create import CreateOutcome, create_each, prepare_each, summary
 from servicestage_ls.engine.findings import REMOTE_CODES, remote_findings
 from servicestage_ls.lsp.commands import CREATE, CREATE_ALL, REFRESH, action_kind
-from servicestage_ls.lsp.run import LEVELS, CloudState, CommandRun, EditorFront, RemoteLists, open_client, run_command
+from servicestage_ls.lsp.run import (
+    LEVELS,
+    CloudState,
+    CommandRun,
+    EditorFront,
+    RemoteLists,
+    cloud_options,
+    open_client,
+    run_command,
+)
 from servicestage_ls.lsp.server import Feature
 from servicestage_ls.lsp.state import Mark, check_remote_only
 
@@ -196,7 +205,7 @@ def _remote_check_on_save(ls: ServiceStageServer, state: DocState, lists: Remote
     model = state.model()
     if not model.entries or model.has_syntax_errors or file_errors(model, ls.env):
         return
-    if actions.configuration_problem(model, ls.settings, ls.env) is not None:
+    if actions.configuration_problem(model, cloud_options(ls.settings), ls.env) is not None:
         return  # not configured for the cloud: stay silent rather than warn falsely
     ls.run_task(_remote_check(ls, state.uri, lists), "remote check")
 
@@ -209,7 +218,7 @@ async def _remote_check(ls: ServiceStageServer, uri: str, lists: RemoteLists) ->
         return
     model = state.model()
     try:
-        client = await actions.open_client_for(model, ls.settings, ls.env)
+        client = await actions.open_client_for(model, cloud_options(ls.settings), ls.env)
     except CloudError as err:
         ls.log_to_client(f"remote check skipped: {err}")
         return

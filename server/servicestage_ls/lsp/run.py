@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from servicestage_ls.cloud.client import Authorization, ServiceStageClient
     from servicestage_ls.core.edits import TextEdit
     from servicestage_ls.core.model import Model
+    from servicestage_ls.core.settings import Settings
     from servicestage_ls.lsp.server import ServiceStageServer
 
 LIST_CACHE_SECONDS = 60.0
@@ -208,12 +209,18 @@ def _cancel_with_request(ls: ServiceStageServer, task: asyncio.Task[Any] | None)
         request.add_done_callback(lambda f: f.cancelled() and loop.call_soon_threadsafe(task.cancel))
 
 
+def cloud_options(settings: Settings) -> actions.CloudOptions:
+    """The engine's cloud options from the editor's settings (empty texts: not set)."""
+    return actions.CloudOptions(timeout=float(settings.timeoutSeconds), endpoint=settings.endpoint or None,
+                                ca_bundle=settings.caBundle or None)
+
+
 async def open_client(run: CommandRun, model: Model) -> ServiceStageClient:
     """The client for the file's project (a refusal when it cannot be made); a note when the project id differs."""
     from servicestage_ls.cloud.errors import CloudError
 
     try:
-        client = await actions.open_client_for(model, run.ls.settings, run.ls.env)
+        client = await actions.open_client_for(model, cloud_options(run.ls.settings), run.ls.env)
     except CloudError as err:
         raise Refused(str(err)) from None
     note = actions.project_id_note(model, run.ls.env, client.project_id)

@@ -1,0 +1,18 @@
+"""The editor's ``servicestage.*`` settings as the engine's cloud options, and the command line's (the defaults)."""
+
+from __future__ import annotations
+
+from servicestage_ls.cli.front import OPTIONS
+from servicestage_ls.core.settings import Settings
+from servicestage_ls.engine.actions import CloudOptions
+from servicestage_ls.lsp.run import cloud_options
+
+
+def test_the_editors_settings_become_cloud_options_and_empty_texts_mean_not_set() -> None:
+    assert cloud_options(Settings(endpoint="https://ss.example", timeoutSeconds=12, caBundle="/etc/ca.pem")) == \
+        CloudOptions(timeout=12.0, endpoint="https://ss.example", ca_bundle="/etc/ca.pem")
+    assert cloud_options(Settings()) == CloudOptions(timeout=30.0, endpoint=None, ca_bundle=None)
+
+
+def test_the_command_line_uses_the_settings_defaults() -> None:
+    assert OPTIONS == cloud_options(Settings()) == CloudOptions(timeout=30.0)
