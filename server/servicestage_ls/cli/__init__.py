@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from servicestage_ls import __version__
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+
+#: ``add_parser`` of the subcommands: a command's name and help in, its parser out.
+AddCommand = Callable[..., argparse.ArgumentParser]
 
 
 def _tcp_address(value: str) -> tuple[str, int]:
@@ -38,12 +41,19 @@ def build_parser() -> argparse.ArgumentParser:
     # Clients often start a server as `NAME --stdio`: without a command that is `serve` over stdio.
     parser.add_argument("--stdio", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_editor_commands(sub.add_parser)
+    _add_cloud_commands(sub.add_parser)
+    _add_emulator(sub.add_parser)
+    return parser
 
-    serve = sub.add_parser("serve", help="run the language server (stdio by default)")
+
+def _add_editor_commands(add: AddCommand) -> None:
+    """serve, check, schema: what needs no cloud."""
+    serve = add("serve", help="run the language server (stdio by default)")
     serve.add_argument("--tcp", metavar="HOST:PORT", type=_tcp_address, help="listen on TCP instead of stdio")
     serve.add_argument("--stdio", action="store_true", help="use stdio (the default; accepted for clients)")
 
-    check = sub.add_parser("check", help="validate files and directories like the editor does")
+    check = add("check", help="validate files and directories like the editor does")
     check.add_argument("paths", nargs="+", metavar="PATH", help="files, directories to search, or - for standard input")
     check.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text")
     check.add_argument("--stdin-filename", metavar="NAME",
@@ -51,27 +61,30 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--allow-unchecked", action="store_true",
                        help="pass even when a file is too large to be validated (SS104)")
 
-    sub.add_parser("schema", help="print a JSON Schema of the file format")
+    add("schema", help="print a JSON Schema of the file format")
 
-    create = sub.add_parser("create", help="create the file's new authorizations in ServiceStage")
+
+def _add_cloud_commands(add: AddCommand) -> None:
+    """create and the life cycle (list, refresh, plan, apply, import, delete), in the order of `--help`."""
+    create = add("create", help="create the file's new authorizations in ServiceStage")
     create.add_argument("file", metavar="FILE")
     create.add_argument("--name", action="append", metavar="NAME", help="only this entry (repeatable)")
     create.add_argument("--dry-run", action="store_true", help="show what would be sent; change nothing")
 
-    listing = sub.add_parser("list", help="print the authorizations ServiceStage has")
+    listing = add("list", help="print the authorizations ServiceStage has")
     listing.add_argument("file", metavar="FILE", nargs="?", help="the project, region or endpoint of this file")
     _add_target(listing)
     listing.add_argument("--format", choices=("text", "json"), default="text")
 
-    refresh = sub.add_parser("refresh", help="write repo_user and status from ServiceStage into the file")
+    refresh = add("refresh", help="write repo_user and status from ServiceStage into the file")
     refresh.add_argument("file", metavar="FILE")
 
-    plan = sub.add_parser("plan", help="show what differs between the file and ServiceStage")
+    plan = add("plan", help="show what differs between the file and ServiceStage")
     plan.add_argument("file", metavar="FILE")
     plan.add_argument("--format", choices=("text", "json"), default="text")
     plan.add_argument("--detailed-exitcode", action="store_true", help="exit 3 when a change is pending")
 
-    apply = sub.add_parser("apply", help="make ServiceStage and the file agree (the file is the source of truth)")
+    apply = add("apply", help="make ServiceStage and the file agree (the file is the source of truth)")
     apply.add_argument("file", metavar="FILE")
     apply.add_argument("--rotate", action="store_true", help="also replace tokens ServiceStage reports as overdue "
                                                              "or unauthenticated (delete, then create)")
@@ -79,18 +92,20 @@ def build_parser() -> argparse.ArgumentParser:
     apply.add_argument("--yes", action="store_true", help="do not ask before rotating or deleting")
     apply.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
 
-    imports = sub.add_parser("import", help="add entries for what ServiceStage has and the file does not")
+    imports = add("import", help="add entries for what ServiceStage has and the file does not")
     imports.add_argument("file", metavar="FILE", nargs="?", help="an existing file to add to")
     imports.add_argument("-o", dest="output", metavar="FILE", help="write a new file")
     _add_target(imports)
     imports.add_argument("--name", action="append", metavar="NAME", help="only this authorization (repeatable)")
 
-    delete = sub.add_parser("delete", help="delete authorizations from ServiceStage (the entries stay, as new)")
+    delete = add("delete", help="delete authorizations from ServiceStage (the entries stay, as new)")
     delete.add_argument("file", metavar="FILE")
     delete.add_argument("--name", action="append", metavar="NAME", required=True, help="repeatable")
     delete.add_argument("--yes", action="store_true", help="do not ask first")
 
-    emulator = sub.add_parser("emulator", help="run a local ServiceStage-compatible API on loopback")
+
+def _add_emulator(add: AddCommand) -> None:
+    emulator = add("emulator", help="run a local ServiceStage-compatible API on loopback")
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--port", type=int, default=0, help="0 picks a free port")
     emulator.add_argument("--token", help="the X-Auth-Token to accept (also returned by its IAM)")
@@ -99,7 +114,6 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.add_argument("--seed", metavar="FILE",
                           help="preload authorizations from a YAML/JSON file (name, repo_type, repo_user, status, "
                                "times)")
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,7 +6,6 @@ and without ``--yes`` nothing at all is done (exit 2).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, TextIO
 
@@ -19,6 +18,7 @@ from servicestage_ls.cli.front import (
     client_for_file,
     confirm,
     read_model,
+    run_calls,
 )
 from servicestage_ls.core.model import Model
 from servicestage_ls.core.edits import TextEdit
@@ -48,17 +48,10 @@ def _refused_answer(path: str, err: TextIO) -> int:
 
 def run_apply(path: str, *, rotate: bool, prune: bool, yes: bool, dry_run: bool, env: Mapping[str, str],
               out: TextIO, err: TextIO, stdin: TextIO | None = None) -> int:
-    from servicestage_ls.cloud.errors import CloudError
-
     front = FileFront(path, env, out, err)
-    try:
-        model = read_model(path)
-    except Usage as why:
-        err.write(f"{path}: error: {why}\n")
-        return EXIT_USAGE
 
     async def go() -> int:
-        client = await client_for_file(model, env)
+        client = await client_for_file(read_model(path), env)
         async with client:
             remote = await client.list_authorizations()
             changes = planning.plan(front.current(), remote)
@@ -82,17 +75,7 @@ def run_apply(path: str, *, rotate: bool, prune: bool, yes: bool, dry_run: bool,
             outcome = await lifecycle.apply(front, client, changes, remote, rotate=rotate, prune=prune)
         return _summary(path, outcome, changes, out)
 
-    try:
-        return asyncio.run(go())
-    except Usage as why:
-        err.write(f"{path}: error: {why}\n")
-        return EXIT_USAGE
-    except CloudError as why:
-        err.write(f"{path}: error: listing the authorizations failed: {why}\n")
-        return EXIT_FAILED
-    except KeyboardInterrupt:
-        err.write(f"{path}: {INTERRUPTED.format(path=path)}\n")
-        return EXIT_FAILED
+    return run_calls(path, go(), err, interrupted=INTERRUPTED.format(path=path))
 
 
 def _summary(path: str, outcome: Outcome, changes: Sequence[planning.Change], out: TextIO) -> int:
@@ -112,17 +95,10 @@ def _summary(path: str, outcome: Outcome, changes: Sequence[planning.Change], ou
 
 
 def run_refresh(path: str, *, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
-    from servicestage_ls.cloud.errors import CloudError
-
     front = FileFront(path, env, out, err)
-    try:
-        model = read_model(path)
-    except Usage as why:
-        err.write(f"{path}: error: {why}\n")
-        return EXIT_USAGE
 
     async def go() -> int:
-        client = await client_for_file(model, env)
+        client = await client_for_file(read_model(path), env)
         async with client:
             remote = await client.list_authorizations()
         missing: list[str] = []
@@ -144,21 +120,14 @@ def run_refresh(path: str, *, env: Mapping[str, str], out: TextIO, err: TextIO) 
         out.write(f"{path}: {'; '.join(parts)}\n")
         return EXIT_OK
 
-    try:
-        return asyncio.run(go())
-    except Usage as why:
-        err.write(f"{path}: error: {why}\n")
-        return EXIT_USAGE
-    except CloudError as why:
-        err.write(f"{path}: error: listing the authorizations failed: {why}\n")
-        return EXIT_FAILED
+    return run_calls(path, go(), err)
 
 
 def run_delete(path: str, *, names: Sequence[str], yes: bool, env: Mapping[str, str], out: TextIO, err: TextIO,
                stdin: TextIO | None = None) -> int:
     front = FileFront(path, env, out, err)
     try:
-        model = read_model(path)
+        model = read_model(path)  # before asking: a file that cannot be used asks nothing
     except Usage as why:
         err.write(f"{path}: error: {why}\n")
         return EXIT_USAGE
@@ -178,12 +147,5 @@ def run_delete(path: str, *, names: Sequence[str], yes: bool, env: Mapping[str, 
                     failed += 1
         return EXIT_FAILED if failed else EXIT_OK
 
-    try:
-        return asyncio.run(go())
-    except Usage as why:
-        err.write(f"{path}: error: {why}\n")
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        err.write(f"{path}: {INTERRUPTED.format(path=path)}\n")
-        return EXIT_FAILED
-
+    # failed_call=None: delete_one says what failed in each of its calls.
+    return run_calls(path, go(), err, failed_call=None, interrupted=INTERRUPTED.format(path=path))

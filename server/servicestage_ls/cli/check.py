@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any, BinaryIO, TextIO
 from urllib.parse import quote
@@ -131,6 +132,18 @@ def sarif_log(results: list[tuple[str, Finding]]) -> dict[str, Any]:
 # --- the command -----------------------------------------------------------------------------------------------
 
 
+@dataclass
+class _Tally:
+    """What the files checked so far found: the findings kept for a JSON or SARIF report, and the counts."""
+
+    found: list[tuple[str, Finding]] = field(default_factory=list)
+    errors: int = 0
+    warnings: int = 0
+    checked: int = 0
+    unchecked: int = 0  # too large to be validated (SS104)
+    unreadable: bool = False
+
+
 def run_check(paths: Sequence[str], fmt: str, out: TextIO, err: TextIO, *, stdin: BinaryIO | None = None,
               stdin_filename: str | None = None, allow_unchecked: bool = False) -> int:
     """Check files (``-``: standard input, named ``stdin_filename`` in messages and for file matching).
@@ -139,42 +152,63 @@ def run_check(paths: Sequence[str], fmt: str, out: TextIO, err: TextIO, *, stdin
     ``allow_unchecked`` —, 2 usage or unreadable input. The summary counts only the files actually validated.
     """
     files = list(find_files(paths))
-    found: list[tuple[str, Finding]] = []
-    errors = warnings = checked = unchecked = 0
-    unreadable = False
+    tally = _Tally()
     for path in files:
         shown = (stdin_filename or STDIN_NAME) if path == STDIN else path
-        try:
-            if path == STDIN:
-                if stdin_filename and not matches(stdin_filename, DEFAULT_FILES):
-                    err.write(f"{shown}: not checked: the name does not match *.servicestage.yaml, "
-                              "*.servicestage.yml, servicestage.yaml or servicestage.yml\n")
-                    continue
-                if stdin is None:
-                    raise Unreadable("no standard input")
-                text = read_stream(stdin)
-            else:
-                text = read_text(path)
-        except Unreadable as exc:
-            unreadable = True
-            err.write(f"{shown}: error: {exc}\n")
-            continue
-        with collector.paused():
-            model = parse(text)
-            found_here = check(model)
-        if any(p.code == "SS104" for p in model.problems):
-            unchecked += 1
+        text = _read(path, shown, tally, err, stdin=stdin, stdin_filename=stdin_filename)
+        if text is not None:
+            _check_one(text, shown, fmt, tally, out)
+    _report(fmt, tally, allow_unchecked, out)
+    if not files:
+        err.write("no matching files found (*.servicestage.yaml, *.servicestage.yml, servicestage.yaml, "
+                  "servicestage.yml)\n")
+        return EXIT_USAGE
+    if tally.unreadable:
+        return EXIT_USAGE
+    return EXIT_FINDINGS if tally.errors or (tally.unchecked and not allow_unchecked) else EXIT_OK
+
+
+def _read(path: str, shown: str, tally: _Tally, err: TextIO, *, stdin: BinaryIO | None,
+          stdin_filename: str | None) -> str | None:
+    """The text to check, or None (said on ``err``) when it is not to be checked or cannot be read."""
+    try:
+        if path == STDIN:
+            if stdin_filename and not matches(stdin_filename, DEFAULT_FILES):
+                err.write(f"{shown}: not checked: the name does not match *.servicestage.yaml, "
+                          "*.servicestage.yml, servicestage.yaml or servicestage.yml\n")
+                return None
+            if stdin is None:
+                raise Unreadable("no standard input")
+            return read_stream(stdin)
+        return read_text(path)
+    except Unreadable as exc:
+        tally.unreadable = True
+        err.write(f"{shown}: error: {exc}\n")
+        return None
+
+
+def _check_one(text: str, shown: str, fmt: str, tally: _Tally, out: TextIO) -> None:
+    """Check one text: its findings counted, and printed now (text, github) or kept for the report (json, sarif)."""
+    with collector.paused():
+        model = parse(text)
+        found_here = check(model)
+    if any(p.code == "SS104" for p in model.problems):
+        tally.unchecked += 1
+    else:
+        tally.checked += 1
+    for f in found_here:
+        if f.severity == Severity.ERROR:
+            tally.errors += 1
+        elif f.severity == Severity.WARNING:
+            tally.warnings += 1
+        if fmt in ("json", "sarif"):
+            tally.found.append((shown, f))
         else:
-            checked += 1
-        for f in found_here:
-            if f.severity == Severity.ERROR:
-                errors += 1
-            elif f.severity == Severity.WARNING:
-                warnings += 1
-            if fmt in ("json", "sarif"):
-                found.append((shown, f))
-            else:
-                out.write(_format(shown, f, fmt) + "\n")
+            out.write(_format(shown, f, fmt) + "\n")
+
+
+def _report(fmt: str, tally: _Tally, allow_unchecked: bool, out: TextIO) -> None:
+    """After the last file: the JSON list, the SARIF log, or the text summary (github has none)."""
     if fmt == "json":
         json.dump([{
             "file": path,
@@ -185,21 +219,15 @@ def run_check(paths: Sequence[str], fmt: str, out: TextIO, err: TextIO, *, stdin
             "severity": _SEVERITY_NAMES[f.severity],
             "code": f.code,
             "message": f.message,
-        } for path, f in found], out, indent=2)
+        } for path, f in tally.found], out, indent=2)
         out.write("\n")
     elif fmt == "sarif":
-        json.dump(sarif_log(found), out, indent=2)
+        json.dump(sarif_log(tally.found), out, indent=2)
         out.write("\n")
     elif fmt == "text":
-        summary = f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')} in {_plural(checked, 'file')} checked"
-        if unchecked:
-            summary += (f"; {_plural(unchecked, 'file')} not checked (too large: SS104)"
+        summary = (f"{_plural(tally.errors, 'error')}, {_plural(tally.warnings, 'warning')} in "
+                   f"{_plural(tally.checked, 'file')} checked")
+        if tally.unchecked:
+            summary += (f"; {_plural(tally.unchecked, 'file')} not checked (too large: SS104)"
                         + ("" if allow_unchecked else ", which fails the check unless --allow-unchecked is given"))
         out.write(summary + "\n")
-    if not files:
-        err.write("no matching files found (*.servicestage.yaml, *.servicestage.yml, servicestage.yaml, "
-                  "servicestage.yml)\n")
-        return EXIT_USAGE
-    if unreadable:
-        return EXIT_USAGE
-    return EXIT_FINDINGS if errors or (unchecked and not allow_unchecked) else EXIT_OK

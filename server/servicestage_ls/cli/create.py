@@ -7,14 +7,13 @@ same folder, fsync, rename) with its permissions, and byte-identical outside the
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from collections.abc import Sequence
 from typing import TextIO
 
 from servicestage_ls.cli.files import Unreadable, read_text, read_with_bom
-from servicestage_ls.cli.front import OPTIONS, FileFront
+from servicestage_ls.cli.front import OPTIONS, FileFront, Usage, run_calls
 from servicestage_ls.core.document import parse
 from servicestage_ls.core.model import Model
 from servicestage_ls.core.schema import redact
@@ -23,6 +22,8 @@ from servicestage_ls.engine.actions import Prepared, Refused
 from servicestage_ls.engine.lifecycle import INFO
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+INTERRUPTED = ("interrupted; a create that was already sent may have happened — check the authorizations in the "
+               "ServiceStage console before running `servicestage-ls create` again")
 
 
 def run_create(path: str, *, names: Sequence[str], dry_run: bool, out: TextIO | None = None,
@@ -60,12 +61,8 @@ def run_create(path: str, *, names: Sequence[str], dry_run: bool, out: TextIO | 
         return _dry_run(path, model, prepared, refused, out, err, environment)
     if not prepared:
         return EXIT_FAILED
-    try:
-        return asyncio.run(_create(front, prepared, outcome))
-    except KeyboardInterrupt:
-        err.write(f"{path}: interrupted; a create that was already sent may have happened — check the "
-                  "authorizations in the ServiceStage console before running `servicestage-ls create` again\n")
-        return EXIT_FAILED
+    # failed_call=None: each create says its own failure.
+    return run_calls(path, _create(front, prepared, outcome), err, failed_call=None, interrupted=INTERRUPTED)
 
 
 def _dry_run(path: str, model: Model, prepared: list[Prepared], refused: int, out: TextIO, err: TextIO,
@@ -96,8 +93,7 @@ async def _create(front: FileFront, prepared: list[Prepared], outcome: create.Cr
     try:
         client = await actions.open_client_for(model, OPTIONS, front.env)
     except CloudError as error:
-        front.err.write(f"{front.path}: error: {error}\n")
-        return EXIT_USAGE
+        raise Usage(str(error)) from None
     note = actions.project_id_note(model, front.env, client.project_id)
     if note is not None:  # how the id was found, when the file and the environment did not say
         front.say(INFO, note)

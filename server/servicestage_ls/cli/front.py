@@ -1,13 +1,15 @@
-"""What the life-cycle commands share: the file as a :class:`~servicestage_ls.engine.lifecycle.Front` (re-read
-before each write, rewritten atomically, byte-identical elsewhere), the client, the confirmation prompt.
+"""What the cloud commands share: the file as a :class:`~servicestage_ls.engine.lifecycle.Front` (re-read
+before each write, rewritten atomically, byte-identical elsewhere), the client, the confirmation prompt, and
+:func:`run_calls` (their async part, with the same messages and exit codes for what stops it).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, TextIO
+from collections.abc import Callable, Coroutine, Mapping
+from typing import TYPE_CHECKING, Any, TextIO
 
 from servicestage_ls.cli.files import Unreadable, read_with_bom, write_atomically
 from servicestage_ls.core.document import parse
@@ -28,6 +30,33 @@ OPTIONS = actions.CloudOptions(timeout=float(Settings().timeoutSeconds))
 
 class Usage(Exception):
     """A usage or configuration problem (exit 2); the message says what to do."""
+
+
+LISTING_FAILED = "listing the authorizations failed"
+
+
+def run_calls(where: str, calls: Coroutine[Any, Any, int], err: TextIO, *, failed_call: str | None = LISTING_FAILED,
+              interrupted: str | None = None) -> int:
+    """Run a command's async part and return its exit code. A :class:`Usage` exits 2 with its message; a cloud
+    error that escapes exits 1 saying it was ``failed_call``; Ctrl+C exits 1 saying ``interrupted`` (what a call
+    already sent may have done). Without ``failed_call`` or ``interrupted`` those are not caught."""
+    from servicestage_ls.cloud.errors import CloudError
+
+    try:
+        return asyncio.run(calls)
+    except Usage as why:
+        err.write(f"{where}: error: {why}\n")
+        return EXIT_USAGE
+    except CloudError as why:
+        if failed_call is None:
+            raise
+        err.write(f"{where}: error: {failed_call}: {why}\n")
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        if interrupted is None:
+            raise
+        err.write(f"{where}: {interrupted}\n")
+        return EXIT_FAILED
 
 
 class FileFront:

@@ -7,7 +7,6 @@ and region or endpoint; with neither, the new file's text is printed.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, TextIO
@@ -17,10 +16,10 @@ from servicestage_ls.cli.front import (
     EXIT_OK,
     EXIT_USAGE,
     FileFront,
-    Usage,
     client_for,
     client_for_file,
     read_model,
+    run_calls,
 )
 from servicestage_ls.core.model import Model
 from servicestage_ls.core.edits import TextEdit
@@ -29,14 +28,12 @@ from servicestage_ls.engine.actions import Refused
 from servicestage_ls.engine.lifecycle import q
 
 if TYPE_CHECKING:
-    from servicestage_ls.cloud.client import Authorization
+    from servicestage_ls.cloud.client import Authorization, ServiceStageClient
 
 
 def run_import(file: str | None, *, output: str | None, region: str | None, endpoint: str | None,
                project_id: str | None, names: Sequence[str], env: Mapping[str, str], out: TextIO,
                err: TextIO) -> int:
-    from servicestage_ls.cloud.errors import CloudError
-
     where = file or output or "servicestage-ls import"
     if file is not None and output is not None:
         err.write(f"{where}: error: give FILE (to add to it) or -o FILE (a new file), not both\n")
@@ -45,49 +42,55 @@ def run_import(file: str | None, *, output: str | None, region: str | None, endp
         err.write(f"{output}: error: the file exists; `servicestage-ls import {output}` adds to it\n")
         return EXIT_USAGE
 
-    async def go() -> tuple[Model | None, list[Authorization], str, str]:
-        model = None
-        if file is not None:
-            model = read_model(file)
-            explicit = region or endpoint or project_id
-            client = await (client_for(region=region or model.top_value("region"),
-                                       endpoint=endpoint or model.top_value("endpoint"),
-                                       project_id=project_id or model.top_value("project_id"), env=env)
-                            if explicit else client_for_file(model, env))
-        else:
-            client = await client_for(region=region, endpoint=endpoint, project_id=project_id, env=env)
+    async def go() -> int:
+        model = read_model(file) if file is not None else None
+        client = await _client(model, region=region, endpoint=endpoint, project_id=project_id, env=env)
         async with client:
             remote = await client.list_authorizations()
-        return model, remote, client.project_id, client.endpoint
+        remote_names = {a.name for a in remote}
+        unknown = [n for n in names if n not in remote_names]
+        if unknown:
+            err.write(f"{where}: error: ServiceStage has no authorization named {q(unknown[0])}\n")
+            return EXIT_FAILED
+        auths = planning.importable(model, remote, names)
+        if file is None:
+            text = planning.new_file_text(auths, project_id=client.project_id, region=None if endpoint else region,
+                                          endpoint=endpoint)
+            return _new_file(text, auths, output, out, err)
+        return await _add_to_file(file, auths, env, out, err)
 
-    try:
-        model, remote, project, url = asyncio.run(go())
-    except Usage as why:
-        err.write(f"{where}: error: {why}\n")
-        return EXIT_USAGE
-    except CloudError as why:
-        err.write(f"{where}: error: listing the authorizations failed: {why}\n")
-        return EXIT_FAILED
-    remote_names = {a.name for a in remote}
-    unknown = [n for n in names if n not in remote_names]
-    if unknown:
-        err.write(f"{where}: error: ServiceStage has no authorization named {q(unknown[0])}\n")
-        return EXIT_FAILED
-    auths = planning.importable(model, remote, names)
-    if file is None:
-        text = planning.new_file_text(auths, project_id=project, region=None if endpoint else region,
-                                      endpoint=endpoint)
-        if output is None:
-            out.write(text)
-            return EXIT_OK
-        try:
-            with open(output, "x", encoding="utf-8", newline="") as f:
-                f.write(text)
-        except OSError as why:
-            err.write(f"{output}: error: cannot write it: {why.strerror or why}\n")
-            return EXIT_USAGE
-        out.write(f"{output}: {planning.imported_message(auths) if auths else 'ServiceStage has no authorization'}\n")
+    return run_calls(where, go(), err)
+
+
+async def _client(model: Model | None, *, region: str | None, endpoint: str | None, project_id: str | None,
+                  env: Mapping[str, str]) -> ServiceStageClient:
+    """The file's project unless the command line names a target (which the file completes)."""
+    if model is None:
+        return await client_for(region=region, endpoint=endpoint, project_id=project_id, env=env)
+    if region or endpoint or project_id:
+        return await client_for(region=region or model.top_value("region"),
+                                endpoint=endpoint or model.top_value("endpoint"),
+                                project_id=project_id or model.top_value("project_id"), env=env)
+    return await client_for_file(model, env)
+
+
+def _new_file(text: str, auths: list[Authorization], output: str | None, out: TextIO, err: TextIO) -> int:
+    """The new file's text printed, or written to ``output`` (which must not exist)."""
+    if output is None:
+        out.write(text)
         return EXIT_OK
+    try:
+        with open(output, "x", encoding="utf-8", newline="") as f:
+            f.write(text)
+    except OSError as why:
+        err.write(f"{output}: error: cannot write it: {why.strerror or why}\n")
+        return EXIT_USAGE
+    out.write(f"{output}: {planning.imported_message(auths) if auths else 'ServiceStage has no authorization'}\n")
+    return EXIT_OK
+
+
+async def _add_to_file(file: str, auths: list[Authorization], env: Mapping[str, str], out: TextIO,
+                       err: TextIO) -> int:
     if not auths:
         out.write(f"{file}: nothing to import: the file has every authorization ServiceStage has\n")
         return EXIT_OK
@@ -98,7 +101,7 @@ def run_import(file: str | None, *, output: str | None, region: str | None, endp
         return planning.import_edits(current, [a for a in auths if a.name not in present])
 
     try:
-        asyncio.run(front.write(compute, "import"))
+        await front.write(compute, "import")
     except (Refused, planning.CannotImport) as why:
         err.write(f"{file}: error: {why}; nothing was written\n")
         return EXIT_FAILED

@@ -5,22 +5,12 @@ Both only read (the list API); neither changes anything.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, TextIO
 
-from servicestage_ls.cli.front import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_PENDING,
-    EXIT_USAGE,
-    Usage,
-    client_for,
-    client_for_file,
-    read_model,
-)
+from servicestage_ls.cli.front import EXIT_OK, EXIT_PENDING, client_for, client_for_file, read_model, run_calls
 from servicestage_ls.engine import plan as planning
 from servicestage_ls.engine.plan import status_text
 
@@ -41,32 +31,25 @@ async def listed(client: ServiceStageClient) -> list[Authorization]:
 
 def run_list(file: str | None, *, region: str | None, endpoint: str | None, project_id: str | None, fmt: str,
              env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
-    from servicestage_ls.cloud.errors import CloudError
-
-    where = file or "servicestage-ls list"
-
-    async def go() -> tuple[ServiceStageClient, list[Authorization]]:
+    async def go() -> int:
         if file is not None:
             client = await client_for_file(read_model(file), env)
         else:
             client = await client_for(region=region, endpoint=endpoint, project_id=project_id, env=env)
-        return client, await listed(client)
+        _print_list(client, await listed(client), fmt, out)
+        return EXIT_OK
 
-    try:
-        client, remote = asyncio.run(go())
-    except Usage as why:
-        err.write(f"{where}: error: {why}\n")
-        return EXIT_USAGE
-    except CloudError as why:
-        err.write(f"{where}: error: listing the authorizations failed: {why}\n")
-        return EXIT_FAILED
+    return run_calls(file or "servicestage-ls list", go(), err)
+
+
+def _print_list(client: ServiceStageClient, remote: list[Authorization], fmt: str, out: TextIO) -> None:
     if fmt == "json":
         items = [{"name": a.name, "repo_type": a.repo_type, "repo_user": a.repo_user, "status": a.status,
                   "update_time": a.update_time} for a in remote]
         json.dump({"project_id": client.project_id, "endpoint": client.endpoint, "authorizations": items}, out,
                   indent=2)
         out.write("\n")
-        return EXIT_OK
+        return
     out.write(f"ServiceStage project {client.project_id} at {client.endpoint}: {len(remote)} authorization"
               f"{'' if len(remote) == 1 else 's'}\n")
     rows = [(a.name, a.repo_type or "-", a.repo_user or "-", status_text(a.status), utc(a.update_time))
@@ -76,32 +59,20 @@ def run_list(file: str | None, *, region: str | None, endpoint: str | None, proj
         widths = [max(len(r[i]) for r in [heads, *rows]) for i in range(4)]
         for row in [heads, *rows]:
             out.write("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4] + "\n")
-    return EXIT_OK
 
 
 def run_plan(file: str, *, fmt: str, detailed_exitcode: bool, env: Mapping[str, str], out: TextIO,
              err: TextIO) -> int:
-    from servicestage_ls.cloud.errors import CloudError
-
-    async def go() -> tuple[ServiceStageClient, list[planning.Change]]:
+    async def go() -> int:
         model = read_model(file)
         client = await client_for_file(model, env)
-        remote = await listed(client)
-        return client, planning.plan(model, remote)
+        changes = planning.plan(model, await listed(client))
+        if fmt == "json":
+            json.dump(planning.plan_json(changes, client.project_id, client.endpoint), out, indent=2)
+            out.write("\n")
+        else:
+            out.write("".join(line + "\n" for line in planning.plan_lines(changes, client.project_id,
+                                                                          client.endpoint)))
+        return EXIT_PENDING if detailed_exitcode and planning.pending(changes) else EXIT_OK
 
-    try:
-        client, changes = asyncio.run(go())
-    except Usage as why:
-        err.write(f"{file}: error: {why}\n")
-        return EXIT_USAGE
-    except CloudError as why:
-        err.write(f"{file}: error: listing the authorizations failed: {why}\n")
-        return EXIT_FAILED
-    if fmt == "json":
-        json.dump(planning.plan_json(changes, client.project_id, client.endpoint), out, indent=2)
-        out.write("\n")
-    else:
-        out.write("".join(line + "\n" for line in planning.plan_lines(changes, client.project_id, client.endpoint)))
-    if detailed_exitcode and planning.pending(changes):
-        return EXIT_PENDING
-    return EXIT_OK
+    return run_calls(file, go(), err)
