@@ -4,7 +4,8 @@ entries (a refused one is skipped, the others go on), then for each one send the
 they differ, the :class:`~servicestage_ls.engine.actions.Audience` says how).
 
 The front end gives a :class:`CreateFront`: the CLI's rewrites the file and prints, the editor's applies a
-workspace edit, shows messages and keeps the SS170 marks. The cloud client is imported only when a call fails.
+workspace edit, shows messages and keeps the SS170 marks. The cloud modules are imported only when the loop
+runs.
 """
 
 from __future__ import annotations
