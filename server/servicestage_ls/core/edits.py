@@ -34,7 +34,8 @@ def apply_edits(model: Model, edits: list[TextEdit]) -> str:
 _MEANING_COMMENT = re.compile(r"[ \t]*#[ \t]*(normal|overdue|unauthenticated)\b[^\r\n]*$")
 
 
-def _status_text(status: int) -> str:
+def status_value(status: int) -> str:
+    """``status`` as the product writes it: the number and its meaning as a comment (``1  # overdue``)."""
     meaning = STATUS_MEANINGS.get(status)
     return f"{status}  # {meaning}" if meaning else str(status)
 
@@ -85,7 +86,7 @@ def _already(node: object, wanted: str | int | None) -> bool:
 
 def _value_with_comment(key: str, value: str, status: int | None, flow: bool) -> str:
     if key == "status" and status is not None and not flow:
-        return _status_text(status)
+        return status_value(status)
     return value
 
 

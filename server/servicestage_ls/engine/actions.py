@@ -18,6 +18,7 @@ from servicestage_ls.core.model import Entry, Model
 from servicestage_ls.core.rules import Finding, entry_errors, file_errors
 from servicestage_ls.core.schema import Severity
 from servicestage_ls.core.tokens import classify
+from servicestage_ls.engine.plan import status_text
 
 if TYPE_CHECKING:
     from servicestage_ls.cloud.client import Authorization, ServiceStageClient
@@ -276,7 +277,7 @@ def describe(auth: Authorization) -> str:
     if auth.repo_user is not None:
         parts.append(f"repo_user {auth.repo_user}")
     if auth.status is not None:
-        parts.append(f"status {auth.status} ({schema.STATUS_MEANINGS.get(auth.status, 'unknown')})")
+        parts.append(status_text(auth.status))
     return ", ".join(parts) or "no details returned"
 
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 from servicestage_ls.core.model import Entry, Model, Range
 from servicestage_ls.core.rules import Finding, finding
-from servicestage_ls.core.schema import STATUS_MEANINGS
 from servicestage_ls.engine.lifecycle import q
+from servicestage_ls.engine.plan import status_text
 
 if TYPE_CHECKING:
     from servicestage_ls.cloud.client import Authorization
@@ -43,9 +43,8 @@ def remote_findings(model: Model, remote: list[Authorization]) -> list[tuple[Ent
             continue
         local = entry.status
         if auth.status is not None and local != auth.status:
-            meaning = STATUS_MEANINGS.get(auth.status, "unknown")
             said = local if local is not None else "nothing"
-            message = (f"ServiceStage reports status {auth.status} ({meaning}) for '{name}', the file says {said} — "
+            message = (f"ServiceStage reports {status_text(auth.status)} for '{name}', the file says {said} — "
                        "run Refresh status")
             out.append((entry, finding("SS172", message, rng)))
     return out

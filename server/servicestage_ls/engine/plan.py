@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from servicestage_ls.core.model import Entry, Model, Range, Scalar
-from servicestage_ls.core.edits import TextEdit
+from servicestage_ls.core.edits import TextEdit, status_value
 from servicestage_ls.core.yamlparse import yaml_scalar
 from servicestage_ls.core.schema import STATUS_MEANINGS, redact
 from servicestage_ls.core import tokens
@@ -49,13 +49,6 @@ def status_text(status: int | None) -> str:
     if status is None:
         return "no status"
     return f"status {status} ({STATUS_MEANINGS.get(status, 'unknown')})"
-
-
-def file_status(entry: Entry) -> int | None:
-    scalar = entry.scalar("status")
-    if scalar is None or scalar.tag != "int" or not scalar.value.isdigit():
-        return None
-    return int(scalar.value)
 
 
 def plan(model: Model, remote: Sequence[Authorization]) -> list[Change]:
@@ -96,7 +89,7 @@ def _differences(entry: Entry, auth: Authorization) -> list[str]:
     user = entry.value_of("repo_user")
     if auth.repo_user is not None and user != auth.repo_user:
         out.append(f"repo_user is {auth.repo_user} in ServiceStage, {user or 'missing'} in the file")
-    status = file_status(entry)
+    status = entry.status
     if auth.status is not None and status != auth.status:
         said = status_text(status) if status is not None else "no status"
         out.append(f"ServiceStage reports {status_text(auth.status)}, the file says {said}")
@@ -186,8 +179,7 @@ def entry_lines(auth: Authorization) -> list[tuple[str, str]]:
     if auth.repo_user is not None:
         pairs.append(("repo_user", yaml_scalar(auth.repo_user)))
     if auth.status is not None:
-        meaning = STATUS_MEANINGS.get(auth.status)
-        pairs.append(("status", f"{auth.status}  # {meaning}" if meaning else str(auth.status)))
+        pairs.append(("status", status_value(auth.status)))
     return pairs
 
 
@@ -296,7 +288,7 @@ def lenses(model: Model, env: Mapping[str, str]) -> list[Lens]:
             if not entry_errors(model, entry, env):
                 out.append(Lens(line, LENS_CREATE, "create", name))
             continue
-        status = file_status(entry)
+        status = entry.status
         if status in LENS_TITLES:
             out.append(Lens(line, LENS_TITLES[status], "refresh" if status == 0 else "rotate", name))
     return out

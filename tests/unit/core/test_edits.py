@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from servicestage_ls.core.document import parse
-from servicestage_ls.core.edits import apply_edits, writeback_edits
+from servicestage_ls.core.edits import apply_edits, status_value, writeback_edits
 
 HEAD = "region: cn-north-4\nproject_id: p\nauthorizations:\n"
 
@@ -74,3 +74,9 @@ def test_an_entry_that_is_not_a_mapping_is_refused() -> None:
     model = parse(HEAD + "  - just-a-name\n")
     with pytest.raises(ValueError, match="the entry is not a mapping"):
         writeback_edits(model, model.entries[0], "tom", 0)
+
+
+@pytest.mark.parametrize(("status", "written"), [(0, "0  # normal"), (1, "1  # overdue"), (2, "2  # unauthenticated"),
+                                                 (7, "7")])
+def test_status_value_is_the_number_and_its_meaning_as_a_comment(status: int, written: str) -> None:
+    assert status_value(status) == written

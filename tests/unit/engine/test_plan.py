@@ -18,6 +18,7 @@ from servicestage_ls.engine.plan import (
     plan,
     plan_json,
     plan_lines,
+    status_text,
     token_variable,
 )
 
@@ -159,3 +160,9 @@ def test_removal_at_the_end_of_the_file_stops_before_its_final_line_break() -> N
     model = parse(HEAD + entry("last", "    repo_user: org\n    status: 0  # normal\n"))
     [edit] = removal_edits(model, model.entries[0])
     assert edit.range == Range((5, 26), (7, 23))
+
+
+@pytest.mark.parametrize(("status", "text"), [(None, "no status"), (0, "status 0 (normal)"), (1, "status 1 (overdue)"),
+                                              (2, "status 2 (unauthenticated)"), (5, "status 5 (unknown)")])
+def test_status_text_is_how_messages_name_a_status(status: int | None, text: str) -> None:
+    assert status_text(status) == text
