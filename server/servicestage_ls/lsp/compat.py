@@ -2,7 +2,8 @@
 
 Checked against pygls 2.1.1; a pygls upgrade is checked here (tests/unit/lsp/test_compat.py fails when pygls
 changes what this module relies on). Besides helpers (the future of the current request, the cancellation of a
-progress token, notifications already in their JSON form), each override says what pygls does and why we differ:
+progress token, notifications already in their JSON form, the conversions made ahead), each override says what
+pygls does and why we differ:
 
 - pygls drops a message whose params cannot be decoded (it logs "Unable to handle message" with a traceback):
   the client's request then stays pending forever. We answer such a request with InvalidParams, and a request

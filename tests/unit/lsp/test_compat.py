@@ -6,6 +6,7 @@ A pygls upgrade that renames or reorders any of these fails here, not in an edit
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
 import logging
@@ -153,3 +154,25 @@ def test_the_client_cancelling_a_progress_token_reaches_its_callback() -> None:
     assert cancelled == ["servicestage-1"]
     session.protocol.forget_progress("servicestage-1")
     session.server.work_done_progress.create("servicestage-1")  # pygls refuses a token it still keeps
+
+
+async def test_the_future_of_the_request_being_handled_is_the_one_cancel_request_cancels() -> None:
+    session = Session()
+    seen: list[Any] = []
+    started, release = asyncio.Event(), asyncio.Event()
+
+    @session.server.command("servicestage-test.probe")
+    async def probe(ls: ServiceStageServer, *args: Any) -> str:
+        seen.append(ls.compat.current_request_future())
+        started.set()
+        await release.wait()
+        return "answered"
+
+    session.receive({"jsonrpc": "2.0", "id": 7, "method": "workspace/executeCommand",
+                     "params": {"command": "servicestage-test.probe", "arguments": []}})
+    await asyncio.wait_for(started.wait(), 10)
+    [future] = seen
+    assert future is not None and not future.done()
+    session.notify("$/cancelRequest", {"id": 7})
+    assert future.cancelled()
+    assert session.protocol.current_request_future() is None  # outside a request
