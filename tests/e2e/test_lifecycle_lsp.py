@@ -242,6 +242,11 @@ async def test_remote_only_names_get_ss173_with_an_import_fix(lsp_sessions: dict
         context=lsp.CodeActionContext(diagnostics=[hint], only=[lsp.CodeActionKind.QuickFix])))
     [fix] = [a for a in actions or [] if isinstance(a, lsp.CodeAction) and a.command is not None]
     assert fix.title == "Import from ServiceStage" and fix.command is not None
+    everything = await client.text_document_code_action_async(lsp.CodeActionParams(
+        text_document=lsp.TextDocumentIdentifier(uri=uri), range=hint.range,
+        context=lsp.CodeActionContext(diagnostics=[hint])))
+    imports = [a for a in everything or [] if isinstance(a, lsp.CodeAction) and a.title == "Import from ServiceStage"]
+    assert [(a.kind, list(a.diagnostics or [])) for a in imports] == [(lsp.CodeActionKind.QuickFix, [hint])]  # offered once
     await execute(client, fix.command.command, fix.command.arguments[0] if fix.command.arguments else None)
     await wait_diagnostics(client, uri, lambda d: not with_code(d, "SS173"), "SS173 gone")
     assert [e for e in client.text(uri).splitlines() if e.startswith("  - name:")] == [

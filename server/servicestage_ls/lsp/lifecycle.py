@@ -197,6 +197,7 @@ def code_actions(ls: ServiceStageServer, state: DocState, params: lsp.CodeAction
     wants_fixes = not only or any(k.startswith("quickfix") for k in only)
     model = state.model()
     out: list[lsp.CodeAction] = []
+    remote_only: list[lsp.Diagnostic] = []
     if wants_fixes:
         for diagnostic in params.context.diagnostics:
             if diagnostic.source != "servicestage":
@@ -207,15 +208,17 @@ def code_actions(ls: ServiceStageServer, state: DocState, params: lsp.CodeAction
                     out.append(_action(f"Rotate token of {q(entry.name)}", lsp.CodeActionKind.QuickFix, ROTATE,
                                        {"uri": state.uri, "name": entry.name}, [diagnostic]))
             if diagnostic.code == REMOTE_ONLY:
-                out.append(_action("Import from ServiceStage", lsp.CodeActionKind.QuickFix, IMPORT,
-                                   {"uri": state.uri}, [diagnostic]))
+                remote_only.append(diagnostic)
+    if remote_only:  # one Import per list: the quick fix of every SS173 asked about stands for the action too
+        out.append(_action("Import from ServiceStage", lsp.CodeActionKind.QuickFix, IMPORT,
+                           {"uri": state.uri}, remote_only))
     entry = model.entry_at_line(params.range.start.line)
     kind = action_kind(only, "delete")
     if kind is not None and entry is not None and entry.name and entry.mapping is not None \
             and entry.mapping.get("repo_user") is not None:
         out.append(_action(f"Delete {q(entry.name)} from ServiceStage", kind, DELETE,
                            {"uri": state.uri, "name": entry.name}))
-    if (kind := action_kind(only, "import")) is not None:
+    if not remote_only and (kind := action_kind(only, "import")) is not None:
         out.append(_action("Import from ServiceStage", kind, IMPORT, {"uri": state.uri}))
     if (kind := action_kind(only, "plan")) is not None:
         out.append(_action("Show plan (the file against ServiceStage)", kind, SHOW_PLAN, {"uri": state.uri}))
