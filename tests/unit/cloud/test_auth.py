@@ -1,4 +1,4 @@
-"""SDK-HMAC-SHA256 against both reference vectors, credential resolution, the token and IAM auth flows."""
+"""SDK-HMAC-SHA256 against both reference vectors, and the AK/SK, token and IAM auth flows."""
 
 from __future__ import annotations
 
@@ -20,13 +20,11 @@ from servicestage_ls.cloud.auth import (
     canonical_query,
     canonical_request,
     canonical_uri,
-    has_credentials,
     parse_authorization_header,
-    resolve_credentials,
     sign,
     string_to_sign,
 )
-from servicestage_ls.cloud.errors import CloudError, ConfigurationError
+from servicestage_ls.cloud.errors import CloudError
 
 # Vector 1: Huawei's API signing guide.
 V1_PATH = "/v1/77b6a44cba5143ab91d13ab9a8ff44fd/vpcs"
@@ -144,64 +142,7 @@ def test_authorization_header_round_trip() -> None:
     assert parse_authorization_header("SDK-HMAC-SHA256 Access=AK1") is None
 
 
-# --- credential resolution -----------------------------------------------------------------------------------
-
-AKSK = {"HUAWEICLOUD_SDK_AK": "ak-value", "HUAWEICLOUD_SDK_SK": "sk-value"}
-TOKEN = {"HUAWEICLOUD_AUTH_TOKEN": "token-value"}
-IAM = {"HUAWEICLOUD_IAM_USER": "alice", "HUAWEICLOUD_IAM_PASSWORD": "pw-value", "HUAWEICLOUD_IAM_DOMAIN": "acme"}
-
-
-def test_aksk_comes_first() -> None:
-    creds = resolve_credentials({**IAM, **TOKEN, **AKSK, "HUAWEICLOUD_SDK_SECURITY_TOKEN": "sts"})
-    assert creds == AkSkCredentials("ak-value", "sk-value", "sts")
-
-
-def test_token_comes_before_iam() -> None:
-    assert resolve_credentials({**IAM, **TOKEN}) == TokenCredentials("token-value")
-
-
-def test_iam_user_last() -> None:
-    assert resolve_credentials(IAM) == IamPasswordCredentials("alice", "pw-value", "acme")
-
-
-def test_blank_values_count_as_unset() -> None:
-    assert resolve_credentials({"HUAWEICLOUD_SDK_AK": " ", "HUAWEICLOUD_SDK_SK": "", **TOKEN}) == TokenCredentials(
-        "token-value"
-    )
-
-
-def test_half_aksk_is_reported() -> None:
-    with pytest.raises(ConfigurationError) as caught:
-        resolve_credentials({"HUAWEICLOUD_SDK_AK": "ak-value", **TOKEN})
-    assert str(caught.value) == (
-        "HUAWEICLOUD_SDK_AK is set but HUAWEICLOUD_SDK_SK is not: set both to sign requests with AK/SK"
-    )
-    assert caught.value.kind == "config"
-    assert "ak-value" not in str(caught.value)
-
-
-def test_incomplete_iam_names_what_is_missing() -> None:
-    with pytest.raises(ConfigurationError) as caught:
-        resolve_credentials({"HUAWEICLOUD_IAM_USER": "alice"})
-    assert str(caught.value) == (
-        "IAM sign-in is incomplete: also set HUAWEICLOUD_IAM_PASSWORD, HUAWEICLOUD_IAM_DOMAIN"
-    )
-
-
-def test_no_credentials_lists_every_option() -> None:
-    with pytest.raises(ConfigurationError) as caught:
-        resolve_credentials({"HOME": "/root"})
-    message = str(caught.value)
-    assert message.startswith("No Huawei Cloud credentials: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK")
-    for name in ("HUAWEICLOUD_AUTH_TOKEN", "HUAWEICLOUD_IAM_USER", "HUAWEICLOUD_IAM_PASSWORD",
-                 "HUAWEICLOUD_IAM_DOMAIN", "HUAWEICLOUD_SDK_SECURITY_TOKEN"):
-        assert name in message
-
-
-def test_has_credentials() -> None:
-    assert has_credentials(AKSK) and has_credentials(TOKEN) and has_credentials(IAM)
-    assert not has_credentials({})
-    assert not has_credentials({"HUAWEICLOUD_SDK_SK": "sk-value"})
+# --- reprs, the X-Auth-Token flow ------------------------------------------------------------------------------
 
 
 def test_reprs_mask_every_secret() -> None:

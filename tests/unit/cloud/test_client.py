@@ -15,7 +15,6 @@ from servicestage_ls.cloud.client import (
     ServiceStageClient,
     missing_configuration,
     open_client,
-    resolve_endpoint,
 )
 from servicestage_ls.cloud.errors import CloudError, ConfigurationError
 
@@ -279,38 +278,6 @@ async def test_a_redirect_is_not_followed() -> None:
 # --- open_client: endpoint, project id, credentials, TLS -----------------------------------------------------
 
 
-def test_endpoint_resolution_order() -> None:
-    env = {"HUAWEICLOUD_SDK_REGION_SERVICESTAGE_CN_NORTH_4": "https://private.example.com/"}
-    kwargs = {"region": "cn-north-4", "env": env}
-    assert resolve_endpoint(file_endpoint="http://127.0.0.1:8080/", setting_endpoint="https://s.example.com",
-                            **kwargs) == "http://127.0.0.1:8080"  # type: ignore[arg-type]
-    assert resolve_endpoint(file_endpoint=None, setting_endpoint="https://s.example.com",
-                            **kwargs) == "https://s.example.com"  # type: ignore[arg-type]
-    assert resolve_endpoint(file_endpoint="", setting_endpoint=None, **kwargs) == "https://private.example.com"  # type: ignore[arg-type]
-    assert resolve_endpoint(file_endpoint=None, setting_endpoint=None, region="ap-southeast-1", env={}) == (
-        "https://servicestage.ap-southeast-1.myhuaweicloud.com"
-    )
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"file_endpoint": "http://servicestage.example.com"},
-         ("The file's endpoint 'http://servicestage.example.com' must be an https URL (http is allowed only for "
-         "127.0.0.1, localhost and ::1)")),
-        ({"region": "cn-nowhere-1"},
-         ("Unknown region 'cn-nowhere-1': use a ServiceStage region, set `endpoint` in the file, or set "
-         "HUAWEICLOUD_SDK_REGION_SERVICESTAGE_CN_NOWHERE_1")),
-        ({}, "No endpoint: set `region` (or `endpoint`) in the file, or the editor's servicestage.endpoint setting"),
-    ],
-)
-def test_endpoint_problems(kwargs: dict, message: str) -> None:
-    args = {"region": None, "file_endpoint": None, "setting_endpoint": None, "env": {}, **kwargs}
-    with pytest.raises(ConfigurationError) as caught:
-        resolve_endpoint(**args)
-    assert str(caught.value) == message
-
-
 async def test_project_id_from_the_environment() -> None:
     recorder = Recorder(lambda r: httpx.Response(200, json={"authorizations": [], "count": 0}))
     env = {**TOKEN_ENV, "HUAWEICLOUD_SDK_PROJECT_ID": "f" * 32}
@@ -386,19 +353,3 @@ async def test_a_missing_ca_bundle_is_a_configuration_error(tmp_path: Path) -> N
     assert str(caught.value) == f"The servicestage.caBundle file {str(garbage)!r} holds no usable PEM certificate"
 
 
-def test_missing_configuration_lets_the_editor_stay_silent() -> None:
-    base = {"region": "cn-north-4", "file_endpoint": None, "setting_endpoint": None, "project_id": PROJECT}
-    assert missing_configuration(**base, env=TOKEN_ENV) is None  # type: ignore[arg-type]
-    assert missing_configuration(**base, env={}).startswith("No Huawei Cloud credentials")  # type: ignore[arg-type]
-    no_project = {**base, "project_id": None}
-    assert missing_configuration(**no_project, env=TOKEN_ENV).startswith("No project id")  # type: ignore[arg-type]
-    aksk = {"HUAWEICLOUD_SDK_AK": "ak-secret", "HUAWEICLOUD_SDK_SK": "sk-secret"}
-    assert missing_configuration(**no_project, env=aksk) is None  # type: ignore[arg-type]
-
-
-def test_authorization_from_json_is_lenient_with_optional_fields() -> None:
-    item = Authorization.from_json({"name": "a-b", "create_time": "17", "status": "x", "repo_user": 5})
-    assert item == Authorization(name="a-b", create_time=17)
-    with pytest.raises(CloudError) as caught:
-        Authorization.from_json(["name"])
-    assert (caught.value.kind, caught.value.message) == ("protocol", "expected an authorization object, got list")
