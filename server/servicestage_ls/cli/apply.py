@@ -13,6 +13,7 @@ from servicestage_ls.cli.front import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
+    INTERRUPTED_READING,
     FileFront,
     Usage,
     client_for_file,
@@ -120,7 +121,7 @@ def run_refresh(path: str, *, env: Mapping[str, str], out: TextIO, err: TextIO) 
         out.write(f"{path}: {'; '.join(parts)}\n")
         return EXIT_OK
 
-    return run_calls(path, go(), err)
+    return run_calls(path, go(), err, interrupted=INTERRUPTED_READING)
 
 
 def run_delete(path: str, *, names: Sequence[str], yes: bool, env: Mapping[str, str], out: TextIO, err: TextIO,
@@ -147,5 +148,5 @@ def run_delete(path: str, *, names: Sequence[str], yes: bool, env: Mapping[str, 
                     failed += 1
         return EXIT_FAILED if failed else EXIT_OK
 
-    # failed_call=None: delete_one says what failed in each of its calls.
+    # failed_call=None: delete_one says what failed in each of its calls (opening the client is run_calls's).
     return run_calls(path, go(), err, failed_call=None, interrupted=INTERRUPTED.format(path=path))

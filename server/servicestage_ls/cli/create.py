@@ -12,8 +12,8 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from servicestage_ls.cli.files import Unreadable, read_text, read_with_bom
-from servicestage_ls.cli.front import OPTIONS, FileFront, Usage, run_calls
+from servicestage_ls.cli.files import Unreadable, read_with_bom
+from servicestage_ls.cli.front import OPTIONS, FileFront, client_for_file, read_model, run_calls
 from servicestage_ls.core.document import parse
 from servicestage_ls.core.model import Model
 from servicestage_ls.core.schema import redact
@@ -87,13 +87,8 @@ def _dry_run(path: str, model: Model, prepared: list[Prepared], refused: int, ou
 
 
 async def _create(front: FileFront, prepared: list[Prepared], outcome: create.CreateOutcome) -> int:
-    from servicestage_ls.cloud.errors import CloudError
-
-    model = parse(read_text(front.path))
-    try:
-        client = await actions.open_client_for(model, OPTIONS, front.env)
-    except CloudError as error:
-        raise Usage(str(error)) from None
+    model = read_model(front.path)  # as it is now: a file gone or made unreadable since the checks stops here
+    client = await client_for_file(model, front.env)
     note = actions.project_id_note(model, front.env, client.project_id)
     if note is not None:  # how the id was found, when the file and the environment did not say
         front.say(INFO, note)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, TextIO
 
 from servicestage_ls.cli.files import Unreadable, read_with_bom, write_atomically
@@ -32,14 +32,21 @@ class Usage(Exception):
     """A usage or configuration problem (exit 2); the message says what to do."""
 
 
+class CallFailed(Exception):
+    """A call made while opening the client failed (exit 1, whatever the command); the message says which."""
+
+
 LISTING_FAILED = "listing the authorizations failed"
+#: What Ctrl+C says for the commands that only read ServiceStage (their file writes are atomic).
+INTERRUPTED_READING = "interrupted; nothing was changed in ServiceStage (this command only reads it)"
 
 
 def run_calls(where: str, calls: Coroutine[Any, Any, int], err: TextIO, *, failed_call: str | None = LISTING_FAILED,
-              interrupted: str | None = None) -> int:
-    """Run a command's async part and return its exit code. A :class:`Usage` exits 2 with its message; a cloud
-    error that escapes exits 1 saying it was ``failed_call``; Ctrl+C exits 1 saying ``interrupted`` (what a call
-    already sent may have done). Without ``failed_call`` or ``interrupted`` those are not caught."""
+              interrupted: str) -> int:
+    """Run a command's async part and return its exit code. A :class:`Usage` exits 2 with its message; a
+    :class:`CallFailed` (opening the client) exits 1 with its message; another cloud error that escapes exits 1
+    saying it was ``failed_call`` (None for the commands that report each of their calls themselves: its message
+    alone); Ctrl+C exits 1 saying ``interrupted`` (what a call already sent may have done). Never a traceback."""
     from servicestage_ls.cloud.errors import CloudError
 
     try:
@@ -47,14 +54,13 @@ def run_calls(where: str, calls: Coroutine[Any, Any, int], err: TextIO, *, faile
     except Usage as why:
         err.write(f"{where}: error: {why}\n")
         return EXIT_USAGE
+    except CallFailed as why:
+        err.write(f"{where}: error: {why}\n")
+        return EXIT_FAILED
     except CloudError as why:
-        if failed_call is None:
-            raise
-        err.write(f"{where}: error: {failed_call}: {why}\n")
+        err.write(f"{where}: error: {why}\n" if failed_call is None else f"{where}: error: {failed_call}: {why}\n")
         return EXIT_FAILED
     except KeyboardInterrupt:
-        if interrupted is None:
-            raise
         err.write(f"{where}: {interrupted}\n")
         return EXIT_FAILED
 
@@ -118,29 +124,34 @@ def read_model(path: str) -> Model:
 
 async def client_for_file(model: Model, env: Mapping[str, str]) -> ServiceStageClient:
     """A client for the file's project; Usage when the file's errors or the configuration would make the calls go
-    wrong (nothing is sent)."""
-    from servicestage_ls.cloud.errors import ConfigurationError
-
+    wrong (nothing is sent), CallFailed when looking up its project id failed."""
     try:
         actions.refuse_file_errors(model, env)
     except Refused as why:
         raise Usage(str(why)) from None
-    try:
-        return await actions.open_client_for(model, OPTIONS, env)
-    except ConfigurationError as why:
-        raise Usage(str(why)) from None
+    return await _opened(actions.open_client_for(model, OPTIONS, env), model.top_value("region"))
 
 
 async def client_for(*, region: str | None, endpoint: str | None, project_id: str | None,
                      env: Mapping[str, str]) -> ServiceStageClient:
     from servicestage_ls.cloud.client import open_client
-    from servicestage_ls.cloud.errors import ConfigurationError
+
+    return await _opened(open_client(region=region, file_endpoint=endpoint, setting_endpoint=None,
+                                     project_id=project_id, timeout=OPTIONS.timeout, ca_bundle=OPTIONS.ca_bundle,
+                                     env=env), region)
+
+
+async def _opened(opening: Awaitable[ServiceStageClient], region: str | None) -> ServiceStageClient:
+    """The client, or what stops the command: Usage for the configuration, CallFailed for the one call opening
+    makes (the project id looked up from IAM when neither the file nor the environment gives it)."""
+    from servicestage_ls.cloud.errors import CloudError, ConfigurationError
 
     try:
-        return await open_client(region=region, file_endpoint=endpoint, setting_endpoint=None, project_id=project_id,
-                                 timeout=OPTIONS.timeout, ca_bundle=OPTIONS.ca_bundle, env=env)
+        return await opening
     except ConfigurationError as why:
         raise Usage(str(why)) from None
+    except CloudError as why:
+        raise CallFailed(f"looking up the project id from IAM for region {region} failed: {why}") from None
 
 
 def confirm(question: str, *, yes: bool, out: TextIO, stdin: TextIO | None = None) -> bool | None:

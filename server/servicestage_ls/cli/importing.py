@@ -15,6 +15,7 @@ from servicestage_ls.cli.front import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
+    INTERRUPTED_READING,
     FileFront,
     client_for,
     client_for_file,
@@ -59,7 +60,7 @@ def run_import(file: str | None, *, output: str | None, region: str | None, endp
             return _new_file(text, auths, output, out, err)
         return await _add_to_file(file, auths, env, out, err)
 
-    return run_calls(where, go(), err)
+    return run_calls(where, go(), err, interrupted=INTERRUPTED_READING)
 
 
 async def _client(model: Model | None, *, region: str | None, endpoint: str | None, project_id: str | None,

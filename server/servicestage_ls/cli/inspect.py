@@ -10,7 +10,15 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, TextIO
 
-from servicestage_ls.cli.front import EXIT_OK, EXIT_PENDING, client_for, client_for_file, read_model, run_calls
+from servicestage_ls.cli.front import (
+    EXIT_OK,
+    EXIT_PENDING,
+    INTERRUPTED_READING,
+    client_for,
+    client_for_file,
+    read_model,
+    run_calls,
+)
 from servicestage_ls.engine import plan as planning
 from servicestage_ls.engine.plan import status_text
 
@@ -39,7 +47,7 @@ def run_list(file: str | None, *, region: str | None, endpoint: str | None, proj
         _print_list(client, await listed(client), fmt, out)
         return EXIT_OK
 
-    return run_calls(file or "servicestage-ls list", go(), err)
+    return run_calls(file or "servicestage-ls list", go(), err, interrupted=INTERRUPTED_READING)
 
 
 def _print_list(client: ServiceStageClient, remote: list[Authorization], fmt: str, out: TextIO) -> None:
@@ -75,4 +83,4 @@ def run_plan(file: str, *, fmt: str, detailed_exitcode: bool, env: Mapping[str, 
                                                                           client.endpoint)))
         return EXIT_PENDING if detailed_exitcode and planning.pending(changes) else EXIT_OK
 
-    return run_calls(file, go(), err)
+    return run_calls(file, go(), err, interrupted=INTERRUPTED_READING)

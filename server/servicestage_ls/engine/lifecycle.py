@@ -95,10 +95,11 @@ def _clear(model: Model, name: str) -> list[TextEdit]:
 async def _write_back(front: Front, snapshot: actions.Snapshot, auth: Authorization, verb: str) -> None:
     lost = " (its answer was lost; the list shows it was created)" if auth.recovered else ""
     try:
-        await front.write(lambda model: actions.writeback(model, snapshot, auth), f"ServiceStage: {verb} "
-                                                                                    f"{q(snapshot.name)}")
+        await front.write(lambda model: actions.writeback(model, snapshot, auth, front.audience),
+                          f"ServiceStage: {verb} {q(snapshot.name)}")
     except Refused as why:
-        front.say(WARNING, f"{verb} {q(snapshot.name)}{lost} ({actions.describe(auth)}), but {why}")
+        front.say(WARNING, f"{verb} {q(snapshot.name)}{lost} ({actions.describe(auth)}){front.audience.unwritten} "
+                           f"{why}")
         return
     front.say(INFO, f"{verb} {q(snapshot.name)}{lost}: {actions.describe(auth)}")
 
