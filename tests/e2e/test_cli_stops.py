@@ -187,3 +187,52 @@ def test_apply_says_the_clis_words_for_an_entry_edited_while_its_create_was_answ
                    "status with Refresh status in the editor, or by hand\n")
     assert path.read_text(encoding="utf-8") == typed
     assert remote_names(emulator, project) == [name]
+
+
+# --- Ctrl+C at the confirmation prompt ------------------------------------------------------------------------
+
+
+def test_ctrl_c_at_deletes_prompt_is_a_no(tmp_path: Path) -> None:
+    """In a terminal (a pseudo-terminal here) ``delete`` asks before any call; Ctrl+C there changes nothing."""
+    import pty
+    import select
+    import time
+
+    from helpers.cloud_lsp import closed_port
+
+    path = tmp_path / "asked.servicestage.yaml"
+    text = (f"project_id: {uuid.uuid4().hex}\nendpoint: http://127.0.0.1:{closed_port()}\nauthorizations:\n"
+            + entry("asked-one", extra="    repo_user: u\n    status: 0\n"))
+    path.write_text(text, encoding="utf-8")
+    main_fd, terminal = pty.openpty()
+    env = {**subprocess_env(), "HUAWEICLOUD_AUTH_TOKEN": API_TOKEN}
+    process = subprocess.Popen([*COMMAND, "delete", str(path), "--name", "asked-one"], stdin=terminal,
+                               stdout=terminal, stderr=subprocess.PIPE, env=env,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    os.close(terminal)
+    shown = b""
+    try:
+        deadline = time.monotonic() + DEADLINE
+        while not shown.endswith(b"Type yes to go on: "):
+            ready, _, _ = select.select([main_fd], [], [], max(0.0, deadline - time.monotonic()))
+            assert ready, f"no prompt within {DEADLINE} s: {shown!r}"
+            shown += os.read(main_fd, 4096)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=DEADLINE)
+        while select.select([main_fd], [], [], 0)[0]:
+            try:
+                chunk = os.read(main_fd, 4096)
+            except OSError:  # the terminal's other side is closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        if process.returncode is None:
+            process.kill()
+            process.wait()
+        os.close(main_fd)
+    assert shown.decode().replace("\r\n", "\n") == (
+        "Delete 'asked-one' from ServiceStage? This cannot be undone. Type yes to go on: \n")
+    assert (process.returncode, err.decode()) == (2, f"{path}: not confirmed; nothing was changed\n")
+    assert path.read_text(encoding="utf-8") == text

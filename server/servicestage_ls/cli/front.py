@@ -155,7 +155,7 @@ async def _opened(opening: Awaitable[ServiceStageClient], region: str | None) ->
 
 
 def confirm(question: str, *, yes: bool, out: TextIO, stdin: TextIO | None = None) -> bool | None:
-    """True with --yes or a typed yes; False for another answer; None when there is no terminal to ask."""
+    """True with --yes or a typed yes; False for another answer or Ctrl+C; None when there is no terminal to ask."""
     if yes:
         return True
     stdin = stdin or sys.stdin
@@ -167,5 +167,9 @@ def confirm(question: str, *, yes: bool, out: TextIO, stdin: TextIO | None = Non
         return None
     out.write(f"{question} Type yes to go on: ")
     out.flush()
-    answer = stdin.readline()
+    try:
+        answer = stdin.readline()
+    except KeyboardInterrupt:  # Ctrl+C at the prompt is a no
+        out.write("\n")
+        return False
     return answer.strip().lower() == "yes"
