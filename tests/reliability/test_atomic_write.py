@@ -135,6 +135,64 @@ def test_a_read_only_folder_leaves_the_original(tmp_path: Path, monkeypatch: pyt
     assert_untouched(path, 0o600)
 
 
+# --- a new file (import -o) -------------------------------------------------------------------------------------
+
+
+def test_a_new_file_appears_whole_with_the_umasks_permissions(tmp_path: Path) -> None:
+    path = tmp_path / "new.servicestage.yaml"
+    umask = os.umask(0o077)
+    try:
+        cli_files.write_new(str(path), NEW_TEXT)
+    finally:
+        os.umask(umask)
+    assert (path.read_bytes(), stat.S_IMODE(path.stat().st_mode)) == (NEW_TEXT.encode(), 0o600)
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+@pytest.mark.parametrize(("target", "exc"), [
+    ("fsync", OSError(errno.EIO, "I/O error")),
+    ("fsync", KeyboardInterrupt()),
+    ("link", KeyboardInterrupt()),
+], ids=["fsync-EIO", "fsync-ctrl-c", "link-ctrl-c"])
+def test_a_failure_while_making_a_new_file_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           target: str, exc: BaseException) -> None:
+    monkeypatch.setattr(cli_files.os, target, _raise(exc))
+    with pytest.raises(type(exc)):
+        cli_files.write_new(str(tmp_path / "new.servicestage.yaml"), NEW_TEXT)
+    monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("existing", ["file", "dangling-link"])
+def test_a_new_file_never_replaces_what_has_its_name(tmp_path: Path, existing: str) -> None:
+    path = tmp_path / "new.servicestage.yaml"
+    if existing == "file":
+        path.write_bytes(ORIGINAL)
+    else:
+        path.symlink_to(tmp_path / "nowhere")
+    with pytest.raises(FileExistsError):
+        cli_files.write_new(str(path), NEW_TEXT)
+    assert (existing == "file" and path.read_bytes() == ORIGINAL) or os.readlink(path) == str(tmp_path / "nowhere")
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_without_hard_links_a_new_file_is_renamed_into_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             existing: bool) -> None:
+    """A file system without hard links (FAT, some shares): a rename after a last look at the name."""
+    path = tmp_path / "new.servicestage.yaml"
+    if existing:
+        path.write_bytes(ORIGINAL)
+    monkeypatch.setattr(cli_files.os, "link", _raise(OSError(errno.EPERM, "Operation not permitted")))
+    if existing:
+        with pytest.raises(FileExistsError):
+            cli_files.write_new(str(path), NEW_TEXT)
+    else:
+        cli_files.write_new(str(path), NEW_TEXT)
+    assert path.read_bytes() == (ORIGINAL if existing else NEW_TEXT.encode())
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
 # --- SIGKILL in the middle of the write --------------------------------------------------------------------
 
 WRITER = textwrap.dedent("""

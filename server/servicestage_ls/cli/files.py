@@ -1,13 +1,17 @@
-"""Files as the CLI reads and writes them: bounded UTF-8 reading (files and standard input), atomic rewriting.
+"""Files as the CLI reads and writes them: bounded UTF-8 reading (files and standard input), atomic writing.
 
 A write replaces the file in one step (a temporary file in the same folder, fsync, rename) with its
-permissions, through a symlink to its target; on any failure the original file is left as it was.
+permissions, through a symlink to its target; on any failure the original file is left as it was. A new file
+appears in one step too (a temporary file, fsync, a hard link to the name): whole or not at all, never over a
+file that exists.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
+from collections.abc import Callable
 from typing import BinaryIO
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -62,19 +66,46 @@ def read_with_bom(path: str) -> tuple[str, bool]:
 def write_atomically(path: str, text: str) -> None:
     """Replace the file's content in one step; on any failure the original file is left as it was."""
     path = os.path.realpath(path)  # through a symlink: write its target, keep the link
-    directory = os.path.dirname(path)
     mode = os.stat(path).st_mode & 0o7777
-    fd, temp = tempfile.mkstemp(prefix=".servicestage-", suffix=".tmp", dir=directory)
+    _write_then(path, text, mode, os.replace)
+
+
+def write_new(path: str, text: str) -> None:
+    """Create the file in one step with the permissions a new file gets (the umask's); FileExistsError when
+    something has that name (also when it appeared meanwhile: never overwritten); on any failure there is no file."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    _write_then(os.path.abspath(path), text, 0o666 & ~umask, _link_new)
+
+
+def _link_new(temp: str, path: str) -> None:
+    """The temporary file under the new name, refused when the name exists. A file system without hard links
+    (FAT, some network shares) gets a rename after a last look (a file made in between would be replaced)."""
+    try:
+        os.link(temp, path)
+    except FileExistsError:
+        raise
+    except OSError as why:
+        if why.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS):
+            raise
+        if os.path.lexists(path):
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), path) from None
+        os.replace(temp, path)
+
+
+def _write_then(path: str, text: str, mode: int, publish: Callable[[str, str], None]) -> None:
+    """The text in a temporary file next to ``path`` (fsync'd, ``mode``), then ``publish(temp, path)``; the
+    temporary file is removed whatever happens (after a rename it is already gone)."""
+    fd, temp = tempfile.mkstemp(prefix=".servicestage-", suffix=".tmp", dir=os.path.dirname(path))
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
+        publish(temp, path)
+    finally:
         try:
             os.unlink(temp)
         except FileNotFoundError:
             pass
-        raise

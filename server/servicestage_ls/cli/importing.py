@@ -1,8 +1,9 @@
 """``servicestage-ls import [FILE | -o FILE]``: entries for the authorizations ServiceStage has and the file
 does not. Tokens are written as ``${…}`` references (a variable named after the entry), never as values.
 
-``FILE`` is appended to (atomically, byte-identical elsewhere); ``-o FILE`` creates a new file with the project
-and region or endpoint; with neither, the new file's text is printed.
+``FILE`` is appended to (atomically, byte-identical elsewhere); ``-o FILE`` creates a new file (atomically too:
+whole or not at all, never over an existing file) with the project and region or endpoint; with neither, the
+new file's text is printed.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, TextIO
 
+from servicestage_ls.cli.files import write_new
 from servicestage_ls.cli.front import (
     EXIT_FAILED,
     EXIT_OK,
@@ -40,7 +42,7 @@ def run_import(file: str | None, *, output: str | None, region: str | None, endp
         err.write(f"{where}: error: give FILE (to add to it) or -o FILE (a new file), not both\n")
         return EXIT_USAGE
     if output is not None and os.path.lexists(output):
-        err.write(f"{output}: error: the file exists; `servicestage-ls import {output}` adds to it\n")
+        err.write(f"{output}: error: {_exists(output)}\n")
         return EXIT_USAGE
 
     async def go() -> int:
@@ -63,6 +65,10 @@ def run_import(file: str | None, *, output: str | None, region: str | None, endp
     return run_calls(where, go(), err, interrupted=INTERRUPTED_READING)
 
 
+def _exists(output: str) -> str:
+    return f"the file exists; `servicestage-ls import {output}` adds to it"
+
+
 async def _client(model: Model | None, *, region: str | None, endpoint: str | None, project_id: str | None,
                   env: Mapping[str, str]) -> ServiceStageClient:
     """The file's project unless the command line names a target (which the file completes)."""
@@ -81,8 +87,10 @@ def _new_file(text: str, auths: list[Authorization], output: str | None, out: Te
         out.write(text)
         return EXIT_OK
     try:
-        with open(output, "x", encoding="utf-8", newline="") as f:
-            f.write(text)
+        write_new(output, text)  # whole or not at all, never over a file that appeared since the first look
+    except FileExistsError:
+        err.write(f"{output}: error: {_exists(output)}\n")
+        return EXIT_USAGE
     except OSError as why:
         err.write(f"{output}: error: cannot write it: {why.strerror or why}\n")
         return EXIT_USAGE
