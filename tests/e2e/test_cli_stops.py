@@ -179,9 +179,9 @@ def test_apply_says_the_clis_words_for_an_entry_edited_while_its_create_was_answ
         return answer
 
     monkeypatch.setattr(ServiceStageClient, "create_personal_authorization", then_edited)
-    assert main(["apply", str(path)]) == 0
+    assert main(["apply", str(path)]) == 1  # as create: done in ServiceStage, not in the file
     out, err = capsys.readouterr()
-    assert out == f"{path}: apply: 1 done\n"
+    assert out == f"{path}: apply: 1 done, 1 not written to the file ({name})\n"
     assert err == (f"{path}: created '{name}' (repo_user {name}, status 0 (normal)) but did not write it back: "
                    f"'{name}' changed while ServiceStage answered (token); nothing was written — write repo_user and "
                    "status with Refresh status in the editor, or by hand\n")

@@ -27,6 +27,7 @@ def cli_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name)
     monkeypatch.setenv("HUAWEICLOUD_AUTH_TOKEN", API_TOKEN)
     monkeypatch.setenv("GITHUB_TOKEN", GITHUB_VALUE)
+    monkeypatch.delenv("OTHER_TOKEN", raising=False)
 
 
 def entry(name: str, token: str = "${GITHUB_TOKEN}", extra: str = "") -> str:
@@ -109,3 +110,43 @@ def test_import_o_never_replaces_a_file_made_while_servicestage_answered(
                                        "to it\n")
     assert output.read_text(encoding="utf-8") == "mine\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == [output.name]
+
+
+# --- apply and create: a refused write-back exits 1, said the same way ---------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["apply", "create"])
+@pytest.mark.parametrize("meanwhile", ["edited", "gone"])
+def test_a_refused_write_back_exits_1_with_creates_words(
+        tmp_path: Path, emulator: EmulatorProcess, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str], command: str, meanwhile: str) -> None:
+    from servicestage_ls.cloud.client import ServiceStageClient
+
+    project = uuid.uuid4().hex
+    name = f"wb-{uuid.uuid4().hex[:8]}"
+    path = tmp_path / "wb.servicestage.yaml"
+    head = f"project_id: {project}\nendpoint: {emulator.url}\nauthorizations:\n"
+    path.write_text(head + entry(name), encoding="utf-8")
+    typed = head + entry(name, token="${OTHER_TOKEN}")
+    sent = ServiceStageClient.create_personal_authorization
+
+    async def then_changed(self: ServiceStageClient, *args: str | None) -> object:
+        answer = await sent(self, *args)  # type: ignore[arg-type]
+        if meanwhile == "edited":
+            path.write_text(typed, encoding="utf-8")
+        else:
+            path.unlink()
+        return answer
+
+    monkeypatch.setattr(ServiceStageClient, "create_personal_authorization", then_changed)
+    assert main([command, str(path)]) == 1
+    why = {"edited": f"'{name}' changed while ServiceStage answered (token); nothing was written — write repo_user "
+                     "and status with Refresh status in the editor, or by hand",
+           "gone": "no such file"}[meanwhile]
+    summary = f"{path}: apply: 1 done, 1 not written to the file ({name})\n" if command == "apply" else ""
+    assert capsys.readouterr() == (summary, f"{path}: created '{name}' (repo_user {name}, status 0 (normal)) but did "
+                                            f"not write it back: {why}\n")
+    if meanwhile == "edited":
+        assert path.read_text(encoding="utf-8") == typed
+    else:
+        assert not path.exists()

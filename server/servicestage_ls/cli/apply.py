@@ -89,10 +89,12 @@ def _summary(path: str, outcome: Outcome, changes: Sequence[planning.Change], ou
         parts.append(f"{len(outcome.failed)} failed ({', '.join(outcome.failed)})")
     if outcome.incomplete:
         parts.append(f"{len(outcome.incomplete)} rotation(s) INCOMPLETE ({', '.join(outcome.incomplete)})")
+    if outcome.unwritten:
+        parts.append(f"{len(outcome.unwritten)} not written to the file ({', '.join(outcome.unwritten)})")
     if outcome.skipped:
         parts.append(f"{len(outcome.skipped)} not done")
     out.write(f"{path}: apply: {', '.join(parts)}\n")
-    return EXIT_FAILED if outcome.failed or outcome.incomplete else EXIT_OK
+    return EXIT_FAILED if outcome.failed or outcome.incomplete or outcome.unwritten else EXIT_OK
 
 
 def run_refresh(path: str, *, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:

@@ -53,7 +53,7 @@ def run_create(path: str, *, names: Sequence[str], dry_run: bool, out: TextIO | 
         if not entries:
             out.write(f"{path}: every entry already has repo_user; nothing to create\n")
             return EXIT_OK
-    front = FileFront(path, environment, out, err, unwritten="{why}")
+    front = FileFront(path, environment, out, err)
     outcome = create.CreateOutcome()
     prepared = create.prepare_each(front, model, entries, outcome)
     refused = len(outcome.refused)

@@ -68,16 +68,13 @@ def run_calls(where: str, calls: Coroutine[Any, Any, int], err: TextIO, *, faile
 class FileFront:
     """The life-cycle loops' view of a file on disk, reporting on stdout/stderr with the file's path."""
 
-    def __init__(self, path: str, env: Mapping[str, str], out: TextIO, err: TextIO, *,
-                 unwritten: str = "the file was not written: {why}") -> None:
+    def __init__(self, path: str, env: Mapping[str, str], out: TextIO, err: TextIO) -> None:
         self.path = path
         self.env = env
         self.audience = actions.COMMAND_LINE
         self.out = out
         self.err = err
         self.finish_hint = f"fix the cause, then run `servicestage-ls apply {path}` (it creates '{{name}}' again)"
-        #: What a write that failed for the file's sake (not the edits') is refused with.
-        self.unwritten = unwritten
 
     def current(self) -> Model:
         try:
@@ -102,7 +99,7 @@ class FileFront:
             new_text = apply_edits(model, edits)
             write_atomically(self.path, ("\ufeff" if bom else "") + new_text)
         except (Unreadable, OSError) as why:
-            raise Refused(self.unwritten.format(why=why)) from None
+            raise actions.Unwritable(str(why)) from None  # the file's own problem: "no such file"
 
     def mark(self, name: str, message: str) -> None:
         """The message has been printed; a terminal has nothing else to mark."""

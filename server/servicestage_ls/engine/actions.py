@@ -41,6 +41,19 @@ class EntryRefused(Refused):
         return f"skipped {self.label}: {self.reason}"
 
 
+class Unwritable(Refused):
+    """The file itself could not be read or written (not the edits' fault); ``cause`` says why: "no such file"."""
+
+    def __init__(self, cause: str) -> None:
+        super().__init__(f"the file was not written: {cause}")
+        self.cause = cause
+
+
+def reason(why: Refused) -> str:
+    """Why a write-back was refused, after "… but did not write it back:": the file's own problem said once."""
+    return why.cause if isinstance(why, Unwritable) else str(why)
+
+
 @dataclass(frozen=True)
 class Audience:
     """The words that differ between the editor (a language server) and the command line."""

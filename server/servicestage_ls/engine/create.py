@@ -116,7 +116,8 @@ def created_message(audience: Audience, name: str, auth: Authorization) -> str:
 
 def unwritten_message(audience: Audience, name: str, auth: Authorization, why: object) -> str:
     lost = LOST if auth.recovered else ""
-    return f"created '{name}'{lost} ({actions.describe(auth)}){audience.unwritten} {why}"
+    reason = actions.reason(why) if isinstance(why, Refused) else why
+    return f"created '{name}'{lost} ({actions.describe(auth)}){audience.unwritten} {reason}"
 
 
 def summary(outcome: CreateOutcome) -> tuple[str, str]:

@@ -62,9 +62,12 @@ class Outcome:
     failed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     incomplete: list[str] = field(default_factory=list)
+    #: Done in ServiceStage (also in ``done``) but their write-back to the file was refused.
+    unwritten: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, list[str]]:
-        return {"done": self.done, "failed": self.failed, "skipped": self.skipped, "incomplete": self.incomplete}
+        return {"done": self.done, "failed": self.failed, "skipped": self.skipped, "incomplete": self.incomplete,
+                "unwritten": self.unwritten}
 
 
 def delete_question(name: str) -> str:
@@ -92,20 +95,23 @@ def _clear(model: Model, name: str) -> list[TextEdit]:
     return removal_edits(model, entry)
 
 
-async def _write_back(front: Front, snapshot: actions.Snapshot, auth: Authorization, verb: str) -> None:
+async def _write_back(front: Front, snapshot: actions.Snapshot, auth: Authorization, verb: str) -> str:
+    """"done" when repo_user/status were written back, "unwritten" when the write was refused (said)."""
     lost = " (its answer was lost; the list shows it was created)" if auth.recovered else ""
     try:
         await front.write(lambda model: actions.writeback(model, snapshot, auth, front.audience),
                           f"ServiceStage: {verb} {q(snapshot.name)}")
     except Refused as why:
         front.say(WARNING, f"{verb} {q(snapshot.name)}{lost} ({actions.describe(auth)}){front.audience.unwritten} "
-                           f"{why}")
-        return
+                           f"{actions.reason(why)}")
+        return "unwritten"
     front.say(INFO, f"{verb} {q(snapshot.name)}{lost}: {actions.describe(auth)}")
+    return "done"
 
 
-async def create_one(front: Front, client: ServiceStageClient, name: str) -> bool:
-    """Create an entry of the file (also one that has repo_user but is not in ServiceStage any more)."""
+async def create_one(front: Front, client: ServiceStageClient, name: str) -> str:
+    """Create an entry of the file (also one that has repo_user but is not in ServiceStage any more). Returns
+    "done", "unwritten" (created; the write-back was refused) or "failed" (nothing changed in ServiceStage)."""
     from servicestage_ls.cloud.errors import CloudError
 
     model = front.current()
@@ -116,15 +122,15 @@ async def create_one(front: Front, client: ServiceStageClient, name: str) -> boo
     except CloudError as err:
         front.mark(name, str(err))
         front.say(ERROR, f"creating {q(name)} failed: {err}")
-        return False
+        return "failed"
     front.unmark(name)
-    await _write_back(front, snap, auth, "created")
-    return True
+    return await _write_back(front, snap, auth, "created")
 
 
 async def rotate_one(front: Front, client: ServiceStageClient, name: str) -> str:
-    """Delete, then create again with the token from the environment. Returns "done", "failed" (nothing
-    changed in ServiceStage) or "incomplete" (deleted, not created again)."""
+    """Delete, then create again with the token from the environment. Returns "done", "unwritten" (rotated; the
+    write-back was refused), "failed" (nothing changed in ServiceStage) or "incomplete" (deleted, not created
+    again)."""
     from servicestage_ls.cloud.errors import CloudError
 
     model = front.current()
@@ -143,13 +149,12 @@ async def rotate_one(front: Front, client: ServiceStageClient, name: str) -> str
         try:
             await front.write(lambda current: _clear(current, name), f"ServiceStage: {q(name)} was deleted")
         except Refused as why:
-            message += f" (the file was not changed: {why})"
+            message += f" (the file was not changed: {actions.reason(why)})"
         front.mark(name, message)  # after the write: a mark lasts until its entry changes
         front.say(ERROR, message)
         return "incomplete"
     front.unmark(name)
-    await _write_back(front, snap, auth, "rotated the token of")
-    return "done"
+    return await _write_back(front, snap, auth, "rotated the token of")
 
 
 async def delete_one(front: Front, client: ServiceStageClient, name: str) -> bool:
@@ -194,29 +199,28 @@ async def apply(front: Front, client: ServiceStageClient, changes: Sequence[Chan
     for index, change in enumerate(work):
         front.progress(f"{change.action} {q(change.name)} ({index + 1}/{len(work)})", int(100 * index / len(work)))
         try:
-            if change.action == CREATE:
-                ok = await create_one(front, client, change.name)
-            elif change.action == UPDATE_FILE:
-                ok = await update_file(front, by_name[change.name])
-            elif change.action == ROTATE:
-                if not rotate:
-                    outcome.skipped.append(change.name)
-                    continue
-                result = await rotate_one(front, client, change.name)
-                if result == "incomplete":
-                    outcome.incomplete.append(change.name)
-                    continue
-                ok = result == "done"
-            elif change.action == DELETE:
-                if not prune:
-                    outcome.skipped.append(change.name)
-                    continue
-                ok = await delete_one(front, client, change.name)
-            else:
-                continue
+            result = await _carry_out(front, client, change, by_name, rotate=rotate, prune=prune)
         except Refused as why:
             front.say(WARNING, why.skipped() if isinstance(why, actions.EntryRefused) else f"skipped: {why}")
-            outcome.failed.append(change.name)
-            continue
-        (outcome.done if ok else outcome.failed).append(change.name)
+            result = "failed"
+        if result == "unwritten":  # done in ServiceStage, not in the file
+            outcome.done.append(change.name)
+        if result:
+            getattr(outcome, result).append(change.name)
     return outcome
+
+
+async def _carry_out(front: Front, client: ServiceStageClient, change: Change, by_name: Mapping[str, Authorization],
+                     *, rotate: bool, prune: bool) -> str:
+    """One change: the name of the :class:`Outcome` list it belongs to ("" for none)."""
+    if change.action == CREATE:
+        return await create_one(front, client, change.name)
+    if change.action == UPDATE_FILE:
+        return "done" if await update_file(front, by_name[change.name]) else "failed"
+    if change.action == ROTATE:
+        return await rotate_one(front, client, change.name) if rotate else "skipped"
+    if change.action == DELETE:
+        if not prune:
+            return "skipped"
+        return "done" if await delete_one(front, client, change.name) else "failed"
+    return ""

@@ -148,7 +148,7 @@ async def _rotate(run: CommandRun) -> None:
     async with client:
         result = await lifecycle.rotate_one(front, client, name)
     run.shared.lists.invalidate()
-    if result == "done":
+    if result in ("done", "unwritten"):  # rotated in ServiceStage ("unwritten": the write-back was refused, said)
         run.updated.append(name)
     elif result == "failed":
         run.failed.append(name)

@@ -32,7 +32,7 @@ class ChangesTheFile:
 
 async def run(path: Path, client: ChangesTheFile) -> tuple[CreateOutcome, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    front = FileFront(str(path), ENV, out, err, unwritten="{why}")
+    front = FileFront(str(path), ENV, out, err)
     model = parse(path.read_text(encoding="utf-8"))
     outcome = CreateOutcome()
     prepared = prepare_each(front, model, actions.new_entries(model), outcome)
@@ -70,3 +70,34 @@ async def test_a_file_gone_meanwhile_is_said_with_the_reason_alone(tmp_path: Pat
     assert (out, err) == ("", f"{path}: created 'web-app' (repo_user tom, status 0 (normal)) but did not write it "
                               "back: no such file\n")
     assert outcome.unwritten == ["web-app"]
+
+
+class DeletesThenFails:
+    """A rotation's delete succeeds, then the file goes away and the create is refused."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    async def delete_authorization(self, name: str) -> None:
+        self.path.unlink()
+
+    async def create_personal_authorization(self, repo_type: str, name: str, token: str,
+                                            host: str | None) -> Authorization:
+        from servicestage_ls.cloud.errors import CloudError
+
+        raise CloudError("http", "SVCSTG.REPO.0451 repository authorization invalid", status=400)
+
+
+async def test_an_incomplete_rotation_of_a_file_gone_meanwhile_says_the_reason_once(tmp_path: Path) -> None:
+    from servicestage_ls.engine import lifecycle
+
+    path = tmp_path / "team.servicestage.yaml"
+    path.write_text(HEAD + ENTRY + "    repo_user: tom\n    status: 1\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    front = FileFront(str(path), ENV, out, err)
+    assert await lifecycle.rotate_one(front, DeletesThenFails(path), "web-app") == "incomplete"  # type: ignore[arg-type]
+    assert (out.getvalue(), err.getvalue()) == ("", (
+        f"{path}: ROTATION INCOMPLETE: 'web-app' was deleted from ServiceStage, but creating it again failed: "
+        "ServiceStage refused the request: SVCSTG.REPO.0451 repository authorization invalid (HTTP 400). 'web-app' "
+        "does not exist in ServiceStage now; the file no longer says it does. To finish: fix the cause, then run "
+        f"`servicestage-ls apply {path}` (it creates 'web-app' again) (the file was not changed: no such file)\n"))
