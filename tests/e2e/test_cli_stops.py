@@ -1,7 +1,7 @@
 """What stops a cloud command gets the CLI's one-line message and exit code, never a traceback, and loses nothing:
 a failed IAM lookup of the project id while the client is opened (every cloud command), Ctrl+C while a call is
-answered, the file gone between the checks and the calls of ``create``, and an entry edited while ``apply``'s
-create was answered (the CLI's words, as ``create`` says them)."""
+answered, the file gone between the checks and the calls of ``create``, an entry edited while ``apply``'s
+create was answered (the CLI's words, as ``create`` says them), and Ctrl+C at ``delete``'s and ``apply``'s prompt."""
 
 from __future__ import annotations
 
@@ -192,22 +192,16 @@ def test_apply_says_the_clis_words_for_an_entry_edited_while_its_create_was_answ
 # --- Ctrl+C at the confirmation prompt ------------------------------------------------------------------------
 
 
-def test_ctrl_c_at_deletes_prompt_is_a_no(tmp_path: Path) -> None:
-    """In a terminal (a pseudo-terminal here) ``delete`` asks before any call; Ctrl+C there changes nothing."""
+def ctrl_c_at_the_prompt(args: list[str], env: dict[str, str]) -> tuple[str, int, str]:
+    """Run the command in a pseudo-terminal, press Ctrl+C once its prompt is shown (without Enter): what the
+    terminal showed, the exit code and stderr. A command that would wait for Enter fails the test at the
+    deadline."""
     import pty
     import select
     import time
 
-    from helpers.cloud_lsp import closed_port
-
-    path = tmp_path / "asked.servicestage.yaml"
-    text = (f"project_id: {uuid.uuid4().hex}\nendpoint: http://127.0.0.1:{closed_port()}\nauthorizations:\n"
-            + entry("asked-one", extra="    repo_user: u\n    status: 0\n"))
-    path.write_text(text, encoding="utf-8")
     main_fd, terminal = pty.openpty()
-    env = {**subprocess_env(), "HUAWEICLOUD_AUTH_TOKEN": API_TOKEN}
-    process = subprocess.Popen([*COMMAND, "delete", str(path), "--name", "asked-one"], stdin=terminal,
-                               stdout=terminal, stderr=subprocess.PIPE, env=env,
+    process = subprocess.Popen([*COMMAND, *args], stdin=terminal, stdout=terminal, stderr=subprocess.PIPE, env=env,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     os.close(terminal)
     shown = b""
@@ -232,7 +226,38 @@ def test_ctrl_c_at_deletes_prompt_is_a_no(tmp_path: Path) -> None:
             process.kill()
             process.wait()
         os.close(main_fd)
-    assert shown.decode().replace("\r\n", "\n") == (
-        "Delete 'asked-one' from ServiceStage? This cannot be undone. Type yes to go on: \n")
-    assert (process.returncode, err.decode()) == (2, f"{path}: not confirmed; nothing was changed\n")
+    return shown.decode().replace("\r\n", "\n"), process.returncode, err.decode()
+
+
+def test_ctrl_c_at_deletes_prompt_is_a_no(tmp_path: Path) -> None:
+    """In a terminal (a pseudo-terminal here) ``delete`` asks before any call; Ctrl+C there changes nothing."""
+    from helpers.cloud_lsp import closed_port
+
+    path = tmp_path / "asked.servicestage.yaml"
+    text = (f"project_id: {uuid.uuid4().hex}\nendpoint: http://127.0.0.1:{closed_port()}\nauthorizations:\n"
+            + entry("asked-one", extra="    repo_user: u\n    status: 0\n"))
+    path.write_text(text, encoding="utf-8")
+    env = {**subprocess_env(), "HUAWEICLOUD_AUTH_TOKEN": API_TOKEN}
+    shown, code, err = ctrl_c_at_the_prompt(["delete", str(path), "--name", "asked-one"], env)
+    assert shown == "Delete 'asked-one' from ServiceStage? This cannot be undone. Type yes to go on: \n"
+    assert (code, err) == (2, f"{path}: not confirmed; nothing was changed\n")
     assert path.read_text(encoding="utf-8") == text
+
+
+def test_ctrl_c_at_applys_prompt_is_a_no_at_once(tmp_path: Path, emulator: EmulatorProcess) -> None:
+    """``apply`` asks after listing (the plan says what would be destroyed): the first Ctrl+C there is a no at once,
+    not after Enter; nothing is created or deleted."""
+    project = uuid.uuid4().hex
+    answer = httpx.post(f"{emulator.url}/v1/{project}/git/auths/github/personal", json={"name": "pruned-one",
+                        "token": GITHUB_VALUE}, headers={"X-Auth-Token": API_TOKEN}, trust_env=False)
+    assert answer.status_code in (200, 201)
+    path = tmp_path / "asked.servicestage.yaml"
+    text = f"project_id: {project}\nendpoint: {emulator.url}\nauthorizations:\n" + entry("kept-new")
+    path.write_text(text, encoding="utf-8")
+    env = {**subprocess_env(), "HUAWEICLOUD_AUTH_TOKEN": API_TOKEN, "GITHUB_TOKEN": GITHUB_VALUE}
+    shown, code, err = ctrl_c_at_the_prompt(["apply", str(path), "--prune"], env)
+    assert shown == (f"{path}: apply will delete 'pruned-one' in ServiceStage; this cannot be undone. Type yes to go "
+                     "on: \n")
+    assert (code, err) == (2, f"{path}: not confirmed; nothing was changed\n")
+    assert path.read_text(encoding="utf-8") == text
+    assert remote_names(emulator, project) == ["pruned-one"]

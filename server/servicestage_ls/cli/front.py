@@ -6,9 +6,12 @@ before each write, rewritten atomically, byte-identical elsewhere), the client, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 import sys
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+import threading
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TextIO
 
 from servicestage_ls.cli.files import Unreadable, read_with_bom, write_atomically
@@ -165,8 +168,25 @@ def confirm(question: str, *, yes: bool, out: TextIO, stdin: TextIO | None = Non
     out.write(f"{question} Type yes to go on: ")
     out.flush()
     try:
-        answer = stdin.readline()
+        with _interruptible():
+            answer = stdin.readline()
     except KeyboardInterrupt:  # Ctrl+C at the prompt is a no
         out.write("\n")
         return False
     return answer.strip().lower() == "yes"
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """Ctrl+C raises KeyboardInterrupt at once, also inside ``asyncio.run`` (whose own handler only cancels the
+    task, which a prompt blocking the loop would see after Enter); the previous handler is put back after. Where
+    Ctrl+C is ignored (``nohup``) it stays ignored."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is signal.SIG_IGN):
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
