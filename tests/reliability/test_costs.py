@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from reliability import corpus
-from servicestage_ls.core import completion, context, document
+from servicestage_ls.core import completion, context, document, incremental
 from servicestage_ls.core.lines import LineInfo
 
 
@@ -56,8 +56,11 @@ def _edit_work(entries: int, edit: tuple[str, str], monkeypatch: pytest.MonkeyPa
 
         return wrapper
 
-    monkeypatch.setattr(document, "split_lines", counting("lines split", document.split_lines, lambda r: len(r[0])))
-    monkeypatch.setattr(document, "parse_item", counting("parsed", document.parse_item))
+    split = counting("lines split", document.split_lines, lambda r: len(r[0]))
+    parse_item = counting("parsed", document.parse_item)
+    for module in (document, incremental):  # a full build, and an edit inside the items
+        monkeypatch.setattr(module, "split_lines", split)
+        monkeypatch.setattr(module, "parse_item", parse_item)
     monkeypatch.setattr(rules_file, "_entry_result", counting("checked", rules_file._entry_result))
     monkeypatch.setattr(rules.Finding, "shifted", counting("placed", rules.Finding.shifted))
     monkeypatch.setattr(server, "to_diagnostic", counting("converted", server.to_diagnostic))

@@ -293,12 +293,20 @@ class Model:
             return None
         return item.value.value
 
-    def entry_at_line(self, line: int) -> Entry | None:
-        """The entry whose lines include ``line`` (comments after an entry belong to it)."""
+    def entry_firsts(self) -> list[int]:
+        """The first line of each entry, in order (made once; do not change it)."""
         firsts = self._entry_firsts
         if firsts is None or len(firsts) != len(self.entries):
             firsts = self._entry_firsts = [e.first_line for e in self.entries]
-        i = bisect_right(firsts, line) - 1
+        return firsts
+
+    def remember_entry_firsts(self, firsts: list[int]) -> None:
+        """Give the first lines of the entries when they are known already (an incremental build)."""
+        self._entry_firsts = firsts
+
+    def entry_at_line(self, line: int) -> Entry | None:
+        """The entry whose lines include ``line`` (comments after an entry belong to it)."""
+        i = bisect_right(self.entry_firsts(), line) - 1
         if i < 0:
             return None
         entry = self.entries[i]

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from lsprotocol import types as lsp
 
-from servicestage_ls.core import document
+from servicestage_ls.core import document, incremental
 from servicestage_ls.core.model import split_lines
 from servicestage_ls.lsp.state import DocState
 
@@ -29,6 +29,7 @@ def _split_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         return real(text)
 
     monkeypatch.setattr(document, "split_lines", counting)
+    monkeypatch.setattr(incremental, "split_lines", counting)  # splice_lines splits the changed lines there
     monkeypatch.setattr("servicestage_ls.core.model.split_lines", counting)
     return sizes
 
