@@ -29,6 +29,7 @@ from servicestage_ls.lsp.run import (
     EditorFront,
     RemoteLists,
     cloud_options,
+    list_remote,
     open_client,
     run_command,
 )
@@ -163,17 +164,7 @@ async def _refresh(run: CommandRun) -> None:
     model = state.model()
     if not model.entries:
         raise Refused("the file has no entries to refresh")
-    actions.refuse_file_errors(model, run.ls.env)
-    client = await open_client(run, model)
-    from servicestage_ls.cloud.errors import CloudError
-
-    run.report("listing authorizations")
-    async with client:
-        try:
-            remote = await client.list_authorizations()
-        except CloudError as err:
-            raise Refused(f"listing the authorizations failed: {err}") from None
-    run.shared.lists.store(client, remote)
+    _, remote = await list_remote(run, model)
     missing: list[str] = []
 
     def compute(current: Model) -> list[TextEdit]:

@@ -20,7 +20,7 @@ from servicestage_ls.engine.actions import Refused
 from servicestage_ls.engine.findings import REMOTE_ONLY
 from servicestage_ls.engine.lifecycle import q
 from servicestage_ls.lsp.commands import CREATE, DELETE, IMPORT, REFRESH, ROTATE, SHOW_PLAN, action_kind
-from servicestage_ls.lsp.run import CloudState, CommandRun, EditorFront, open_client, run_command
+from servicestage_ls.lsp.run import CloudState, CommandRun, EditorFront, list_remote, open_client, run_command
 from servicestage_ls.lsp.server import Feature
 
 if TYPE_CHECKING:
@@ -62,21 +62,10 @@ class LifecycleFeature(Feature):
 
 
 async def _remote(run: CommandRun) -> tuple[Any, list[Authorization]]:
-    from servicestage_ls.cloud.errors import CloudError
-
     model = run.ls.docs[run.uri].model()
     if model.has_syntax_errors:
         raise Refused("the file has YAML syntax errors; fix them first")
-    actions.refuse_file_errors(model, run.ls.env)
-    client = await open_client(run, model)
-    run.report("listing authorizations")
-    async with client:
-        try:
-            remote = await client.list_authorizations()
-        except CloudError as err:
-            raise Refused(f"listing the authorizations failed: {err}") from None
-    run.shared.lists.store(client, remote)
-    return client, remote
+    return await list_remote(run, model)
 
 
 async def _show_plan(run: CommandRun) -> None:

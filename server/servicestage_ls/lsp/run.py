@@ -229,6 +229,24 @@ async def open_client(run: CommandRun, model: Model) -> ServiceStageClient:
     return client
 
 
+async def list_remote(run: CommandRun, model: Model) -> tuple[ServiceStageClient, list[Authorization]]:
+    """The client for the file's project and ServiceStage's authorizations, listed now (a refusal when the file's
+    errors or the configuration stop the call, or when listing fails); the list is kept for the server's
+    other features."""
+    from servicestage_ls.cloud.errors import CloudError
+
+    actions.refuse_file_errors(model, run.ls.env)
+    client = await open_client(run, model)
+    run.report("listing authorizations")
+    async with client:
+        try:
+            remote = await client.list_authorizations()
+        except CloudError as err:
+            raise Refused(f"listing the authorizations failed: {err}") from None
+    run.shared.lists.store(client, remote)
+    return client, remote
+
+
 def mark_failure(ls: ServiceStageServer, uri: str, name: str, message: str) -> None:
     """SS170 on the entry ``name``: the call for it failed with ``message`` (until the entry is edited)."""
     state = ls.docs.get(uri)
