@@ -182,3 +182,21 @@ def make_self_signed_certificate(directory: Path) -> tuple[Path, Path]:
         timeout=30,
     )
     return cert, key
+
+
+def make_ca_signed_certificate(directory: Path) -> tuple[Path, Path, Path]:
+    """A test CA and a certificate for 127.0.0.1 that it signed, made with the openssl CLI: (ca.pem, cert.pem,
+    key.pem). Only ca.pem makes the server trusted (the certificate is not self-signed)."""
+    ca, ca_key = directory / "ca.pem", directory / "ca-key.pem"
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    for command in (
+        ["openssl", "req", "-x509", *curve, "-keyout", str(ca_key), "-out", str(ca), "-days", "2",
+         "-subj", "/CN=servicestage-ls test CA", "-addext", "basicConstraints=critical,CA:TRUE",
+         "-addext", "keyUsage=critical,keyCertSign"],
+        ["openssl", "req", "-x509", *curve, "-keyout", str(key), "-out", str(cert), "-days", "2",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-addext", "basicConstraints=CA:FALSE",
+         "-CA", str(ca), "-CAkey", str(ca_key)],
+    ):
+        subprocess.run(command, check=True, capture_output=True, timeout=30)
+    return ca, cert, key

@@ -6,10 +6,15 @@ Each subcommand imports what it needs only when it runs, so ``check`` never load
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from servicestage_ls import __version__
+
+if TYPE_CHECKING:
+    from servicestage_ls.engine.actions import CloudOptions
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -24,6 +29,42 @@ def _tcp_address(value: str) -> tuple[str, int]:
     if not sep or not port.isdigit() or not host:
         raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
     return host.strip("[]"), int(port)
+
+
+def _timeout(value: str) -> float:
+    """``--timeout``: seconds, within the bounds of the editor's ``servicestage.timeoutSeconds``."""
+    from servicestage_ls.core.settings import SPEC_BY_KEY
+
+    spec = SPEC_BY_KEY["timeoutSeconds"]
+    low, high = float(spec.minimum or 0), float(spec.maximum or math.inf)
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not low <= seconds <= high:  # NaN is in no range
+        raise argparse.ArgumentTypeError(f"expected a number of seconds from {low:g} to {high:g}, got {value!r}")
+    return seconds
+
+
+def _ca_bundle(value: str) -> str:
+    """``--ca-bundle``: a readable file of PEM certificates, checked before anything is sent."""
+    import ssl
+
+    try:
+        ssl.create_default_context(cafile=value)
+    except (ssl.SSLError, ValueError):  # an SSLError is an OSError too: first
+        raise argparse.ArgumentTypeError(f"{value!r} holds no PEM certificate") from None
+    except OSError as why:
+        raise argparse.ArgumentTypeError(f"cannot read {value!r}: {why.strerror or why}") from None
+    return value
+
+
+def _add_connection(parser: argparse.ArgumentParser) -> None:
+    """How the commands that call ServiceStage reach it (the editor's caBundle and timeoutSeconds settings)."""
+    parser.add_argument("--ca-bundle", metavar="FILE", type=_ca_bundle,
+                        help="trust the CA certificates of this PEM file for TLS instead of the system's")
+    parser.add_argument("--timeout", metavar="SECONDS", type=_timeout,
+                        help="how long to wait for each ServiceStage or IAM call (1 to 600; default 30)")
 
 
 def _add_target(parser: argparse.ArgumentParser) -> None:
@@ -102,6 +143,8 @@ def _add_cloud_commands(add: AddCommand) -> None:
     delete.add_argument("file", metavar="FILE")
     delete.add_argument("--name", action="append", metavar="NAME", required=True, help="repeatable")
     delete.add_argument("--yes", action="store_true", help="do not ask first")
+    for command in (create, listing, refresh, plan, apply, imports, delete):
+        _add_connection(command)
 
 
 def _add_emulator(add: AddCommand) -> None:
@@ -154,7 +197,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if command == "create":
         from servicestage_ls.cli.create import run_create
 
-        return run_create(args.file, names=args.name or [], dry_run=args.dry_run)
+        return run_create(args.file, names=args.name or [], dry_run=args.dry_run, options=_cloud_options(args))
     if command in ("list", "refresh", "plan", "apply", "import", "delete"):
         return _lifecycle(parser, args)
     if command == "emulator":
@@ -168,10 +211,17 @@ def _main(argv: Sequence[str] | None) -> int:
     return EXIT_USAGE
 
 
+def _cloud_options(args: argparse.Namespace) -> CloudOptions:
+    from servicestage_ls.cli.front import cloud_options
+
+    return cloud_options(timeout=args.timeout, ca_bundle=args.ca_bundle)
+
+
 def _lifecycle(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     import os
 
     env = dict(os.environ)
+    options = _cloud_options(args)
     out, err = sys.stdout, sys.stderr
     if args.command == "list":
         if args.file is None and not (args.region or args.endpoint):
@@ -179,24 +229,25 @@ def _lifecycle(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
         from servicestage_ls.cli.inspect import run_list
 
         return run_list(args.file, region=args.region, endpoint=args.endpoint, project_id=args.project_id,
-                        fmt=args.format, env=env, out=out, err=err)
+                        fmt=args.format, options=options, env=env, out=out, err=err)
     if args.command == "plan":
         from servicestage_ls.cli.inspect import run_plan
 
-        return run_plan(args.file, fmt=args.format, detailed_exitcode=args.detailed_exitcode, env=env, out=out,
-                        err=err)
+        return run_plan(args.file, fmt=args.format, detailed_exitcode=args.detailed_exitcode, options=options,
+                        env=env, out=out, err=err)
     if args.command == "import":
         if args.file is None and not (args.region or args.endpoint):
             parser.error("import needs FILE, or --region R or --endpoint URL (with -o FILE to write a new file)")
         from servicestage_ls.cli.importing import run_import
 
         return run_import(args.file, output=args.output, region=args.region, endpoint=args.endpoint,
-                          project_id=args.project_id, names=args.name or [], env=env, out=out, err=err)
+                          project_id=args.project_id, names=args.name or [], options=options, env=env, out=out,
+                          err=err)
     from servicestage_ls.cli.apply import run_apply, run_delete, run_refresh
 
     if args.command == "refresh":
-        return run_refresh(args.file, env=env, out=out, err=err)
+        return run_refresh(args.file, options=options, env=env, out=out, err=err)
     if args.command == "apply":
         return run_apply(args.file, rotate=args.rotate, prune=args.prune, yes=args.yes, dry_run=args.dry_run,
-                         env=env, out=out, err=err)
-    return run_delete(args.file, names=args.name, yes=args.yes, env=env, out=out, err=err)
+                         options=options, env=env, out=out, err=err)
+    return run_delete(args.file, names=args.name, yes=args.yes, options=options, env=env, out=out, err=err)

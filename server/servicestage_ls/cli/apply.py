@@ -47,12 +47,12 @@ def _refused_answer(path: str, err: TextIO) -> int:
     return EXIT_USAGE
 
 
-def run_apply(path: str, *, rotate: bool, prune: bool, yes: bool, dry_run: bool, env: Mapping[str, str],
-              out: TextIO, err: TextIO, stdin: TextIO | None = None) -> int:
+def run_apply(path: str, *, rotate: bool, prune: bool, yes: bool, dry_run: bool, options: actions.CloudOptions,
+              env: Mapping[str, str], out: TextIO, err: TextIO, stdin: TextIO | None = None) -> int:
     front = FileFront(path, env, out, err)
 
     async def go() -> int:
-        client = await client_for_file(read_model(path), env)
+        client = await client_for_file(read_model(path), options, env)
         async with client:
             remote = await client.list_authorizations()
             changes = planning.plan(front.current(), remote)
@@ -97,11 +97,12 @@ def _summary(path: str, outcome: Outcome, changes: Sequence[planning.Change], ou
     return EXIT_FAILED if outcome.failed or outcome.incomplete or outcome.unwritten else EXIT_OK
 
 
-def run_refresh(path: str, *, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+def run_refresh(path: str, *, options: actions.CloudOptions, env: Mapping[str, str], out: TextIO,
+                err: TextIO) -> int:
     front = FileFront(path, env, out, err)
 
     async def go() -> int:
-        client = await client_for_file(read_model(path), env)
+        client = await client_for_file(read_model(path), options, env)
         async with client:
             remote = await client.list_authorizations()
         missing: list[str] = []
@@ -126,8 +127,8 @@ def run_refresh(path: str, *, env: Mapping[str, str], out: TextIO, err: TextIO) 
     return run_calls(path, go(), err, interrupted=INTERRUPTED_READING)
 
 
-def run_delete(path: str, *, names: Sequence[str], yes: bool, env: Mapping[str, str], out: TextIO, err: TextIO,
-               stdin: TextIO | None = None) -> int:
+def run_delete(path: str, *, names: Sequence[str], yes: bool, options: actions.CloudOptions,
+               env: Mapping[str, str], out: TextIO, err: TextIO, stdin: TextIO | None = None) -> int:
     front = FileFront(path, env, out, err)
     try:
         model = read_model(path)  # before asking: a file that cannot be used asks nothing
@@ -142,7 +143,7 @@ def run_delete(path: str, *, names: Sequence[str], yes: bool, env: Mapping[str, 
         return _refused_answer(path, err)
 
     async def go() -> int:
-        client: ServiceStageClient = await client_for_file(model, env)
+        client: ServiceStageClient = await client_for_file(model, options, env)
         failed = 0
         async with client:
             for name in names:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from servicestage_ls.cli.files import Unreadable, read_with_bom
-from servicestage_ls.cli.front import OPTIONS, FileFront, client_for_file, read_model, run_calls
+from servicestage_ls.cli.front import FileFront, client_for_file, read_model, run_calls
 from servicestage_ls.core.document import parse
 from servicestage_ls.core.model import Model
 from servicestage_ls.core.schema import redact
@@ -26,8 +26,8 @@ INTERRUPTED = ("interrupted; a create that was already sent may have happened â€
                "ServiceStage console before running `servicestage-ls create` again")
 
 
-def run_create(path: str, *, names: Sequence[str], dry_run: bool, out: TextIO | None = None,
-               err: TextIO | None = None, env: dict[str, str] | None = None) -> int:
+def run_create(path: str, *, names: Sequence[str], dry_run: bool, options: actions.CloudOptions,
+               out: TextIO | None = None, err: TextIO | None = None, env: dict[str, str] | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
     environment = dict(os.environ) if env is None else env
@@ -58,18 +58,18 @@ def run_create(path: str, *, names: Sequence[str], dry_run: bool, out: TextIO | 
     prepared = create.prepare_each(front, model, entries, outcome)
     refused = len(outcome.refused)
     if dry_run:
-        return _dry_run(path, model, prepared, refused, out, err, environment)
+        return _dry_run(path, model, prepared, refused, out, err, environment, options)
     if not prepared:
         return EXIT_FAILED
     # failed_call=None: each create says its own failure.
-    return run_calls(path, _create(front, prepared, outcome), err, failed_call=None, interrupted=INTERRUPTED)
+    return run_calls(path, _create(front, prepared, outcome, options), err, failed_call=None, interrupted=INTERRUPTED)
 
 
 def _dry_run(path: str, model: Model, prepared: list[Prepared], refused: int, out: TextIO, err: TextIO,
-             env: dict[str, str]) -> int:
+             env: dict[str, str], options: actions.CloudOptions) -> int:
     """What a real run would call, with which kind of credentials and which project id; exit 2 when a real run
     would stop for configuration, 1 when entries would be skipped."""
-    plan = actions.call_plan(model, OPTIONS, env)
+    plan = actions.call_plan(model, options, env)
     out.write(f"{path}: dry run, nothing is sent\n")
     out.write(f"  endpoint: {plan.endpoint or 'none'}\n")
     out.write(f"  credentials: {plan.credentials or 'none'}\n")
@@ -86,9 +86,10 @@ def _dry_run(path: str, model: Model, prepared: list[Prepared], refused: int, ou
     return EXIT_FAILED if refused else EXIT_OK
 
 
-async def _create(front: FileFront, prepared: list[Prepared], outcome: create.CreateOutcome) -> int:
+async def _create(front: FileFront, prepared: list[Prepared], outcome: create.CreateOutcome,
+                  options: actions.CloudOptions) -> int:
     model = read_model(front.path)  # as it is now: a file gone or made unreadable since the checks stops here
-    client = await client_for_file(model, front.env)
+    client = await client_for_file(model, options, front.env)
     note = actions.project_id_note(model, front.env, client.project_id)
     if note is not None:  # how the id was found, when the file and the environment did not say
         front.say(INFO, note)

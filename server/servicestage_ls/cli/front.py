@@ -27,8 +27,13 @@ if TYPE_CHECKING:
     from servicestage_ls.cloud.client import ServiceStageClient
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PENDING = 0, 1, 2, 3
-#: The command line has no settings: the editor's defaults (no endpoint override, the system's CAs).
-OPTIONS = actions.CloudOptions(timeout=float(Settings().timeoutSeconds))
+
+
+def cloud_options(*, timeout: float | None = None, ca_bundle: str | None = None) -> actions.CloudOptions:
+    """The command line's cloud options: ``--timeout`` (else the editor's default) and ``--ca-bundle`` (else the
+    system's CAs); no endpoint override (the file, or ``--endpoint`` of list and import, says it)."""
+    return actions.CloudOptions(timeout=float(Settings().timeoutSeconds) if timeout is None else timeout,
+                                ca_bundle=ca_bundle)
 
 
 class Usage(Exception):
@@ -122,22 +127,22 @@ def read_model(path: str) -> Model:
     return model
 
 
-async def client_for_file(model: Model, env: Mapping[str, str]) -> ServiceStageClient:
+async def client_for_file(model: Model, options: actions.CloudOptions, env: Mapping[str, str]) -> ServiceStageClient:
     """A client for the file's project; Usage when the file's errors or the configuration would make the calls go
     wrong (nothing is sent), CallFailed when looking up its project id failed."""
     try:
         actions.refuse_file_errors(model, env)
     except Refused as why:
         raise Usage(str(why)) from None
-    return await _opened(actions.open_client_for(model, OPTIONS, env), model.top_value("region"))
+    return await _opened(actions.open_client_for(model, options, env), model.top_value("region"))
 
 
 async def client_for(*, region: str | None, endpoint: str | None, project_id: str | None,
-                     env: Mapping[str, str]) -> ServiceStageClient:
+                     options: actions.CloudOptions, env: Mapping[str, str]) -> ServiceStageClient:
     from servicestage_ls.cloud.client import open_client
 
     return await _opened(open_client(region=region, file_endpoint=endpoint, setting_endpoint=None,
-                                     project_id=project_id, timeout=OPTIONS.timeout, ca_bundle=OPTIONS.ca_bundle,
+                                     project_id=project_id, timeout=options.timeout, ca_bundle=options.ca_bundle,
                                      env=env), region)
 
 

@@ -27,7 +27,7 @@ from servicestage_ls.cli.front import (
 from servicestage_ls.core.model import Model
 from servicestage_ls.core.edits import TextEdit
 from servicestage_ls.engine import plan as planning
-from servicestage_ls.engine.actions import Refused
+from servicestage_ls.engine.actions import CloudOptions, Refused
 from servicestage_ls.engine.lifecycle import q
 
 if TYPE_CHECKING:
@@ -35,8 +35,8 @@ if TYPE_CHECKING:
 
 
 def run_import(file: str | None, *, output: str | None, region: str | None, endpoint: str | None,
-               project_id: str | None, names: Sequence[str], env: Mapping[str, str], out: TextIO,
-               err: TextIO) -> int:
+               project_id: str | None, names: Sequence[str], options: CloudOptions, env: Mapping[str, str],
+               out: TextIO, err: TextIO) -> int:
     where = file or output or "servicestage-ls import"
     if file is not None and output is not None:
         err.write(f"{where}: error: give FILE (to add to it) or -o FILE (a new file), not both\n")
@@ -47,7 +47,8 @@ def run_import(file: str | None, *, output: str | None, region: str | None, endp
 
     async def go() -> int:
         model = read_model(file) if file is not None else None
-        client = await _client(model, region=region, endpoint=endpoint, project_id=project_id, env=env)
+        client = await _client(model, region=region, endpoint=endpoint, project_id=project_id, options=options,
+                              env=env)
         async with client:
             remote = await client.list_authorizations()
         remote_names = {a.name for a in remote}
@@ -70,15 +71,15 @@ def _exists(output: str) -> str:
 
 
 async def _client(model: Model | None, *, region: str | None, endpoint: str | None, project_id: str | None,
-                  env: Mapping[str, str]) -> ServiceStageClient:
+                  options: CloudOptions, env: Mapping[str, str]) -> ServiceStageClient:
     """The file's project unless the command line names a target (which the file completes)."""
     if model is None:
-        return await client_for(region=region, endpoint=endpoint, project_id=project_id, env=env)
+        return await client_for(region=region, endpoint=endpoint, project_id=project_id, options=options, env=env)
     if region or endpoint or project_id:
         return await client_for(region=region or model.top_value("region"),
                                 endpoint=endpoint or model.top_value("endpoint"),
-                                project_id=project_id or model.top_value("project_id"), env=env)
-    return await client_for_file(model, env)
+                                project_id=project_id or model.top_value("project_id"), options=options, env=env)
+    return await client_for_file(model, options, env)
 
 
 def _new_file(text: str, auths: list[Authorization], output: str | None, out: TextIO, err: TextIO) -> int:

@@ -20,6 +20,7 @@ from servicestage_ls.cli.front import (
     run_calls,
 )
 from servicestage_ls.engine import plan as planning
+from servicestage_ls.engine.actions import CloudOptions
 from servicestage_ls.engine.plan import status_text
 
 if TYPE_CHECKING:
@@ -38,12 +39,13 @@ async def listed(client: ServiceStageClient) -> list[Authorization]:
 
 
 def run_list(file: str | None, *, region: str | None, endpoint: str | None, project_id: str | None, fmt: str,
-             env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+             options: CloudOptions, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
     async def go() -> int:
         if file is not None:
-            client = await client_for_file(read_model(file), env)
+            client = await client_for_file(read_model(file), options, env)
         else:
-            client = await client_for(region=region, endpoint=endpoint, project_id=project_id, env=env)
+            client = await client_for(region=region, endpoint=endpoint, project_id=project_id, options=options,
+                                          env=env)
         _print_list(client, await listed(client), fmt, out)
         return EXIT_OK
 
@@ -69,11 +71,11 @@ def _print_list(client: ServiceStageClient, remote: list[Authorization], fmt: st
             out.write("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4] + "\n")
 
 
-def run_plan(file: str, *, fmt: str, detailed_exitcode: bool, env: Mapping[str, str], out: TextIO,
-             err: TextIO) -> int:
+def run_plan(file: str, *, fmt: str, detailed_exitcode: bool, options: CloudOptions, env: Mapping[str, str],
+             out: TextIO, err: TextIO) -> int:
     async def go() -> int:
         model = read_model(file)
-        client = await client_for_file(model, env)
+        client = await client_for_file(model, options, env)
         changes = planning.plan(model, await listed(client))
         if fmt == "json":
             json.dump(planning.plan_json(changes, client.project_id, client.endpoint), out, indent=2)

@@ -1,8 +1,11 @@
-"""The editor's ``servicestage.*`` settings as the engine's cloud options, and the command line's (the defaults)."""
+"""The editor's ``servicestage.*`` settings as the engine's cloud options, and the command line's (its
+``--timeout`` and ``--ca-bundle``, else the settings' defaults)."""
 
 from __future__ import annotations
 
-from servicestage_ls.cli.front import OPTIONS
+import certifi
+
+from servicestage_ls.cli import build_parser, front
 from servicestage_ls.core.settings import Settings
 from servicestage_ls.engine.actions import CloudOptions
 from servicestage_ls.lsp.run import cloud_options
@@ -15,4 +18,11 @@ def test_the_editors_settings_become_cloud_options_and_empty_texts_mean_not_set(
 
 
 def test_the_command_line_uses_the_settings_defaults() -> None:
-    assert OPTIONS == cloud_options(Settings()) == CloudOptions(timeout=30.0)
+    assert front.cloud_options() == cloud_options(Settings()) == CloudOptions(timeout=30.0)
+
+
+def test_the_command_lines_flags_become_cloud_options() -> None:
+    pem = certifi.where()  # any readable PEM file of CA certificates
+    args = build_parser().parse_args(["plan", "team.servicestage.yaml", "--timeout", "7.5", "--ca-bundle", pem])
+    assert front.cloud_options(timeout=args.timeout, ca_bundle=args.ca_bundle) == \
+        CloudOptions(timeout=7.5, ca_bundle=pem)
