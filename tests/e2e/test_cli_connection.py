@@ -31,9 +31,9 @@ from servicestage_ls.cli import main
 DEADLINE = 60.0
 CLI = Path(sys.executable).with_name("servicestage-ls")
 COMMAND = [str(CLI)] if CLI.exists() else [sys.executable, "-m", "servicestage_ls"]
-TLS_ADVICE = ("if the endpoint uses a private CA, point the editor's `servicestage.caBundle` setting at its "
-              "certificate (PEM)")
-TIMEOUT_ADVICE = "check the network and any proxy (in the editor, `servicestage.timeoutSeconds` sets the limit)"
+#: The command line's advice names its own flags (the editor's, its settings: tests/e2e/test_network_faults.py).
+TLS_ADVICE = "if the endpoint uses a private CA, pass its certificate (PEM) with --ca-bundle FILE"
+TIMEOUT_ADVICE = "check the network and any proxy (--timeout SECONDS sets the limit)"
 ENTRY = "  - name: tls-one\n    repo_type: github\n    token: ${GITHUB_TOKEN}\n    repo_user: u\n    status: 0\n"
 CLOUD_COMMANDS = [("create", "{file}"), ("list", "{file}"), ("refresh", "{file}"), ("plan", "{file}"),
                   ("apply", "{file}"), ("import", "{file}"), ("delete", "{file}", "--name", "tls-one", "--yes")]

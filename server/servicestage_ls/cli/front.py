@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TextIO
 
 from servicestage_ls.cli.files import Unreadable, read_with_bom, write_atomically
+from servicestage_ls.cloud.errors import COMMAND_LINE_ADVICE
 from servicestage_ls.core.document import parse
 from servicestage_ls.core.model import Model
 from servicestage_ls.core.edits import TextEdit, apply_edits
@@ -31,9 +32,10 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PENDING = 0, 1, 2, 3
 
 def cloud_options(*, timeout: float | None = None, ca_bundle: str | None = None) -> actions.CloudOptions:
     """The command line's cloud options: ``--timeout`` (else the editor's default) and ``--ca-bundle`` (else the
-    system's CAs); no endpoint override (the file, or ``--endpoint`` of list and import, says it)."""
+    system's CAs); no endpoint override (the file, or ``--endpoint`` of list and import, says it); advice on failed
+    connections in its own words (never the editor's settings)."""
     return actions.CloudOptions(timeout=float(Settings().timeoutSeconds) if timeout is None else timeout,
-                                ca_bundle=ca_bundle)
+                                ca_bundle=ca_bundle, advice=COMMAND_LINE_ADVICE)
 
 
 class Usage(Exception):
@@ -143,7 +145,7 @@ async def client_for(*, region: str | None, endpoint: str | None, project_id: st
 
     return await _opened(open_client(region=region, file_endpoint=endpoint, setting_endpoint=None,
                                      project_id=project_id, timeout=options.timeout, ca_bundle=options.ca_bundle,
-                                     env=env), region)
+                                     env=env, advice=COMMAND_LINE_ADVICE), region)
 
 
 async def _opened(opening: Awaitable[ServiceStageClient], region: str | None) -> ServiceStageClient:

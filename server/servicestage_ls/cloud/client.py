@@ -41,6 +41,8 @@ from servicestage_ls.cloud.credentials import (
     resolve_credentials,
 )
 from servicestage_ls.cloud.errors import (
+    EDITOR_ADVICE,
+    Advice,
     CloudError,
     ConfigurationError,
     body_excerpt,
@@ -75,8 +77,10 @@ class ServiceStageClient:
         project_id: str,
         timeout: float,
         secrets: Sequence[str] = (),
+        advice: Advice = EDITOR_ADVICE,
     ) -> None:
         self._http = http
+        self._advice = advice
         self.endpoint = endpoint.rstrip("/")
         self.project_id = project_id
         self.timeout = timeout
@@ -112,7 +116,7 @@ class ServiceStageClient:
             raise err.scrub(secrets) from None
         except (httpx.HTTPError, asyncio.TimeoutError) as exc:
             failed_url = failed_request_url(exc, request.url)
-            failure = classify(exc, failed_url, self.timeout)
+            failure = classify(exc, failed_url, self.timeout, self._advice)
             failure.error.scrub(secrets)
             raise Failed(failure) from None
 
@@ -240,7 +244,8 @@ def _auth_for(
 
 
 async def lookup_project_id(
-    http: httpx.AsyncClient, *, iam: str, region: str, auth: httpx.Auth, timeout: float, secrets: Sequence[str]
+    http: httpx.AsyncClient, *, iam: str, region: str, auth: httpx.Auth, timeout: float, secrets: Sequence[str],
+    advice: Advice = EDITOR_ADVICE,
 ) -> str:
     """``GET {iam}/v3/projects?name={region}`` → ``projects[0].id``."""
     request = http.build_request(
@@ -252,7 +257,7 @@ async def lookup_project_id(
         raise err.scrub(secrets) from None
     except (httpx.HTTPError, asyncio.TimeoutError) as exc:
         failed_url = failed_request_url(exc, request.url)
-        raise classify(exc, failed_url, timeout).error.scrub(secrets) from None
+        raise classify(exc, failed_url, timeout, advice).error.scrub(secrets) from None
     if response.status_code != 200:
         raise parse_error_response(response.status_code, response.headers, response.content, service="IAM").scrub(
             secrets
@@ -287,11 +292,11 @@ async def open_client(
     ca_bundle: str | None,
     env: Mapping[str, str],
     transport: httpx.AsyncBaseTransport | None = None,
+    advice: Advice = EDITOR_ADVICE,
 ) -> ServiceStageClient:
-    """A client for the file's project, with everything resolved; ConfigurationError says what is missing.
-
-    The project id comes from the file, else HUAWEICLOUD_SDK_PROJECT_ID, else IAM's project list for the region
-    (AK/SK or IAM user credentials only). ``transport`` replaces the network (tests).
+    """A client for the file's project, with everything resolved; ConfigurationError says what is missing. The
+    project id comes from the file, else HUAWEICLOUD_SDK_PROJECT_ID, else IAM's project list for the region (AK/SK
+    or IAM user credentials only). ``transport`` replaces the network (tests); ``advice`` words failed connections.
     """
     if timeout <= 0:
         raise ConfigurationError("servicestage.timeoutSeconds must be a positive number of seconds")
@@ -322,21 +327,19 @@ async def open_client(
                 assert isinstance(credentials, IamPasswordCredentials)
                 lookup_auth = IamPasswordAuth(credentials, iam_endpoint=iam, project_name=region)
             known_project = await lookup_project_id(
-                http, iam=iam, region=region, auth=lookup_auth, timeout=timeout, secrets=secrets
+                http, iam=iam, region=region, auth=lookup_auth, timeout=timeout, secrets=secrets, advice=advice
             )
             # An IAM token scoped by the region's name is the token for this very project: keep using it.
-            auth = (
-                AkSkAuth(credentials, project_id=known_project)
-                if isinstance(credentials, AkSkCredentials)
-                else lookup_auth
-            )
+            auth = AkSkAuth(credentials, project_id=known_project) if isinstance(credentials, AkSkCredentials) else (
+                lookup_auth)
         else:
             auth = _auth_for(credentials, project_id=known_project, region=region, iam=iam)
     except BaseException:
         await http.aclose()
         raise
     http.auth = auth
-    return ServiceStageClient(http, endpoint=endpoint, project_id=known_project, timeout=timeout, secrets=secrets)
+    return ServiceStageClient(http, endpoint=endpoint, project_id=known_project, timeout=timeout, secrets=secrets,
+                              advice=advice)
 
 
 __all__ = [

@@ -13,6 +13,7 @@ import html
 import json
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Literal
 
@@ -43,6 +44,34 @@ ADVICE_AUTH = (
 ADVICE_THROTTLED = "too many requests: wait a minute and try again"
 ADVICE_SERVER = "a problem on the service side: try again later, and quote the request id if it persists"
 ADVICE_NOT_FOUND = "check the endpoint and the project id"
+
+
+
+@dataclass(frozen=True)
+class Advice:
+    """What the advice on a failed connection tells the user to change, in the words of who shows it: the
+    editor's settings, or what the command line honours (the idea of the engine's ``Audience``)."""
+
+    endpoint: str  # the connection was refused or failed
+    tls: str  # the certificate was not trusted
+    timeout: str  # no answer in time
+
+
+EDITOR_ADVICE = Advice(
+    endpoint="check the endpoint (the file's `endpoint` or `region`, or the editor's `servicestage.endpoint` setting) "
+             "and that the service is reachable",
+    tls="if the endpoint uses a private CA, point the editor's `servicestage.caBundle` setting at its certificate "
+        "(PEM)",
+    timeout="check the network and any proxy (in the editor, `servicestage.timeoutSeconds` sets the limit)",
+)
+#: The command line's words: the file (or ``--endpoint``/``--region`` of list and import) says the endpoint, and
+#: ``--ca-bundle`` and ``--timeout`` do what the editor's settings do.
+COMMAND_LINE_ADVICE = Advice(
+    endpoint="check the endpoint (`endpoint` or `region` in the file or on the command line) and that the service "
+             "is reachable",
+    tls="if the endpoint uses a private CA, pass its certificate (PEM) with --ca-bundle FILE",
+    timeout="check the network and any proxy (--timeout SECONDS sets the limit)",
+)
 
 EXCERPT_LIMIT = 200
 _MESSAGE_LIMIT = 300

@@ -12,16 +12,9 @@ from dataclasses import dataclass
 
 import httpx
 
-from servicestage_ls.cloud.errors import CloudError, ConfigurationError, single_line
+from servicestage_ls.cloud.errors import EDITOR_ADVICE, Advice, CloudError, ConfigurationError, single_line
 
-ADVICE_ENDPOINT = (
-    "check the endpoint (the file's `endpoint` or `region`, or the editor's `servicestage.endpoint` setting) "
-    "and that the service is reachable"
-)
 ADVICE_DNS = "check the spelling of the endpoint or region, and your network's DNS"
-ADVICE_TLS = ("if the endpoint uses a private CA, point the editor's `servicestage.caBundle` setting at its "
-              "certificate (PEM)")
-ADVICE_TIMEOUT = "check the network and any proxy (in the editor, `servicestage.timeoutSeconds` sets the limit)"
 ADVICE_DROPPED = "try again; if it keeps happening, check proxies or load balancers on the way"
 
 
@@ -68,20 +61,20 @@ _DNS_HINTS = ("name or service not known", "getaddrinfo", "nodename nor servname
               "no address associated", "errno -2", "errno -3", "errno 11001", "errno -5")
 
 
-def classify(exc: Exception, url: httpx.URL, timeout: float) -> Failure:
-    """Turn an httpx (or deadline) exception into a user-facing CloudError."""
+def classify(exc: Exception, url: httpx.URL, timeout: float, advice: Advice = EDITOR_ADVICE) -> Failure:
+    """Turn an httpx (or deadline) exception into a user-facing CloudError, with ``advice``'s words."""
     where = _origin(url)
     text = str(exc).lower()
     if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
-        return Failure(CloudError("timeout", f"Timed out connecting to {where}", advice=ADVICE_TIMEOUT), False)
+        return Failure(CloudError("timeout", f"Timed out connecting to {where}", advice=advice.timeout), False)
     if isinstance(exc, (httpx.TimeoutException, asyncio.TimeoutError)):
         return Failure(
-            CloudError("timeout", f"No answer from {where} within {timeout:g} s", advice=ADVICE_TIMEOUT), True
+            CloudError("timeout", f"No answer from {where} within {timeout:g} s", advice=advice.timeout), True
         )
     if isinstance(exc, httpx.ConnectError):
         tls = _tls_reason(exc)
         if tls:
-            return Failure(CloudError("tls", f"TLS verification failed for {where}: {tls}", advice=ADVICE_TLS), False)
+            return Failure(CloudError("tls", f"TLS verification failed for {where}: {tls}", advice=advice.tls), False)
         causes = _chain(exc)
         if any(isinstance(e, socket.gaierror) for e in causes) or any(hint in text for hint in _DNS_HINTS):
             return Failure(
@@ -89,11 +82,11 @@ def classify(exc: Exception, url: httpx.URL, timeout: float) -> Failure:
             )
         if any(isinstance(e, ConnectionRefusedError) for e in causes) or "refused" in text:
             return Failure(
-                CloudError("network", f"Could not connect to {where}: connection refused", advice=ADVICE_ENDPOINT),
+                CloudError("network", f"Could not connect to {where}: connection refused", advice=advice.endpoint),
                 False,
             )
         reason = single_line(str(exc), 120) or type(exc).__name__
-        return Failure(CloudError("network", f"Could not connect to {where}: {reason}", advice=ADVICE_ENDPOINT), False)
+        return Failure(CloudError("network", f"Could not connect to {where}: {reason}", advice=advice.endpoint), False)
     if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
         return Failure(
             CloudError(
@@ -104,7 +97,7 @@ def classify(exc: Exception, url: httpx.URL, timeout: float) -> Failure:
     if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL, httpx.LocalProtocolError)):
         return Failure(ConfigurationError(f"Cannot call {where}: {single_line(str(exc), 120)}"), False)
     reason = single_line(str(exc), 120) or type(exc).__name__
-    return Failure(CloudError("network", f"Network error talking to {where}: {reason}", advice=ADVICE_ENDPOINT), True)
+    return Failure(CloudError("network", f"Network error talking to {where}: {reason}", advice=advice.endpoint), True)
 
 
 class Failed(Exception):

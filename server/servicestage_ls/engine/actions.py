@@ -22,6 +22,7 @@ from servicestage_ls.engine.plan import status_text
 
 if TYPE_CHECKING:
     from servicestage_ls.cloud.client import Authorization, ServiceStageClient
+    from servicestage_ls.cloud.errors import Advice
 
 
 class Refused(Exception):
@@ -220,6 +221,8 @@ class CloudOptions:
     timeout: float  # seconds per call
     endpoint: str | None = None  # used when the file sets no endpoint
     ca_bundle: str | None = None  # a PEM file of the CAs to trust instead of the system's
+    #: What a failed connection tells the user to change; None: the editor's settings (the command line says its own).
+    advice: Advice | None = None
 
 
 def client_settings(model: Model, options: CloudOptions) -> dict[str, Any]:
@@ -236,8 +239,9 @@ def client_settings(model: Model, options: CloudOptions) -> dict[str, Any]:
 
 async def open_client_for(model: Model, options: CloudOptions, env: Mapping[str, str]) -> ServiceStageClient:
     from servicestage_ls.cloud.client import open_client
+    from servicestage_ls.cloud.errors import EDITOR_ADVICE
 
-    return await open_client(env=env, **client_settings(model, options))
+    return await open_client(env=env, advice=options.advice or EDITOR_ADVICE, **client_settings(model, options))
 
 
 def configuration_problem(model: Model, options: CloudOptions, env: Mapping[str, str]) -> str | None:
