@@ -172,10 +172,10 @@ def confirm(question: str, *, yes: bool, out: TextIO, stdin: TextIO | None = Non
         interactive = False
     if not interactive:
         return None
-    out.write(f"{question} Type yes to go on: ")
-    out.flush()
     try:
-        with _interruptible():
+        with _interruptible():  # before the prompt shows: a Ctrl+C as soon as it is seen is a no
+            out.write(f"{question} Type yes to go on: ")
+            out.flush()
             answer = stdin.readline()
     except KeyboardInterrupt:  # Ctrl+C at the prompt is a no
         out.write("\n")
