@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from helpers.cloud_lsp import ALL_SECRETS, API_TOKEN, GITHUB_VALUE
+from helpers.cloud_lsp import ALL_SECRETS, API_TOKEN, GITHUB_VALUE, remote_names
 from helpers.cloud_servers import EmulatorProcess, FaultServer, Request, subprocess_env
 from servicestage_ls.cli import main
 
@@ -37,13 +37,6 @@ READING = "interrupted; nothing was changed in ServiceStage (this command only r
 
 def entry(name: str, token: str = "${GITHUB_TOKEN}", extra: str = "") -> str:
     return f"  - name: {name}\n    repo_type: github\n    token: {token}\n{extra}"
-
-
-def remote_names(emulator: EmulatorProcess, project: str) -> list[str]:
-    answer = httpx.get(f"{emulator.url}/v1/{project}/git/auths", headers={"X-Auth-Token": API_TOKEN},
-                       trust_env=False)
-    assert answer.status_code == 200
-    return sorted(item["name"] for item in answer.json()["authorizations"])
 
 
 # --- the project id looked up from IAM, and IAM refuses -----------------------------------------------------------
@@ -157,36 +150,6 @@ def test_create_stops_with_the_usual_message_when_the_file_went_away_after_the_c
     assert capsys.readouterr() == ("", f"{path}: error: no such file\n")
     assert (path.exists(), moved.read_text(encoding="utf-8")) == (False, text)
     assert remote_names(emulator, project) == []
-
-
-@pytest.mark.usefixtures("cli_env")
-def test_apply_says_the_clis_words_for_an_entry_edited_while_its_create_was_answered(
-        tmp_path: Path, emulator: EmulatorProcess, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    from servicestage_ls.cloud.client import ServiceStageClient
-
-    project = uuid.uuid4().hex
-    name = f"edited-{uuid.uuid4().hex[:8]}"
-    path = tmp_path / "edited.servicestage.yaml"
-    head = f"project_id: {project}\nendpoint: {emulator.url}\nauthorizations:\n"
-    path.write_text(head + entry(name), encoding="utf-8")
-    typed = head + entry(name, token="${OTHER_TOKEN}")
-    sent = ServiceStageClient.create_personal_authorization
-
-    async def then_edited(self: ServiceStageClient, *args: str | None) -> object:
-        answer = await sent(self, *args)  # type: ignore[arg-type]
-        path.write_text(typed, encoding="utf-8")  # the user edits the entry while ServiceStage answers
-        return answer
-
-    monkeypatch.setattr(ServiceStageClient, "create_personal_authorization", then_edited)
-    assert main(["apply", str(path)]) == 1  # as create: done in ServiceStage, not in the file
-    out, err = capsys.readouterr()
-    assert out == f"{path}: apply: 1 done, 1 not written to the file ({name})\n"
-    assert err == (f"{path}: created '{name}' (repo_user {name}, status 0 (normal)) but did not write it back: "
-                   f"'{name}' changed while ServiceStage answered (token); nothing was written — write repo_user and "
-                   "status with Refresh status in the editor, or by hand\n")
-    assert path.read_text(encoding="utf-8") == typed
-    assert remote_names(emulator, project) == [name]
 
 
 # --- Ctrl+C at the confirmation prompt ------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from helpers.cloud_lsp import API_TOKEN, GITHUB_VALUE
+from helpers.cloud_lsp import API_TOKEN, GITHUB_VALUE, remote_names
 from helpers.cloud_servers import EmulatorProcess
 from servicestage_ls.cli import files as cli_files
 from servicestage_ls.cli import main
@@ -150,3 +150,4 @@ def test_a_refused_write_back_exits_1_with_creates_words(
         assert path.read_text(encoding="utf-8") == typed
     else:
         assert not path.exists()
+    assert remote_names(emulator, project) == [name]  # done in ServiceStage all the same

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from helpers.cloud_lsp import ALL_SECRETS, API_TOKEN, BAD_TOKEN_VALUE, GITHUB_VALUE, GITLAB_VALUE
+from helpers.cloud_lsp import ALL_SECRETS, API_TOKEN, BAD_TOKEN_VALUE, GITHUB_VALUE, GITLAB_VALUE, remote_names
 from helpers.cloud_servers import EmulatorProcess, subprocess_env
 
 DEADLINE = 60.0
@@ -49,13 +49,6 @@ def cli(*args: str, credentials: bool = True, extra: dict[str, str] | None = Non
     for secret in ALL_SECRETS:
         assert secret not in done.stdout and secret not in done.stderr, "a secret value reached the output"
     return Run(done.returncode, done.stdout, done.stderr)
-
-
-def remote_names(emulator: EmulatorProcess, project: str) -> list[str]:
-    answer = httpx.get(f"{emulator.url}/v1/{project}/git/auths", headers={"X-Auth-Token": API_TOKEN},
-                       trust_env=False)
-    assert answer.status_code == 200
-    return sorted(item["name"] for item in answer.json()["authorizations"])
 
 
 def write(path: Path, text: str, *, bom: bool = False, mode: int = 0o640) -> Path:

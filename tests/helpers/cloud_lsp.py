@@ -26,7 +26,7 @@ from pytest_lsp.client import make_test_lsp_client, register_lsp_features
 
 from servicestage_ls.cloud.emulator import Emulator
 
-from helpers.cloud_servers import FaultServer, Request, http_response, send
+from helpers.cloud_servers import EmulatorProcess, FaultServer, Request, http_response, send
 from helpers.lsp_session import (
     DEADLINE,
     SECRET_ENV,
@@ -62,6 +62,14 @@ ALL_SECRETS = (*SECRETS, API_TOKEN, BAD_TOKEN_VALUE)
 CREDENTIAL_PREFIX = "HUAWEICLOUD_"
 #: The sessions started by :func:`start_session` and not stopped yet (scanned for secrets after every test).
 LIVE_SESSIONS: list[EditorClient] = []
+
+
+def remote_names(emulator: EmulatorProcess, project: str) -> list[str]:
+    """The names of the project's authorizations in the emulator, sorted (asked directly, not through the CLI)."""
+    answer = httpx.get(f"{emulator.url}/v1/{project}/git/auths", headers={"X-Auth-Token": API_TOKEN},
+                       trust_env=False)
+    assert answer.status_code == 200
+    return sorted(item["name"] for item in answer.json()["authorizations"])
 
 
 def lsp_env(*, credentials: bool = True, extra: Mapping[str, str] | None = None) -> dict[str, str]:
