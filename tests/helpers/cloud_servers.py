@@ -44,21 +44,22 @@ class EmulatorProcess:
 
 
 def subprocess_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUAWEICLOUD_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HUAWEICLOUD_", "SERVICESTAGE_EMULATOR_"))}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SERVER_DIR), env.get("PYTHONPATH", "")) if p)
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
 
-def start_emulator(args: list[str], stderr_path: Path) -> EmulatorProcess:
-    """Run ``python -m servicestage_ls emulator ARGS`` and wait (with a deadline) for its ready line."""
+def start_emulator(args: list[str], stderr_path: Path, env: dict[str, str] | None = None) -> EmulatorProcess:
+    """Run ``python -m servicestage_ls emulator ARGS`` (with ``env`` added to its environment) and wait (with a
+    deadline) for its ready line."""
     stderr_file = stderr_path.open("w", encoding="utf-8")
     process = subprocess.Popen(
         [sys.executable, "-m", "servicestage_ls", "emulator", *args],
         stdout=subprocess.PIPE,
         stderr=stderr_file,
         stdin=subprocess.DEVNULL,
-        env=subprocess_env(),
+        env={**subprocess_env(), **(env or {})},
         text=True,
     )
     stderr_file.close()

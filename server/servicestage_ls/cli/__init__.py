@@ -151,9 +151,11 @@ def _add_emulator(add: AddCommand) -> None:
     emulator = add("emulator", help="run a local ServiceStage-compatible API on loopback")
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    emulator.add_argument("--token", help="the X-Auth-Token to accept (also returned by its IAM)")
-    emulator.add_argument("--ak", help="the access key whose signatures to accept")
-    emulator.add_argument("--sk", help="the secret key that goes with --ak")
+    emulator.add_argument("--token", help="the X-Auth-Token to accept (also returned by its IAM); or "
+                                           "SERVICESTAGE_EMULATOR_TOKEN in the environment")
+    emulator.add_argument("--ak", help="the access key whose signatures to accept; or SERVICESTAGE_EMULATOR_AK")
+    emulator.add_argument("--sk", help="the secret key that goes with --ak; or SERVICESTAGE_EMULATOR_SK (kept "
+                                       "out of `ps`, as the other two)")
     emulator.add_argument("--seed", metavar="FILE",
                           help="preload authorizations from a YAML/JSON file (name, repo_type, repo_user, status, "
                                "times)")
@@ -201,14 +203,23 @@ def _main(argv: Sequence[str] | None) -> int:
     if command in ("list", "refresh", "plan", "apply", "import", "delete"):
         return _lifecycle(parser, args)
     if command == "emulator":
-        if bool(args.ak) != bool(args.sk):
-            parser.error("--ak and --sk go together")
-        from servicestage_ls.cloud.emulator import run_emulator
-
-        return run_emulator(host=args.host, port=args.port, token=args.token, ak=args.ak, sk=args.sk,
-                            seed=args.seed)
+        return _emulator(parser, args)
     parser.error(f"unknown command {command!r}")
     return EXIT_USAGE
+
+
+def _emulator(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """The emulator's credentials: the flag, else ``SERVICESTAGE_EMULATOR_TOKEN``/``_AK``/``_SK`` (not seen in
+    ``ps``); an empty variable counts as unset."""
+    import os
+
+    token, ak, sk = (getattr(args, name) or os.environ.get(f"SERVICESTAGE_EMULATOR_{name.upper()}") or None
+                     for name in ("token", "ak", "sk"))
+    if bool(ak) != bool(sk):
+        parser.error("--ak and --sk go together (or SERVICESTAGE_EMULATOR_AK and SERVICESTAGE_EMULATOR_SK)")
+    from servicestage_ls.cloud.emulator import run_emulator
+
+    return run_emulator(host=args.host, port=args.port, token=token, ak=ak, sk=sk, seed=args.seed)
 
 
 def _cloud_options(args: argparse.Namespace) -> CloudOptions:

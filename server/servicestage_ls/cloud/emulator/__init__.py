@@ -21,6 +21,10 @@ Credentials it accepts:
   :class:`Emulator` is built with one); the token returned in ``X-Subject-Token`` is ``--token``, or a fresh
   random token when none is configured. Project ids are derived from the region name (32 hex characters).
 
+The credentials may also come from ``SERVICESTAGE_EMULATOR_TOKEN``, ``_AK`` and ``_SK`` in its environment (the
+command line wins). A request whose ``Host`` is not the address it listens on is answered 421 before anything else
+(DNS rebinding: a web page's own name resolved to 127.0.0.1).
+
 Requests are logged to stderr as method, path, status and request id: never headers or bodies.
 
 The package: ``api`` (constants, error answers, the AUTH object), ``service`` (the :class:`Emulator`: state,

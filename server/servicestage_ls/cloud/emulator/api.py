@@ -5,6 +5,7 @@ with."""
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import re
 from collections.abc import Callable
@@ -76,6 +77,42 @@ def not_found() -> ApiError:
 def iam_error(status: int, message: str) -> ApiError:
     titles = {400: "Bad Request", 401: "Unauthorized"}
     return ApiError(status, {"error": {"code": status, "message": message, "title": titles.get(status, "Error")}})
+
+
+def misdirected(host: str | None) -> ApiError:
+    """421: the request named a host that is not the emulator's address (a DNS rebinding page, for one)."""
+    named = f"Host {host!r}" if host else "a request without a Host header"
+    return ApiError(421, {"error_code": "SVCSTG.EMULATOR.0421",
+                          "error_msg": f"misdirected request: {named} is not this emulator's address"})
+
+
+def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
+def host_allowed(header: str | None, listen_host: str, port: int) -> bool:
+    """Whether a request's ``Host`` names the address the emulator listens on: its IP (any IP literal when it
+    listens on every address) or, on loopback, ``localhost``; with its port. A name that merely resolves here (a DNS
+    rebinding attack's) is refused: names are never resolved."""
+    if not header:
+        return False
+    name, sep, given_port = header.strip().lower().rpartition(":")
+    if not sep or "]" in given_port:  # no port: 80 (an IPv6 literal's colons are inside the brackets)
+        name, given_port = header.strip().lower(), "80"
+    if not given_port.isdigit() or int(given_port) != port:
+        return False
+    name = name[1:-1] if name.startswith("[") and name.endswith("]") else name
+    listening, named = _ip(listen_host.strip("[]")), _ip(name)
+    if listening is None:  # listening by name (localhost): only that name
+        return name == listen_host.lower()
+    if name == "localhost":
+        return listening.is_loopback or listening.is_unspecified
+    if named is None:
+        return False
+    return named == listening or listening.is_unspecified
 
 
 def json_object(body: bytes, error: Callable[[], ApiError]) -> dict[str, Any]:

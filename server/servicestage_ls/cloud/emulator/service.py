@@ -24,8 +24,10 @@ from servicestage_ls.cloud.emulator.api import (
     TOKEN_SHAPES,
     auth_record,
     gateway_error,
+    host_allowed,
     iam_error,
     json_object,
+    misdirected,
     not_found,
     project_id_for,
     repo_error,
@@ -289,7 +291,10 @@ class Emulator:
     def dispatch(
         self, method: str, raw_path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
-        """Answer one request: (status, JSON body or None, extra headers). Raises ApiError for error answers."""
+        """Answer one request: (status, JSON body or None, extra headers). Raises ApiError for error answers;
+        421 first when the request's Host is not the emulator's address (DNS rebinding)."""
+        if not host_allowed(headers.get("host"), self.host, self.port):
+            raise misdirected(headers.get("host"))
         parts = urlsplit(raw_path)
         segments = [unquote(s) for s in parts.path.split("/") if s]
         if method == "POST" and segments == ["v3", "auth", "tokens"]:
