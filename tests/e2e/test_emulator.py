@@ -128,7 +128,7 @@ async def test_duplicate_name_is_0403(emulator: EmulatorProcess) -> None:
         ("github", "has space", GITHUB_TOKEN, "SVCSTG.REPO.0400",
          "parameter invalid: name must be 4 to 63 characters: letters, digits, '.', '_' and '-'"),
         ("bitbucket", "valid-name", GITHUB_TOKEN, "SVCSTG.REPO.0401",
-         "repository not implemented: repository type 'bitbucket' is not supported"),
+         "repository not implemented: repository type 'bitbucket' is not supported for personal"),
         ("github", "valid-name", GITLAB_TOKEN, "SVCSTG.REPO.0451",
          "repository authorization invalid: the token is not a valid github personal access token"),
         ("gitlab", "valid-name", "", "SVCSTG.REPO.0451",

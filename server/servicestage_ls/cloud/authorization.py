@@ -29,6 +29,8 @@ def _optional_int(value: object) -> int | None:
 class Authorization:
     """A git repository authorization as ServiceStage describes it (``avartar`` is the API's spelling).
 
+    ``token_type`` is the kind (``personal``, ``password``, ``oauth``); ``tag`` (list items only) the OAuth
+    request's tag, None when empty.
     ``recovered`` is True when the create call's answer was lost (timeout, dropped connection) and the
     authorization was found afterwards by listing.
     """
@@ -43,6 +45,7 @@ class Authorization:
     create_time: int | None = None
     update_time: int | None = None
     status: int | None = None
+    tag: str | None = None
     recovered: bool = False
 
     @classmethod
@@ -64,4 +67,5 @@ class Authorization:
             create_time=_optional_int(data.get("create_time")),
             update_time=_optional_int(data.get("update_time")),
             status=_optional_int(data.get("status")),
+            tag=_optional_str(data.get("tag")) or None,
         )

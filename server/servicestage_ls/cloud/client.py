@@ -1,4 +1,5 @@
-"""The ServiceStage git-authorization API over httpx: create (personal token), list, delete.
+"""The ServiceStage git-authorization API over httpx: create (every kind), list, delete, the OAuth redirect URL and
+the namespaces an authorization sees (those in :mod:`servicestage_ls.cloud.kinds`).
 
 Every failure becomes a :class:`~servicestage_ls.cloud.errors.CloudError` with one clear line and no secret.
 A create is never retried blindly: when its answer is lost (a timeout after the request went out, a connection
@@ -16,7 +17,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -49,6 +50,7 @@ from servicestage_ls.cloud.errors import (
     parse_error_response,
     single_line,
 )
+from servicestage_ls.cloud.kinds import KindCalls, Namespace, OAuthAnswer, RedirectUrl, oauth_answer
 from servicestage_ls.cloud.transport import Failed, classify, failed_request_url
 from servicestage_ls.core.regions import iam_endpoint
 
@@ -66,8 +68,9 @@ ADVICE_RETRY_SAFE = "it is safe to try again"
 ADVICE_LIST_FIRST = "list the authorizations (Refresh status, or the ServiceStage console) before trying again"
 
 
-class ServiceStageClient:
-    """Calls the git-authorization API of one project; an async context manager that closes its HTTP client."""
+class ServiceStageClient(KindCalls):
+    """Calls the git-authorization API of one project; an async context manager that closes its HTTP client. The
+    calls of the password and OAuth kinds and the namespaces are :class:`~servicestage_ls.cloud.kinds.KindCalls`'."""
 
     def __init__(
         self,
@@ -104,12 +107,20 @@ class ServiceStageClient:
         path = "/".join(quote(segment, safe="") for segment in segments)
         return f"{self.endpoint}/v1/{quote(self.project_id, safe='')}/git/auths" + (f"/{path}" if path else "")
 
+    def _git_url(self, path: str, params: Mapping[str, str] | None) -> str:
+        """``/v1/{project_id}/git/{path}`` (each segment of ``path`` quoted), with a query when there is one."""
+        quoted = "/".join(quote(segment, safe="") for segment in path.split("/"))
+        query = f"?{urlencode(params)}" if params else ""
+        return f"{self.endpoint}/v1/{quote(self.project_id, safe='')}/git/{quoted}{query}"
+
     async def _send(
-        self, method: str, url: str, body: Mapping[str, Any] | None, secrets: Sequence[str]
+        self, method: str, url: str, body: Mapping[str, Any] | None, secrets: Sequence[str],
+        headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """Send one request within the deadline; raise Failed (transport) or CloudError (auth flow)."""
         content = json.dumps(body, separators=(",", ":")).encode("utf-8") if body is not None else None
-        request = self._http.build_request(method, url, content=content, headers={"Content-Type": CONTENT_TYPE})
+        request = self._http.build_request(method, url, content=content,
+                                           headers={"Content-Type": CONTENT_TYPE, **(headers or {})})
         try:
             return await asyncio.wait_for(self._http.send(request), timeout=self.timeout)
         except CloudError as err:
@@ -159,13 +170,19 @@ class ServiceStageClient:
         self, repo_type: str, name: str, token: str, host: str | None = None
     ) -> Authorization:
         """``POST /v1/{project_id}/git/auths/{repo_type}/personal``; never retried blindly."""
-        secrets = (*self._secrets, token)
         body: dict[str, Any] = {"name": name, "token": token}
         if host:
             body["host"] = host
+        return await self.create(f"auths/{repo_type.lower()}/personal", body, name=name, secrets=(token,))
+
+    async def create(self, path: str, body: Mapping[str, Any], *, name: str, secrets: Sequence[str] = (),
+                     params: Mapping[str, str] | None = None) -> Authorization:
+        """``POST /v1/{project_id}/git/{path}``, a create of any kind answered by ``{authorization}``; never retried
+        blindly: when the answer is lost, the list says whether it happened. ``secrets`` never appear in errors."""
+        secrets = (*self._secrets, *secrets)
         operation = f"create authorization '{name}'"
         try:
-            response = await self._send("POST", self._url(repo_type.lower(), "personal"), body, secrets)
+            response = await self._send("POST", self._git_url(path, params), body, secrets)
         except Failed as failed:
             if not failed.failure.maybe_sent:
                 raise failed.failure.error from None
@@ -179,6 +196,21 @@ class ServiceStageClient:
             return Authorization.from_json(data["authorization"])
         except CloudError as err:
             raise self._protocol_error(response, operation, f"with a bad 'authorization': {err.message}") from None
+
+    async def get_json(self, path: str, operation: str, *, params: Mapping[str, str] | None = None,
+                       headers: Mapping[str, str] | None = None) -> tuple[httpx.Response, Any]:
+        """``GET /v1/{project_id}/git/{path}``: the answer and its JSON, or a CloudError saying what failed."""
+        try:
+            response = await self._send("GET", self._git_url(path, params), None, self._secrets, headers)
+        except Failed as failed:
+            raise failed.failure.error from None
+        if response.status_code != 200:
+            raise self._error(response, self._secrets)
+        return response, self._json(response, operation, self._secrets)
+
+    def protocol_error(self, response: httpx.Response, operation: str, what: str) -> CloudError:
+        """An answer of the wrong shape: ``ServiceStage answered HTTP … to {operation} {what}``."""
+        return self._protocol_error(response, operation, what)
 
     async def _recover_create(self, name: str, lost: CloudError) -> Authorization:
         """The create's answer was lost: find out from the list whether it happened."""
@@ -346,12 +378,16 @@ __all__ = [
     "Authorization",
     "CloudError",
     "ConfigurationError",
+    "Namespace",
+    "OAuthAnswer",
+    "RedirectUrl",
     "ServiceStageClient",
     "check_endpoint_url",
     "describe_configuration",
     "has_credentials",
     "lookup_project_id",
     "missing_configuration",
+    "oauth_answer",
     "open_client",
     "resolve_endpoint",
 ]

@@ -25,7 +25,7 @@ ErrorKind = Literal["http", "network", "timeout", "tls", "config", "protocol"]
 REPO_ERRORS: Mapping[str, tuple[str, str]] = {
     "SVCSTG.REPO.0400": ("parameter invalid", "fix the request parameters"),
     "SVCSTG.REPO.0401": ("repository not implemented", "use another repository type"),
-    "SVCSTG.REPO.0402": ("oauth code or state invalid", "redo the OAuth flow"),
+    "SVCSTG.REPO.0402": ("oauth code or state invalid", "start again: a state works once"),
     "SVCSTG.REPO.0403": ("resource already exist", "list authorizations; the name is taken"),
     "SVCSTG.REPO.0450": ("no repository authorization", "check the authorization name"),
     "SVCSTG.REPO.0451": ("repository authorization invalid", "authorize again (token rejected/expired)"),

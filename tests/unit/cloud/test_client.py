@@ -104,12 +104,13 @@ async def test_create_without_host_leaves_it_out() -> None:
     assert json.loads(recorder.requests[0].content) == {"name": "token1", "token": REPO_TOKEN}
 
 
-async def test_list_reads_items_and_ignores_tag() -> None:
-    body = {"authorizations": [dict(AUTH, tag="t"), dict(AUTH, name="other", status=2)], "count": 2}
+async def test_list_reads_items_and_their_tag() -> None:
+    body = {"authorizations": [dict(AUTH, tag="t"), dict(AUTH, name="other", status=2, tag="")], "count": 2}
     recorder = Recorder(lambda r: httpx.Response(200, json=body))
     async with await client_for(recorder) as client:
         items = await client.list_authorizations()
-    assert items == [EXPECTED, Authorization(**{**EXPECTED.__dict__, "name": "other", "status": 2})]
+    assert items == [Authorization(**{**EXPECTED.__dict__, "tag": "t"}),
+                     Authorization(**{**EXPECTED.__dict__, "name": "other", "status": 2})]
     assert str(recorder.requests[0].url) == f"{ENDPOINT}/v1/{PROJECT}/git/auths"
     assert recorder.requests[0].headers["Content-Type"] == "application/json;charset=utf8"
 

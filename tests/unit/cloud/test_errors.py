@@ -47,7 +47,7 @@ def test_every_documented_body_shape(body: dict) -> None:
     [
         ("SVCSTG.REPO.0400", "fix the request parameters"),
         ("SVCSTG.REPO.0401", "use another repository type"),
-        ("SVCSTG.REPO.0402", "redo the OAuth flow"),
+        ("SVCSTG.REPO.0402", "start again: a state works once"),
         ("SVCSTG.REPO.0450", "check the authorization name"),
         ("SVCSTG.REPO.0451", "authorize again (token rejected/expired)"),
         ("SVCSTG.REPO.0452", "fix the clone URL"),

@@ -14,6 +14,12 @@ from urllib.parse import urlsplit
 
 NAME_RULE = re.compile(r"^[A-Za-z0-9_.-]{4,63}$")
 REPO_TYPES = ("github", "gitlab", "gitee")
+#: The repo types of each kind of authorization (``token_type``): the union of the documentation and the SDK.
+KIND_REPO_TYPES: dict[str, tuple[str, ...]] = {
+    "personal": REPO_TYPES,
+    "password": ("devcloud", "bitbucket"),
+    "oauth": ("github", "gitlab", "gitee", "bitbucket", "devcloud"),
+}
 SDK_DATE_TOLERANCE_SECONDS = 15 * 60
 TOKEN_LIFETIME_SECONDS = 24 * 3600
 MAX_BODY_BYTES = 1 << 20
@@ -24,15 +30,19 @@ TOKEN_SHAPES: dict[str, re.Pattern[str]] = {
     "gitlab": re.compile(r"^glpat-[0-9A-Za-z_.-]{1,249}$"),
     "gitee": re.compile(r"^[A-Za-z0-9]{8,255}$"),
 }
-PUBLIC_WEB = {"github": "https://github.com", "gitlab": "https://gitlab.com", "gitee": "https://gitee.com"}
-PUBLIC_API = {"github": "https://api.github.com", "gitlab": "https://gitlab.com", "gitee": "https://gitee.com"}
+PUBLIC_WEB = {"github": "https://github.com", "gitlab": "https://gitlab.com", "gitee": "https://gitee.com",
+              "bitbucket": "https://bitbucket.org", "devcloud": "https://codehub.devcloud.huaweicloud.com"}
+PUBLIC_API = {"github": "https://api.github.com", "gitlab": "https://gitlab.com", "gitee": "https://gitee.com",
+              "bitbucket": "https://api.bitbucket.org", "devcloud": "https://codehub.devcloud.huaweicloud.com"}
 
 REPO_MEANINGS = {
     "SVCSTG.REPO.0400": "parameter invalid",
     "SVCSTG.REPO.0401": "repository not implemented",
+    "SVCSTG.REPO.0402": "oauth code or state invalid",
     "SVCSTG.REPO.0403": "resource already exist",
     "SVCSTG.REPO.0450": "no repository authorization",
     "SVCSTG.REPO.0451": "repository authorization invalid",
+    "SVCSTG.REPO.0452": "clone url invalid",
 }
 
 
@@ -125,11 +135,13 @@ def json_object(body: bytes, error: Callable[[], ApiError]) -> dict[str, Any]:
     return data
 
 
-def auth_record(name: str, repo_type: str, host: str | None, now_ms: int) -> dict[str, Any]:
-    """The AUTH object the emulator answers with; repo_user is the host's first path segment, else the name."""
+def auth_record(name: str, repo_type: str, host: str | None, now_ms: int, *, token_type: str = "personal",
+                user: str | None = None) -> dict[str, Any]:
+    """The AUTH object the emulator answers with. repo_user is ``user`` (a password's or OAuth login's user), else
+    the host's first path segment, else the name."""
     parts = urlsplit(host) if host else None
     first_segment = next((s for s in parts.path.split("/") if s), None) if parts else None
-    repo_user = first_segment or name
+    repo_user = user or first_segment or name
     origin = f"{parts.scheme}://{parts.netloc}" if parts else None
     public = origin is None or parts is None or parts.hostname in ("github.com", "gitlab.com", "gitee.com")
     avatar_id = int(hashlib.sha256(repo_user.encode()).hexdigest()[:7], 16)
@@ -137,6 +149,8 @@ def auth_record(name: str, repo_type: str, host: str | None, now_ms: int) -> dic
         "github": f"https://avatars.githubusercontent.com/u/{avatar_id}?v=4",
         "gitlab": f"https://gitlab.com/uploads/-/system/user/avatar/{avatar_id}/avatar.png",
         "gitee": "https://gitee.com/assets/no_portrait.png",
+        "bitbucket": f"https://bitbucket.org/account/{repo_user}/avatar/",
+        "devcloud": "https://res.hc-cdn.com/codehub/avatar/default.png",
     }
     return {
         "name": name,
@@ -145,8 +159,27 @@ def auth_record(name: str, repo_type: str, host: str | None, now_ms: int) -> dic
         "repo_home": host.rstrip("/") if host else f"{PUBLIC_WEB[repo_type]}/{repo_user}",
         "repo_user": repo_user,
         "avartar": avatars[repo_type],
-        "token_type": "personal",
+        "token_type": token_type,
         "create_time": now_ms,
         "update_time": now_ms,
         "status": 0,
     }
+
+
+#: What a record keeps beside the AUTH object: never in an answer (``public``).
+PRIVATE_KEYS = ("namespaces", "tag")
+
+
+def public(record: dict[str, Any], *, with_tag: bool = False) -> dict[str, Any]:
+    """The AUTH object of a stored record; list items also carry ``tag`` (empty when the record has none)."""
+    answer = {k: v for k, v in record.items() if k not in PRIVATE_KEYS}
+    if with_tag:
+        answer["tag"] = record.get("tag") or ""
+    return answer
+
+
+def namespaces_of(record: dict[str, Any]) -> list[dict[str, str]]:
+    """The namespaces an authorization sees: the seed's, else one named after its user."""
+    names = record.get("namespaces") or [record.get("repo_user") or record["name"]]
+    return [{"id": str(int(hashlib.sha256(f"{record['repo_type']}:{n}".encode()).hexdigest()[:8], 16)), "name": n}
+            for n in names]

@@ -1,5 +1,6 @@
 """The emulator's HTTP: one request read (``Content-Length`` or chunked, bounded), answered by the service's
-``dispatch`` as JSON with an ``X-Request-Id``, and logged as method, path, status and request id only."""
+``dispatch`` as JSON (or, for the OAuth pages a browser sees, HTML or a redirect) with an ``X-Request-Id``, and
+logged as method, path, status and request id only."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ class Service(Protocol):
 
     def dispatch(
         self, method: str, raw_path: str, headers: dict[str, str], body: bytes
-    ) -> tuple[int, dict[str, Any] | None, dict[str, str]]: ...
+    ) -> tuple[int, dict[str, Any] | str | None, dict[str, str]]: ...
 
     def log(self, line: str) -> None: ...
 
@@ -76,7 +77,7 @@ class RequestHandler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         request_id = uuid.uuid4().hex
         status: int = 500
-        payload: dict[str, Any] | None = None
+        payload: dict[str, Any] | str | None = None
         extra: dict[str, str] = {}
         try:
             try:
@@ -88,7 +89,7 @@ class RequestHandler(BaseHTTPRequestHandler):
             status, payload, extra = self.emulator.dispatch(self.command, self.path, headers, body)
         except ApiError as err:
             status, payload = err.status, dict(err.body)
-            if "error_code" in payload:
+            if isinstance(payload, dict) and "error_code" in payload:
                 payload["request_id"] = request_id
         except ValueError:
             status = 400
@@ -103,15 +104,19 @@ class RequestHandler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         self.emulator.log(f"{self.command} {path} -> {status} (request id {request_id})")
 
-    def _answer(self, status: int, payload: dict[str, Any] | None, headers: dict[str, str]) -> None:
-        data = json.dumps(payload).encode("utf-8") if payload is not None else b""
+    def _answer(self, status: int, payload: dict[str, Any] | str | None, headers: dict[str, str]) -> None:
+        """JSON for a dict, an HTML page for a non-empty text (the emulator's browser pages), else no body."""
+        data = payload.encode("utf-8") if isinstance(payload, str) else (
+            json.dumps(payload).encode("utf-8") if payload is not None else b"")
         try:
             self.send_response_only(status)
             self.send_header("Date", self.date_time_string())
             for name, value in headers.items():
                 self.send_header(name, value)
-            if payload is not None:
+            if isinstance(payload, dict):
                 self.send_header("Content-Type", CONTENT_TYPE)
+            elif payload:
+                self.send_header("Content-Type", "text/html; charset=utf-8")
             if status != 204:
                 self.send_header("Content-Length", str(len(data)))
             self.end_headers()

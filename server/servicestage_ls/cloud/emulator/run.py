@@ -8,7 +8,7 @@ import sys
 import threading
 import time
 
-from servicestage_ls.cloud.emulator.seed import load_seed
+from servicestage_ls.cloud.emulator.seed import Seed, read_seed
 from servicestage_ls.cloud.emulator.service import Emulator
 
 READY_LINE = "servicestage-ls emulator listening on {url}"
@@ -25,15 +25,17 @@ def run_emulator(*, host: str, port: int, token: str | None, ak: str | None, sk:
                  seed: str | None = None) -> int:
     """Serve until SIGTERM/SIGINT; print the ready line on stdout once listening. Exit status 0, 1 when the
     address cannot be bound, 2 when the seed file cannot be used."""
-    emulator = Emulator(host=host, port=port, token=token, ak=ak, sk=sk)
+    seeded = Seed()
     if seed is not None:
         try:
             with open(seed, encoding="utf-8") as f:
-                emulator.seed_project, emulator.seed = load_seed(f.read(), int(time.time() * 1000))
+                seeded = read_seed(f.read(), int(time.time() * 1000))
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             sys.stderr.write(f"servicestage-ls emulator: cannot use the seed file {seed}: {why}\n")
             return 2
+    emulator = Emulator(host=host, port=port, token=token, ak=ak, sk=sk, seed=seeded.authorizations,
+                        seed_project=seeded.project_id, **seeded.rules())
     try:
         url = emulator.start()
     except OSError as exc:

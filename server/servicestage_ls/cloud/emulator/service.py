@@ -4,6 +4,7 @@ AK/SK signatures, IAM password sign-in), the git-authorization calls, routing, a
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 import sys
 import threading
@@ -16,13 +17,9 @@ from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from servicestage_ls.cloud.emulator.api import (
-    NAME_RULE,
     PROJECT_ID_RE,
-    REPO_TYPES,
     SDK_DATE_TOLERANCE_SECONDS,
     TOKEN_LIFETIME_SECONDS,
-    TOKEN_SHAPES,
-    auth_record,
     gateway_error,
     host_allowed,
     iam_error,
@@ -31,6 +28,14 @@ from servicestage_ls.cloud.emulator.api import (
     not_found,
     project_id_for,
     repo_error,
+)
+from servicestage_ls.cloud.emulator.git import (
+    AUTHORIZE_PATH,
+    CONSOLE_PAGE,
+    CONSOLE_PATH,
+    DEFAULT_OAUTH_USER,
+    DEFAULT_PASSWORD_RULE,
+    GitAuthorizations,
 )
 from servicestage_ls.cloud.emulator.handler import RequestHandler, ThreadingHTTPServer6
 from servicestage_ls.cloud.signing import (
@@ -61,11 +66,19 @@ class Emulator:
     seed: list[dict[str, Any]] = field(default_factory=list)
     """Authorizations every project starts with (``--seed``), or only ``seed_project`` when it is set."""
     seed_project: str | None = None
+    password_rule: re.Pattern[str] = DEFAULT_PASSWORD_RULE
+    """What a password create accepts (``--seed``'s ``password_rule``); anything else is SVCSTG.REPO.0451."""
+    oauth_user: str = DEFAULT_OAUTH_USER
+    """Who the OAuth page signs in as (``--seed``'s ``oauth_user``): the repo_user of OAuth authorizations."""
     _auths: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict, init=False, repr=False)
     _issued: set[str] = field(default_factory=set, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _server: ThreadingHTTPServer | None = field(default=None, init=False, repr=False)
     _thread: threading.Thread | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.git = GitAuthorizations(self._auths, self._lock, self.clock, self._seed_for, self.password_rule,
+                                     self.oauth_user)
 
     def __repr__(self) -> str:
         return f"Emulator(host={self.host!r}, port={self.port!r})"
@@ -230,69 +243,27 @@ class Emulator:
         projects = [{"id": project_id_for(region), "name": region, "enabled": True} for region in regions]
         return {"projects": projects, "links": {"self": "/v3/projects"}}
 
-    # --- git authorizations ----------------------------------------------------------------------------------
+    # --- git authorizations (the calls are GitAuthorizations') ------------------------------------------------
+
+    def _seed_for(self, project_id: str) -> list[dict[str, Any]]:
+        return self.seed if self.seed_project in (None, project_id) else []
 
     def create_authorization(self, project_id: str, repo_type: str, body: bytes) -> dict[str, Any]:
-        if repo_type not in REPO_TYPES:
-            raise repo_error("SVCSTG.REPO.0401", f"repository type {repo_type!r} is not supported")
-        data = json_object(body, lambda: repo_error("SVCSTG.REPO.0400", "the body is not a JSON object"))
-        name, token, host = data.get("name"), data.get("token"), data.get("host")
-        if not isinstance(name, str) or not NAME_RULE.fullmatch(name):
-            raise repo_error(
-                "SVCSTG.REPO.0400", "name must be 4 to 63 characters: letters, digits, '.', '_' and '-'"
-            )
-        if not isinstance(token, str):
-            raise repo_error("SVCSTG.REPO.0400", "token is required")
-        if host is not None and (not isinstance(host, str) or urlsplit(host).scheme not in ("http", "https")
-                                 or not urlsplit(host).hostname):
-            raise repo_error("SVCSTG.REPO.0400", "host must be an http(s) URL")
-        if not self._token_acceptable(repo_type, token, host):
-            raise repo_error("SVCSTG.REPO.0451", f"the token is not a valid {repo_type} personal access token")
-        now_ms = int(self.clock() * 1000)
-        record = auth_record(name, repo_type, host, now_ms)
-        with self._lock:
-            project = self._project(project_id)
-            if name in project:
-                raise repo_error("SVCSTG.REPO.0403")
-            project[name] = record
-        return {"authorization": dict(record)}
-
-    @staticmethod
-    def _token_acceptable(repo_type: str, token: str, host: str | None) -> bool:
-        if not token or token != token.strip() or any(ch.isspace() for ch in token):
-            return False
-        host_name = urlsplit(host).hostname if host else None
-        if repo_type == "gitlab" and host_name and host_name != "gitlab.com":
-            return True  # self-managed GitLab may use another prefix
-        return bool(TOKEN_SHAPES[repo_type].fullmatch(token))
-
-    def _project(self, project_id: str) -> dict[str, dict[str, Any]]:
-        """A project's authorizations (call with the lock held); a project starts with the seed."""
-        project = self._auths.get(project_id)
-        if project is None:
-            seeded = self.seed if self.seed_project in (None, project_id) else []
-            project = self._auths[project_id] = {item["name"]: dict(item) for item in seeded}
-        return project
+        return self.git.create_personal(project_id, repo_type, body)
 
     def list_authorizations(self, project_id: str) -> dict[str, Any]:
-        with self._lock:
-            items = [dict(record, tag="") for record in self._project(project_id).values()]
-        return {"authorizations": items, "count": len(items)}
+        return self.git.list(project_id)
 
     def delete_authorization(self, project_id: str, name: str) -> None:
-        with self._lock:
-            project = self._project(project_id)
-            if name not in project:
-                raise repo_error("SVCSTG.REPO.0450", f"no authorization named {name!r}")
-            del project[name]
+        self.git.delete(project_id, name)
 
     # --- routing ---------------------------------------------------------------------------------------------
 
     def dispatch(
         self, method: str, raw_path: str, headers: dict[str, str], body: bytes
-    ) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
-        """Answer one request: (status, JSON body or None, extra headers). Raises ApiError for error answers;
-        421 first when the request's Host is not the emulator's address (DNS rebinding)."""
+    ) -> tuple[int, dict[str, Any] | str | None, dict[str, str]]:
+        """Answer one request: (status, JSON body, HTML text or None, extra headers). Raises ApiError for error
+        answers; 421 first when the request's Host is not the emulator's address (DNS rebinding)."""
         if not host_allowed(headers.get("host"), self.host, self.port):
             raise misdirected(headers.get("host"))
         parts = urlsplit(raw_path)
@@ -302,20 +273,51 @@ class Emulator:
         if method == "GET" and segments == ["v3", "projects"]:
             self.authenticate(method, raw_path, headers, body)
             return 200, self.iam_projects(parts.query), {}
-        if len(segments) < 4 or segments[0] != "v1" or segments[2:4] != ["git", "auths"]:
+        if method == "GET" and parts.path in (AUTHORIZE_PATH, CONSOLE_PATH):
+            return self._browser_page(parts.path, parts.query)
+        if len(segments) < 4 or segments[0] != "v1" or segments[2] != "git":
             raise not_found()
         project_id, rest = segments[1], segments[4:]
-        if method == "GET" and not rest:
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        if segments[3] == "repos" and rest == ["namespaces"] and method == "GET":
             self._authenticate_project(method, raw_path, headers, body, project_id)
-            return 200, self.list_authorizations(project_id), {}
-        if method == "POST" and len(rest) == 2 and rest[1] == "personal":
-            self._authenticate_project(method, raw_path, headers, body, project_id)
-            return 200, self.create_authorization(project_id, rest[0], body), {}
-        if method == "DELETE" and len(rest) == 1:
-            self._authenticate_project(method, raw_path, headers, body, project_id)
-            self.delete_authorization(project_id, rest[0])
+            return 200, self.git.namespaces(project_id, headers.get("x-repo-auth", "")), {}
+        call = self._git_call(method, segments[3], rest)
+        if call is None:
+            raise not_found()
+        self._authenticate_project(method, raw_path, headers, body, project_id)
+        if call == "list":
+            return 200, self.git.list(project_id), {}
+        if call == "delete":
+            self.git.delete(project_id, rest[0])
             return 204, None, {}
-        raise not_found()
+        if call == "redirect":
+            return 200, self.git.redirect_url(project_id, rest[0], query.get("tag", ""), self.url), {}
+        if call == "oauth":
+            return 200, self.git.create_oauth(project_id, rest[0], query.get("tag", ""), body), {}
+        create = self.git.create_password if call == "password" else self.git.create_personal
+        return 200, create(project_id, rest[0], body), {}
+
+    @staticmethod
+    def _git_call(method: str, group: str, rest: list[str]) -> str | None:
+        """Which call of ``/v1/{project_id}/git/auths…`` a request is, if any."""
+        if group != "auths":
+            return None
+        if not rest:
+            return "list" if method == "GET" else None
+        if len(rest) == 1:
+            return "delete" if method == "DELETE" else None
+        if len(rest) == 2 and (method, rest[1]) in (("GET", "redirect"), ("POST", "oauth"), ("POST", "password"),
+                                                    ("POST", "personal")):
+            return rest[1]
+        return None
+
+    def _browser_page(self, path: str, query: str) -> tuple[int, str, dict[str, str]]:
+        """What a browser sees: the provider's page (signed in: on to the console) and the console's page."""
+        if path == AUTHORIZE_PATH:
+            location = self.git.authorize(dict(parse_qsl(query, keep_blank_values=True)), self.url)
+            return 302, "", {"Location": location}
+        return 200, CONSOLE_PAGE, {}
 
     def _authenticate_project(self, method: str, raw_path: str, headers: dict[str, str], body: bytes,
                               project_id: str) -> None:
