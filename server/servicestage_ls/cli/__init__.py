@@ -1,4 +1,4 @@
-"""Command line: ``servicestage-ls [serve|check|schema|create|list|refresh|plan|apply|import|delete|emulator]``.
+"""Command line: ``servicestage-ls [serve|check|schema|create|list|refresh|plan|apply|import|delete|test|emulator]``.
 
 Each subcommand imports what it needs only when it runs, so ``check`` never loads pygls or httpx.
 """
@@ -143,7 +143,12 @@ def _add_cloud_commands(add: AddCommand) -> None:
     delete.add_argument("file", metavar="FILE")
     delete.add_argument("--name", action="append", metavar="NAME", required=True, help="repeatable")
     delete.add_argument("--yes", action="store_true", help="do not ask first")
-    for command in (create, listing, refresh, plan, apply, imports, delete):
+
+    test = add("test", help="test that authorizations work: the namespaces each sees in its repository")
+    test.add_argument("file", metavar="FILE")
+    test.add_argument("--name", action="append", metavar="NAME", help="only this entry (repeatable; default: all)")
+    test.add_argument("--format", choices=("text", "json"), default="text")
+    for command in (create, listing, refresh, plan, apply, imports, delete, test):
         _add_connection(command)
 
 
@@ -157,8 +162,8 @@ def _add_emulator(add: AddCommand) -> None:
     emulator.add_argument("--sk", help="the secret key that goes with --ak; or SERVICESTAGE_EMULATOR_SK (kept "
                                        "out of `ps`, as the other two)")
     emulator.add_argument("--seed", metavar="FILE",
-                          help="preload authorizations from a YAML/JSON file (name, repo_type, repo_user, status, "
-                               "times)")
+                          help="preload authorizations of every kind from a YAML/JSON file (name, repo_type, "
+                               "token_type, repo_user, status, times, tag, namespaces), and the password rule")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -202,6 +207,13 @@ def _main(argv: Sequence[str] | None) -> int:
         return run_create(args.file, names=args.name or [], dry_run=args.dry_run, options=_cloud_options(args))
     if command in ("list", "refresh", "plan", "apply", "import", "delete"):
         return _lifecycle(parser, args)
+    if command == "test":
+        import os
+
+        from servicestage_ls.cli.probe import run_test
+
+        return run_test(args.file, names=args.name or [], fmt=args.format, options=_cloud_options(args),
+                        env=dict(os.environ), out=sys.stdout, err=sys.stderr)
     if command == "emulator":
         return _emulator(parser, args)
     parser.error(f"unknown command {command!r}")
