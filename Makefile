@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-python test-vscode test-e2e bench lint clean
+.PHONY: demo test test-python test-vscode test-e2e bench lint clean docs
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test-vscode:
 test-e2e: $(STAMP) test-vscode
 	cache="$$(tests/vscode-e2e/install.sh)" && SERVICESTAGE_E2E_CACHE="$$cache" node tests/vscode-e2e/test.mjs
 
+# The documentation site (docs/, mkdocs.yml) into site/, offline; strict: a broken link or anchor fails.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --site-dir site
+
 bench: $(STAMP)
 	$(PY) -m compileall -q server/servicestage_ls  # bytecode as an installed package has it
 	$(PY) bench/run.py
@@ -38,4 +42,4 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 
 clean:
-	rm -rf $(VENV) build *.egg-info client-vscode/node_modules client-vscode/dist client-vscode/*.vsix test-results
+	rm -rf $(VENV) build *.egg-info client-vscode/node_modules client-vscode/dist client-vscode/*.vsix test-results site

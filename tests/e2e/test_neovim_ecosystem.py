@@ -1,4 +1,4 @@
-"""Neovim the way its users install things: the README's lazy.nvim and packer.nvim specs (the plugin is this
+"""Neovim the way its users install things: docs/editors/neovim.md's lazy.nvim and packer.nvim specs (the plugin is this
 repository's client-neovim/ folder), the nvim-lspconfig style config (client-neovim/nvim-lspconfig/, no plugin
 needed) and the mason-registry package definition (client-neovim/mason/package.yaml), in real headless Neovim.
 The server is `servicestage-ls` from PATH, as a user's install provides it."""
@@ -64,10 +64,10 @@ vim.cmd("qa!")
 """
 
 
-def readme_block(after: str) -> str:
-    """The Lua code of the README's Neovim install block from the line starting with `after` to the next blank line
+def neovim_page_block(after: str) -> str:
+    """The Lua code of the Neovim page's install block from the line starting with `after` to the next blank line
     or comment line."""
-    text = (REPO / "README.md").read_text(encoding="utf-8")
+    text = (REPO / "docs" / "editors" / "neovim.md").read_text(encoding="utf-8")
     start = text.index("\n" + after + "\n") + len(after) + 2
     lines = []
     for line in text[start:].splitlines():
@@ -107,8 +107,8 @@ def nvim(request: pytest.FixtureRequest) -> str:
     return nvim_executable() if request.param == "debian-0.7" else pypi_nvim()
 
 
-def test_the_lazy_nvim_spec_from_the_readme_installs_the_plugin(nvim: str, tmp_path: Path) -> None:
-    spec = readme_block("-- lazy.nvim, from git")
+def test_the_lazy_nvim_spec_from_the_docs_installs_the_plugin(nvim: str, tmp_path: Path) -> None:
+    spec = neovim_page_block("-- lazy.nvim, from git")
     assert spec.startswith('{ "servicestage-ls/servicestage-ls",')
     # What lazy.nvim does with the spec: clone into plugin.dir (here: this checkout), then config(plugin).
     results = run_nvim(nvim, tmp_path, f"local spec = {spec}\nspec.config({{ dir = REPO }})")
@@ -119,8 +119,8 @@ def test_the_lazy_nvim_spec_from_the_readme_installs_the_plugin(nvim: str, tmp_p
     assert results["errmsg"] == ""
 
 
-def test_the_packer_spec_from_the_readme_installs_the_plugin(nvim: str, tmp_path: Path) -> None:
-    spec = readme_block("-- packer.nvim, from git")
+def test_the_packer_spec_from_the_docs_installs_the_plugin(nvim: str, tmp_path: Path) -> None:
+    spec = neovim_page_block("-- packer.nvim, from git")
     assert spec.startswith('use({ "servicestage-ls/servicestage-ls", rtp = "client-neovim",')
     # What packer.nvim does: the clone's `rtp` subfolder on the runtimepath, its plugin/ files sourced, config().
     init = ("local spec\nlocal function use(s) spec = s end\n" + spec + "\n"

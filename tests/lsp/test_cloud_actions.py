@@ -136,7 +136,7 @@ def test_no_create_all_when_nothing_can_be_created(server: RawServer) -> None:
 
 
 def test_the_mistakes_example_offers_what_the_readme_says(server: RawServer) -> None:
-    """README, Neovim, "What you see" step 4: the code actions on `repo_type: githib`."""
+    """docs/editors/neovim.md, "What you see" step 4: the code actions on `repo_type: githib`."""
     uri = opened(server, (EXAMPLES / "mistakes.servicestage.yaml").read_text(encoding="utf-8"))
     published = server.wait_for(lambda: [m["params"]["diagnostics"] for m in server.notifications(
         "textDocument/publishDiagnostics") if m["params"]["uri"] == uri], "the diagnostics")[-1]

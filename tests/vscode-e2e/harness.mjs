@@ -321,7 +321,7 @@ async function openBrowser(name) {
 let shotNumber = 0;
 /**
  * Saves a screenshot of the whole window into test-results/; with SERVICESTAGE_E2E_DOCS=1 and a `docsName`,
- * also the part of the window around the elements `around` (locators) into docs/ (small PNGs for the README).
+ * also the part of the window around the elements `around` (locators) into docs/ (small PNGs for the docs pages).
  */
 async function screenshot(page, name, docsName, around = []) {
   shotNumber += 1;

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // The packaged extension (.vsix) in a real VS Code: code-server 4.100.3 (VS Code 1.100.3's workbench and
 // extension host) driven by Debian's chromium through playwright-core. `make test-e2e` installs what it needs
-// (install.sh) and runs this; see the README's "VS Code" section for what each step shows a user.
+// (install.sh) and runs this; see docs/editors/vscode.md for what each step shows a user.
 //
 // Every step checks what the user sees and saves a screenshot into test-results/vscode-e2e/. Any error
 // notification a step does not expect, and any error in the extension host's log, fails the run.
-// SERVICESTAGE_E2E_DOCS=1 also refreshes the README's screenshots under docs/.
+// SERVICESTAGE_E2E_DOCS=1 also refreshes the screenshots under docs/ that the docs pages show.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -28,7 +28,7 @@ function expectedProblems() {
   return JSON.parse(out).map((d) => ({ code: d.code, line: d.line, column: d.column, severity: d.severity, message: d.message }));
 }
 
-// The codes and positions the example is written to show (README "Diagnostics"): a change that loses one fails.
+// The codes and positions the example is written to show (docs/reference/diagnostics.md): a change that loses one fails.
 const EXPECTED_CODES = [
   "SS120 2:13", "SS121 3:9", "SS130 5:11", "SS132 6:16", "SS140 7:12", "SS110 8:5", "SS111 9:5", "SS151 11:11",
   "SS131 12:11", "SS142 14:12", "SS160 15:13",
@@ -253,7 +253,7 @@ async function main() {
     }
     assertEqual(h.logsWithSecrets(dirs), [], "logs that contain a secret");
 
-    // 9. The same in Neovim (the README's Neovim screenshots): the plugin in the current Neovim, rendered by
+    // 9. The same in Neovim (docs/editors/neovim.md's screenshots): the plugin in the current Neovim, rendered by
     // Neovim's own :TOhtml (highlights, underlines and diagnostics as virtual text) and shown in chromium.
     await neovimScreens(context, emulator.url);
   } catch (error) {
