@@ -25,10 +25,20 @@ AddCommand = Callable[..., argparse.ArgumentParser]
 
 
 def _tcp_address(value: str) -> tuple[str, int]:
+    """``serve --tcp HOST:PORT``: a loopback host (anyone who reaches another address could drive the server and
+    its cloud commands) and a port from 0 (any free one) to 65535."""
+    from servicestage_ls.lsp.tcp import loopback_host
+
     host, sep, port = value.rpartition(":")
     if not sep or not port.isdigit() or not host:
         raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
-    return host.strip("[]"), int(port)
+    if int(port) > 65535:
+        raise argparse.ArgumentTypeError(f"the port must be from 0 to 65535, got {port}")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not loopback_host(host):
+        raise argparse.ArgumentTypeError(f"{host!r} is not a loopback address: the server listens only on "
+                                         "127.0.0.1, ::1 or localhost")
+    return host, int(port)
 
 
 def _timeout(value: str) -> float:

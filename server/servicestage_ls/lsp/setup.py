@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -184,6 +185,40 @@ def _lifecycle_feature(cloud: LazyFeature) -> Feature:
     return LifecycleFeature(loaded.shared)  # the commands of one server share the lists and the write-backs
 
 
+INTERRUPTED = "servicestage-ls serve: stopped (Ctrl+C)"
+EXIT_INTERRUPTED = 130
+LISTENING = "servicestage-ls serve: listening on "
+"""``serve --tcp``'s line on stderr once it listens (then ``HOST:PORT``): a client started with port 0 reads it."""
+
+
+def _stop_at_interrupt(signum: int, frame: object) -> None:
+    """Ctrl+C: one line, no traceback, and out at once (a thread may be blocked reading the terminal: waiting for
+    it would keep the server running until Enter is pressed)."""
+    try:
+        sys.stderr.write(INTERRUPTED + "\n")
+        sys.stderr.flush()
+    finally:
+        os._exit(EXIT_INTERRUPTED)
+
+
+def _serve_tcp(server: ServiceStageServer, host: str, port: int) -> int:
+    """``serve --tcp``: a line on stderr once listening; 1 with one line when the port cannot be had (in use, not
+    permitted)."""
+    from servicestage_ls.lsp.tcp import TcpServer
+
+    def listening(address: str) -> None:
+        sys.stderr.write(f"{LISTENING}{address}\n")
+        sys.stderr.flush()
+
+    try:
+        asyncio.run(TcpServer(server, host, port).run(listening))
+    except OSError as exc:
+        why = os.strerror(exc.errno) if exc.errno else str(exc)
+        sys.stderr.write(f"servicestage-ls serve: cannot listen on {host}:{port}: {why}\n")
+        return 1
+    return 0
+
+
 def serve(tcp: tuple[str, int] | None = None, env: Mapping[str, str] | None = None) -> int:
     """Run the server until the client says exit. Nothing but the protocol goes to stdout."""
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -193,9 +228,9 @@ def serve(tcp: tuple[str, int] | None = None, env: Mapping[str, str] | None = No
     level = (os.environ if env is None else env).get(LOG_LEVEL_VARIABLE, "").strip().upper()
     log.setLevel(level if level in ("DEBUG", "INFO", "WARNING", "ERROR") else logging.INFO)
     server = create_server(env)
+    signal.signal(signal.SIGINT, _stop_at_interrupt)
     if tcp is not None:
-        server.start_tcp(*tcp)
-        return 0
+        return _serve_tcp(server, *tcp)
     protocol_out = sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print() must not corrupt the protocol stream
     server.start_io(sys.stdin.buffer, protocol_out)
