@@ -1,7 +1,8 @@
 """``--ca-bundle FILE`` and ``--timeout SECONDS`` of the commands that call ServiceStage (the editor's
 ``servicestage.caBundle`` and ``servicestage.timeoutSeconds``): a server whose certificate a test CA signed is
-trusted with the CA's file only, the flag wins over ``SSL_CERT_FILE``, a held call stops at the given limit, and
-a bad value is a usage error before anything is sent."""
+trusted with the CA's file only (not by the operating system's store, which the calls use otherwise), the flag
+wins over ``SSL_CERT_FILE``, which (or ``SSL_CERT_DIR``) the user may set instead, a held call stops at the given
+limit, and a bad value is a usage error before anything is sent."""
 
 from __future__ import annotations
 
@@ -108,6 +109,22 @@ async def test_ca_bundle_wins_over_ssl_cert_file(tmp_path: Path,
         f"{server.url}: unable to get local issuer certificate — {TLS_ADVICE}\n"))
     assert (flag.returncode, flag.stderr) == (0, "")
     assert [a["name"] for a in json.loads(flag.stdout)["authorizations"]] == ["tls-one"]
+
+
+async def test_ssl_cert_file_or_dir_of_the_environment_is_trusted_instead_of_the_systems_store(
+        tmp_path: Path, certificates: tuple[Path, Path, Path, Path]) -> None:
+    hashed = tmp_path / "hashed"
+    hashed.mkdir()
+    subject_hash = subprocess.run(["openssl", "x509", "-hash", "-noout", "-in", str(certificates[0])],
+                                  capture_output=True, text=True, check=True, timeout=30).stdout.strip()
+    shutil.copy(certificates[0], hashed / f"{subject_hash}.0")
+    async with tls_server(certificates) as server:
+        args = ("list", "--endpoint", server.url, "--project-id", uuid.uuid4().hex, "--format", "json")
+        by_file = await asyncio.to_thread(cli, *args, SSL_CERT_FILE=str(certificates[0]))
+        by_dir = await asyncio.to_thread(cli, *args, SSL_CERT_DIR=str(hashed))
+    for done in (by_file, by_dir):
+        assert (done.returncode, done.stderr) == (0, "")
+        assert [a["name"] for a in json.loads(done.stdout)["authorizations"]] == ["tls-one"]
 
 
 async def test_timeout_stops_a_held_call_at_the_given_limit(tmp_path: Path) -> None:

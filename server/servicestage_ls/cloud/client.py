@@ -334,7 +334,7 @@ async def open_client(
         raise ConfigurationError("servicestage.timeoutSeconds must be a positive number of seconds")
     endpoint = resolve_endpoint(region=region, file_endpoint=file_endpoint, setting_endpoint=setting_endpoint, env=env)
     credentials = resolve_credentials(env)
-    verify = ssl_verify(ca_bundle)
+    verify = ssl_verify(ca_bundle, env)
     region = region.strip() if region and region.strip() else None
     known_project = explicit_project_id(project_id, env)
     if not known_project and (isinstance(credentials, TokenCredentials) or not region):

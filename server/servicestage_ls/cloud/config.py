@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from servicestage_ls.cloud.credentials import Credentials, TokenCredentials, resolve_credentials
 from servicestage_ls.cloud.errors import ConfigurationError
+from servicestage_ls.cloud.tls import tls_context
 from servicestage_ls.core.regions import REGIONS, iam_endpoint, override_variable, region_endpoint
 
 ENV_PROJECT_ID = "HUAWEICLOUD_SDK_PROJECT_ID"
@@ -120,7 +121,7 @@ def missing_configuration(
         needs_lookup = not explicit_project_id(project_id, env)
         if needs_lookup and (isinstance(credentials, TokenCredentials) or not (region and region.strip())):
             raise ConfigurationError(project_id_needed_message(region))
-        ssl_verify(ca_bundle)
+        ssl_verify(ca_bundle, env)
     except ConfigurationError as err:
         return str(err)
     return None
@@ -131,15 +132,20 @@ def explicit_project_id(project_id: str | None, env: Mapping[str, str]) -> str |
     return value or None
 
 
-def ssl_verify(ca_bundle: str | None) -> ssl.SSLContext | bool:
-    if not ca_bundle or not ca_bundle.strip():
-        return True
-    path = os.path.expanduser(ca_bundle.strip())
-    if not os.path.isfile(path):
+def ssl_verify(ca_bundle: str | None, env: Mapping[str, str]) -> ssl.SSLContext:
+    """The TLS context of every call (``cloud.tls``: the user's CA file, else SSL_CERT_FILE or SSL_CERT_DIR, else
+    the operating system's trust store, else certifi's); ConfigurationError when a CA file cannot be used."""
+    path = os.path.expanduser(ca_bundle.strip()) if ca_bundle and ca_bundle.strip() else None
+    if path is not None and not os.path.isfile(path):
         raise ConfigurationError(f"The servicestage.caBundle file {path!r} does not exist")
     try:
-        return ssl.create_default_context(cafile=path)
+        return tls_context(path, env)[0]
     except (ssl.SSLError, OSError, ValueError):
+        if path is None:
+            name = "SSL_CERT_FILE" if env.get("SSL_CERT_FILE", "").strip() else "SSL_CERT_DIR"
+            raise ConfigurationError(
+                f"{name} names {env[name].strip()!r}, which holds no usable PEM certificate"
+            ) from None
         raise ConfigurationError(
             f"The servicestage.caBundle file {path!r} holds no usable PEM certificate"
         ) from None
