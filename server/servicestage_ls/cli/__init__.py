@@ -206,7 +206,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if command == "schema":
         import json
 
-        from servicestage_ls.core.schema import json_schema
+        from servicestage_ls.core.jsonschema import json_schema
 
         json.dump(json_schema(), sys.stdout, indent=2)
         sys.stdout.write("\n")

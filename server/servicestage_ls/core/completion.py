@@ -16,7 +16,7 @@ from servicestage_ls.core.context import Context, find_context
 from servicestage_ls.core.model import Model, Pos, Range
 from servicestage_ls.core.regions import REGIONS, override_variable, region_endpoint
 from servicestage_ls.core import tokens
-from servicestage_ls.core.tokens import has_token_shape, token_reference
+from servicestage_ls.core.tokens import has_token_shape
 
 __all__ = ["Completion", "complete"]
 
@@ -44,13 +44,13 @@ def complete(model: Model, pos: Pos, *, snippets: bool, env: Mapping[str, str]) 
     if ctx.what == "item":
         start_col = ctx.replace.start[1]
         head = " " * max(0, ctx.dash_col - start_col) + "- "
-        return [_entry_snippet(ctx, eol, snippets, head, ctx.dash_col + 2, ctx.prefix + "name")]
+        return _entry_snippets(ctx, eol, snippets, head, ctx.dash_col + 2, ctx.prefix + "name")
     if ctx.what == "key":
         out = _keys(ctx, eol, snippets)
         if ctx.snippet_too and ctx.scope == "top":
-            out.append(_entry_snippet(ctx, eol, snippets, " " * ctx.dash_col + "- ", ctx.dash_col + 2, "name"))
+            out.extend(_entry_snippets(ctx, eol, snippets, " " * ctx.dash_col + "- ", ctx.dash_col + 2, "name"))
         elif ctx.snippet_too:
-            out.append(_entry_snippet(ctx, eol, snippets, ctx.lead, ctx.key_col, "name"))
+            out.extend(_entry_snippets(ctx, eol, snippets, ctx.lead, ctx.key_col, "name"))
         return out
     return _values(model, ctx, eol, snippets, env)
 
@@ -62,10 +62,11 @@ def _snippet_escape(text: str) -> str:
 def _keys(ctx: Context, eol: str, snippets: bool) -> list[Completion]:
     fields = schema.TOP_FIELDS if ctx.scope == "top" else schema.ENTRY_FIELDS
     repo_type = ctx.siblings.get("repo_type")
+    kind = ctx.siblings.get("kind", schema.DEFAULT_KIND)
     out: list[Completion] = []
     for index, (key, f) in enumerate(fields.items()):
-        if key in ctx.siblings:
-            continue
+        if key in ctx.siblings or (f.kind_only is not None and f.kind_only != kind and kind in schema.KINDS):
+            continue  # present, or a key of another kind of entry (SS136)
         insert, is_snippet = _key_insert(key, ctx, eol, snippets, repo_type)
         group = 1 if f.written_back else 0
         out.append(Completion(key, "key", _key_detail(f), schema.field_markdown(f), insert, is_snippet, ctx.replace,
@@ -103,35 +104,52 @@ def _key_insert(key: str, ctx: Context, eol: str, snippets: bool, repo_type: str
         return f"{lead}authorizations:{eol}  - ", False
     if not snippets:
         return f"{lead}{key}: ", False
-    placeholder = token_reference(repo_type) if key == "token" else schema.PLACEHOLDERS.get(key)
+    if key in schema.SECRET_KEYS:
+        placeholder: str | None = tokens.reference(schema.secret_env_for(key, repo_type))
+    elif key == "user":
+        placeholder = schema.user_placeholder(repo_type)
+    else:
+        placeholder = schema.PLACEHOLDERS.get(key)
     if placeholder is None:
         return f"{lead}{key}: $0", True
-    if ctx.flow and key == "token":
+    if ctx.flow and key in schema.SECRET_KEYS:
         placeholder = f'"{placeholder}"'
     return f"{lead}{key}: ${{1:{_snippet_escape(placeholder)}}}", True
 
 
-def _entry_snippet(ctx: Context, eol: str, snippets: bool, head: str, key_col: int,
-                   filter_text: str) -> Completion:
-    """A whole new entry; ``head`` goes before ``name:``, the other keys are indented to ``key_col``."""
+# A new entry of each kind: its label, its repo type, then its own keys (the values as placeholders).
+_NEW_ENTRIES: tuple[tuple[str, str, str], ...] = (
+    ("new authorization entry", schema.DEFAULT_KIND, "github"),
+    ("new password entry", "password", "bitbucket"),
+    ("new OAuth entry", "oauth", "github"),
+)
+
+
+def _entry_snippets(ctx: Context, eol: str, snippets: bool, head: str, key_col: int,
+                    filter_text: str) -> list[Completion]:
+    """A whole new entry of each kind; ``head`` goes before ``name:``, the other keys are indented to
+    ``key_col``."""
     indent = eol + " " * key_col
-    reference = token_reference("github")
-    if snippets:
-        body = (f"name: ${{1:{schema.PLACEHOLDERS['name']}}}{indent}repo_type: ${{2:github}}{indent}"
-                f"token: ${{3:{_snippet_escape(reference)}}}$0")
-    else:
-        body = f"name: {schema.PLACEHOLDERS['name']}{indent}repo_type: github{indent}token: {reference}"
-    return Completion(
-        "new authorization entry",
-        "snippet",
-        "name, repo_type, token",
-        "A new entry of `authorizations` with the required keys `name`, `repo_type` and `token`.",
-        head + body,
-        snippets,
-        ctx.replace,
-        sort_text="2",
-        filter_text=filter_text,
-    )
+    out = []
+    for index, (label, kind, repo_type) in enumerate(_NEW_ENTRIES):
+        pairs = [("name", schema.PLACEHOLDERS["name"]), ("repo_type", repo_type)]
+        if kind != schema.DEFAULT_KIND:
+            pairs.insert(1, ("kind", kind))
+        for key in schema.KINDS[kind].required:
+            pairs.append((key, tokens.reference(schema.secret_env_for(key, repo_type)) if key in schema.SECRET_KEYS
+                          else schema.user_placeholder(repo_type)))
+        if snippets:
+            fields = [f"{key}: {value}" if key == "kind" else f"{key}: ${{{n}:{_snippet_escape(value)}}}"
+                      for n, (key, value) in enumerate(pairs, start=1)]
+            body = indent.join(fields) + "$0"
+        else:
+            body = indent.join(f"{key}: {value}" for key, value in pairs)
+        keys = [key for key, _ in pairs]
+        out.append(Completion(label, "snippet", ", ".join(keys),
+                              f"A new entry of `authorizations`: {schema.KINDS[kind].title} with the keys it needs "
+                              f"({', '.join(f'`{k}`' for k in keys)}).",
+                              head + body, snippets, ctx.replace, sort_text=f"2{index}", filter_text=filter_text))
+    return out
 
 
 _ValueMaker = Callable[..., Completion]
@@ -157,18 +175,21 @@ def _values(model: Model, ctx: Context, eol: str, snippets: bool, env: Mapping[s
                 out.append(value(region_endpoint(region, env), f"the endpoint of {region}", None, 0))
             return out
         if key == "authorizations" and not ctx.flow:
-            return [_entry_snippet(ctx, eol, snippets, eol + "  - ", 4, "name")]
+            return _entry_snippets(ctx, eol, snippets, eol + "  - ", 4, "name")
         return []
     if key == "repo_type":
-        return [value(name, rt.public_host if rt.supported else
-                      "warning: only ServiceStage's Chinese site supports gitee (SS133)", rt.doc, i)
-                for i, (name, rt) in enumerate(schema.REPO_TYPES.items())]
+        return _repo_types(ctx.siblings.get("kind", schema.DEFAULT_KIND), value)
+    if key == "kind":
+        return [value(name, "the default" if name == schema.DEFAULT_KIND else None, spec.doc, i)
+                for i, (name, spec) in enumerate(schema.KINDS.items())]
     if key == "status":
         return [value(str(n), meaning, schema.STATUS_DOCS[n], n) for n, meaning in schema.STATUS_MEANINGS.items()]
     if key == "token_type":
         return [value(t, None, None, i) for i, t in enumerate(schema.TOKEN_TYPES)]
-    if key == "token":
-        return _references(ctx, env, value)
+    if key in schema.SECRET_KEYS:
+        return _references(ctx, env, value, key)
+    if key == "tag":
+        return [value("intl", "the international site", None, 0)]
     if key == "host":
         return _hosts(model, ctx, value)
     return []
@@ -180,19 +201,38 @@ def _region_doc(region: str, env: Mapping[str, str]) -> str:
     return f"Endpoint `{region_endpoint(region, env)}` (override: `{variable}`, {state})."
 
 
-def _references(ctx: Context, env: Mapping[str, str], value: _ValueMaker) -> list[Completion]:
+def _repo_types(kind: str, value: _ValueMaker) -> list[Completion]:
+    """The repo types of the entry's kind (every one when the kind is unknown), gitee with its warning."""
+    names = schema.KINDS[kind].repo_types if kind in schema.KINDS else schema.ALL_REPO_TYPES
+    out = []
+    for index, name in enumerate(names):
+        spec = schema.REPO_TYPES.get(name)
+        detail: str | None
+        if spec is not None and not spec.supported:
+            detail = "warning: only ServiceStage's Chinese site supports gitee (SS133)"
+        else:
+            detail = spec.public_host if spec is not None else None
+        out.append(value(name, detail, schema.REPO_TYPE_DOCS[name], index))
+    return out
+
+
+def _references(ctx: Context, env: Mapping[str, str], value: _ValueMaker, key: str) -> list[Completion]:
     repo_type = ctx.siblings.get("repo_type")
-    if repo_type in schema.REPO_TYPES:
-        conventional = [schema.token_env_for(repo_type)]
+    if key == "password":
+        conventional = [schema.password_env_for(repo_type if repo_type in schema.REPO_TYPE_DOCS else None)]
+        hint = _PASSWORD_ENV_HINT_RE
+    elif repo_type in schema.REPO_TYPES:
+        conventional, hint = [schema.token_env_for(repo_type)], schema.TOKEN_ENV_HINT_RE
     else:
         conventional = [schema.token_env_for(name) for name in schema.SUPPORTED_REPO_TYPES]
-    names = sorted(name for name in env if _looks_like_token_variable(name))
+        hint = schema.TOKEN_ENV_HINT_RE
+    names = sorted(name for name in env if _looks_like_secret_variable(name, hint))
     ordered = conventional + [name for name in names if name not in conventional]
     out: list[Completion] = []
     for index, name in enumerate(ordered):
         is_set = name in env
         detail = "environment variable, set" if is_set else "environment variable, not set"
-        doc = (f"Reads the token from `{name}` in the language server's environment when the create action runs; "
+        doc = (f"Reads the {key} from `{name}` in the language server's environment when the create action runs; "
                + (f"`{name}` is set." if is_set else f"`{name}` is **not set**: set it before creating."))
         reference = tokens.reference(name)
         insert = f'"{reference}"' if ctx.flow else reference
@@ -200,10 +240,13 @@ def _references(ctx: Context, env: Mapping[str, str], value: _ValueMaker) -> lis
     return out
 
 
-def _looks_like_token_variable(name: str) -> bool:
-    """A variable name that looks like it holds a token (``schema.TOKEN_ENV_HINT_RE``: ``PAT`` but not ``PATH``),
-    and is not one of the product's own cloud credentials (``HUAWEICLOUD_AUTH_TOKEN``, AK/SK, the IAM password)."""
-    return bool(schema.ENV_NAME_RE.match(name) and schema.TOKEN_ENV_HINT_RE.search(name)
+_PASSWORD_ENV_HINT_RE = re.compile(r"PASSWORD|PASSWD|(?:^|_)PASS(?:_|$)|BITBUCKET|DEVCLOUD|CODEARTS", re.IGNORECASE)
+
+
+def _looks_like_secret_variable(name: str, hint: re.Pattern[str]) -> bool:
+    """A variable name that looks like it holds a token or a password (``hint``: ``PAT`` but not ``PATH``), and is
+    not one of the product's own cloud credentials (``HUAWEICLOUD_AUTH_TOKEN``, AK/SK, the IAM password)."""
+    return bool(schema.ENV_NAME_RE.match(name) and hint.search(name)
                 and not name.upper().startswith(schema.CLOUD_ENV_PREFIX))
 
 

@@ -2,9 +2,11 @@
 
 | code | ``data["fix"]`` | edit |
 |---|---|---|
-| SS110 | rename-key | the key becomes the suggestion |
-| SS121, SS132 | replace-value | the value becomes the suggestion |
-| SS111 | insert-key | a new ``key: value`` line in the entry (``, key: value`` in a flow entry), or at the top |
+| SS110, SS136 | rename-key | the key becomes the suggestion (`token` → `password` under ``kind: password``) |
+| SS121, SS132, SS135 | replace-value | the value becomes the suggestion |
+| SS111, SS136 | insert-key | a new ``key: value`` line in the entry (``, key: value`` in a flow entry), or at the top |
+| SS134 | kind-or-repo-type | ``kind`` becomes (or is added as) each kind that has the repo type; or the repo type
+  becomes each one the kind has |
 | SS140 | use-env-reference | the literal token becomes ``${VARIABLE}`` |
 
 Every edit is in code-point coordinates and keeps the file's line breaks. A range that no longer fits the
@@ -33,10 +35,11 @@ class Fix:
 
 
 _ROUTES: dict[str, tuple[str, ...]] = {
-    "rename-key": ("SS110",),
-    "replace-value": ("SS121", "SS132"),
-    "insert-key": ("SS111",),
+    "rename-key": ("SS110", "SS136"),
+    "replace-value": ("SS121", "SS132", "SS135"),
+    "insert-key": ("SS111", "SS136"),
     "use-env-reference": ("SS140",),
+    "kind-or-repo-type": ("SS134",),
 }
 
 
@@ -53,6 +56,8 @@ def fixes_for(model: Model, code: str, rng: Range, data: Mapping[str, Any] | Non
         return _replace(model, code, rng, data.get("replacement"), "Change to '{new}'")
     if kind == "insert-key":
         return _insert_key(model, code, rng, data)
+    if kind == "kind-or-repo-type":
+        return _kind_or_repo_type(model, code, rng, data)
     return _use_reference(model, code, rng, data.get("variable"))
 
 
@@ -93,6 +98,32 @@ def _insert_key(model: Model, code: str, rng: Range, data: Mapping[str, Any]) ->
     if edit is None:
         return []
     return [Fix(f"Add '{key}: {value}'", code, (edit,))]
+
+
+def _kind_or_repo_type(model: Model, code: str, rng: Range, data: Mapping[str, Any]) -> list[Fix]:
+    """SS134: make the entry of a kind that has its repo type (``kind`` replaced, or added), or give it a repo type
+    its kind has."""
+    kinds, repo_types = data.get("kinds"), data.get("repo_types")
+    out: list[Fix] = []
+    entry = model.entry_at_line(rng.start[0])
+    mapping = entry.mapping if entry is not None else None
+    if entry is not None and mapping is not None and isinstance(kinds, list):
+        own = next((pair for pair in mapping.pairs if pair.key_text == "kind"), None)
+        for kind in kinds:
+            if kind not in schema.KINDS:
+                continue
+            if own is not None and isinstance(own.value, Scalar) and not own.value.is_null:
+                edit: TextEdit | None = TextEdit(entry.range_of(own.value), kind)
+            elif own is None and mapping.get("kind") is None:
+                edit = _entry_insert(model, rng, "kind", kind)
+            else:
+                edit = None  # merged in with `<<`, or empty: the anchor is the place to change
+            if edit is not None:
+                out.append(Fix(f"Make it {schema.KINDS[kind].title} (kind: {kind})", code, (edit,)))
+    for repo_type in repo_types if isinstance(repo_types, list) else []:
+        if isinstance(repo_type, str) and repo_type in schema.REPO_TYPE_DOCS:
+            out.extend(_replace(model, code, rng, repo_type, "Change to '{new}'"))
+    return [Fix(fix.title, fix.code, fix.edits) for fix in out]  # several ways: none preferred
 
 
 def _flow_value(value: str) -> str:

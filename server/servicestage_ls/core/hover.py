@@ -17,7 +17,7 @@ from servicestage_ls.core import schema
 from servicestage_ls.core.lines import analyze_line, unquote
 from servicestage_ls.core.model import MERGE_KEY, Model, Pos, Range, Scalar
 from servicestage_ls.core.regions import REGIONS, default_endpoint, override_variable
-from servicestage_ls.core.tokens import ValueKind, classify, token_reference
+from servicestage_ls.core.tokens import ValueKind, classify
 
 __all__ = ["HoverInfo", "format_timestamp", "hover"]
 
@@ -144,8 +144,10 @@ def _unknown_key(target: _Target) -> str:
 def _value_markdown(target: _Target, spec: schema.Field, env: Mapping[str, str]) -> str:
     key, value = target.key, target.value
     assert value is not None
-    if key == "token":
-        return _token_markdown(value, env, target.repo_type)
+    if key in schema.SECRET_KEYS:
+        return _token_markdown(value, env, target.repo_type, key)
+    if key == "kind":
+        return _kind_markdown(value)
     if key == "region":
         return _region_markdown(value, env)
     if key == "repo_type":
@@ -190,13 +192,15 @@ def format_timestamp(millis: int) -> str | None:
     return f"{moment:%Y-%m-%d %H:%M:%S}.{ms:03d} UTC"
 
 
-def _token_markdown(value: str, env: Mapping[str, str], repo_type: str | None) -> str:
+def _token_markdown(value: str, env: Mapping[str, str], repo_type: str | None, key: str = "token") -> str:
+    """A secret's value (``key``: `token` or `password`) described, never shown."""
     token = classify(value, env)
+    suggested = f"${{{schema.secret_env_for(key, repo_type)}}}"
     if token.kind is ValueKind.PASTED:
         assert token.pasted is not None
-        return ("⚠️ **token**: the reference holds what looks like a token, not the name of an environment "
-                f"variable. Put the token in a variable such as `{token.pasted.token_env}` and write "
-                f"`${{{token.pasted.token_env}}}`.")
+        variable = token.pasted.token_env if key == "token" else schema.secret_env_for(key, repo_type)
+        return (f"⚠️ **{key}**: the reference holds what looks like a token, not the name of an environment "
+                f"variable. Put the {key} in a variable such as `{variable}` and write `${{{variable}}}`.")
     if token.variable is not None:  # a reference, set or not
         name = token.variable
         if token.kind is ValueKind.SET:
@@ -205,14 +209,21 @@ def _token_markdown(value: str, env: Mapping[str, str], repo_type: str | None) -
         else:
             state = (f"`{name}` is **not set** in the language server's environment: set it where the editor "
                      "(or `servicestage-ls create`) starts, then run *Create authorization*.")
-        return f"**token** from the environment variable `{name}`\n\n{state}"
+        return f"**{key}** from the environment variable `{name}`\n\n{state}"
     if token.kind is ValueKind.MALFORMED:
-        return "**token**: malformed environment reference; write it as `${NAME}` (letters, digits and `_`)."
+        return f"**{key}**: malformed environment reference; write it as `${{NAME}}` (letters, digits and `_`)."
     if token.kind is ValueKind.EMPTY:
-        return f"**token** is empty; write a reference such as `{token_reference(repo_type)}`."
-    return ("⚠️ **Plaintext secret**: this token is written in the file, and the file is committed. Put it in an "
-            f"environment variable of the language server and write `{token_reference(repo_type)}` "
+        return f"**{key}** is empty; write a reference such as `{suggested}`."
+    return (f"⚠️ **Plaintext secret**: this {key} is written in the file, and the file is committed. Put it in an "
+            f"environment variable of the language server and write `{suggested}` "
             "instead (quick fix: *Use ${…} from the environment*).")
+
+
+def _kind_markdown(value: str) -> str:
+    spec = schema.KINDS.get(value)
+    if spec is None:
+        return "Unknown `kind`: `personal` (the default), `password` or `oauth`."
+    return f"**kind: {spec.name}** — {spec.label}\n\n{spec.doc}"
 
 
 def _region_markdown(region: str, env: Mapping[str, str]) -> str:
@@ -230,11 +241,14 @@ def _region_markdown(region: str, env: Mapping[str, str]) -> str:
 
 
 def _repo_type_markdown(value: str) -> str:
+    kinds = ", ".join(f"`{kind}`" for kind in schema.kinds_with(value))
     spec = schema.REPO_TYPES.get(value)
     if spec is None:
+        if value in schema.REPO_TYPE_DOCS:
+            return f"**{value}** — {schema.REPO_TYPE_DOCS[value]}\n\nKinds: {kinds}."
         allowed = ", ".join(f"`{name}`" for name in schema.SUPPORTED_REPO_TYPES)
         return f"Unsupported `repo_type`; allowed: {allowed}."
-    text = f"**{spec.name}** — {spec.doc}\n\nPublic host: {spec.public_host}"
+    text = f"**{spec.name}** — {spec.doc}\n\nPublic host: {spec.public_host}\n\nKinds: {kinds}."
     if not spec.supported:
         text += "\n\n⚠️ Only ServiceStage's Chinese site supports it."
     return text

@@ -15,6 +15,8 @@ from itertools import accumulate, count
 from operator import add
 from typing import NamedTuple
 
+from servicestage_ls.core.kinds import DEFAULT_KIND, SECRET_KEY_OF_KIND
+
 Pos = tuple[int, int]
 
 MAX_TEXT_CHARS = 4_000_000
@@ -216,6 +218,34 @@ class Entry:
     @property
     def name(self) -> str | None:
         return self.value_of("name")
+
+    @property
+    def kind(self) -> str:
+        """The entry's `kind` as written (``personal`` when it has none: the default); an unknown value is returned
+        as it is (SS135 reports it)."""
+        return self.value_of("kind") or DEFAULT_KIND
+
+    @property
+    def user(self) -> str | None:
+        """A password entry's `user` (`{domain name}/{tenant name}` for devcloud)."""
+        return self.value_of("user")
+
+    @property
+    def tag(self) -> str | None:
+        """An OAuth entry's `tag` (``intl``), or None."""
+        return self.value_of("tag")
+
+    @property
+    def secret_key(self) -> str | None:
+        """The key that holds this entry's secret reference: `token` (personal), `password`, None (OAuth or an
+        unknown kind)."""
+        return SECRET_KEY_OF_KIND.get(self.kind)
+
+    @property
+    def secret_source(self) -> str | None:
+        """The text of the entry's secret (a ``${NAME}`` reference, or a literal): never to be shown."""
+        key = self.secret_key
+        return self.value_of(key) if key is not None else None
 
     @property
     def status(self) -> int | None:

@@ -1,6 +1,6 @@
 """The file format: keys, types, values, documentation and rule constants.
 
-One source of truth: validation (``rules``), completion, hover and the JSON Schema export (``json_schema``)
+One source of truth: validation (``rules``), completion, hover and the JSON Schema export (``jsonschema``)
 all read these tables. Adding a field is one edit here.
 """
 
@@ -11,7 +11,12 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
-from servicestage_ls.core.markup import plain_text
+from servicestage_ls.core.kinds import (  # re-exported: the format is read from here
+    ALL_REPO_TYPES as ALL_REPO_TYPES, DEFAULT_KIND as DEFAULT_KIND, DEVCLOUD_USER_RE as DEVCLOUD_USER_RE,
+    KIND_OF_KEY as KIND_OF_KEY, KINDS as KINDS, REPO_TYPE_DOCS as REPO_TYPE_DOCS, REPO_TYPES as REPO_TYPES,
+    SECRET_KEYS as SECRET_KEYS, SUPPORTED_REPO_TYPES as SUPPORTED_REPO_TYPES, Kind as Kind, RepoType as
+    RepoType, kind_repo_types as kind_repo_types, kinds_with as kinds_with,
+)
 from servicestage_ls.core.regions import REGIONS, default_endpoint
 
 
@@ -48,10 +53,18 @@ RULES: tuple[Rule, ...] = (
     Rule("SS131", Severity.ERROR, "`name` repeated in the file"),
     Rule("SS132", Severity.ERROR, "`repo_type` not supported (with the closest one)"),
     Rule("SS133", Severity.WARNING, "`repo_type: gitee` is only supported on the Chinese site"),
-    Rule("SS140", Severity.WARNING, "the token is a literal: a plaintext secret in a committed file"),
+    Rule("SS134", Severity.ERROR, "`repo_type` not available for the entry's `kind` (with the kinds that have it "
+         "and the repo types the kind has)"),
+    Rule("SS135", Severity.ERROR, "unknown `kind` (with the closest one): `personal`, `password` or `oauth`"),
+    Rule("SS136", Severity.ERROR, "a key of another kind of entry (`token` under `kind: password`, `tag` on a "
+         "personal-token entry)"),
+    Rule("SS137", Severity.ERROR, "a devcloud password entry's `user` is not `{domain name}/{tenant name}`"),
+    Rule("SS140", Severity.WARNING, "the token or password is a literal: a plaintext secret in a committed file"),
     Rule("SS141", Severity.ERROR, "a literal token does not look like a token of that repo_type"),
-    Rule("SS142", Severity.WARNING, "a `${…}` reference is malformed or names an unset variable"),
-    Rule("SS143", Severity.ERROR, "token-shaped text outside `token` (a key, a name, any value, a comment): a "
+    Rule("SS142", Severity.WARNING, "a `${…}` reference (`token`, `password`) is malformed or names an unset "
+         "variable"),
+    Rule("SS143", Severity.ERROR, "token-shaped text outside `token` and `password` (a key, a name, any value, a "
+         "comment): a "
          "secret pasted into the wrong place, shown redacted"),
     Rule("SS150", Severity.ERROR, "`host` is not an https URL"),
     Rule("SS151", Severity.WARNING, "`host` points at the other repo type's public host"),
@@ -82,47 +95,6 @@ CLOUD_ENV_PREFIX = "HUAWEICLOUD_"
 TOKEN_ENV_HINT_RE = re.compile(r"TOKEN|(?:^|_)PAT(?:_|$)|GITHUB|GITLAB|GITEE", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class RepoType:
-    name: str
-    doc: str
-    public_host: str
-    token_env: str
-    token_re: re.Pattern[str]
-    token_hint: str
-    supported: bool = True  # False: accepted with a warning (SS133)
-
-
-REPO_TYPES: dict[str, RepoType] = {
-    "github": RepoType(
-        "github",
-        "GitHub (github.com). Use a classic personal access token (`ghp_…`) or a fine-grained one "
-        "(`github_pat_…`).",
-        "https://github.com",
-        "GITHUB_TOKEN",
-        re.compile(r"^(gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,244})$"),
-        "a GitHub token starts with `ghp_` (classic) or `github_pat_` (fine-grained)",
-    ),
-    "gitlab": RepoType(
-        "gitlab",
-        "GitLab (gitlab.com or self-managed). Use a personal access token (`glpat-…`).",
-        "https://gitlab.com",
-        "GITLAB_TOKEN",
-        re.compile(r"^glpat-[0-9A-Za-z_.-]{20,}$"),
-        "a GitLab personal access token starts with `glpat-` followed by at least 20 characters",
-    ),
-    "gitee": RepoType(
-        "gitee",
-        "Gitee (gitee.com). Only the Chinese site of ServiceStage supports it.",
-        "https://gitee.com",
-        "GITEE_TOKEN",
-        re.compile(r"^[0-9a-f]{32}$"),
-        "a Gitee personal access token is 32 hexadecimal characters",
-        supported=False,
-    ),
-}
-SUPPORTED_REPO_TYPES = tuple(name for name, rt in REPO_TYPES.items() if rt.supported)
-
 STATUS_MEANINGS: dict[int, str] = {
     0: "normal",
     1: "overdue",
@@ -133,7 +105,7 @@ STATUS_DOCS: dict[int, str] = {
     1: "overdue: the token expired; create a new token and a new authorization.",
     2: "unauthenticated: the repository rejected the token; authorize again.",
 }
-TOKEN_TYPES = ("personal", "password", "oauth")
+TOKEN_TYPES = tuple(KINDS)
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 
@@ -151,6 +123,7 @@ class Field:
     value_docs: dict[Any, str] = field(default_factory=dict)
     pattern: str | None = None
     example: str | None = None
+    kind_only: str | None = None  # the kind of entry the key belongs to (KIND_OF_KEY), None: every kind
 
 
 REGION_DOCS = {region: f"Endpoint {default_endpoint(region)}" for region in REGIONS}
@@ -187,8 +160,9 @@ TOP_FIELDS: dict[str, Field] = {
         Field(
             "authorizations",
             "list",
-            "The repository authorizations: a list of entries, each with `name`, `repo_type`, `token` and an "
-            "optional `host`.",
+            "The repository authorizations: a list of entries, each with `name` and `repo_type`, and by its "
+            "`kind`: a personal token (the default: `token`, optional `host`), a password (`kind: password`, `user`, "
+            "`password`) or an OAuth grant (`kind: oauth`, optional `tag`).",
             required=True,
         ),
     )
@@ -209,10 +183,11 @@ ENTRY_FIELDS: dict[str, Field] = {
         Field(
             "repo_type",
             "string",
-            "Repository type. Value: `github` or `gitlab`.",
+            "Repository type, by kind: a personal token `github` or `gitlab` (`gitee` on the Chinese site), a "
+            "password `devcloud` or `bitbucket`, OAuth any of them.",
             required=True,
-            values=tuple(REPO_TYPES),
-            value_docs={name: rt.doc for name, rt in REPO_TYPES.items()},
+            values=ALL_REPO_TYPES,
+            value_docs=REPO_TYPE_DOCS,
         ),
         Field(
             "token",
@@ -221,6 +196,7 @@ ENTRY_FIELDS: dict[str, Field] = {
             "environment when the create action runs. A literal token is a plaintext secret in a committed file.",
             required=True,
             example="${GITHUB_TOKEN}",
+            kind_only="personal",
         ),
         Field(
             "host",
@@ -228,6 +204,41 @@ ENTRY_FIELDS: dict[str, Field] = {
             "Repository address (https URL). Optional: ServiceStage uses the repo type's official host when it "
             "is left out.",
             example="https://github.com/tom-repo",
+            kind_only="personal",
+        ),
+        Field(
+            "kind",
+            "string",
+            "The kind of authorization: `personal` (a private token, the default when `kind` is left out), "
+            "`password` (`user` and `password`) or `oauth` (authorized in the browser, no secret in the file).",
+            values=tuple(KINDS),
+            value_docs={name: kind.doc for name, kind in KINDS.items()},
+            example="password",
+        ),
+        Field(
+            "user",
+            "string",
+            "The repository user: for `devcloud` `{domain name}/{tenant name}`, for `bitbucket` the account name.",
+            required=True,
+            example="my-domain/my-tenant",
+            kind_only="password",
+        ),
+        Field(
+            "password",
+            "string",
+            "The repository password. Write a reference `${ENV_NAME}`: it is read from the language server's "
+            "environment when the create action runs and never shown. A literal password is a plaintext secret in "
+            "a committed file.",
+            required=True,
+            example="${BITBUCKET_PASSWORD}",
+            kind_only="password",
+        ),
+        Field(
+            "tag",
+            "string",
+            "The site tag passed to the OAuth redirect and OAuth calls (e.g. `intl`). Optional.",
+            example="intl",
+            kind_only="oauth",
         ),
         Field(
             "repo_user",
@@ -250,7 +261,8 @@ ENTRY_FIELDS: dict[str, Field] = {
         Field(
             "token_type",
             "string",
-            "Repository authorization type: `personal`, `password` or `oauth`.",
+            "Repository authorization type as ServiceStage reports it: `personal`, `password` or `oauth` (the "
+            "entry's `kind`).",
             written_back=True,
             values=TOKEN_TYPES,
         ),
@@ -269,13 +281,22 @@ ENTRY_FIELDS: dict[str, Field] = {
     )
 }
 
-REQUIRED_ENTRY_KEYS = tuple(k for k, f in ENTRY_FIELDS.items() if f.required)
+REQUIRED_ENTRY_KEYS = tuple(k for k, f in ENTRY_FIELDS.items() if f.required and f.kind_only is None)
+"""The keys every kind of entry needs; ``required_keys`` adds the kind's own."""
+
+
+def required_keys(kind: str | None) -> tuple[str, ...]:
+    """The keys an entry of this kind needs (None, an unknown kind: the ones every kind needs)."""
+    spec = KINDS.get(kind) if kind is not None else None
+    return REQUIRED_ENTRY_KEYS + spec.required if spec is not None else REQUIRED_ENTRY_KEYS
 TIMESTAMP_KEYS = ("create_time", "update_time")
 
 PLACEHOLDERS: dict[str, str] = {
     "name": "my-authorization",
     "repo_type": "github",
     "token": "${GITHUB_TOKEN}",
+    "user": "my-user",
+    "password": "${REPO_PASSWORD}",
     "project_id": "0" * 32,
     "authorizations": "[]",
 }
@@ -320,6 +341,21 @@ def token_env_for(repo_type: str | None) -> str:
     return rt.token_env if rt else "REPO_TOKEN"
 
 
+def password_env_for(repo_type: str | None) -> str:
+    """The conventional environment variable for a repo type's password (`BITBUCKET_PASSWORD`, …)."""
+    return f"{repo_type.upper()}_PASSWORD" if repo_type in REPO_TYPE_DOCS else "REPO_PASSWORD"
+
+
+def secret_env_for(key: str, repo_type: str | None) -> str:
+    """The conventional variable of a secret key's value: ``token`` → `GITHUB_TOKEN`, ``password`` → …"""
+    return password_env_for(repo_type) if key == "password" else token_env_for(repo_type)
+
+
+def user_placeholder(repo_type: str | None) -> str:
+    """What a new password entry's `user` says until it is filled in (devcloud's shape, else an account)."""
+    return "my-domain/my-tenant" if repo_type == "devcloud" else PLACEHOLDERS["user"]
+
+
 def closest(word: str, choices: tuple[str, ...] | list[str], cutoff: float = 0.6) -> str | None:
     """The closest choice by edit similarity, or None when nothing is close."""
     import difflib
@@ -334,62 +370,11 @@ def closest(word: str, choices: tuple[str, ...] | list[str], cutoff: float = 0.6
     return next(c for c in choices if c.lower() == found[0])
 
 
-# --- JSON Schema --------------------------------------------------------------------------------------
-
-
-def _field_schema(f: Field) -> dict[str, Any]:
-    schema: dict[str, Any] = {"description": plain_text(f.doc), "markdownDescription": f.doc}
-    if f.kind == "integer":
-        schema["type"] = "integer"
-    elif f.kind == "string":
-        schema["type"] = "string"
-    if f.values:
-        schema["enum"] = list(f.values)
-    if f.pattern:
-        schema["pattern"] = f.pattern
-    return schema
-
-
-def json_schema() -> dict[str, Any]:
-    """A JSON Schema (draft-07) of the file, generated from the same tables the validator uses."""
-    entry_props = {key: _field_schema(f) for key, f in ENTRY_FIELDS.items()}
-    entry_props["name"]["minLength"] = NAME_MIN
-    entry_props["name"]["maxLength"] = NAME_MAX
-    entry_props["token"]["anyOf"] = [
-        {"pattern": r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$"},
-        {"minLength": 1},
-    ]
-    entry_props["host"]["pattern"] = r"^https://"
-    top_props = {key: _field_schema(f) for key, f in TOP_FIELDS.items()}
-    top_props["endpoint"]["pattern"] = r"^(https://|http://(127\.0\.0\.1|localhost|\[::1\])(:[0-9]+)?(/|$))"
-    top_props["authorizations"] = {
-        "description": plain_text(TOP_FIELDS["authorizations"].doc),
-        "markdownDescription": TOP_FIELDS["authorizations"].doc,
-        "type": "array",
-        "items": {
-            "type": "object",
-            "properties": entry_props,
-            "required": list(REQUIRED_ENTRY_KEYS),
-            "additionalProperties": False,
-        },
-    }
-    return {
-        "$schema": "http://json-schema.org/draft-07/schema#",
-        "$id": "https://servicestage-ls.invalid/schema/authorizations.json",
-        "title": "ServiceStage repository authorizations",
-        "description": "Git repository authorizations for Huawei Cloud ServiceStage (servicestage-ls).",
-        "type": "object",
-        "properties": top_props,
-        "required": ["authorizations"],
-        "anyOf": [{"required": ["region"]}, {"required": ["endpoint"]}],
-        "patternProperties": {"^x-": {"description": EXTENSION_DOC}},
-        "additionalProperties": False,
-    }
-
-
 def field_markdown(f: Field) -> str:
     """A field's documentation: bold name, type, required or optional, written back or not, then the doc."""
     parts = [f"**{f.key}**", f.kind, "required" if f.required else "optional"]
+    if f.kind_only is not None:
+        parts.append(f"{KINDS[f.kind_only].label} entries only")
     if f.written_back:
         parts.append("written back by the server")
     return " · ".join(parts) + "\n\n" + f.doc

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from servicestage_ls.core.model import Entry, Model, Node, Pos, Range, Scalar, TopItem
-from servicestage_ls.core.schema import redact
+from servicestage_ls.core.schema import DEFAULT_KIND, KINDS, redact
 
 __all__ = ["Symbol", "document_symbols"]
 
@@ -82,9 +82,18 @@ def _entry_symbol(model: Model, entry: Entry) -> Symbol:
     else:
         name = f"(unnamed entry {entry.index + 1})"
         selection = Range(start, start)
-    repo_type = entry.value_of("repo_type")
+    detail = _entry_detail(entry)
     if entry.alias is not None:  # `- *e`: the entry is where the alias is, not where its anchor is
         start = (first, marker) if text[marker : marker + 1] == "-" else entry.alias.start
-        return Symbol(name, redact(repo_type) if repo_type else None, "entry", Range(start, entry.alias.end),
-                      entry.alias)
-    return Symbol(name, redact(repo_type) if repo_type else None, "entry", Range(start, end), selection)
+        return Symbol(name, detail, "entry", Range(start, entry.alias.end), entry.alias)
+    return Symbol(name, detail, "entry", Range(start, end), selection)
+
+
+def _entry_detail(entry: Entry) -> str | None:
+    """The repo type, and the kind unless it is the default: ``github``, ``bitbucket · password``."""
+    repo_type = entry.value_of("repo_type")
+    kind = entry.kind
+    label = KINDS[kind].label if kind in KINDS else redact(kind)
+    if kind == DEFAULT_KIND:
+        return redact(repo_type) if repo_type else None
+    return f"{redact(repo_type)} · {label}" if repo_type else label

@@ -13,6 +13,7 @@ from servicestage_ls.core.model import Model, Pos, Range, split_lines
 from servicestage_ls.core.regions import REGIONS
 
 HEAD = "project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789\nregion: cn-north-4\nauthorizations:\n"
+NEW_ENTRIES = ["new authorization entry", "new password entry", "new OAuth entry"]
 WRITTEN_BACK = ["repo_user", "status", "repo_host", "repo_home", "avartar", "token_type", "create_time",
                 "update_time"]
 
@@ -44,7 +45,7 @@ def by_label(result: list[Completion]) -> dict[str, Completion]:
 
 def test_entry_keys_mid_typing_leave_out_present_keys_and_sort_written_back_last() -> None:
     result = items(HEAD + "  - name: token1\n    repo_t|\n    token: ${GITHUB_TOKEN}\n")
-    assert labels(result) == ["repo_type", "host", *WRITTEN_BACK]
+    assert labels(result) == ["repo_type", "host", "kind", *WRITTEN_BACK]
     repo_type = by_label(result)["repo_type"]
     assert repo_type.kind == "key"
     assert repo_type.insert_text == "repo_type: "
@@ -53,7 +54,8 @@ def test_entry_keys_mid_typing_leave_out_present_keys_and_sort_written_back_last
     assert repo_type.filter_text == "repo_type"
     assert repo_type.detail == "string, required"
     assert repo_type.documentation == (
-        "**repo_type** · string · required\n\nRepository type. Value: `github` or `gitlab`."
+        "**repo_type** · string · required\n\nRepository type, by kind: a personal token `github` or `gitlab` (`gitee` "
+        "on the Chinese site), a password `devcloud` or `bitbucket`, OAuth any of them."
     )
     assert by_label(result)["status"].detail == "integer, written back by the server"
     assert by_label(result)["status"].documentation.startswith(
@@ -132,7 +134,7 @@ def test_item_marker_without_blank_gets_a_blank() -> None:
 
 def test_empty_line_in_the_list_at_the_marker_column_offers_only_the_snippet() -> None:
     result = items(HEAD + "  - name: token1\n    repo_type: github\n  |\n  - name: token2\n")
-    assert [c.label for c in result] == ["new authorization entry"]
+    assert [c.label for c in result] == NEW_ENTRIES
     assert result[0].insert_text == "- name: my-authorization\n    repo_type: github\n    token: ${GITHUB_TOKEN}"
     assert result[0].is_snippet is False
     assert result[0].replace == Range((5, 2), (5, 2))
@@ -140,7 +142,7 @@ def test_empty_line_in_the_list_at_the_marker_column_offers_only_the_snippet() -
 
 def test_line_after_authorizations_at_column_zero_offers_top_keys_and_an_indented_snippet() -> None:
     result = items("region: cn-north-4\nauthorizations:\n|")
-    assert labels(result) == ["project_id", "endpoint", "x-defaults", "new authorization entry"]
+    assert labels(result) == ["project_id", "endpoint", "x-defaults", *NEW_ENTRIES]
     snippet = by_label(result)["new authorization entry"]
     assert snippet.insert_text == "  - name: my-authorization\n    repo_type: github\n    token: ${GITHUB_TOKEN}"
     assert snippet.replace == Range((2, 0), (2, 0))
@@ -148,7 +150,7 @@ def test_line_after_authorizations_at_column_zero_offers_top_keys_and_an_indente
 
 def test_after_authorizations_colon_the_snippet_starts_a_new_line() -> None:
     result = items("region: cn-north-4\nauthorizations: |")
-    assert [c.label for c in result] == ["new authorization entry"]
+    assert [c.label for c in result] == NEW_ENTRIES
     assert result[0].insert_text == "\n  - name: my-authorization\n    repo_type: github\n    token: ${GITHUB_TOKEN}"
     assert result[0].replace == Range((1, 16), (1, 16))
 
@@ -291,7 +293,7 @@ def test_half_typed_flow_entry_value() -> None:
 
 def test_flow_entry_keys_leave_out_keys_on_the_line() -> None:
     result = items(HEAD + "  - {name: abcd, repo_type: gitlab, |}", snippets=True)
-    assert labels(result) == ["token", "host", *WRITTEN_BACK]
+    assert labels(result) == ["token", "host", "kind", *WRITTEN_BACK]
     token = by_label(result)["token"]
     assert token.insert_text == 'token: ${1:"\\${GITLAB_TOKEN\\}"}'
     assert token.replace == Range((3, 36), (3, 36))
@@ -310,7 +312,7 @@ def test_a_syntax_error_in_another_entry_does_not_stop_completion() -> None:
     model, pos = at_cursor(text)
     assert model.has_syntax_errors
     result = complete(model, pos, snippets=False, env={})
-    assert labels(result) == ["repo_type", "token", "host", *WRITTEN_BACK]
+    assert labels(result) == ["repo_type", "token", "host", "kind", *WRITTEN_BACK]
     assert result[0].replace == Range((6, 4), (6, 10))
 
 
@@ -337,7 +339,7 @@ def test_crlf_value_at_end_of_line() -> None:
 
 def test_columns_are_code_points_after_cjk_and_emoji() -> None:
     result = items(HEAD + "  - {name: 名前🎉ab, repo_t|}")
-    assert labels(result) == ["repo_type", "token", "host", *WRITTEN_BACK]
+    assert labels(result) == ["repo_type", "token", "host", "kind", *WRITTEN_BACK]
     assert result[0].replace == Range((3, 18), (3, 24))
     values = items(HEAD + "  # 注释 🎉🎉\n  - name: 名前🎉ab\n    repo_type: g|")
     assert values[0].replace == Range((5, 15), (5, 16))

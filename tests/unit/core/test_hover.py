@@ -28,7 +28,8 @@ def hover_at(marked: str, env: dict[str, str] | None = None) -> HoverInfo | None
 def test_entry_key_shows_the_field_doc() -> None:
     info = hover_at(HEAD + "  - name: token1\n    repo_ty|pe: github\n")
     assert info == HoverInfo(
-        "**repo_type** · string · required\n\nRepository type. Value: `github` or `gitlab`.",
+        "**repo_type** · string · required\n\nRepository type, by kind: a personal token `github` or `gitlab` (`gitee` "
+        "on the Chinese site), a password `devcloud` or `bitbucket`, OAuth any of them.",
         Range((4, 4), (4, 13)),
     )
 
@@ -58,7 +59,7 @@ def test_repo_type_value() -> None:
     info = hover_at(HEAD + "  - name: token1\n    repo_type: git|lab\n")
     assert info == HoverInfo(
         "**gitlab** — GitLab (gitlab.com or self-managed). Use a personal access token (`glpat-…`).\n\n"
-        "Public host: https://gitlab.com",
+        "Public host: https://gitlab.com\n\nKinds: `personal`, `oauth`.",
         Range((4, 15), (4, 21)),
     )
     gitee = hover_at(HEAD + "  - name: token1\n    repo_type: gitee|\n")

@@ -325,9 +325,11 @@ def test_other_rules_quote_token_shaped_text_redacted() -> None:
         ("SS132", "unsupported repo_type `ghp_…`; allowed: `github`, `gitlab`")]
     found = check(parse(HEADER + GOOD_ENTRY + f"    {GHP}: x\n    {GHP}: y\n"), env=ENV)
     assert [(f.code, f.message) for f in found if f.code not in ("SS143", "SS101")] == [
-        ("SS110", "unknown key `ghp_…` in an entry; allowed: `name`, `repo_type`, `token`, `host`, `repo_user`, "
+        ("SS110", "unknown key `ghp_…` in an entry; allowed: `name`, `repo_type`, `token`, `host`, `kind`, `user`, "
+         "`password`, `tag`, `repo_user`, "
                   "`status`, `repo_host`, `repo_home`, `avartar`, `token_type`, `create_time`, `update_time`"),
-        ("SS110", "unknown key `ghp_…` in an entry; allowed: `name`, `repo_type`, `token`, `host`, `repo_user`, "
+        ("SS110", "unknown key `ghp_…` in an entry; allowed: `name`, `repo_type`, `token`, `host`, `kind`, `user`, "
+         "`password`, `tag`, `repo_user`, "
                   "`status`, `repo_host`, `repo_home`, `avartar`, `token_type`, `create_time`, `update_time`")]
     (dup,) = [f for f in found if f.code == "SS101"]
     assert dup.message.startswith("duplicate key `ghp_…` in this entry")
@@ -405,7 +407,7 @@ def test_merged_keys_count_and_their_problems_point_at_the_merge_key() -> None:
     found = check(parse(text), env=ENV)
     assert [(f.code, f.range, f.message, f.data) for f in found] == [
         ("SS110", Range((4, 4), (4, 6)), "unknown key `tokn` merged into this entry with `<<`; allowed: `name`, "
-         "`repo_type`, `token`, `host`, `repo_user`, `status`, `repo_host`, `repo_home`, `avartar`, `token_type`, "
+         "`repo_type`, `token`, `host`, `kind`, `user`, `password`, `tag`, `repo_user`, `status`, `repo_host`, `repo_home`, `avartar`, `token_type`, "
          "`create_time`, `update_time`", None),
         ("SS111", Range((4, 4), (4, 6)), "missing required key `token` in this entry",
          {"fix": "insert-key", "key": "token", "value": "${REPO_TOKEN}", "scope": "entry"}),
@@ -467,3 +469,133 @@ def test_an_unrelated_syntax_error_does_not_turn_aliases_into_undefined_alias_er
         ("token1", 4, False), (None, 6, True), ("token2", 6 + broken.count("\n"), False)]
     top_broken = DEFAULTS + "endpoint: [\n" + HEADER + "  - <<: *defaults\n    name: token1\n"
     assert [f.code for f in check(parse(top_broken), env=ENV)] == ["SS100"]
+
+
+# --- the kinds of entry ----------------------------------------------------------------------------------------
+
+KIND_ENV = {**ENV, "BITBUCKET_PASSWORD": "p", "DEVCLOUD_PASSWORD": "q"}
+PASSWORD_ENTRY = ("  - name: pw-one\n    kind: password\n    repo_type: bitbucket\n    user: tom\n"
+                  "    password: ${BITBUCKET_PASSWORD}\n")
+OAUTH_ENTRY = "  - name: oauth-one\n    kind: oauth\n    repo_type: devcloud\n    tag: intl\n"
+
+
+def kind_findings(entry: str) -> list[tuple[str, Range, str, dict[str, object] | None]]:
+    return [(f.code, f.range, f.message, f.data) for f in check(parse(HEADER + entry), env=KIND_ENV)]
+
+
+def test_every_kind_of_entry_is_valid_as_written() -> None:
+    assert kind_findings(PASSWORD_ENTRY + OAUTH_ENTRY + GOOD_ENTRY.replace("token1", "token2")
+                         + "  - name: token3\n    kind: personal\n    repo_type: gitlab\n"
+                           "    token: ${GITLAB_TOKEN}\n"
+                         + "  - name: devcloud-pw\n    kind: password\n    repo_type: devcloud\n"
+                           "    user: my-domain/my-tenant\n    password: ${DEVCLOUD_PASSWORD}\n") == []
+
+
+def test_ss134_a_repo_type_the_kind_does_not_have() -> None:
+    assert kind_findings("  - name: token1\n    repo_type: bitbucket\n    token: ${GITHUB_TOKEN}\n") == [
+        ("SS134", Range((4, 15), (4, 24)), "`repo_type: bitbucket` is not available for a personal-token entry "
+         "(the default without `kind`): bitbucket takes `kind: password` or `kind: oauth`; a personal-token entry "
+         "takes `github`, `gitlab`",
+         {"fix": "kind-or-repo-type", "kinds": ["password", "oauth"], "repo_types": ["github", "gitlab"]})]
+    assert kind_findings(PASSWORD_ENTRY.replace("bitbucket", "github")) == [
+        ("SS134", Range((5, 15), (5, 21)), "`repo_type: github` is not available for a password entry: github "
+         "takes `kind: personal` or `kind: oauth`; a password entry takes `devcloud`, `bitbucket`",
+         {"fix": "kind-or-repo-type", "kinds": ["personal", "oauth"], "repo_types": ["devcloud", "bitbucket"]})]
+
+
+def test_ss132_and_ss133_follow_the_kind() -> None:
+    assert kind_findings(OAUTH_ENTRY.replace("devcloud", "bitbuket")) == [
+        ("SS132", Range((5, 15), (5, 23)), "unsupported repo_type `bitbuket`; did you mean `bitbucket`? Allowed: "
+         "`github`, `gitlab`, `bitbucket`, `devcloud`", {"fix": "replace-value", "replacement": "bitbucket"})]
+    assert kind_findings(OAUTH_ENTRY.replace("devcloud", "gitee")) == [
+        ("SS133", Range((5, 15), (5, 20)), "`repo_type: gitee` is only supported on ServiceStage's Chinese site; "
+         "the international API accepts `github`, `gitlab`, `bitbucket`, `devcloud`", None)]
+
+
+def test_ss135_unknown_kind_and_what_people_call_it() -> None:
+    assert kind_findings("  - name: oauth-one\n    kind: oath\n    repo_type: github\n") == [
+        ("SS135", Range((4, 10), (4, 14)), "unknown kind `oath`; did you mean `oauth`? A kind is `personal` (the "
+         "default), `password` or `oauth`", {"fix": "replace-value", "replacement": "oauth"})]
+    assert kind_findings(GOOD_ENTRY + "    kind: token\n") == [
+        ("SS135", Range((6, 10), (6, 15)), "unknown kind `token`; did you mean `personal`? A kind is `personal` "
+         "(the default), `password` or `oauth`", {"fix": "replace-value", "replacement": "personal"})]
+    assert kind_findings(GOOD_ENTRY + "    kind: ssh-key\n") == [
+        ("SS135", Range((6, 10), (6, 17)), "unknown kind `ssh-key`; a kind is `personal` (the default), "
+         "`password` or `oauth`", None)]
+    assert kind_findings(GOOD_ENTRY + "    kind: 42\n") == [
+        ("SS112", Range((6, 10), (6, 12)), "`kind` must be a string, not a number; put the value in quotes", None)]
+
+
+def test_ss136_keys_of_another_kind() -> None:
+    assert kind_findings(PASSWORD_ENTRY.replace("    password: ${BITBUCKET_PASSWORD}\n",
+                                                "    token: ${BITBUCKET_PASSWORD}\n")) == [
+        ("SS111", Range((3, 4), (3, 8)), "missing required key `password` in this entry",
+         {"fix": "insert-key", "key": "password", "value": "${BITBUCKET_PASSWORD}", "scope": "entry"}),
+        ("SS136", Range((7, 4), (7, 9)), "`token` is a key of a personal-token entry, not of a password entry: a "
+         "password entry holds `user` and `password`; rename `token` to `password`",
+         {"fix": "rename-key", "replacement": "password"})]
+    assert kind_findings(OAUTH_ENTRY + "    token: ${GITHUB_TOKEN}\n    host: https://github.com\n") == [
+        ("SS136", Range((7, 4), (7, 9)), "`token` is a key of a personal-token entry, not of an OAuth entry: an "
+         "OAuth entry holds no secret (ServiceStage keeps the grant made in the browser); remove it", None),
+        ("SS136", Range((8, 4), (8, 8)), "`host` is a key of a personal-token entry, not of an OAuth entry; "
+         "remove it", None)]
+    assert kind_findings(GOOD_ENTRY + "    tag: intl\n") == [
+        ("SS136", Range((6, 4), (6, 7)), "`tag` is a key of an OAuth entry, not of a personal-token entry (the "
+         "default without `kind`): add `kind: oauth`, or remove `tag`",
+         {"fix": "insert-key", "key": "kind", "value": "oauth", "scope": "entry"})]
+
+
+def test_ss136_a_key_merged_from_an_anchor_is_reported_on_the_merge_key() -> None:
+    text = ("x-pw: &pw {user: tom}\n" + HEADER + "  - <<: *pw\n    name: token1\n    repo_type: github\n"
+            "    token: ${GITHUB_TOKEN}\n")
+    assert [(f.code, f.range, f.message, f.data) for f in check(parse(text), env=KIND_ENV)] == [
+        ("SS136", Range((4, 4), (4, 6)), "`user` is a key of a password entry, not of a personal-token entry (the "
+         "default without `kind`): add `kind: password`, or remove `user` (merged with `<<`)", None)]
+
+
+def test_ss137_a_devcloud_user_is_domain_slash_tenant() -> None:
+    entry = PASSWORD_ENTRY.replace("bitbucket", "devcloud").replace("BITBUCKET", "DEVCLOUD")
+    assert kind_findings(entry) == [
+        ("SS137", Range((6, 10), (6, 13)), "a devcloud `user` is `{domain name}/{tenant name}`: two parts without "
+         "blanks around one `/` (e.g. `my-domain/my-tenant`)", None)]
+    assert kind_findings(entry.replace("user: tom", "user: a/b/c"))[0][0] == "SS137"
+    assert kind_findings(entry.replace("user: tom", "user: dom/tenant")) == []
+    assert kind_findings(PASSWORD_ENTRY.replace("user: tom", "user: ''")) == [
+        ("SS112", Range((6, 10), (6, 12)), "`user` is empty; write the repository user (`my-user`)", None)]
+
+
+def test_password_entries_need_user_and_password_oauth_entries_nothing_secret() -> None:
+    assert kind_findings("  - name: pw-one\n    kind: password\n    repo_type: devcloud\n") == [
+        ("SS111", Range((3, 4), (3, 8)), "missing required key `user` in this entry",
+         {"fix": "insert-key", "key": "user", "value": "my-domain/my-tenant", "scope": "entry"}),
+        ("SS111", Range((3, 4), (3, 8)), "missing required key `password` in this entry",
+         {"fix": "insert-key", "key": "password", "value": "${DEVCLOUD_PASSWORD}", "scope": "entry"})]
+    assert kind_findings("  - name: oauth-one\n    kind: oauth\n    repo_type: github\n") == []
+
+
+def test_a_password_has_every_rule_a_token_has_and_is_never_repeated() -> None:
+    literal = PASSWORD_ENTRY.replace("${BITBUCKET_PASSWORD}", "hunter2-secret")
+    found = kind_findings(literal)
+    assert found == [
+        ("SS140", Range((7, 14), (7, 28)), "the password is written in the file: a plaintext secret in a file that "
+         "is committed; use a reference such as `${BITBUCKET_PASSWORD}` and set BITBUCKET_PASSWORD in the "
+         "environment", {"fix": "use-env-reference", "variable": "BITBUCKET_PASSWORD"})]
+    assert "hunter2" not in repr(found)
+    assert kind_findings(PASSWORD_ENTRY.replace("BITBUCKET_PASSWORD", "NOPE_PASSWORD")) == [
+        ("SS142", Range((7, 14), (7, 30)), "environment variable `NOPE_PASSWORD` is not set; set it where the "
+         "language server (or `servicestage-ls create`) runs", {"variable": "NOPE_PASSWORD"})]
+    assert kind_findings(PASSWORD_ENTRY.replace("${BITBUCKET_PASSWORD}", "$BITBUCKET_PASSWORD"))[0][::2] == (
+        "SS142", "malformed environment reference; write it as `${NAME}` with a name of letters, digits and `_`")
+    assert kind_findings(PASSWORD_ENTRY.replace("${BITBUCKET_PASSWORD}", "''")) == [
+        ("SS112", Range((7, 14), (7, 16)), "`password` is empty; write a reference such as `${BITBUCKET_PASSWORD}`",
+         None)]
+    pasted = kind_findings(PASSWORD_ENTRY.replace("BITBUCKET_PASSWORD", GHP))
+    assert [(code, message) for code, _, message, _ in pasted] == [
+        ("SS142", "the reference holds what looks like a GitHub token, not the name of an environment variable; put "
+         "the password in a variable such as `BITBUCKET_PASSWORD` and write `${BITBUCKET_PASSWORD}`")]
+
+
+def test_token_shaped_text_in_a_password_is_its_literal_not_ss143() -> None:
+    found = kind_findings(PASSWORD_ENTRY.replace("${BITBUCKET_PASSWORD}", GHP))
+    assert [code for code, *_ in found] == ["SS140"]
+    assert GHP not in repr(found)

@@ -20,13 +20,13 @@ from servicestage_ls.core.rules.base import (
     unknown_key,
     url,
 )
+from servicestage_ls.core.rules.kinds import kind_findings, other_kinds_keys, repo_type_findings, user_findings
 from servicestage_ls.core.rules.secrets import token_findings
-from servicestage_ls.core.tokens import token_reference
+from servicestage_ls.core.tokens import reference
 from servicestage_ls.core.yamlparse import yaml_int
 
 
 
-_REQUIRED_ENTRY_KEYS = frozenset(schema.REQUIRED_ENTRY_KEYS)
 _ENTRY_FIELD_NAMES = frozenset(schema.ENTRY_FIELDS)
 
 
@@ -38,7 +38,9 @@ def entry_findings(entry: Entry, env: MappingABC[str, str]) -> list[Finding]:
 _NO_KEYS: dict[str, Pair] = {}
 
 
-PairMemo = dict[int, tuple[Pair, list[Finding]]]
+PairMemo = dict[int, tuple[Pair, str | None, list[Finding]]]
+_UNSHARED = frozenset(("host", "user"))
+"""Keys whose findings depend on other keys than the kind (`host` and `user` on the repo type): never memoized."""
 
 
 def entry_checks(entry: Entry, env: MappingABC[str, str],
@@ -62,15 +64,28 @@ def entry_checks(entry: Entry, env: MappingABC[str, str],
         _values(present, memo, env, out)
     else:
         out, present = _irregular_entry(pairs, keys, memo, env)
-    if not present.keys() >= _REQUIRED_ENTRY_KEYS:
-        missing = [k for k in schema.REQUIRED_ENTRY_KEYS if k not in present]
+    kind = _kind(present)
+    required = schema.required_keys(kind)
+    if not present.keys() >= set(required):
+        missing = [k for k in required if k not in present]
         first_key = node.pairs[0].key if node.pairs else node
         repo_type = _repo_type(present)
         for key in missing:
-            value = token_reference(repo_type) if key == "token" else schema.PLACEHOLDERS[key]
             out.append(finding("SS111", f"missing required key `{key}` in this entry", node_range(first_key),
-                               {"fix": "insert-key", "key": key, "value": value, "scope": "entry"}))
+                               {"fix": "insert-key", "key": key, "value": _placeholder(key, present, repo_type),
+                                "scope": "entry"}))
+    if kind is not None:
+        out.extend(other_kinds_keys(node, present, kind))
     return out, present
+
+
+def _placeholder(key: str, present: dict[str, Pair], repo_type: str | None) -> str:
+    """What a missing key's quick fix writes."""
+    if key in schema.SECRET_KEYS:
+        return reference(schema.secret_env_for(key, repo_type or _any_repo_type(present)))
+    if key == "user":
+        return schema.user_placeholder(_any_repo_type(present))
+    return schema.PLACEHOLDERS[key]
 
 
 def _irregular_entry(pairs: list[Pair], keys: list[str | None], memo: PairMemo | None,
@@ -98,18 +113,21 @@ def _values(present: dict[str, Pair], memo: PairMemo | None, env: MappingABC[str
             merged_by: dict[str, Pair] | None = None) -> None:
     """The findings about each known key's value, added to ``out``."""
     repo_type = _repo_type(present)
+    kind = _kind(present)
+    memo_kind = kind if "kind" in present else "-"  # "-": no `kind` written (a personal-token entry)
     for key, pair in present.items():
         node_value = pair.value
-        if memo is None or key == "host" or (key == "token" and not (
+        if memo is None or key in _UNSHARED or (key in schema.SECRET_KEYS and not (
                 isinstance(node_value, Scalar) and node_value.value.startswith("${"))):
-            found = _entry_value(key, pair, present, repo_type, env)
+            found = _entry_value(key, pair, present, repo_type, kind, env)
         else:
             # These findings depend on the pair alone (a reference's also on the environment, the same for the
-            # whole run): a pair shared by many entries (`repo_type: github` on the same row) is checked once.
+            # whole run; `repo_type`'s also on the kind): a pair shared by many entries (`repo_type: github` on
+            # the same row) is checked once per kind.
             known = memo.get(id(pair))
-            if known is None or known[0] is not pair:
-                known = memo[id(pair)] = (pair, _entry_value(key, pair, present, repo_type, env))
-            found = known[1]
+            if known is None or known[0] is not pair or known[1] != memo_kind:
+                known = memo[id(pair)] = (pair, memo_kind, _entry_value(key, pair, present, repo_type, kind, env))
+            found = known[2]
         if not found:
             continue
         merge = merged_by.get(key) if merged_by else None
@@ -151,7 +169,24 @@ def _repo_type(present: dict[str, Pair]) -> str | None:
     return None
 
 
-def _entry_value(key: str, pair: Pair, present: dict[str, Pair], repo_type: str | None,
+def _kind(present: dict[str, Pair]) -> str | None:
+    """The entry's kind: `personal` without `kind`, None when `kind` is not a known kind (SS135, SS112)."""
+    pair = present.get("kind")
+    if pair is None:
+        return schema.DEFAULT_KIND
+    value = pair.value
+    return value.value if isinstance(value, Scalar) and value.value in schema.KINDS else None
+
+
+def _any_repo_type(present: dict[str, Pair]) -> str | None:
+    """The entry's `repo_type` when it is one of any kind (`bitbucket` too), else None."""
+    pair = present.get("repo_type")
+    if pair is not None and isinstance(pair.value, Scalar) and pair.value.value in schema.REPO_TYPE_DOCS:
+        return pair.value.value
+    return None
+
+
+def _entry_value(key: str, pair: Pair, present: dict[str, Pair], repo_type: str | None, kind: str | None,
                  env: MappingABC[str, str]) -> list[Finding]:
     spec = schema.ENTRY_FIELDS[key]
     if spec.kind == "integer":
@@ -164,20 +199,14 @@ def _entry_value(key: str, pair: Pair, present: dict[str, Pair], repo_type: str 
     if key == "name":
         return [] if schema.NAME_RE.match(text) else _name_findings(text, node_range(scalar))
     if key == "repo_type":
-        if text in schema.SUPPORTED_REPO_TYPES:
-            return []
-        rng = node_range(scalar)
-        if text in schema.REPO_TYPES:
-            return [finding("SS133", f"`repo_type: {text}` is only supported on ServiceStage's Chinese site; "
-                                     f"the international API accepts {quoted(schema.SUPPORTED_REPO_TYPES)}", rng)]
-        suggestion = schema.closest(text, schema.SUPPORTED_REPO_TYPES)
-        allowed = quoted(schema.SUPPORTED_REPO_TYPES)
-        if suggestion is not None:
-            return [finding("SS132", f"unsupported repo_type `{text}`; did you mean `{suggestion}`? "
-                                     f"Allowed: {allowed}", rng, {"fix": "replace-value", "replacement": suggestion})]
-        return [finding("SS132", f"unsupported repo_type `{text}`; allowed: {allowed}", rng)]
-    if key == "token":
-        return token_findings(text, node_range(scalar), repo_type, present, env)
+        return repo_type_findings(text, node_range(scalar), kind, "kind" in present)
+    if key == "kind":
+        return kind_findings(text, node_range(scalar))
+    if key in schema.SECRET_KEYS:
+        return token_findings(text, node_range(scalar), repo_type if key == "token" else _any_repo_type(present),
+                              present, env, key)
+    if key == "user":
+        return user_findings(text, node_range(scalar), kind, _any_repo_type(present))
     if key == "host":
         problem = check_https_url(scalar, "SS150", "host", allow_loopback_http=False)
         if problem is not None:

@@ -12,11 +12,13 @@ from servicestage_ls.core import schema
 from servicestage_ls.core.model import Entry, Model, Pair, Range, Scalar, node_range, split_lines
 from servicestage_ls.core.rules.base import PUBLIC_HOSTNAMES, Finding, finding, url
 from servicestage_ls.core.schema import Severity
-from servicestage_ls.core.tokens import TOKEN_PREFIX_RE, ValueKind, classify, token_reference, token_shapes
+from servicestage_ls.core.tokens import TOKEN_PREFIX_RE, ValueKind, classify, token_shapes
 
 
 def token_findings(text: str, rng: Range, repo_type: str | None, present: dict[str, Pair],
-                   env: MappingABC[str, str]) -> list[Finding]:
+                   env: MappingABC[str, str], key: str = "token") -> list[Finding]:
+    """The rules of a secret's value: ``key`` is `token` (a personal-token entry) or `password` (a password
+    entry, whose ``repo_type`` may be any); the value itself is never repeated."""
     value = classify(text, env)
     kind = value.kind
     if kind is ValueKind.SET:
@@ -29,20 +31,20 @@ def token_findings(text: str, rng: Range, repo_type: str | None, present: dict[s
         assert value.pasted is not None
         # A token pasted between the braces: never repeat it (messages end up in CI logs).
         pasted_kind = value.pasted.doc.split()[0]
+        variable = value.pasted.token_env if key == "token" else schema.secret_env_for(key, repo_type)
         return [finding("SS142", f"the reference holds what looks like a {pasted_kind} token, not the name of an "
-                                 "environment variable; put the token in a variable such as "
-                                 f"`{value.pasted.token_env}` and write `${{{value.pasted.token_env}}}`", rng)]
+                                 f"environment variable; put the {key} in a variable such as `{variable}` and write "
+                                 f"`${{{variable}}}`", rng)]
     if kind is ValueKind.MALFORMED:
         return [finding("SS142", "malformed environment reference; write it as `${NAME}` with a name of letters, "
                                  "digits and `_`", rng)]
+    env_name = schema.secret_env_for(key, repo_type)
     if kind is ValueKind.EMPTY:
-        return [finding("SS112", "`token` is empty; write a reference such as "
-                                 f"`{token_reference(repo_type)}`", rng)]
-    env_name = schema.token_env_for(repo_type)
-    out = [finding("SS140", "the token is written in the file: a plaintext secret in a file that is committed; "
+        return [finding("SS112", f"`{key}` is empty; write a reference such as `${{{env_name}}}`", rng)]
+    out = [finding("SS140", f"the {key} is written in the file: a plaintext secret in a file that is committed; "
                             f"use a reference such as `${{{env_name}}}` and set {env_name} in the environment",
                    rng, {"fix": "use-env-reference", "variable": env_name})]
-    if repo_type is not None:
+    if key == "token" and repo_type is not None:
         spec = schema.REPO_TYPES[repo_type]
         if not spec.token_re.match(text.strip()):
             severity = None
@@ -63,7 +65,7 @@ def _self_managed(present: dict[str, Pair], public_host: str) -> bool:
 
 # --- token-shaped text anywhere ------------------------------------------------------------------------
 
-_TOKEN_VALUE_PREFIX_RE = re.compile(r"[ \t]*(?:-[ \t]+)*[\"']?token[\"']?[ \t]*:[ \t]*[\"']?(?:\$\{)?")
+_TOKEN_VALUE_PREFIX_RE = re.compile(r"[ \t]*(?:-[ \t]+)*[\"']?(?:token|password)[\"']?[ \t]*:[ \t]*[\"']?(?:\$\{)?")
 
 
 def _token_shapes(text: str, in_token_value: Callable[[int, int, str], bool]) -> list[Finding]:
@@ -92,7 +94,7 @@ def _in_token_value(entry: Entry | None, line: int, col: int, line_text: str) ->
     if entry is None:
         return False
     if entry.mapping is not None:
-        return any(pair.key_text == "token" and isinstance(pair.value, Scalar)
+        return any(pair.key_text in schema.SECRET_KEYS and isinstance(pair.value, Scalar)
                    and node_range(pair.value).contains((line, col)) for pair in entry.mapping.pairs)
     # No model of this entry (a syntax error in it): the line says whether it is a `token:` value.
     return _TOKEN_VALUE_PREFIX_RE.fullmatch(line_text[:col]) is not None
