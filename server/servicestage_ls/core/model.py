@@ -221,31 +221,25 @@ class Entry:
 
     @property
     def kind(self) -> str:
-        """The entry's `kind` as written (``personal`` when it has none: the default); an unknown value is returned
-        as it is (SS135 reports it)."""
+        """`kind` as written, ``personal`` (the default) without one; an unknown kind as it is (SS135)."""
         return self.value_of("kind") or DEFAULT_KIND
 
     @property
-    def user(self) -> str | None:
-        """A password entry's `user` (`{domain name}/{tenant name}` for devcloud)."""
+    def user(self) -> str | None:  # a password entry's `user` (`{domain name}/{tenant name}` for devcloud)
         return self.value_of("user")
 
     @property
-    def tag(self) -> str | None:
-        """An OAuth entry's `tag` (``intl``), or None."""
+    def tag(self) -> str | None:  # an OAuth entry's `tag` (``intl``)
         return self.value_of("tag")
 
     @property
     def secret_key(self) -> str | None:
-        """The key that holds this entry's secret reference: `token` (personal), `password`, None (OAuth or an
-        unknown kind)."""
+        """Where the kind's secret reference is: `token` (personal), `password`; None (OAuth, an unknown kind)."""
         return SECRET_KEY_OF_KIND.get(self.kind)
 
     @property
-    def secret_source(self) -> str | None:
-        """The text of the entry's secret (a ``${NAME}`` reference, or a literal): never to be shown."""
-        key = self.secret_key
-        return self.value_of(key) if key is not None else None
+    def secret_source(self) -> str | None:  # the secret's text (a `${NAME}` reference or a literal): never shown
+        return self.value_of(self.secret_key) if self.secret_key is not None else None
 
     @property
     def status(self) -> int | None:
