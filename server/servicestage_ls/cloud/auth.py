@@ -239,7 +239,8 @@ class IamPasswordAuth(httpx.Auth):
         """Cache the token of an IAM answer, or raise the CloudError it amounts to."""
         if response.status_code not in (200, 201):
             raise parse_error_response(
-                response.status_code, response.headers, response.content, service="IAM"
+                response.status_code, response.headers, response.content, service="IAM",
+                secrets=self._credentials.secrets(),
             ).scrub(self._credentials.secrets())
         token = response.headers.get(HEADER_SUBJECT_TOKEN, "").strip()
         if not token:

@@ -141,13 +141,15 @@ class ServiceStageClient(KindCalls):
                 request_id=response.headers.get("X-Request-Id"),
                 advice="check the endpoint; it must be the API's address, not a web page's",
             ).scrub(secrets)
-        return parse_error_response(response.status_code, response.headers, response.content).scrub(secrets)
+        return parse_error_response(response.status_code, response.headers, response.content, secrets=secrets
+                                    ).scrub(secrets)
 
     def _json(self, response: httpx.Response, operation: str, secrets: Sequence[str]) -> Any:
         try:
             return json.loads(response.content.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
-            excerpt = body_excerpt(response.content, response.headers.get("Content-Type", "")) or "an empty body"
+            excerpt = body_excerpt(response.content, response.headers.get("Content-Type", ""), secrets=secrets
+                                   ) or "an empty body"
             raise CloudError(
                 "protocol",
                 f"ServiceStage answered HTTP {response.status_code} to {operation} with a body that is not JSON: "
@@ -291,7 +293,8 @@ async def lookup_project_id(
         failed_url = failed_request_url(exc, request.url)
         raise classify(exc, failed_url, timeout, advice).error.scrub(secrets) from None
     if response.status_code != 200:
-        raise parse_error_response(response.status_code, response.headers, response.content, service="IAM").scrub(
+        raise parse_error_response(response.status_code, response.headers, response.content, service="IAM",
+                                   secrets=secrets).scrub(
             secrets
         )
     try:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Literal
 
+from servicestage_ls.core.escapes import mask
 from servicestage_ls.core.schema import redact
 
 ErrorKind = Literal["http", "network", "timeout", "tls", "config", "protocol"]
@@ -130,15 +131,14 @@ class CloudError(Exception):
         )
 
     def scrub(self, secrets: Iterable[str | None]) -> CloudError:
-        """Replace every known secret value in the texts with ``***`` (in place); returns self."""
-        for secret in secrets:
-            if not secret:
-                continue
-            self.message = self.message.replace(secret, _MASK)
-            if self.request_id:
-                self.request_id = self.request_id.replace(secret, _MASK)
-            if self.advice:
-                self.advice = self.advice.replace(secret, _MASK)
+        """Replace every known secret value in the texts with ``***`` (in place), also where it was echoed
+        percent-encoded, URL-encoded or JSON-escaped; returns self."""
+        known = [secret for secret in secrets if secret]
+        self.message = mask(self.message, known, _MASK)
+        if self.request_id:
+            self.request_id = mask(self.request_id, known, _MASK)
+        if self.advice:
+            self.advice = mask(self.advice, known, _MASK)
         self.args = (self.message,)
         return self
 
@@ -160,14 +160,21 @@ _SCRIPT_OR_STYLE = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECAS
 _TAG = re.compile(r"<[^>]*>")
 
 
-def body_excerpt(body: bytes, content_type: str = "", limit: int = EXCERPT_LIMIT) -> str:
-    """A short single-line excerpt of a response body; HTML is reduced to its text."""
+def shown(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """Text a server sent, as it may be shown: the known secrets masked and token shapes redacted, in whatever
+    encoding they were echoed — before it is cut short, so that a cut never leaves part of one."""
+    return redact(mask(text, secrets, _MASK))
+
+
+def body_excerpt(body: bytes, content_type: str = "", limit: int = EXCERPT_LIMIT,
+                 secrets: Iterable[str | None] = ()) -> str:
+    """A short single-line excerpt of a response body (``shown``); HTML is reduced to its text."""
     text = body.decode("utf-8", errors="replace")
     looks_html = "html" in content_type.lower() or text.lstrip()[:1] == "<"
     if looks_html:
         text = _SCRIPT_OR_STYLE.sub(" ", text)
         text = html.unescape(_TAG.sub(" ", text))
-    return single_line(text, limit)
+    return single_line(shown(text, secrets), limit)
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -241,8 +248,10 @@ def parse_error_response(
     body: bytes,
     *,
     service: str = "ServiceStage",
+    secrets: Iterable[str | None] = (),
 ) -> CloudError:
-    """Turn an error answer (any of the documented body shapes, HTML, text or nothing) into a CloudError."""
+    """Turn an error answer (any of the documented body shapes, HTML, text or nothing) into a CloudError; what
+    it quotes of the body is ``shown`` (``secrets`` masked, token shapes redacted) before it is cut short."""
     request_id = _header(headers, "X-Request-Id")
     code: str | None = None
     message: str | None = None
@@ -257,16 +266,16 @@ def parse_error_response(
     if code is not None and code.isdigit():
         code = None  # a bare number (IAM's nested bodies) only repeats the HTTP status
     if code is None and message is None:
-        excerpt = body_excerpt(body, _header(headers, "Content-Type") or "") if body.strip() else ""
+        excerpt = body_excerpt(body, _header(headers, "Content-Type") or "", secrets=secrets) if body.strip() else ""
         message = f"{_reason(status)}: {excerpt}" if excerpt else _reason(status)
     elif message is None and code and code.upper() in REPO_ERRORS:
         message = REPO_ERRORS[code.upper()][0]
     return CloudError(
         "http",
-        single_line(message or ""),
+        single_line(shown(message or "", secrets)),
         status=status,
-        code=single_line(code, 64) if code else None,
-        request_id=single_line(request_id, 128) if request_id else None,
+        code=single_line(shown(code, secrets), 64) if code else None,
+        request_id=single_line(shown(request_id, secrets), 128) if request_id else None,
         advice=advice_for(status, code),
         service=service,
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
+from servicestage_ls.core.escapes import unescape
 from servicestage_ls.core.kinds import (  # re-exported: the format is read from here
     ALL_REPO_TYPES as ALL_REPO_TYPES, DEFAULT_KIND as DEFAULT_KIND, DEVCLOUD_USER_RE as DEVCLOUD_USER_RE,
     KIND_OF_KEY as KIND_OF_KEY, KINDS as KINDS, REPO_TYPE_DOCS as REPO_TYPE_DOCS, REPO_TYPES as REPO_TYPES,
@@ -313,7 +314,10 @@ def redacted(match: re.Match[str]) -> str:
 
 
 def redact(text: str) -> str:
-    """The text with every token-shaped part redacted: what the product may print of text taken from a file."""
+    """The text with every token-shaped part redacted: what the product may print of text taken from a file (or
+    echoed by a server). A token percent-encoded or JSON-escaped is found decoded (the text is then shown so)."""
+    if ("%" in text or "\\u" in text) and TOKEN_SHAPE_RE.search(decoded := unescape(text)):
+        text = decoded
     if "_" not in text and "-" not in text:  # every token shape has one: most texts need no regex
         return text
     return TOKEN_SHAPE_RE.sub(redacted, text)

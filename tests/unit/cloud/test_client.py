@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
@@ -143,6 +144,21 @@ async def test_a_token_echoed_by_the_server_is_scrubbed() -> None:
         with pytest.raises(CloudError) as caught:
             await client.create_personal_authorization("github", "token1", REPO_TOKEN)
     assert caught.value.message == "token *** rejected by ***"
+    assert_no_secrets(caught.value)
+
+
+@pytest.mark.parametrize("echo", [
+    lambda secret: urllib.parse.quote(secret, safe=""),
+    lambda secret: "".join(f"%{byte:02X}" for byte in secret.encode()),
+    lambda secret: "".join(f"\\u{ord(c):04x}" for c in secret),
+], ids=["url-encoded", "percent-encoded", "json-u-escaped"])
+async def test_a_secret_echoed_encoded_by_the_server_is_scrubbed(echo: Callable[[str], str]) -> None:
+    env = {"HUAWEICLOUD_SDK_AK": "ak-secret", "HUAWEICLOUD_SDK_SK": "sk-secret/+="}
+    text = f"signature by {echo('ak-secret')} with {echo('sk-secret/+=')}; token {echo(REPO_TOKEN)}"
+    async with await client_for(lambda r: httpx.Response(401, text=text), env=env) as client:
+        with pytest.raises(CloudError) as caught:
+            await client.create_personal_authorization("github", "token1", REPO_TOKEN)
+    assert caught.value.message == "Unauthorized: signature by *** with ***; token ***"
     assert_no_secrets(caught.value)
 
 

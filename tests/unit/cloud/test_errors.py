@@ -133,6 +133,43 @@ def test_scrub_removes_secrets_a_server_echoed() -> None:
     assert err.message == "token *** is bad"
 
 
+SK = "sk/Secret+Value=0"
+ECHOES = {
+    "url-encoded-in-json": b'{"error_code":"APIGW.0301","error_msg":"bad signature for sk%2FSecret%2BValue%3D0"}',
+    "percent-encoded-text": b"bad signature for %73%6B%2F%53%65%63%72%65%74%2B%56%61%6C%75%65%3D%30",
+    "json-u-escaped-inside-a-string": b'{"error_code":"APIGW.0301","error_msg":"bad signature for '
+                                      b'\\u0073k/Secret+Value=0"}',
+    "json-u-escaped-text": b"bad signature for \\u0073\\u006b\\/Secret+Value=0",
+    "form-encoded-html": b"<html><body><p>bad signature for sk%2FSecret%2BValue%3D0</p></body></html>",
+}
+
+
+@pytest.mark.parametrize("body", ECHOES.values(), ids=ECHOES.keys())
+def test_scrub_removes_a_secret_echoed_encoded(body: bytes) -> None:
+    err = parse_error_response(401, {"Content-Type": "text/html"} if body.startswith(b"<") else {}, body)
+    err.scrub([SK])
+    assert err.message.endswith("bad signature for ***")
+    assert "Secret" not in str(err) + repr(err) + " ".join(map(str, err.args))
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    (json.dumps({"error_code": "APIGW.0301", "error_msg": "x" * 290 + " sk%2FSecret%2BValue%3D0 and more"}).encode(),
+     "x" * 290 + " *** and…"),
+    (("y" * 190 + " sk%2FSecret%2BValue%3D0 and more").encode(), "Unauthorized: " + "y" * 190 + " *** and…"),
+    (json.dumps({"error_code": "X.1", "error_msg": "z" * 285 + " ghp_" + "Ab1" * 12}).encode(), "z" * 285 + " ghp_…"),
+], ids=["json-message", "text-excerpt", "token-shape"])
+def test_a_secret_at_the_cut_is_masked_before_the_message_is_cut_short(body: bytes, message: str) -> None:
+    """Cut first, a message would keep the start of the secret (`sk%2FSecr…`, `ghp_Ab1Ab1Ab1Ab…`)."""
+    assert parse_error_response(401, {}, body, secrets=[SK]).message == message
+
+
+@pytest.mark.parametrize("echoed", ["%67%68%70%5F" + "Ab1" * 12, "\\u0067hp_" + "Ab1" * 12, "ghp%5F" + "Ab1" * 12])
+def test_a_token_shape_echoed_encoded_is_redacted(echoed: str) -> None:
+    err = parse_error_response(400, {}, f"token {echoed} is malformed".encode())
+    assert str(err) == "ServiceStage refused the request: Bad Request: token ghp_… is malformed (HTTP 400)"
+    assert "Ab1Ab1" not in repr(err)
+
+
 def test_non_http_errors_print_their_message_and_advice() -> None:
     err = CloudError("timeout", "No answer from https://x within 3 s", advice="raise the timeout")
     assert str(err) == "No answer from https://x within 3 s — raise the timeout"
