@@ -8,6 +8,12 @@ so later garbage collections skip it. (Turning the collector off while importing
 process 7 MiB larger: the memory benchmark is part of the targets too.)
 
 Anything unexpected (another attrs, an unreadable or unwritable cache) falls back to the normal import.
+
+The cache holds code that is run: it is loaded only from a directory the user owns that no one else may write
+(not group- or world-writable), and only from a regular file likewise owned and protected (checked on the open
+file, so it cannot be swapped between check and read). Anything else — another user's file or directory, a
+directory or file others may write — is ignored and nothing is saved there. Without POSIX owners (Windows) there
+is no cache.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import gc
 import hashlib
 import marshal
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -30,14 +37,36 @@ def cache_path() -> Path | None:
         import attr
     except ImportError:
         return None
+    if not hasattr(os, "getuid"):
+        return None  # no owners to check the cache's by
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     tag = sys.implementation.cache_tag or "nocache"
     return Path(base) / "servicestage-ls" / f"attrs-{attr.__version__}-{tag}.marshal"
 
 
-def _load(path: Path) -> dict[bytes, CodeType]:
+def protected(status: os.stat_result, uid: int, kind: int) -> bool:
+    """Whether a file or directory (``status``) is of ``kind`` (``stat.S_IFDIR``, ``stat.S_IFREG``), owned by
+    ``uid`` and writable by no one else (no group or other write bit)."""
+    return (stat.S_IFMT(status.st_mode) == kind and status.st_uid == uid
+            and not status.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
+
+
+def _own_directory(directory: Path) -> bool:
     try:
-        with open(path, "rb") as f:
+        return protected(os.stat(directory), os.getuid(), stat.S_IFDIR)
+    except OSError:
+        return False
+
+
+def load(path: Path) -> dict[bytes, CodeType]:
+    """The cached code, or nothing when the cache is not the user's own and protected (or unreadable)."""
+    if not _own_directory(path.parent):
+        return {}
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with open(fd, "rb") as f:
+            if not protected(os.fstat(f.fileno()), os.getuid(), stat.S_IFREG):
+                return {}
             loaded = marshal.load(f)
     except (OSError, EOFError, ValueError, TypeError):
         return {}
@@ -47,6 +76,8 @@ def _load(path: Path) -> dict[bytes, CodeType]:
 def _save(path: Path, codes: dict[bytes, CodeType]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not _own_directory(path.parent):
+            return  # it would never be loaded from there
         fd, temp = tempfile.mkstemp(prefix=".attrs-", dir=path.parent)
         with os.fdopen(fd, "wb") as f:
             marshal.dump(codes, f)
@@ -68,7 +99,7 @@ def faster_imports() -> Iterator[None]:
 
         original = getattr(make, "_compile_and_eval", None)
     if callable(original):
-        cached = _load(path) if path is not None else {}
+        cached = load(path) if path is not None else {}
 
         def compile_and_eval(script: str, globs: Any, locs: Any = None, filename: str = "") -> None:
             key = hashlib.sha1(f"{filename}\0{script}".encode()).digest()
