@@ -13,7 +13,16 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 import pytest_asyncio
 
-from helpers.cloud_lsp import ALL_SECRETS, API_TOKEN, LIVE_SESSIONS, EditorClient, lsp_env, start_session, stop_session
+from helpers.cloud_lsp import (
+    ALL_SECRETS,
+    API_TOKEN,
+    LIVE_SESSIONS,
+    REVOKED_VALUE,
+    EditorClient,
+    lsp_env,
+    start_session,
+    stop_session,
+)
 from helpers.cloud_servers import EmulatorProcess, start_emulator
 from helpers.lsp_session import assert_no_secrets
 from servicestage_ls.cloud.emulator import Emulator
@@ -32,7 +41,7 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProce
 @pytest.fixture(scope="session")
 def live_emulator() -> Iterator[Emulator]:
     """The emulator in this process (on a thread), for tests that change its state behind the API's back."""
-    with Emulator(token=API_TOKEN, log_stream=io.StringIO()) as emu:
+    with Emulator(token=API_TOKEN, log_stream=io.StringIO(), rejected_tokens=frozenset({REVOKED_VALUE})) as emu:
         yield emu
 
 

@@ -4,6 +4,7 @@ subprocesses against an emulator seeded with overdue, unauthenticated and remote
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import uuid
@@ -14,22 +15,39 @@ from pathlib import Path
 import httpx
 import pytest
 
-from helpers.cloud_lsp import ALL_SECRETS, API_TOKEN, BAD_TOKEN_VALUE, GITHUB_VALUE, GITLAB_VALUE, closed_port
+from helpers.cloud_lsp import (
+    ALL_SECRETS,
+    API_TOKEN,
+    BAD_TOKEN_VALUE,
+    GITHUB_VALUE,
+    GITLAB_VALUE,
+    REVOKED_VALUE,
+    closed_port,
+)
 from helpers.cloud_servers import EmulatorProcess, start_emulator, subprocess_env
 
 DEADLINE = 60.0
 CLI = Path(sys.executable).with_name("servicestage-ls")
-SEED = """\
+SEED = f"""\
 # every project of this emulator starts with these
-- {name: payments-api, repo_type: github, repo_user: pay-org, status: 1, host: https://github.com/pay-org,
-   create_time: 1700000000000, update_time: 1710000000000}
-- {name: legacy-ci, repo_type: gitlab, repo_user: ci-bot, status: 0, update_time: 1700000000000}
-- {name: web-frontend, repo_type: github, repo_user: web-org, status: 0, update_time: 1700000000000}
-- {name: unauth-app, repo_type: github, repo_user: app-org, status: 2, update_time: 1700000000000}
+authorizations:
+  - {{name: payments-api, repo_type: github, repo_user: pay-org, status: 1, host: https://github.com/pay-org,
+     create_time: 1700000000000, update_time: 1710000000000}}
+  - {{name: legacy-ci, repo_type: gitlab, repo_user: ci-bot, status: 0, update_time: 1700000000000}}
+  - {{name: web-frontend, repo_type: github, repo_user: web-org, status: 0, update_time: 1700000000000}}
+  - {{name: unauth-app, repo_type: github, repo_user: app-org, status: 2, update_time: 1700000000000}}
+# the provider refuses this one (revoked), though it has a GitHub token's shape
+rejected_tokens: [{REVOKED_VALUE}]
 """
 #: The token values the imported entries' variables hold (the emulator accepts them).
 IMPORTED_ENV = {"PAYMENTS_API_TOKEN": GITHUB_VALUE, "LEGACY_CI_TOKEN": GITLAB_VALUE,
                 "WEB_FRONTEND_TOKEN": GITHUB_VALUE, "UNAUTH_APP_TOKEN": GITHUB_VALUE}
+
+PROBED = re.compile(
+    r"(?P<lead>.*)rotating the token of 'payments-api' failed: the probe authorization 'payments-api\.probe-[0-9a-f]{6}'"
+    r" that proves the token from \$\{REVOKED_TOKEN\} was not created: ServiceStage refused the request: "
+    r"SVCSTG\.REPO\.0451 repository authorization invalid: github refused the token \(revoked or expired\) \(HTTP 400, "
+    r"request id [0-9a-f]{32}\) — authorize again \(token rejected/expired\); nothing was changed")
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +69,8 @@ class Run:
 
 def cli(*args: str, env: dict[str, str] | None = None, credentials: bool = True, unset: tuple[str, ...] = ()) -> Run:
     environment = subprocess_env()
-    environment.update({"GITHUB_TOKEN": GITHUB_VALUE, "BAD_TOKEN": BAD_TOKEN_VALUE, **IMPORTED_ENV, **(env or {})})
+    environment.update({"GITHUB_TOKEN": GITHUB_VALUE, "BAD_TOKEN": BAD_TOKEN_VALUE, "REVOKED_TOKEN": REVOKED_VALUE,
+                        **IMPORTED_ENV, **(env or {})})
     for name in unset:
         environment.pop(name, None)
     if credentials:
@@ -154,7 +173,8 @@ def test_plan_text_json_and_detailed_exit_code(tmp_path: Path, seeded: EmulatorP
         "  - legacy-ci     delete       in ServiceStage, not in the file\n"
         "  - unauth-app    delete       in ServiceStage, not in the file\n\n"
         "Plan: 1 create, 1 update-file, 1 rotate, 2 delete (0 up to date).\n"
-        "`apply --rotate` rotates tokens: it deletes each authorization and creates it again.\n"
+        "`apply --rotate` rotates tokens: it proves the new token with a probe authorization, deletes "
+        "each authorization and creates it again.\n"
         "`apply --prune` deletes what the file does not have; `import` adds it to the file instead.\n")
     run = cli("plan", str(path), "--format", "json", "--detailed-exitcode")
     assert (run.code, run.err) == (3, "")
@@ -212,23 +232,109 @@ def test_destructive_apply_without_a_terminal_or_yes_does_nothing(tmp_path: Path
     assert remote(seeded, project) == {"payments-api": 1, "legacy-ci": 0, "web-frontend": 0, "unauth-app": 2}
 
 
-def test_a_rotation_whose_create_fails_is_reported_with_how_to_finish(tmp_path: Path,
-                                                                      seeded: EmulatorProcess) -> None:
-    path, project = file_with(tmp_path, seeded, entry("payments-api", "    host: https://github.com/pay-org\n"
-                                                                      "    repo_user: pay-org\n    status: 1\n",
-                                                      token="${BAD_TOKEN}"))
+def remote_items(emulator: EmulatorProcess, project: str) -> dict[str, tuple[str, str, int]]:
+    """name → (repo_type, repo_home, status) as the emulator has them."""
+    answer = httpx.get(f"{emulator.url}/v1/{project}/git/auths", headers={"X-Auth-Token": API_TOKEN},
+                       trust_env=False)
+    assert answer.status_code == 200
+    return {i["name"]: (i["repo_type"], i["repo_home"], i["status"]) for i in answer.json()["authorizations"]}
+
+
+def test_a_rotation_proves_the_new_token_before_deleting(tmp_path: Path, seeded: EmulatorProcess) -> None:
+    """A revoked token (a GitHub token's shape; the provider refuses it) fails on the probe: nothing changed, no
+    probe left; a token of the wrong shape is not even sent."""
+    payments = entry("payments-api", "    host: https://github.com/pay-org\n    repo_user: pay-org\n    status: 1\n",
+                     token="${REVOKED_TOKEN}")
+    path, project = file_with(tmp_path, seeded, payments)
+    before = path.read_bytes()
     run = cli("apply", str(path), "--rotate", "--yes")
     assert run.code == 1
-    assert run.err.startswith(f"{path}: ROTATION INCOMPLETE: 'payments-api' was deleted from ServiceStage, but "
-                              "creating it again failed: ServiceStage refused the request: SVCSTG.REPO.0451")
-    assert run.err.endswith("'payments-api' does not exist in ServiceStage now; the file no longer says it does. To "
-                            f"finish: fix the cause, then run `servicestage-ls apply {path}` (it creates "
-                            "'payments-api' again)\n")
-    assert run.out.splitlines()[-1] == f"{path}: apply: 0 done, 1 rotation(s) INCOMPLETE (payments-api), 3 not done"
-    assert path.read_text(encoding="utf-8").endswith(
-        entry("payments-api", "    host: https://github.com/pay-org\n", token="${BAD_TOKEN}"))
-    assert "payments-api" not in remote(seeded, project)
-    assert changes(path)[0] == ("payments-api", "create")
+    [line] = run.err.splitlines()
+    match = PROBED.fullmatch(line)
+    assert match is not None and match["lead"] == f"{path}: ", line
+    assert run.out.splitlines()[-1] == f"{path}: apply: 0 done, 1 failed (payments-api), 3 not done"
+    assert path.read_bytes() == before
+    assert remote(seeded, project) == {"payments-api": 1, "legacy-ci": 0, "web-frontend": 0, "unauth-app": 2}
+
+    path.write_text(before.decode().replace("${REVOKED_TOKEN}", "${BAD_TOKEN}"), encoding="utf-8")
+    run = cli("apply", str(path), "--rotate", "--yes")
+    assert run.code == 1
+    assert run.err == (f"{path}: rotating the token of 'payments-api' failed: the token from ${{BAD_TOKEN}} does not "
+                       "look like a github token: a GitHub token starts with `ghp_` (classic) or `github_pat_` "
+                       "(fine-grained); nothing was sent\n")
+    assert remote(seeded, project) == {"payments-api": 1, "legacy-ci": 0, "web-frontend": 0, "unauth-app": 2}
+
+
+def test_a_leftover_probe_is_planned_as_such_and_apply_deletes_it(tmp_path: Path, seeded: EmulatorProcess) -> None:
+    path, project = file_with(tmp_path, seeded, entry("web-frontend", "    repo_user: web-org\n    status: 0\n"))
+    made = httpx.post(f"{seeded.url}/v1/{project}/git/auths/github/personal", trust_env=False,
+                      headers={"X-Auth-Token": API_TOKEN},
+                      json={"name": "web-frontend.probe-0a1b2c", "token": GITHUB_VALUE})  # a killed rotation's
+    assert made.status_code == 200
+    run = cli("plan", str(path), "--format", "json")
+    assert json.loads(run.out)["changes"][-1] == {
+        "name": "web-frontend.probe-0a1b2c", "action": "delete",
+        "reason": "a leftover probe of 'web-frontend' (a rotation or replace was interrupted): `apply` deletes it"}
+    run = cli("apply", str(path))
+    assert (run.code, run.err) == (0, "")
+    assert run.out.splitlines() == [
+        f"{path}: deleted 'web-frontend.probe-0a1b2c' from ServiceStage",
+        f"{path}: not done: delete 'payments-api' (needs --prune)",
+        f"{path}: not done: delete 'legacy-ci' (needs --prune)",
+        f"{path}: not done: delete 'unauth-app' (needs --prune)",
+        f"{path}: apply: 1 done, 3 not done",
+    ]
+    assert "web-frontend.probe-0a1b2c" not in remote(seeded, project)
+
+
+def test_a_differing_repo_type_or_owner_is_replaced_only_when_asked(tmp_path: Path, seeded: EmulatorProcess) -> None:
+    """ServiceStage has legacy-ci as gitlab, the file says github; payments-api's owner is pay-org there, new-org in
+    the file: both are `replace`, counted by --detailed-exitcode, done only with --replace (and a yes)."""
+    body = (entry("legacy-ci", "    repo_user: ci-bot\n    status: 0\n")
+            + entry("payments-api", "    host: https://github.com/new-org\n    repo_user: pay-org\n    status: 1\n")
+            + entry("web-frontend", "    repo_user: web-org\n    status: 0\n")
+            + entry("unauth-app", "    repo_user: app-org\n    status: 2\n"))
+    path, project = file_with(tmp_path, seeded, body)
+    run = cli("plan", str(path), "--format", "json", "--detailed-exitcode")
+    assert (run.code, run.err) == (3, "")
+    assert json.loads(run.out)["changes"][:2] == [
+        {"name": "legacy-ci", "action": "replace",
+         "reason": "repo_type is gitlab in ServiceStage, github in the file: it is deleted and created again with the "
+                   "file's token, proven first"},
+        {"name": "payments-api", "action": "replace",
+         "reason": "host is https://github.com/new-org in the file, ServiceStage's repo_home is "
+                   "https://github.com/pay-org: it is deleted and created again with the file's token, proven first"}]
+    run = cli("apply", str(path))
+    assert (run.code, run.err) == (0, "")
+    assert run.out.splitlines() == [
+        f"{path}: not done: replace 'legacy-ci' (needs --replace)",
+        f"{path}: not done: replace 'payments-api' (needs --replace)",
+        f"{path}: not done: rotate 'unauth-app' (needs --rotate)",
+        f"{path}: apply: 0 done, 3 not done",
+    ]
+    run = cli("apply", str(path), "--replace")
+    assert (run.code, run.out) == (2, "")
+    assert run.err == (f"{path}: error: replace 'legacy-ci', replace 'payments-api' cannot be undone: pass --yes, or "
+                       "run the command in a terminal to be asked; nothing was changed\n")
+    run = cli("apply", str(path), "--replace", "--yes")
+    assert (run.code, run.err) == (0, "")
+    assert run.out.splitlines() == [
+        f"{path}: replaced 'legacy-ci': repo_user legacy-ci, status 0 (normal)",
+        f"{path}: replaced 'payments-api': repo_user new-org, status 0 (normal)",
+        f"{path}: not done: rotate 'unauth-app' (needs --rotate)",
+        f"{path}: apply: 2 done, 1 not done",
+    ]
+    assert remote_items(seeded, project) == {
+        "legacy-ci": ("github", "https://github.com/legacy-ci", 0),
+        "payments-api": ("github", "https://github.com/new-org", 0),
+        "web-frontend": ("github", "https://github.com/web-org", 0),
+        "unauth-app": ("github", "https://github.com/app-org", 2)}
+    assert path.read_text(encoding="utf-8").startswith(
+        f"project_id: {project}\nendpoint: {seeded.url}\nauthorizations:\n"
+        + entry("legacy-ci", "    repo_user: legacy-ci\n    status: 0\n")
+        + entry("payments-api", "    host: https://github.com/new-org\n    repo_user: new-org\n    status: 0  # normal\n"))
+    assert changes(path) == [("legacy-ci", "none"), ("payments-api", "none"), ("web-frontend", "none"),
+                             ("unauth-app", "rotate")]
 
 
 def test_delete_removes_it_remotely_and_makes_the_entry_new(tmp_path: Path, seeded: EmulatorProcess) -> None:

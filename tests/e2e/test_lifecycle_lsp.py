@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import uuid
 
 import pytest
@@ -41,6 +42,12 @@ SEED = """\
 - {name: web-frontend, repo_type: github, repo_user: web-org, status: 0}
 - {name: legacy-ci, repo_type: gitlab, repo_user: ci-bot, status: 0}
 """
+
+PROBED = re.compile(
+    r"(?P<lead>.*)rotating the token of 'payments-api' failed: the probe authorization 'payments-api\.probe-[0-9a-f]{6}'"
+    r" that proves the token from \$\{REVOKED_TOKEN\} was not created: ServiceStage refused the request: "
+    r"SVCSTG\.REPO\.0451 repository authorization invalid: github refused the token \(revoked or expired\) \(HTTP 400, "
+    r"request id [0-9a-f]{32}\) — authorize again \(token rejected/expired\); nothing was changed")
 
 
 def new_uri() -> str:
@@ -154,26 +161,41 @@ async def test_rotate_asks_first_then_deletes_and_creates_again(lsp_sessions: di
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-async def test_a_rotation_whose_create_fails_is_reported_and_marked(lsp_sessions: dict[str, EditorClient],
-                                                                    live_emulator: Emulator, preset: str) -> None:
+async def test_a_rotation_proves_the_new_token_before_deleting(lsp_sessions: dict[str, EditorClient],
+                                                               live_emulator: Emulator, preset: str) -> None:
+    """A revoked token (the right shape; the provider refuses it) is refused on the probe: nothing changes in
+    ServiceStage nor in the file, the probe is not left behind, the entry is marked; a token of the wrong shape is
+    not sent at all."""
     client, uri = lsp_sessions[preset], new_uri()
+    project, text = document(live_emulator, PAYMENTS.replace("${GITHUB_TOKEN}", "${REVOKED_TOKEN}"))
+    client.open(uri, text)
+    client.answers = ["Rotate"]
+    since = len(client.messages)
+    result = await execute(client, ROTATE, {"uri": uri, "name": "payments-api"})
+    assert result["failed"] == ["payments-api"]
+    [(kind, message)] = client.shown_with_type(since)
+    assert kind == lsp.MessageType.Error
+    match = PROBED.fullmatch(message)
+    assert match is not None and match["lead"] == "ServiceStage: ", message
+    assert client.text(uri) == text
+    assert remote_statuses(live_emulator, project) == {"payments-api": 1, "web-frontend": 0, "legacy-ci": 0}
+    found = await wait_diagnostics(client, uri, lambda d: bool(with_code(d, "SS170")), "SS170")
+    assert with_code(found, "SS170")[0].message.startswith(
+        "the last ServiceStage call for this entry failed: rotating the token of 'payments-api' failed: the probe "
+        "authorization 'payments-api.probe-")
+    client.close(uri)
+
+    uri = new_uri()
     project, text = document(live_emulator, PAYMENTS.replace("${GITHUB_TOKEN}", "${BAD_TOKEN}"))
     client.open(uri, text)
     client.answers = ["Rotate"]
     since = len(client.messages)
     result = await execute(client, ROTATE, {"uri": uri, "name": "payments-api"})
-    assert result["incomplete"] == ["payments-api"]
-    [(kind, message)] = client.shown_with_type(since)
-    assert kind == lsp.MessageType.Error
-    assert message.startswith("ServiceStage: ROTATION INCOMPLETE: 'payments-api' was deleted from ServiceStage, "
-                              "but creating it again failed: ServiceStage refused the request: SVCSTG.REPO.0451")
-    assert message.endswith("To finish: fix the cause, then run Create in ServiceStage on 'payments-api' (its code "
-                            "lens or code action)")
-    assert client.text(uri) == text.replace("    repo_user: pay-org\n    status: 1\n", "")
-    assert "payments-api" not in remote_statuses(live_emulator, project)
-    found = await wait_diagnostics(client, uri, lambda d: bool(with_code(d, "SS170")), "SS170")
-    assert with_code(found, "SS170")[0].message.startswith(
-        "the last ServiceStage call for this entry failed: ROTATION INCOMPLETE: 'payments-api'")
+    assert result["failed"] == ["payments-api"]
+    assert client.shown(since) == [
+        "ServiceStage: rotating the token of 'payments-api' failed: the token from ${BAD_TOKEN} does not look like a "
+        "github token: a GitHub token starts with `ghp_` (classic) or `github_pat_` (fine-grained); nothing was sent"]
+    assert remote_statuses(live_emulator, project) == {"payments-api": 1, "web-frontend": 0, "legacy-ci": 0}
     client.close(uri)
 
 
@@ -269,7 +291,9 @@ async def test_failures_are_told_and_change_nothing(lsp_sessions: dict[str, Edit
     since = len(client.messages)
     await execute(client, ROTATE, {"uri": uri, "name": "payments-api"})
     [message] = client.shown(since)
-    assert message.startswith("ServiceStage: rotating 'payments-api' failed: deleting it failed: Could not connect")
+    assert message.startswith("ServiceStage: rotating the token of 'payments-api' failed: the probe authorization "
+                              "'payments-api.probe-")
+    assert "' that proves the token from ${GITHUB_TOKEN} was not created: Could not connect to " in message
     assert message.endswith("; nothing was changed")
     assert client.text(uri) == text
     assert with_code(await current_diagnostics(client, uri), "SS170")
@@ -279,7 +303,8 @@ async def test_failures_are_told_and_change_nothing(lsp_sessions: dict[str, Edit
 async def test_cancelling_a_rotation_mid_call_writes_nothing(lsp_sessions: dict[str, EditorClient],
                                                              live_emulator: Emulator) -> None:
     client, uri = lsp_sessions["visual-studio-code"], new_uri()
-    async with Proxy(live_emulator.url, hold=lambda request: request.method == "DELETE") as proxy:
+    held = (lambda request: request.method == "DELETE" and request.path.endswith("/payments-api"))
+    async with Proxy(live_emulator.url, hold=held) as proxy:
         _, text = document(live_emulator, PAYMENTS, endpoint=proxy.url)
         client.open(uri, text)
         client.answers = ["Rotate"]
@@ -298,5 +323,7 @@ async def test_cancelling_a_rotation_mid_call_writes_nothing(lsp_sessions: dict[
         (lsp.MessageType.Warning, "ServiceStage: cancelled. A delete or create that was already sent may have "
                                   "happened; run Show plan to see.")]
     assert client.progress_reports[token][-1] == lsp.WorkDoneProgressEnd(message="cancelled")
-    assert proxy.count("POST") == 0  # the create after the delete was never sent
+    assert proxy.count("POST") == 1  # the probe's: the create after the delete was never sent
+    assert [r.path.rsplit("/", 1)[-1] for r in proxy.requests if r.method == "DELETE"][-1].startswith(
+        "payments-api.probe-")  # the probe was deleted when the rotation was cancelled
     client.close(uri)

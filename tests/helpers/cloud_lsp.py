@@ -57,7 +57,10 @@ GITHUB_VALUE = SECRET_ENV["GITHUB_TOKEN"]
 GITLAB_VALUE = SECRET_ENV["GITLAB_TOKEN"]
 #: A token value of the wrong shape: the emulator answers SVCSTG.REPO.0451 for it.
 BAD_TOKEN_VALUE = "not-a-token-SECRET-value-0451"
-ALL_SECRETS = (*SECRETS, API_TOKEN, BAD_TOKEN_VALUE)
+#: A GitHub token of the right shape that the emulated provider refuses (a revoked one): the emulators of the tests
+#: list it in ``rejected_tokens``; the servers and the CLI read it from REVOKED_TOKEN.
+REVOKED_VALUE = "ghp_REVOKEDsecret" + "0451" * 6
+ALL_SECRETS = (*SECRETS, API_TOKEN, BAD_TOKEN_VALUE, REVOKED_VALUE)
 
 CREDENTIAL_PREFIX = "HUAWEICLOUD_"
 #: The sessions started by :func:`start_session` and not stopped yet (scanned for secrets after every test).
@@ -78,6 +81,7 @@ def lsp_env(*, credentials: bool = True, extra: Mapping[str, str] | None = None)
     env = {k: v for k, v in os.environ.items() if not k.startswith(CREDENTIAL_PREFIX)}
     env.update(SECRET_ENV)
     env["BAD_TOKEN"] = BAD_TOKEN_VALUE
+    env["REVOKED_TOKEN"] = REVOKED_VALUE
     env.pop("UNSET_TOKEN_FOR_TESTS", None)
     if credentials:
         env["HUAWEICLOUD_AUTH_TOKEN"] = API_TOKEN

@@ -138,9 +138,13 @@ def _add_cloud_commands(add: AddCommand) -> None:
     apply = add("apply", help="make ServiceStage and the file agree (the file is the source of truth)")
     apply.add_argument("file", metavar="FILE")
     apply.add_argument("--rotate", action="store_true", help="also replace tokens ServiceStage reports as overdue "
-                                                             "or unauthenticated (delete, then create)")
+                                                             "or unauthenticated (prove the new token, delete, then "
+                                                             "create)")
+    apply.add_argument("--replace", action="store_true", help="also replace authorizations whose repo_type or owner "
+                                                              "differs from the file's (prove the token, delete, then "
+                                                              "create)")
     apply.add_argument("--prune", action="store_true", help="also delete what ServiceStage has and the file does not")
-    apply.add_argument("--yes", action="store_true", help="do not ask before rotating or deleting")
+    apply.add_argument("--yes", action="store_true", help="do not ask before replacing, rotating or deleting")
     apply.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
 
     imports = add("import", help="add entries for what ServiceStage has and the file does not")
@@ -281,6 +285,6 @@ def _lifecycle(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
     if args.command == "refresh":
         return run_refresh(args.file, options=options, env=env, out=out, err=err)
     if args.command == "apply":
-        return run_apply(args.file, rotate=args.rotate, prune=args.prune, yes=args.yes, dry_run=args.dry_run,
-                         options=options, env=env, out=out, err=err)
+        return run_apply(args.file, rotate=args.rotate, prune=args.prune, replace=args.replace, yes=args.yes,
+                         dry_run=args.dry_run, options=options, env=env, out=out, err=err)
     return run_delete(args.file, names=args.name, yes=args.yes, options=options, env=env, out=out, err=err)

@@ -1,7 +1,8 @@
 """``servicestage-ls apply``, ``refresh`` and ``delete``: make ServiceStage and the file agree.
 
-Rotation and pruning destroy something: they run with ``--yes`` or a yes typed at the prompt; without a terminal
-and without ``--yes`` nothing at all is done (exit 2).
+Replacing, rotation and pruning destroy something: they run with ``--yes`` or a yes typed at the prompt; without a
+terminal and without ``--yes`` nothing at all is done (exit 2). Deleting a leftover probe (a rotation's, see
+``engine.lifecycle``) is not asked about: the tool made it and nothing else uses it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from servicestage_ls.engine import actions, lifecycle
 from servicestage_ls.engine import plan as planning
 from servicestage_ls.engine.actions import Refused
 from servicestage_ls.engine.lifecycle import Outcome, q
-from servicestage_ls.engine.plan import DELETE, ROTATE
+from servicestage_ls.engine.plan import DELETE, REPLACE, ROTATE
 
 if TYPE_CHECKING:
     from servicestage_ls.cloud.client import ServiceStageClient
@@ -47,9 +48,15 @@ def _refused_answer(path: str, err: TextIO) -> int:
     return EXIT_USAGE
 
 
+#: The flag that lets apply carry out each destructive action.
+NEEDS = {REPLACE: "--replace", ROTATE: "--rotate", DELETE: "--prune"}
+
+
 def run_apply(path: str, *, rotate: bool, prune: bool, yes: bool, dry_run: bool, options: actions.CloudOptions,
-              env: Mapping[str, str], out: TextIO, err: TextIO, stdin: TextIO | None = None) -> int:
+              env: Mapping[str, str], out: TextIO, err: TextIO, stdin: TextIO | None = None,
+              replace: bool = False) -> int:
     front = FileFront(path, env, out, err)
+    allowed = {REPLACE: replace, ROTATE: rotate, DELETE: prune}
 
     async def go() -> int:
         client = await client_for_file(read_model(path), options, env)
@@ -61,9 +68,9 @@ def run_apply(path: str, *, rotate: bool, prune: bool, yes: bool, dry_run: bool,
                                   planning.plan_lines(changes, client.project_id, client.endpoint)))
                 out.write(f"{path}: dry run: nothing was changed\n")
                 return EXIT_OK
-            destructive = [c for c in changes if (c.action == ROTATE and rotate) or (c.action == DELETE and prune)]
+            destructive = [c for c in changes if allowed.get(c.action) and not c.probe]
             if destructive:
-                what = [f"rotate {q(c.name)}" if c.action == ROTATE else f"delete {q(c.name)}" for c in destructive]
+                what = [f"{c.action} {q(c.name)}" for c in destructive]
                 answer = confirm(f"{path}: apply will {', '.join(what)} in ServiceStage; this cannot be undone.",
                                  yes=yes, out=out, stdin=stdin)
                 if answer is None:
@@ -73,7 +80,8 @@ def run_apply(path: str, *, rotate: bool, prune: bool, yes: bool, dry_run: bool,
             if not planning.pending(changes):
                 out.write(f"{path}: no changes: the file and ServiceStage agree\n")
                 return EXIT_OK
-            outcome = await lifecycle.apply(front, client, changes, remote, rotate=rotate, prune=prune)
+            outcome = await lifecycle.apply(front, client, changes, remote, rotate=rotate, prune=prune,
+                                            replace=replace)
         return _summary(path, outcome, changes, out)
 
     return run_calls(path, go(), err, interrupted=INTERRUPTED.format(path=path))
@@ -82,13 +90,13 @@ def run_apply(path: str, *, rotate: bool, prune: bool, yes: bool, dry_run: bool,
 def _summary(path: str, outcome: Outcome, changes: Sequence[planning.Change], out: TextIO) -> int:
     actions_by_name = {c.name: c.action for c in changes}
     for name in outcome.skipped:
-        flag = "--rotate" if actions_by_name[name] == ROTATE else "--prune"
-        out.write(f"{path}: not done: {actions_by_name[name]} {q(name)} (needs {flag})\n")
+        action = actions_by_name[name]
+        out.write(f"{path}: not done: {action} {q(name)} (needs {NEEDS[action]})\n")
     parts = [f"{len(outcome.done)} done"]
     if outcome.failed:
         parts.append(f"{len(outcome.failed)} failed ({', '.join(outcome.failed)})")
     if outcome.incomplete:
-        parts.append(f"{len(outcome.incomplete)} rotation(s) INCOMPLETE ({', '.join(outcome.incomplete)})")
+        parts.append(f"{len(outcome.incomplete)} INCOMPLETE ({', '.join(outcome.incomplete)})")
     if outcome.unwritten:
         parts.append(f"{len(outcome.unwritten)} not written to the file ({', '.join(outcome.unwritten)})")
     if outcome.skipped:

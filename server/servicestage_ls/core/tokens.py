@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator, Mapping
 from enum import Enum
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from servicestage_ls.core import schema
 from servicestage_ls.core.schema import RepoType
@@ -53,6 +54,18 @@ def classify(text: str, env: Mapping[str, str]) -> TokenValue:
     if not stripped:
         return _EMPTY
     return _LITERAL
+
+
+def shape_mismatch(repo_type: str, token: str, host: str | None) -> str | None:
+    """Why a token cannot be one of ``repo_type`` (the SS141 rule, for a token from anywhere: a literal or the
+    value of a variable): "does not look like a github token: …"; None when it may be one (a self-managed GitLab
+    host may use another prefix)."""
+    spec = schema.REPO_TYPES.get(repo_type)
+    if spec is None or spec.token_re.match(token.strip()):
+        return None
+    if repo_type == "gitlab" and host and urlsplit(host.strip()).hostname not in (None, "gitlab.com"):
+        return None
+    return f"does not look like a {repo_type} token: {spec.token_hint}"
 
 
 def reference(variable: str) -> str:

@@ -2,10 +2,13 @@
 token, delete an authorization. The front end gives a :class:`Front` (how to report, how to write the file, how
 to mark an entry); the decisions come from :mod:`plan` and :mod:`actions`, the calls from the cloud client.
 
-A rotation is a delete followed by a create with the same name and the token from the environment (the API has
-no update). Its token is resolved before anything is sent; when the create fails after the delete succeeded the
-authorization is gone from ServiceStage: that is said loudly with what to run to finish, and the entry loses
-`repo_user`/`status` (it is "new" again: the plan shows `create`) and is marked.
+A rotation (a new token) and a replace (ServiceStage's repo_type or owner differs from the file's) are a delete
+followed by a create with the same name and the entry's token (the API has no update). The token is proven before
+anything is deleted: its shape for the repo type, then a probe authorization created with it under a derived name
+(``plan.probe_name``), deleted again at the end; a probe left behind (a lost connection, a killed process) shows
+in the next plan as a leftover that ``apply`` deletes. When the create fails after the delete succeeded the
+authorization is gone from ServiceStage: that is said loudly with what exists now and what to run to finish, and
+the entry loses `repo_user`/`status` (it is "new" again: the plan shows `create`) and is marked.
 """
 
 from __future__ import annotations
@@ -14,12 +17,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+import secrets
+
+from servicestage_ls.core import tokens
 from servicestage_ls.core.model import Model
 from servicestage_ls.core.edits import TextEdit, removal_edits
 from servicestage_ls.core.schema import redact
 from servicestage_ls.engine import actions
 from servicestage_ls.engine.actions import Refused
-from servicestage_ls.engine.plan import CREATE, DELETE, NONE, ROTATE, UPDATE_FILE, Change
+from servicestage_ls.engine import plan as planning
+from servicestage_ls.engine.plan import CREATE, DELETE, NONE, REPLACE, ROTATE, UPDATE_FILE, Change
 
 if TYPE_CHECKING:
     from servicestage_ls.cloud.client import Authorization, ServiceStageClient
@@ -39,6 +46,8 @@ class Front(Protocol):
     audience: actions.Audience
     #: What the user runs to create an entry again (the end of the "rotation incomplete" message).
     finish_hint: str
+    #: How a probe authorization left in ServiceStage goes away (after "the probe … was left in ServiceStage; ").
+    leftover_hint: str
 
     def current(self) -> Model:
         """The file as it is now."""
@@ -79,8 +88,8 @@ def rotate_question(name: str, token_origin: str) -> str:
             f"with the token from {token_origin}.")
 
 
-def incomplete_message(name: str, error: object, finish_hint: str) -> str:
-    return (f"ROTATION INCOMPLETE: {q(name)} was deleted from ServiceStage, but creating it again failed: {error}. "
+def incomplete_message(name: str, error: object, finish_hint: str, title: str = "ROTATION") -> str:
+    return (f"{title} INCOMPLETE: {q(name)} was deleted from ServiceStage, but creating it again failed: {error}. "
             f"{q(name)} does not exist in ServiceStage now; the file no longer says it does. To finish: "
             f"{finish_hint.format(name=redact(name))}")
 
@@ -127,34 +136,104 @@ async def create_one(front: Front, client: ServiceStageClient, name: str) -> str
     return await _write_back(front, snap, auth, "created")
 
 
+@dataclass(frozen=True)
+class Recreation:
+    """What a recreate is for: a rotation (a new token for an overdue or unauthenticated authorization) or a
+    replace (ServiceStage's authorization differs from the entry in what only a create can set)."""
+
+    doing: str  # "rotating the token of"
+    done: str  # "rotated the token of"
+    title: str  # "ROTATION"
+
+
+ROTATION = Recreation("rotating the token of", "rotated the token of", "ROTATION")
+REPLACEMENT = Recreation("replacing", "replaced", "REPLACE")
+
+
+async def create_with_secret(client: ServiceStageClient, snap: actions.Snapshot, secret: str,
+                             name: str) -> Authorization:
+    """The create call for the entry ``snap`` with its secret, under ``name`` (its own, or its probe's)."""
+    return await client.create_personal_authorization(snap.repo_type, name, secret, snap.host)
+
+
 async def rotate_one(front: Front, client: ServiceStageClient, name: str) -> str:
-    """Delete, then create again with the token from the environment. Returns "done", "unwritten" (rotated; the
-    write-back was refused), "failed" (nothing changed in ServiceStage) or "incomplete" (deleted, not created
-    again)."""
+    """Rotate the token: :func:`recreate_one` as a rotation."""
+    return await recreate_one(front, client, name, ROTATION)
+
+
+async def recreate_one(front: Front, client: ServiceStageClient, name: str, why: Recreation = ROTATION) -> str:
+    """Delete and create again with the entry's token, proven first: its shape for the repo type, then a probe
+    authorization created with it under a derived name (ServiceStage checks the token with the provider). The probe
+    is deleted at the end, whatever happened (also when the run is cancelled). Returns "done", "unwritten"
+    (recreated; the write-back was refused), "failed" (nothing changed in ServiceStage) or "incomplete" (deleted,
+    not created again)."""
     from servicestage_ls.cloud.errors import CloudError
 
     model = front.current()
     prepared = actions.prepare(model, actions.find_entry(model, name), front.env, front.audience, recreate=True)
     snap = prepared.snapshot
+    mismatch = tokens.shape_mismatch(snap.repo_type, prepared.token, snap.host)
+    if mismatch is not None:
+        return _failed(front, name, f"{why.doing} {q(name)} failed: the token from {prepared.token_origin} "
+                                    f"{mismatch}; nothing was sent")
+    probe = planning.probe_name(name, secrets.token_hex(3))
     try:
-        await client.delete_authorization(name)
+        await create_with_secret(client, snap, prepared.token, probe)
     except CloudError as err:
-        front.mark(name, str(err))
-        front.say(ERROR, f"rotating {q(name)} failed: deleting it failed: {err}; nothing was changed")
-        return "failed"
+        return _failed(front, name, f"{why.doing} {q(name)} failed: the probe authorization {q(probe)} that proves "
+                                    f"the token from {prepared.token_origin} was not created: {err}; nothing was "
+                                    "changed")
+    probe_gone = False
     try:
-        auth = await client.create_personal_authorization(snap.repo_type, snap.name, prepared.token, snap.host)
-    except CloudError as err:
-        message = incomplete_message(name, err, front.finish_hint)
         try:
-            await front.write(lambda current: _clear(current, name), f"ServiceStage: {q(name)} was deleted")
-        except Refused as why:
-            message += f" (the file was not changed: {actions.reason(why)})"
-        front.mark(name, message)  # after the write: a mark lasts until its entry changes
-        front.say(ERROR, message)
-        return "incomplete"
-    front.unmark(name)
-    return await _write_back(front, snap, auth, "rotated the token of")
+            await client.delete_authorization(name)
+        except CloudError as err:
+            return _failed(front, name, f"{why.doing} {q(name)} failed: deleting it failed: {err}; it was not "
+                                        "changed (the token was proven)")
+        try:
+            auth = await create_with_secret(client, snap, prepared.token, name)
+        except CloudError as err:
+            probe_gone = True
+            await _incomplete(front, client, name, probe, err, why)
+            return "incomplete"
+        front.unmark(name)
+        return await _write_back(front, snap, auth, why.done)
+    finally:
+        if not probe_gone:
+            await _drop_probe(front, client, probe)
+
+
+def _failed(front: Front, name: str, message: str) -> str:
+    front.mark(name, message)
+    front.say(ERROR, message)
+    return "failed"
+
+
+async def _drop_probe(front: Front, client: ServiceStageClient, probe: str) -> bool:
+    """Delete the probe; when that fails, say that it is left and how it goes (True: it is gone)."""
+    from servicestage_ls.cloud.errors import CloudError
+
+    try:
+        await client.delete_authorization(probe)
+    except CloudError as err:
+        front.say(WARNING, f"the probe authorization {q(probe)} was left in ServiceStage (deleting it failed: {err}); "
+                           f"{front.leftover_hint}")
+        return False
+    return True
+
+
+async def _incomplete(front: Front, client: ServiceStageClient, name: str, probe: str, error: object,
+                      why: Recreation) -> None:
+    """Deleted, not created again: the probe goes, the entry loses repo_user/status, and all of it is said."""
+    probe_state = (f"the probe {q(probe)} that proved the token was deleted" if await _drop_probe(front, client, probe)
+                   else f"the probe {q(probe)} that proved the token is still there")
+    message = incomplete_message(name, error, front.finish_hint, why.title) + f" ({probe_state})"
+    try:
+        await front.write(lambda current: _clear(current, name), f"ServiceStage: {q(name)} was deleted")
+    except Refused as refused:
+        message += f" (the file was not changed: {actions.reason(refused)})"
+    front.mark(name, message)  # after the write: a mark lasts until its entry changes
+    front.say(ERROR, message)
 
 
 async def delete_one(front: Front, client: ServiceStageClient, name: str) -> bool:
@@ -191,15 +270,16 @@ async def update_file(front: Front, auth: Authorization) -> bool:
 
 
 async def apply(front: Front, client: ServiceStageClient, changes: Sequence[Change],
-                remote: Sequence[Authorization], *, rotate: bool, prune: bool) -> Outcome:
-    """Carry out a plan: create and update-file always, rotate only with ``rotate``, delete only with ``prune``."""
+                remote: Sequence[Authorization], *, rotate: bool, prune: bool, replace: bool = False) -> Outcome:
+    """Carry out a plan: create, update-file and deleting a leftover probe always, replace only with ``replace``,
+    rotate only with ``rotate``, delete only with ``prune``."""
     by_name = {a.name: a for a in remote}
     outcome = Outcome()
     work = [c for c in changes if c.action != NONE]
     for index, change in enumerate(work):
         front.progress(f"{change.action} {q(change.name)} ({index + 1}/{len(work)})", int(100 * index / len(work)))
         try:
-            result = await _carry_out(front, client, change, by_name, rotate=rotate, prune=prune)
+            result = await _carry_out(front, client, change, by_name, rotate=rotate, prune=prune, replace=replace)
         except Refused as why:
             front.say(WARNING, why.skipped() if isinstance(why, actions.EntryRefused) else f"skipped: {why}")
             result = "failed"
@@ -211,16 +291,18 @@ async def apply(front: Front, client: ServiceStageClient, changes: Sequence[Chan
 
 
 async def _carry_out(front: Front, client: ServiceStageClient, change: Change, by_name: Mapping[str, Authorization],
-                     *, rotate: bool, prune: bool) -> str:
+                     *, rotate: bool, prune: bool, replace: bool) -> str:
     """One change: the name of the :class:`Outcome` list it belongs to ("" for none)."""
     if change.action == CREATE:
         return await create_one(front, client, change.name)
     if change.action == UPDATE_FILE:
         return "done" if await update_file(front, by_name[change.name]) else "failed"
     if change.action == ROTATE:
-        return await rotate_one(front, client, change.name) if rotate else "skipped"
+        return await recreate_one(front, client, change.name, ROTATION) if rotate else "skipped"
+    if change.action == REPLACE:
+        return await recreate_one(front, client, change.name, REPLACEMENT) if replace else "skipped"
     if change.action == DELETE:
-        if not prune:
+        if not prune and not change.probe:
             return "skipped"
         return "done" if await delete_one(front, client, change.name) else "failed"
     return ""

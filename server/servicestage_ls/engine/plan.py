@@ -20,18 +20,37 @@ from servicestage_ls.core import tokens
 if TYPE_CHECKING:
     from servicestage_ls.cloud.client import Authorization
 
-CREATE, UPDATE_FILE, ROTATE, DELETE, NONE = "create", "update-file", "rotate", "delete", "none"
-ACTIONS = (CREATE, UPDATE_FILE, ROTATE, DELETE, NONE)
+CREATE, UPDATE_FILE, REPLACE, ROTATE, DELETE, NONE = (
+    "create", "update-file", "replace", "rotate", "delete", "none")
+ACTIONS = (CREATE, UPDATE_FILE, REPLACE, ROTATE, DELETE, NONE)
 #: Remote statuses that mean the token must be replaced.
 ROTATE_STATUSES = (1, 2)
 #: What each action does, as the text plan shows it.
 ACTION_VERBS = {
     CREATE: "create in ServiceStage",
     UPDATE_FILE: "update the file",
-    ROTATE: "rotate the token (delete, then create again)",
+    REPLACE: "replace in ServiceStage (prove the file's token, delete, then create again)",
+    ROTATE: "rotate the token (prove the new token, delete, then create again)",
     DELETE: "delete from ServiceStage",
     NONE: "no change",
 }
+
+
+#: A probe authorization: made under a derived name to prove a new token before its entry is deleted (see
+#: ``lifecycle.recreate_one``); ``NAME.probe-XXXXXX`` (the entry's name cut to 50 characters, 6 hex digits): it obeys
+#: the naming rule and a new one is drawn at each rotation, so it cannot clash.
+PROBE_RE = re.compile(r"^([A-Za-z0-9_.-]{1,50})\.probe-([0-9a-f]{6})$")
+
+
+def probe_name(name: str, nonce: str) -> str:
+    """The probe's name for the entry ``name`` (``nonce``: 6 hex digits)."""
+    return f"{name[:50]}.probe-{nonce}"
+
+
+def probe_of(name: str) -> str | None:
+    """The (cut) entry name a probe was made for, or None when ``name`` is not a probe's."""
+    match = PROBE_RE.match(name)
+    return match.group(1) if match else None
 
 
 @dataclass(frozen=True)
@@ -39,6 +58,8 @@ class Change:
     name: str
     action: str
     reason: str
+    #: A leftover probe (a DELETE that ``apply`` does without ``--prune``: the tool made it, nothing else has it).
+    probe: bool = False
 
     def as_json(self) -> dict[str, str]:
         """Token-shaped text in a name or a repo_user is redacted, as everywhere the product prints."""
@@ -68,6 +89,11 @@ def plan(model: Model, remote: Sequence[Authorization]) -> list[Change]:
                       f"in the file (repo_user {created}), not in ServiceStage any more")
             changes.append(Change(name, CREATE, reason))
             continue
+        replace = replace_reasons(entry, auth)
+        if replace:
+            changes.append(Change(name, REPLACE, "; ".join(replace) + ": it is deleted and created again with the "
+                                                                       "file's token, proven first"))
+            continue
         if auth.status in ROTATE_STATUSES:
             changes.append(Change(name, ROTATE, f"ServiceStage reports {status_text(auth.status)}: the token must be "
                                                 "replaced"))
@@ -80,8 +106,38 @@ def plan(model: Model, remote: Sequence[Authorization]) -> list[Change]:
     for auth in remote:
         if auth.name not in seen:
             seen.add(auth.name)
-            changes.append(Change(auth.name, DELETE, "in ServiceStage, not in the file"))
+            base = probe_of(auth.name)
+            if base is not None:
+                changes.append(Change(auth.name, DELETE, f"a leftover probe of '{base}' (a rotation or replace was "
+                                                         "interrupted): `apply` deletes it", probe=True))
+            else:
+                changes.append(Change(auth.name, DELETE, "in ServiceStage, not in the file"))
     return changes
+
+
+def _owner(url: str | None) -> tuple[str, str] | None:
+    """(host name, first path segment) of a repository URL, lower case; None when it has neither."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    segment = next((s for s in parts.path.split("/") if s), None)
+    if not parts.hostname or segment is None:
+        return None
+    return parts.hostname.lower(), segment.lower()
+
+
+def replace_reasons(entry: Entry, auth: Authorization) -> list[str]:
+    """Why ServiceStage's authorization cannot stay (the API has no update): its repo_type differs from the file's,
+    or the file's `host` names another owner than its repo_home. Empty when neither."""
+    out = []
+    file_type = (entry.value_of("repo_type") or "").lower()
+    if auth.repo_type and file_type and auth.repo_type.lower() != file_type:
+        out.append(f"repo_type is {auth.repo_type.lower()} in ServiceStage, {file_type} in the file")
+    host = entry.value_of("host")
+    mine, theirs = _owner(host), _owner(auth.repo_home)
+    if mine is not None and theirs is not None and mine != theirs:
+        out.append(f"host is {host} in the file, ServiceStage's repo_home is {auth.repo_home}")
+    return out
 
 
 def _differences(entry: Entry, auth: Authorization) -> list[str]:
@@ -111,7 +167,7 @@ def plan_lines(changes: Sequence[Change], project_id: str, endpoint: str) -> lis
         lines.append("Neither the file nor ServiceStage has any authorization.")
         return lines
     width = max(len(redact(c.name)) for c in changes)
-    marks = {CREATE: "+", UPDATE_FILE: "~", ROTATE: "±", DELETE: "-", NONE: " "}
+    marks = {CREATE: "+", UPDATE_FILE: "~", REPLACE: "!", ROTATE: "±", DELETE: "-", NONE: " "}
     for change in changes:
         lines.append(f"  {marks[change.action]} {redact(change.name):<{width}}  {change.action:<11}  "
                      f"{redact(change.reason)}")
@@ -122,9 +178,13 @@ def plan_lines(changes: Sequence[Change], project_id: str, endpoint: str) -> lis
         return lines
     summary = ", ".join(f"{counts[a]} {a}" for a in ACTIONS if counts[a] and a != NONE)
     lines.append(f"Plan: {summary} ({counts[NONE]} up to date).")
+    if counts[REPLACE]:
+        lines.append("`apply --replace` replaces them: it proves the file's token with a probe authorization, deletes "
+                     "each one and creates it again.")
     if counts[ROTATE]:
-        lines.append("`apply --rotate` rotates tokens: it deletes each authorization and creates it again.")
-    if counts[DELETE]:
+        lines.append("`apply --rotate` rotates tokens: it proves the new token with a probe authorization, deletes "
+                     "each authorization and creates it again.")
+    if any(c.action == DELETE and not c.probe for c in changes):
         lines.append("`apply --prune` deletes what the file does not have; `import` adds it to the file instead.")
     return lines
 
@@ -146,7 +206,8 @@ def importable(model: Model | None, remote: Sequence[Authorization], names: Sequ
     """The authorizations to import: in ServiceStage and not in the file (all, or those named)."""
     present = {e.name for e in model.entries if e.name} if model is not None else set()
     wanted = set(names)
-    return [a for a in remote if a.name not in present and (not wanted or a.name in wanted)]
+    return [a for a in remote if a.name not in present
+            and (a.name in wanted if wanted else probe_of(a.name) is None)]  # a leftover probe is no entry
 
 
 _PLAIN_URL = re.compile(r"https?://[A-Za-z0-9._~/?&=%+@:-]+")  # reads back as itself in plain YAML (no ": ", " #")

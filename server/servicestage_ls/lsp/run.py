@@ -95,6 +95,7 @@ class EditorFront:
     """The engine's loops' view of an open document (``engine.create``'s and ``engine.lifecycle``'s front)."""
 
     finish_hint = "fix the cause, then run Create in ServiceStage on '{name}' (its code lens or code action)"
+    leftover_hint = "Show plan lists it as a leftover and `servicestage-ls apply` deletes it"
 
     def __init__(self, run: CommandRun) -> None:
         self.run = run

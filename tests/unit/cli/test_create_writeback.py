@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
+
 from servicestage_ls.cli.front import FileFront
 from servicestage_ls.cloud.client import Authorization
 from servicestage_ls.core.document import parse
@@ -73,23 +75,29 @@ async def test_a_file_gone_meanwhile_is_said_with_the_reason_alone(tmp_path: Pat
 
 
 class DeletesThenFails:
-    """A rotation's delete succeeds, then the file goes away and the create is refused."""
+    """A rotation's probe is created and its delete succeeds, then the file goes away and the create is refused."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
     async def delete_authorization(self, name: str) -> None:
-        self.path.unlink()
+        if name == "web-app":
+            self.path.unlink()
 
     async def create_personal_authorization(self, repo_type: str, name: str, token: str,
                                             host: str | None) -> Authorization:
         from servicestage_ls.cloud.errors import CloudError
 
+        if name != "web-app":  # the probe
+            return Authorization(name, repo_user="tom", status=0)
         raise CloudError("http", "SVCSTG.REPO.0451 repository authorization invalid", status=400)
 
 
-async def test_an_incomplete_rotation_of_a_file_gone_meanwhile_says_the_reason_once(tmp_path: Path) -> None:
+async def test_an_incomplete_rotation_of_a_file_gone_meanwhile_says_the_reason_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from servicestage_ls.engine import lifecycle
+
+    monkeypatch.setattr(lifecycle.secrets, "token_hex", lambda n: "0a1b2c")
 
     path = tmp_path / "team.servicestage.yaml"
     path.write_text(HEAD + ENTRY + "    repo_user: tom\n    status: 1\n", encoding="utf-8")
@@ -100,4 +108,5 @@ async def test_an_incomplete_rotation_of_a_file_gone_meanwhile_says_the_reason_o
         f"{path}: ROTATION INCOMPLETE: 'web-app' was deleted from ServiceStage, but creating it again failed: "
         "ServiceStage refused the request: SVCSTG.REPO.0451 repository authorization invalid (HTTP 400). 'web-app' "
         "does not exist in ServiceStage now; the file no longer says it does. To finish: fix the cause, then run "
-        f"`servicestage-ls apply {path}` (it creates 'web-app' again) (the file was not changed: no such file)\n"))
+        f"`servicestage-ls apply {path}` (it creates 'web-app' again) (the probe 'web-app.probe-0a1b2c' that proved the "
+        "token was deleted) (the file was not changed: no such file)\n"))

@@ -166,3 +166,46 @@ def test_removal_at_the_end_of_the_file_stops_before_its_final_line_break() -> N
                                               (2, "status 2 (unauthenticated)"), (5, "status 5 (unknown)")])
 def test_status_text_is_how_messages_name_a_status(status: int | None, text: str) -> None:
     assert status_text(status) == text
+
+
+def test_a_differing_repo_type_or_owner_is_a_replace_and_a_leftover_probe_is_deleted() -> None:
+    model = parse(HEAD + entry("legacy-ci", "    repo_user: ci-bot\n    status: 0\n")
+                  + entry("moved", "    host: https://github.com/new-org\n    repo_user: old-org\n    status: 1\n")
+                  + entry("same-owner", "    host: https://GitHub.com/Org/\n    repo_user: org\n    status: 0\n"))
+    remote = [auth("legacy-ci", user="ci-bot", repo_type="gitlab", home="https://gitlab.com/ci-bot"),
+              auth("moved", user="old-org", status=1), auth("same-owner"),
+              auth("legacy-ci.probe-0a1b2c"), auth("not-a.probe-xyz")]
+    changes = plan(model, remote)
+    assert changes == [
+        Change("legacy-ci", "replace", "repo_type is gitlab in ServiceStage, github in the file: it is deleted and "
+                                       "created again with the file's token, proven first"),
+        Change("moved", "replace", "host is https://github.com/new-org in the file, ServiceStage's repo_home is "
+                                   "https://github.com/old-org: it is deleted and created again with the file's "
+                                   "token, proven first"),
+        Change("same-owner", "none", "up to date: status 0 (normal)"),
+        Change("legacy-ci.probe-0a1b2c", "delete", "a leftover probe of 'legacy-ci' (a rotation or replace was "
+                                                   "interrupted): `apply` deletes it", probe=True),
+        Change("not-a.probe-xyz", "delete", "in ServiceStage, not in the file"),
+    ]
+    assert plan_json(changes, "p", "e")["changes"][0] == {
+        "name": "legacy-ci", "action": "replace",
+        "reason": "repo_type is gitlab in ServiceStage, github in the file: it is deleted and created again with the "
+                  "file's token, proven first"}
+    assert plan_lines(changes, "p", "e") == [
+        "ServiceStage project p at e", "",
+        "  ! legacy-ci               replace      repo_type is gitlab in ServiceStage, github in the file: it is "
+        "deleted and created again with the file's token, proven first",
+        "  ! moved                   replace      host is https://github.com/new-org in the file, ServiceStage's "
+        "repo_home is https://github.com/old-org: it is deleted and created again with the file's token, proven first",
+        "    same-owner              none         up to date: status 0 (normal)",
+        "  - legacy-ci.probe-0a1b2c  delete       a leftover probe of 'legacy-ci' (a rotation or replace was "
+        "interrupted): `apply` deletes it",
+        "  - not-a.probe-xyz         delete       in ServiceStage, not in the file",
+        "",
+        "Plan: 2 replace, 2 delete (1 up to date).",
+        "`apply --replace` replaces them: it proves the file's token with a probe authorization, deletes each one "
+        "and creates it again.",
+        "`apply --prune` deletes what the file does not have; `import` adds it to the file instead.",
+    ]
+    assert [a.name for a in importable(model, remote)] == ["not-a.probe-xyz"]
+    assert [a.name for a in importable(model, remote, ["legacy-ci.probe-0a1b2c"])] == ["legacy-ci.probe-0a1b2c"]

@@ -59,6 +59,7 @@ class GitAuthorizations:
     password_rule: re.Pattern[str] = DEFAULT_PASSWORD_RULE
     oauth_user: str = DEFAULT_OAUTH_USER
     pending: dict[str, Pending] = field(default_factory=dict)
+    rejected_tokens: frozenset[str] = field(default=frozenset(), repr=False)
 
     def project(self, project_id: str) -> dict[str, dict[str, Any]]:
         """A project's authorizations (call with the lock held)."""
@@ -92,6 +93,8 @@ class GitAuthorizations:
             raise repo_error("SVCSTG.REPO.0452", "host must be an http(s) URL")
         if not token_acceptable(repo_type, token, host):
             raise repo_error("SVCSTG.REPO.0451", f"the token is not a valid {repo_type} personal access token")
+        if token in self.rejected_tokens:
+            raise repo_error("SVCSTG.REPO.0451", f"{repo_type} refused the token (revoked or expired)")
         return self._store(project_id, auth_record(data["name"], repo_type, host, self._now_ms()))
 
     def create_password(self, project_id: str, repo_type: str, body: bytes) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """The ``--seed`` file: authorizations every project starts with (every kind; overdue, unauthenticated, remote-only
-ones), the password rule and the OAuth page's login."""
+ones), the password rule, the OAuth page's login, and the tokens the emulated provider refuses (revoked ones: a
+create with one fails as the provider's check would)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from servicestage_ls.cloud.emulator.api import KIND_REPO_TYPES, NAME_RULE, PUBLI
 
 SEED_KEYS = frozenset({"name", "repo_type", "repo_user", "status", "create_time", "update_time", "host",
                        "repo_host", "repo_home", "avartar", "token_type", "tag", "namespaces"})
-TOP_KEYS = frozenset({"project_id", "authorizations", "password_rule", "oauth_user"})
+TOP_KEYS = frozenset({"project_id", "authorizations", "password_rule", "oauth_user", "rejected_tokens"})
 
 
 @dataclass
@@ -23,6 +24,8 @@ class Seed:
     authorizations: list[dict[str, Any]] = field(default_factory=list)
     password_rule: re.Pattern[str] | None = None
     oauth_user: str | None = None
+    #: Tokens of the right shape that the provider refuses (SVCSTG.REPO.0451): revoked or expired ones.
+    rejected_tokens: frozenset[str] = field(default=frozenset(), repr=False)
 
     def rules(self) -> dict[str, Any]:
         """The :class:`Emulator` fields the seed sets beside its authorizations."""
@@ -31,6 +34,8 @@ class Seed:
             rules["password_rule"] = self.password_rule
         if self.oauth_user is not None:
             rules["oauth_user"] = self.oauth_user
+        if self.rejected_tokens:
+            rules["rejected_tokens"] = self.rejected_tokens
         return rules
 
 
@@ -42,13 +47,15 @@ def load_seed(text: str, now_ms: int) -> tuple[str | None, list[dict[str, Any]]]
 
 def read_seed(text: str, now_ms: int) -> Seed:
     """Read a seed file (YAML or JSON): a list of authorizations, or ``{project_id?, authorizations: [...],
-    password_rule?, oauth_user?}``.
+    password_rule?, oauth_user?, rejected_tokens?}``. A project_id written as digits alone (a YAML number) is read
+    as its digits, as the authorization file reads it.
 
     Each item needs ``name`` and ``repo_type``; ``token_type`` (personal, the default, password or oauth; the repo
     type must be one the kind has), ``repo_user``, ``status`` (0, 1, 2), ``create_time`` and ``update_time``
     (milliseconds since the epoch), ``host``, ``tag``, ``namespaces`` (the names ``X-Repo-Auth`` sees) and the other
     AUTH fields are optional. ``password_rule`` is a regular expression a created password must match in full;
-    ``oauth_user`` is who the emulator's OAuth page signs in as. Raises ValueError saying what is wrong.
+    ``oauth_user`` is who the emulator's OAuth page signs in as; ``rejected_tokens`` lists personal tokens the
+    provider refuses though they have the right shape (revoked). Raises ValueError saying what is wrong.
     """
     from servicestage_ls.core.yamlparse import load_plain
 
@@ -62,6 +69,8 @@ def read_seed(text: str, now_ms: int) -> Seed:
         if unknown:
             raise ValueError(f"unknown key {unknown[0]!r}")
         seed.project_id = data.get("project_id")
+        if isinstance(seed.project_id, int) and not isinstance(seed.project_id, bool) and seed.project_id >= 0:
+            seed.project_id = str(seed.project_id)
         if seed.project_id is not None and not isinstance(seed.project_id, str):
             raise ValueError("project_id must be a string")
         seed.password_rule = _rule(data.get("password_rule"))
@@ -69,6 +78,10 @@ def read_seed(text: str, now_ms: int) -> Seed:
         if oauth_user is not None and (not isinstance(oauth_user, str) or not NAME_RULE.fullmatch(oauth_user)):
             raise ValueError("oauth_user must be a user name (4 to 63 of A-Z a-z 0-9 . _ -)")
         seed.oauth_user = oauth_user
+        rejected = data.get("rejected_tokens", [])
+        if not isinstance(rejected, list) or not all(isinstance(t, str) and t for t in rejected):
+            raise ValueError("rejected_tokens must be a list of tokens")
+        seed.rejected_tokens = frozenset(rejected)
         data = data.get("authorizations", [])
     if not isinstance(data, list):
         raise ValueError("expected a list of authorizations (or a mapping with `authorizations`)")

@@ -70,6 +70,8 @@ class Emulator:
     """What a password create accepts (``--seed``'s ``password_rule``); anything else is SVCSTG.REPO.0451."""
     oauth_user: str = DEFAULT_OAUTH_USER
     """Who the OAuth page signs in as (``--seed``'s ``oauth_user``): the repo_user of OAuth authorizations."""
+    rejected_tokens: frozenset[str] = field(default=frozenset(), repr=False)
+    """Personal tokens the provider refuses (``--seed``'s ``rejected_tokens``: revoked ones): SVCSTG.REPO.0451."""
     _auths: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict, init=False, repr=False)
     _issued: set[str] = field(default_factory=set, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -78,7 +80,7 @@ class Emulator:
 
     def __post_init__(self) -> None:
         self.git = GitAuthorizations(self._auths, self._lock, self.clock, self._seed_for, self.password_rule,
-                                     self.oauth_user)
+                                     self.oauth_user, rejected_tokens=self.rejected_tokens)
 
     def __repr__(self) -> str:
         return f"Emulator(host={self.host!r}, port={self.port!r})"
