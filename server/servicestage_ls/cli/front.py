@@ -85,8 +85,8 @@ class FileFront:
         self.out = out
         self.err = err
         self.finish_hint = f"fix the cause, then run `servicestage-ls apply {path}` (it creates '{{name}}' again)"
-        self.leftover_hint = f"`servicestage-ls plan {path}` lists it as a leftover and `servicestage-ls apply {path}` " \
-                             "deletes it"
+        self.leftover_hint = (f"`servicestage-ls plan {path}` lists it as a leftover and "
+                              f"`servicestage-ls apply {path}` deletes it")
 
     def current(self) -> Model:
         try:
