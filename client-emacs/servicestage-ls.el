@@ -14,7 +14,8 @@
 ;;   (add-hook 'servicestage-yaml-mode-hook #'eglot-ensure)
 ;;
 ;; Commands: `servicestage-ls-create' (the entry at point, or by name with a prefix argument),
-;; `servicestage-ls-create-all', `servicestage-ls-refresh', `servicestage-ls-plan', `servicestage-ls-import'.  Settings: `eglot-workspace-configuration'
+;; `servicestage-ls-create-all', `servicestage-ls-refresh', `servicestage-ls-plan', `servicestage-ls-import',
+;; `servicestage-ls-test' (the entry at point, or every entry with a prefix argument).  Settings: `eglot-workspace-configuration'
 ;; with the section :servicestage, e.g. in .dir-locals.el:
 ;;
 ;;   ((nil . ((eglot-workspace-configuration . (:servicestage (:validate "onSave"))))))
@@ -119,6 +120,15 @@ The plan's lines go to `servicestage-ls-log-buffer', which is shown."
   "Add entries for the authorizations that exist only in ServiceStage."
   (interactive)
   (servicestage-ls--execute 'servicestage-ls.importFromServiceStage nil))
+
+(defun servicestage-ls-test (&optional all)
+  "Test the authorization at point: the namespaces it sees in its repository.
+With a prefix argument ALL, test every entry of the file.  The server says what
+each one sees, or why it does not work and what fixes it."
+  (interactive "P")
+  (servicestage-ls--execute
+   'servicestage-ls.testAuthorization
+   (unless all (list :position (list :line (1- (line-number-at-pos)) :character 0)))))
 
 (provide 'servicestage-ls)
 ;;; servicestage-ls.el ends here

@@ -36,6 +36,13 @@ vim.api.nvim_create_user_command("ServiceStageDelete", run("delete"), {
   nargs = "?",
   desc = "servicestage-ls: delete the entry under the cursor (or the one named) from ServiceStage",
 })
+vim.api.nvim_create_user_command("ServiceStageTest", run("test"), {
+  nargs = "?",
+  desc = "servicestage-ls: test the authorization under the cursor (or the one named): the namespaces it sees",
+})
+vim.api.nvim_create_user_command("ServiceStageTestAll", run("test_all"), {
+  desc = "servicestage-ls: test every authorization of this file",
+})
 
 -- Code lenses on Neovim 0.10+, for the client however it was started (setup() or vim.lsp.enable()).
 if vim.fn.has("nvim-0.10") == 1 then

@@ -14,6 +14,7 @@ export const SERVER_COMMANDS = {
   importFromServiceStage: "servicestage-ls.importFromServiceStage",
   rotateToken: "servicestage-ls.rotateToken",
   deleteAuthorization: "servicestage-ls.deleteAuthorization",
+  testAuthorization: "servicestage-ls.testAuthorization",
 } as const;
 
 export const EXTENSION_COMMANDS = {
@@ -26,6 +27,7 @@ export const EXTENSION_COMMANDS = {
   importFromServiceStage: "servicestage.importFromServiceStage",
   rotateToken: "servicestage.rotateToken",
   deleteAuthorization: "servicestage.deleteAuthorization",
+  testAuthorization: "servicestage.testAuthorization",
 } as const;
 
 export type EditorCommand =
@@ -35,10 +37,16 @@ export type EditorCommand =
   | "showPlan"
   | "importFromServiceStage"
   | "rotateToken"
-  | "deleteAuthorization";
+  | "deleteAuthorization"
+  | "testAuthorization";
 
 /** The server commands the code lenses run (vscode-languageclient registers them; clicking a lens sends them). */
-export const LENS_COMMANDS = [SERVER_COMMANDS.createAuthorization, SERVER_COMMANDS.refreshStatus, SERVER_COMMANDS.rotateToken];
+export const LENS_COMMANDS = [
+  SERVER_COMMANDS.createAuthorization,
+  SERVER_COMMANDS.refreshStatus,
+  SERVER_COMMANDS.rotateToken,
+  SERVER_COMMANDS.testAuthorization,
+];
 
 export interface CursorPosition {
   line: number;
@@ -63,6 +71,7 @@ export function executeCommandParams(which: EditorCommand, uri: string, position
       return { command: SERVER_COMMANDS.importFromServiceStage, arguments: [{ uri }] };
     case "rotateToken":
     case "deleteAuthorization":
+    case "testAuthorization":
       return {
         command: SERVER_COMMANDS[which],
         arguments: [{ uri, position: { line: position.line, character: position.character } }],

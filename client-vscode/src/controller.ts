@@ -68,6 +68,7 @@ const COMMAND_TITLES: Record<EditorCommand, string> = {
   importFromServiceStage: "Import…",
   rotateToken: "Rotate Token…",
   deleteAuthorization: "Delete…",
+  testAuthorization: "Test Authorization at Cursor",
 };
 
 export class Controller implements vscode.Disposable {

@@ -92,6 +92,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand(EXTENSION_COMMANDS.deleteAuthorization, () =>
       ctl.runEditorCommand("deleteAuthorization"),
     ),
+    vscode.commands.registerCommand(EXTENSION_COMMANDS.testAuthorization, () =>
+      ctl.runEditorCommand("testAuthorization"),
+    ),
     vscode.commands.registerCommand(EXTENSION_COMMANDS.restartServer, async () => {
       await ctl.restart();
       watchPythonExtension();

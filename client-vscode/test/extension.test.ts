@@ -66,6 +66,7 @@ describe("activate", { skip: !platformSupportsShebang && "needs an executable sc
       "servicestage.rotateToken",
       "servicestage.showOutput",
       "servicestage.showPlan",
+      "servicestage.testAuthorization",
     ]);
     assert.deepEqual(fake.outputChannels.map((c) => c.name), ["ServiceStage"]);
     assert.equal(fake.statusBarItems.length, 1);

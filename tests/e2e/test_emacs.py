@@ -286,3 +286,25 @@ def test_plan_and_import(tmp_path: Path, project: Path, emulator: EmulatorProces
         [INFO, "ServiceStage: imported 'legacy-ci'; its token is read from LEGACY_CI_TOKEN when it is created again "
                "or rotated (set it in the environment first)"],
     ]
+
+
+def test_test_says_what_the_authorization_at_point_sees(tmp_path: Path, project: Path,
+                                                         emulator: EmulatorProcess) -> None:
+    """M-x servicestage-ls-test on a created entry: the server's words (the command line's) in the echo area."""
+    path = project / "deploy" / "team.servicestage.yaml"
+    path.write_text(f"project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789\nendpoint: {emulator.url}\nauthorizations:\n"
+                    "  - name: web-frontend\n    repo_type: github\n    token: ${GITHUB_TOKEN}\n"
+                    "    repo_user: tom-repo\n    status: 0\n", encoding="utf-8")
+    answer = httpx.post(f"{emulator.url}/v1/0a1b2c3d4e5f67890a1b2c3d4e5f6789/git/auths/github/personal",
+                        json={"name": "web-frontend", "token": GITHUB_TOKEN, "host": "https://github.com/tom-repo"},
+                        headers={"X-Auth-Token": AUTH_TOKEN})
+    assert answer.status_code == 200, answer.text
+    result = run(tmp_path, project, find_and_wait("deploy/team.servicestage.yaml") + """
+  (T-call #'forward-line 4)
+  (T-command #'servicestage-ls-test)
+  (T-wait "the test's message" (lambda () (= (length (T-server-messages)) 2)))
+""", main_buffer="team.servicestage.yaml", HUAWEICLOUD_AUTH_TOKEN=AUTH_TOKEN)
+    assert server_messages(result) == [
+        [INFO, "ServiceStage: Testing authorizations…"],
+        [INFO, "ServiceStage: ✓ web-frontend sees 1 namespace: tom-repo"],
+    ]

@@ -35,6 +35,7 @@ from helpers.lsp_session import DEADLINE
 from servicestage_ls.cloud.emulator import Emulator
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
+TEST = "servicestage-ls.testAuthorization"
 PRESETS = ["visual-studio-code", "neovim"]
 _counter = itertools.count()
 SEED = """\
@@ -92,12 +93,13 @@ async def test_code_lenses_come_from_the_file_and_follow_edits(lsp_sessions: dic
         (6, "✓ normal · Refresh", REFRESH, "web-frontend"),
         (11, "⚠ overdue · Rotate token", ROTATE, "payments-api"),
         (17, "⚠ unauthenticated · Rotate token", ROTATE, "rejected"),
+        (6, "Test", TEST, "web-frontend"),  # the kinds feature's lens: on a created entry whose status is normal
     ]  # "x" breaks the naming rule: no lens
     client.set_text(uri, text.replace("  - name: brand-new\n", "  # gone\n  - name: brand-new\n")
                     .replace("    status: 1\n", "    status: 0\n"))
     assert [(line, title) for line, title, _, _ in await lenses(client, uri)] == [
         (4, "Create in ServiceStage"), (7, "✓ normal · Refresh"), (12, "✓ normal · Refresh"),
-        (18, "⚠ unauthenticated · Rotate token")]
+        (18, "⚠ unauthenticated · Rotate token"), (7, "Test"), (12, "Test")]
     client.close(uri)
 
 

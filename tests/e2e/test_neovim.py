@@ -528,12 +528,15 @@ local function has_line(b, text) return vim.tbl_contains(T.lines(b), text) end
 
 R.has_lenses = vim.fn.has("nvim-0.10") == 1
 if R.has_lenses then
-  T.wait("the code lenses", function() return #vim.lsp.codelens.get(buf) == 2 end)
+  T.wait("the code lenses", function() return #vim.lsp.codelens.get(buf) == 3 end)
   R.lenses = {}
   for _, lens in ipairs(vim.lsp.codelens.get(buf)) do
     table.insert(R.lenses, { line = lens.range.start.line, title = lens.command and lens.command.title or vim.NIL })
   end
-  table.sort(R.lenses, function(a, b) return a.line < b.line end)
+  table.sort(R.lenses, function(a, b)
+    if a.line ~= b.line then return a.line < b.line end
+    return tostring(a.title) < tostring(b.title)
+  end)
   R.answers = { "Rotate" }
   vim.api.nvim_win_set_cursor(0, { 4, 0 })
   vim.lsp.codelens.run()
@@ -576,7 +579,7 @@ R.errmsg = vim.v.errmsg
     r = result.results
     if r["has_lenses"]:
         assert r["lenses"] == [{"line": 3, "title": "⚠ overdue · Rotate token"},
-                               {"line": 9, "title": "✓ normal · Refresh"}]
+                               {"line": 9, "title": "Test"}, {"line": 9, "title": "✓ normal · Refresh"}]
     assert r["questions"] == [
         {"message": "Rotate the token of 'payments-api'? Its authorization is deleted from ServiceStage and created "
                     "again with the token from ${GITHUB_TOKEN}.", "actions": ["Rotate", "Cancel"]},
@@ -604,3 +607,49 @@ R.errmsg = vim.v.errmsg
         "rotated (set it in the environment first)",
         "ServiceStage: Plan: 1 create (2 up to date).",
     ]
+
+
+KINDS_SEED = """\
+- {name: web-frontend, repo_type: github, repo_user: web-org, namespaces: [web-org, acme]}
+- {name: payments-api, repo_type: github, repo_user: pay-org, status: 1}
+"""
+
+
+@pytest.fixture
+def kinds_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
+    folder = tmp_path_factory.mktemp("kinds")
+    (folder / "seed.yaml").write_text(KINDS_SEED, encoding="utf-8")
+    process = start_emulator(["--port", "0", "--token", AUTH_TOKEN, "--seed", str(folder / "seed.yaml")],
+                             folder / "stderr.log")
+    yield process
+    assert process.stop() == 0
+
+
+#: How Neovim shows a failed test (an error message) to the user.
+BROKEN_SEEN = re.compile(r"(LSP\[servicestage_ls\] )?ServiceStage: ✗ payments-api: the repository no longer accepts "
+                         r"this authorization, .*")
+
+
+def test_test_commands_say_what_an_authorization_sees(nvim: str, tmp_path: Path, project: Path,
+                                                      kinds_emulator: EmulatorProcess) -> None:
+    """:ServiceStageTest (the entry under the cursor, or the one named) and :ServiceStageTestAll: the server's
+    words in the messages, as the command line prints them."""
+    lines = [line.format(url=kinds_emulator.url) for line in LIFECYCLE_FILE]
+    (project / "deploy" / "team.servicestage.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run(nvim, tmp_path, project, r"""
+vim.cmd("edit deploy/team.servicestage.yaml")
+local buf = vim.api.nvim_get_current_buf()
+T.wait("the first diagnostics", function() return T.report_count(buf) > 0 end)
+vim.api.nvim_win_set_cursor(0, { 11, 4 })
+vim.cmd("ServiceStageTest")
+T.wait("the test of the entry under the cursor", function() return #R.messages == 1 end)
+vim.cmd("ServiceStageTest payments-api")
+T.wait("the test of the named entry", function() return #R.messages == 2 end)
+vim.cmd("ServiceStageTestAll")
+T.wait("the test of every entry", function() return #R.messages == 4 end)
+""", env=editor_env(HUAWEICLOUD_AUTH_TOKEN=AUTH_TOKEN), expected_errors=[BROKEN_SEEN, BROKEN_SEEN])
+    seen = "ServiceStage: ✓ web-frontend sees 2 namespaces: web-org, acme"
+    broken = ("ServiceStage: ✗ payments-api: the repository no longer accepts this authorization, it expired or was "
+              "revoked (SVCSTG.REPO.0451) — rotate its token: set a new one, then run Rotate on it (its code lens)")
+    assert [(m["type"], m["message"]) for m in result.results["messages"]] == [
+        (3, seen), (1, broken), (1, broken), (3, seen)]  # every entry: in the file's order

@@ -217,7 +217,7 @@ async function main() {
       !n.error && n.label === "ServiceStage: created authorization 'web-frontend': repo_user tom-repo, status 0 (normal)"));
     assertEqual(fs.readFileSync(path.join(h.WORKSPACE, "team.servicestage.yaml"), "utf8"), h.TEAM_TEXT, "the file on disk (not saved)");
     await waitFor("the lenses to follow the write-back", async () =>
-      JSON.stringify(await codeLenses(page)) === JSON.stringify(["✓ normal · Refresh", "Create in ServiceStage"]));
+      JSON.stringify(await codeLenses(page)) === JSON.stringify(["✓ normal · Refresh | Test", "Create in ServiceStage"]));
     await h.screenshot(page, "create-result", "vscode-created.png",
       [page.locator(".tabs-container .tab.active"), page.locator(".editor-instance .view-line").last()]);
     await h.checkNoErrorNotifications(page);

@@ -26,6 +26,8 @@ M.commands = {
   import = "servicestage-ls.importFromServiceStage",
   rotate = "servicestage-ls.rotateToken",
   delete = "servicestage-ls.deleteAuthorization",
+  test = "servicestage-ls.testAuthorization",
+  test_all = "servicestage-ls.testAuthorization",
 }
 
 local state = { opts = nil, clients = {}, augroup = nil }
@@ -332,9 +334,9 @@ function M.show_plan(text)
   return buf
 end
 
---- Run a server command on the buffer's file: "create", "rotate", "delete" (entry `name`, else the entry at
---- the cursor), "import" (the names given, else every one only ServiceStage has), "plan", "create_all" or
---- "refresh". The server reports progress and results with window/showMessage, and asks before it rotates or
+--- Run a server command on the buffer's file: "create", "rotate", "delete", "test" (entry `name`, else the entry
+--- at the cursor), "import" (the names given, else every one only ServiceStage has), "plan", "create_all",
+--- "test_all" or "refresh". The server reports progress and results with window/showMessage, and asks before it rotates or
 --- deletes (window/showMessageRequest).
 function M.execute(which, name, bufnr)
   bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
@@ -344,7 +346,7 @@ function M.execute(which, name, bufnr)
     return
   end
   local arg = { uri = vim.uri_from_bufnr(bufnr) }
-  if which == "create" or which == "rotate" or which == "delete" then
+  if which == "create" or which == "rotate" or which == "delete" or which == "test" then
     if name and name ~= "" then
       arg.name = name
     else

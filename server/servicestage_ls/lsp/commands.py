@@ -7,6 +7,7 @@ SHOW_PLAN = "servicestage-ls.showPlan"
 IMPORT = "servicestage-ls.importFromServiceStage"
 ROTATE = "servicestage-ls.rotateToken"
 DELETE = "servicestage-ls.deleteAuthorization"
+TEST = "servicestage-ls.testAuthorization"
 
 
 # Each cloud action is offered under two kinds: `refactor.servicestage.*` for the menu of `Ctrl+.` / the lightbulb

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types as lsp
 
 from servicestage_ls.lsp import features, sync
-from servicestage_ls.lsp.commands import CREATE, CREATE_ALL, DELETE, IMPORT, REFRESH, ROTATE, SHOW_PLAN
+from servicestage_ls.lsp.commands import CREATE, CREATE_ALL, DELETE, IMPORT, REFRESH, ROTATE, SHOW_PLAN, TEST
 from servicestage_ls.lsp.compat import TracebacksAtDebug
 from servicestage_ls.lsp.server import LOG_LEVEL_VARIABLE, Feature, RedactTokenShapes, ServiceStageServer, log
 from servicestage_ls.lsp.state import DocState
@@ -82,7 +82,8 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
     cloud = LazyFeature(_cloud_feature, {CREATE: "create", CREATE_ALL: "create_all", REFRESH: "refresh"})
     lifecycle = LazyFeature(lambda: _lifecycle_feature(cloud), {SHOW_PLAN: "show_plan", IMPORT: "import_remote",
                                                                ROTATE: "rotate", DELETE: "delete"})
-    for feature in (cloud, lifecycle):
+    kinds = LazyFeature(lambda: _kinds_feature(cloud), {TEST: "test"})
+    for feature in (cloud, lifecycle, kinds):
         for command, run in feature.commands().items():
             server.command(command)(_command(run))
         server.features.append(feature)
@@ -183,6 +184,15 @@ def _lifecycle_feature(cloud: LazyFeature) -> Feature:
     loaded = cloud.loaded()
     assert isinstance(loaded, CloudFeature)
     return LifecycleFeature(loaded.shared)  # the commands of one server share the lists and the write-backs
+
+
+def _kinds_feature(cloud: LazyFeature) -> Feature:
+    from servicestage_ls.lsp.cloud import CloudFeature
+    from servicestage_ls.lsp.kinds import KindsFeature
+
+    loaded = cloud.loaded()
+    assert isinstance(loaded, CloudFeature)
+    return KindsFeature(loaded.shared)
 
 
 INTERRUPTED = "servicestage-ls serve: stopped (Ctrl+C)"

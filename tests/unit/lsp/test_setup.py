@@ -35,7 +35,8 @@ def test_every_handler_of_the_list_answers_its_method_once() -> None:
 def test_creating_the_server_imports_no_cloud_feature() -> None:
     script = ("import sys\nfrom servicestage_ls.lsp.setup import create_server\ncreate_server({})\n"
               "print(sorted(m for m in sys.modules if m in ('httpx', 'servicestage_ls.lsp.cloud', "
-              "'servicestage_ls.lsp.lifecycle', 'servicestage_ls.lsp.run', 'servicestage_ls.lsp.apply', "
+              "'servicestage_ls.lsp.lifecycle', 'servicestage_ls.lsp.kinds', 'servicestage_ls.lsp.run', "
+              "'servicestage_ls.lsp.apply', "
               "'servicestage_ls.cloud.client')))")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
                             cwd=ROOT, check=True)
@@ -44,11 +45,11 @@ def test_creating_the_server_imports_no_cloud_feature() -> None:
 
 def test_a_lazy_feature_is_made_once_on_first_use_and_shows_nothing_before() -> None:
     server = create_server({"GITHUB_TOKEN": "x"})
-    cloud, lifecycle = server.features
-    assert isinstance(cloud, LazyFeature) and isinstance(lifecycle, LazyFeature)
+    cloud, lifecycle, kinds = server.features
+    assert isinstance(cloud, LazyFeature) and isinstance(lifecycle, LazyFeature) and isinstance(kinds, LazyFeature)
     state = DocState(URI, TEXT, 1)
     assert cloud.findings(server, state) == []  # not made for a diagnostic
-    assert cloud._feature is None and lifecycle._feature is None
+    assert cloud._feature is None and lifecycle._feature is None and kinds._feature is None
     assert server.current_findings(state)[1] == state.findings(server.env)
     lenses = lifecycle.code_lenses(server, state)
     assert [(lens.range.start.line, lens.command and lens.command.command) for lens in lenses] == [
