@@ -10,8 +10,9 @@ For each Python found (``python3``, ``python3.10`` ... ``python3.13`` on PATH, o
   comes from the bundle, that PyYAML's C extension loads on linux x86_64, and that PyYAML still works with the
   C extension blocked (what every other platform gets);
 * when the bundle contains the LSP adapter (``servicestage_ls/lsp/server.py``): an ``initialize``/``shutdown``/``exit``
-  exchange over stdio with ``python -S -m servicestage_ls serve``. The server is developed separately, so a failure
-  here is reported as a warning and does not fail the check.
+  exchange over stdio with the server started as the extension starts it (``python -I <extension>/tool/server.py
+  <extension>/bundled/libs``). The server is developed separately, so a failure here is reported as a warning and
+  does not fail the check.
 
 Usage: python3 scripts/verify_vsix.py [FILE.vsix]   (default: <name>-<version>.vsix from package.json)
 """
@@ -34,6 +35,7 @@ REQUIRED = (
     "extension/readme.md",
     "extension/LICENSE.txt",
     "extension/dist/extension.js",
+    "extension/tool/server.py",
     "extension/bundled/libs/servicestage_ls/__init__.py",
     "extension/bundled/libs/servicestage_ls/__main__.py",
     "extension/bundled/libs/yaml/__init__.py",
@@ -120,7 +122,7 @@ def clean_env(libs: Path) -> dict[str, str]:
     return env
 
 
-def lsp_roundtrip(python: str, libs: Path, cwd: Path) -> str:
+def lsp_roundtrip(python: str, extension: Path, cwd: Path) -> str:
     def frame(obj: dict) -> bytes:
         body = json.dumps(obj).encode()
         return b"Content-Length: %d\r\n\r\n" % len(body) + body
@@ -141,8 +143,9 @@ def lsp_roundtrip(python: str, libs: Path, cwd: Path) -> str:
         {"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": None},
         {"jsonrpc": "2.0", "method": "exit", "params": None},
     ]
+    libs = extension / "bundled" / "libs"
     proc = subprocess.run(
-        [python, "-S", "-m", "servicestage_ls", "serve"],
+        [python, "-I", str(extension / "tool" / "server.py"), str(libs)],
         input=b"".join(frame(m) for m in messages),
         capture_output=True,
         timeout=60,
@@ -226,7 +229,7 @@ def main() -> int:
                 lsp = "LSP exchange skipped (no servicestage_ls/lsp/server.py in the bundle yet)"
                 if (libs / "servicestage_ls" / "lsp" / "server.py").exists():
                     try:
-                        lsp = lsp_roundtrip(python, libs, empty)
+                        lsp = lsp_roundtrip(python, libs.parent.parent, empty)
                     except (RuntimeError, subprocess.SubprocessError) as exc:
                         lsp = f"LSP exchange FAILED (warning only): {exc}"
                         warnings.append(f"Python {version}: {exc}")

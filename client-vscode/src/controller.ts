@@ -18,12 +18,23 @@ import {
   discoverPython,
   expandPythonPath,
   MIN_VERSION,
+  hostPathEnvironment,
   noPythonMessage,
+  resolveOnPath,
+  type CommandResolver,
   type ProcessRunner,
   type PythonFound,
 } from "./python";
+import { MANAGE_TRUST, MANAGE_TRUST_COMMAND, RESTRICTED_MESSAGE, restrictedMiddleware } from "./restricted";
 import { documentSelector, effectiveGlobs, type GlobDocumentFilter } from "./selector";
-import { changeNeedsRestart, PYTHON_PATH_SETTING, SECTION, serverSettings, type ChangeEvent } from "./settings";
+import {
+  changeNeedsRestart,
+  PYTHON_PATH_SETTING,
+  RESTART_SETTINGS,
+  SECTION,
+  serverSettings,
+  type ChangeEvent,
+} from "./settings";
 import type { ServerState, ServerStatus } from "./status";
 
 /** vscode-languageclient's `State` values. */
@@ -33,6 +44,8 @@ export interface ClientOptionsInput {
   documentSelector: GlobDocumentFilter[];
   initializationOptions: Record<string, unknown>;
   synchronize: { configurationSection: string };
+  /** In Restricted Mode only: the code lens that says so. */
+  middleware?: typeof restrictedMiddleware;
 }
 
 /** What the controller uses of a `LanguageClient`. */
@@ -56,6 +69,10 @@ export interface ControllerDeps {
   exists: (p: string) => boolean;
   env: Record<string, string | undefined>;
   platform?: NodeJS.Platform;
+  /** A candidate interpreter's absolute path (default: looked up on the extension host's PATH). */
+  resolve?: CommandResolver;
+  /** Whether the workspace is trusted (`vscode.workspace.isTrusted`; false in Restricted Mode). */
+  isTrusted?: () => boolean;
   /** Shows a text (Show Plan's plan) as a read-only document. */
   showReadOnly?: (title: string, text: string) => Promise<void>;
 }
@@ -125,7 +142,8 @@ export class Controller implements vscode.Disposable {
     if (!this.wanted || !changeNeedsRestart(event)) {
       return false;
     }
-    this.log(`Settings changed (${PYTHON_PATH_SETTING} or ${SECTION}.files): restarting the server.`);
+    const changed = RESTART_SETTINGS.filter((setting) => event.affectsConfiguration(setting));
+    this.log(`Settings changed (${changed.join(", ")}): restarting the server.`);
     await this.restart();
     return true;
   }
@@ -145,6 +163,11 @@ export class Controller implements vscode.Disposable {
   async runEditorCommand(which: EditorCommand): Promise<void> {
     // "Import…" in the palette (it asks or chooses); "ServiceStage: Import" in messages, "…" once in progress.
     const title = `ServiceStage: ${COMMAND_TITLES[which].replace(/…$/, "")}`;
+    if (!this.trusted()) {
+      // Restricted Mode: nothing is sent to the cloud (the server refuses it too).
+      void this.showRestricted(title);
+      return;
+    }
     const editor = vscode.window.activeTextEditor;
     if (!editor || !this.matches(editor.document)) {
       const globs = effectiveGlobs(this.config().get<unknown>("files")).join(", ");
@@ -192,6 +215,10 @@ export class Controller implements vscode.Disposable {
     void this.stop();
   }
 
+  private trusted(): boolean {
+    return this.deps.isTrusted ? this.deps.isTrusted() : true;
+  }
+
   private config(): vscode.WorkspaceConfiguration {
     return vscode.workspace.getConfiguration(SECTION);
   }
@@ -224,7 +251,9 @@ export class Controller implements vscode.Disposable {
     }
     this.setStatus("starting", "looking for Python");
     const config = this.config();
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const trusted = this.trusted();
+    // In Restricted Mode nothing may pick a program in the workspace: no ${workspaceFolder}, no relative path.
+    const folder = trusted ? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath : undefined;
     const configured = expandPythonPath(config.get<string>("server.pythonPath"), {
       home: os.homedir(),
       workspaceFolder: folder,
@@ -232,10 +261,14 @@ export class Controller implements vscode.Disposable {
       join: path.join,
     });
     const resource = vscode.window.activeTextEditor?.document.uri;
+    const pathEnvironment = hostPathEnvironment(this.deps.env, this.deps.platform);
     const discovery = await discoverPython({
       configured,
       fromPythonExtension: () => this.deps.fromPythonExtension(resource),
       run: this.deps.run,
+      resolve: this.deps.resolve ?? ((command) => resolveOnPath(command, pathEnvironment)),
+      cwd: this.deps.extensionPath,
+      trusted,
     });
     for (const r of discovery.rejected) {
       this.log(`Python candidate ${r.command} (from ${describeSource(r.source)}) not used: ${r.reason}`);
@@ -258,16 +291,17 @@ export class Controller implements vscode.Disposable {
     }
     this.python = found;
     this.source = locateServer(this.deps.extensionPath, this.deps.exists);
-    const exe = serverExecutable(found.command, this.source, this.deps.env, this.deps.platform);
+    const exe = serverExecutable(found.executable, this.source, this.deps.extensionPath, this.deps.env);
     this.log(
-      `Using Python ${found.version.join(".")} at ${found.executable || found.command} (from ${describeSource(found.source)}); ` +
+      `Using Python ${found.version.join(".")} at ${found.executable} (from ${describeSource(found.source)}); ` +
         `server: ${this.source.kind}.`,
     );
-    this.log(`Starting: ${describeLaunch(exe, this.source)}`);
+    this.log(`Starting: ${describeLaunch(exe)}`);
     const client = this.deps.createClient(exe, {
       documentSelector: this.selector(),
-      initializationOptions: serverSettings(config),
+      initializationOptions: serverSettings(config, trusted),
       synchronize: { configurationSection: SECTION },
+      ...(trusted ? {} : { middleware: restrictedMiddleware }),
     });
     this.client = client;
     this.stopping = false;
@@ -322,7 +356,15 @@ export class Controller implements vscode.Disposable {
       return "";
     }
     const where = this.source?.kind === "bundled" ? "bundled server" : this.source?.kind === "repo" ? "server from the repository" : "installed servicestage-ls";
-    return `Python ${this.python.version.join(".")} (${this.python.executable || this.python.command}), ${where}`;
+    const restricted = this.trusted() ? "" : `; Restricted Mode: ${RESTRICTED_MESSAGE}`;
+    return `Python ${this.python.version.join(".")} (${this.python.executable}), ${where}${restricted}`;
+  }
+
+  private async showRestricted(title: string): Promise<void> {
+    const choice = await vscode.window.showWarningMessage(`${title}: ${RESTRICTED_MESSAGE}.`, MANAGE_TRUST);
+    if (choice === MANAGE_TRUST) {
+      await vscode.commands.executeCommand(MANAGE_TRUST_COMMAND);
+    }
   }
 
   private async showNoPython(message: string): Promise<void> {

@@ -55,6 +55,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     fromPythonExtension: interpreterFromPythonExtension,
     exists: (p) => fs.existsSync(p),
     env: process.env,
+    isTrusted: () => vscode.workspace.isTrusted,
     showReadOnly: async (title, text) => {
       const uri = vscode.Uri.from({ scheme: PLAN_SCHEME, path: `/${title} ${++planCount}.txt` });
       plans.set(uri.toString(), text);

@@ -1,13 +1,19 @@
 /**
- * How the server process is started: `<python> -m servicestage_ls serve`, with PYTHONPATH pointing at
+ * How the server process is started: `<python> -I <extension>/tool/server.py [DIR] `, by the interpreter's
+ * absolute path, with the extension's folder as the working directory. `-I` (isolated mode) keeps the working
+ * directory, `PYTHON*` variables and the user's site-packages off `sys.path`, so nothing in the workspace (a
+ * cloned repository's `servicestage_ls/`, `yaml.py`, `httpx/`) is ever imported. DIR goes first on `sys.path`:
  * the server and its dependencies bundled in the extension (`bundled/libs`), or, in a development checkout
- * without `bundled/`, at the repository's `server/` directory (the interpreter must then have the server's
- * dependencies), or at nothing (servicestage-ls installed in that interpreter, or on PATH).
+ * without `bundled/`, the repository's `server/` directory (the interpreter must then have the server's
+ * dependencies); without DIR, the servicestage-ls installed in that interpreter runs.
  */
 import * as path from "node:path";
 
 export const SERVER_MODULE = "servicestage_ls";
-export const SERVER_ARGS: readonly string[] = ["-m", SERVER_MODULE, "serve"];
+/** The script that starts the server, relative to the extension's folder (tool/server.py in the repository). */
+export const LAUNCHER = path.join("tool", "server.py");
+/** Python's isolated mode: the interpreter flag of both the probe and the server. */
+export const ISOLATED = "-I";
 
 export type ServerSource =
   | { kind: "bundled"; pythonPath: string }
@@ -30,18 +36,19 @@ export function locateServer(extensionPath: string, exists: (p: string) => boole
 export interface ServerExecutable {
   command: string;
   args: string[];
-  options: { env: Record<string, string>; cwd?: string };
+  options: { env: Record<string, string>; cwd: string };
 }
 
 /**
- * The process to start. `baseEnv` is the extension host's environment; PYTHONPATH gets the server's
- * directory in front of any PYTHONPATH the user already has (so the bundled copies win).
+ * The process to start. `python` must be an absolute path (the probe's `sys.executable`); `baseEnv` is the
+ * extension host's environment, passed on as it is (the credentials are in it; `-I` makes Python ignore its
+ * `PYTHON*` variables).
  */
 export function serverExecutable(
   python: string,
   source: ServerSource,
+  extensionPath: string,
   baseEnv: Record<string, string | undefined>,
-  platform: NodeJS.Platform = process.platform,
 ): ServerExecutable {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(baseEnv)) {
@@ -49,19 +56,15 @@ export function serverExecutable(
       env[key] = value;
     }
   }
+  const args = [ISOLATED, path.join(extensionPath, LAUNCHER)];
   if (source.kind !== "installed") {
-    // Environment names are case-insensitive on Windows: reuse whatever spelling is there.
-    const key =
-      (platform === "win32" ? Object.keys(env).find((k) => k.toUpperCase() === "PYTHONPATH") : undefined) ?? "PYTHONPATH";
-    const delimiter = platform === "win32" ? ";" : ":";
-    const existing = env[key];
-    env[key] = existing ? source.pythonPath + delimiter + existing : source.pythonPath;
+    args.push(source.pythonPath);
   }
-  return { command: python, args: [...SERVER_ARGS], options: { env } };
+  return { command: python, args, options: { env, cwd: extensionPath } };
 }
 
-/** The command line as the user could type it, for the output channel. */
-export function describeLaunch(exe: ServerExecutable, source: ServerSource): string {
+/** The command line as the user could type it (in the extension's folder), for the output channel. */
+export function describeLaunch(exe: ServerExecutable): string {
   const line = [exe.command, ...exe.args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(" ");
-  return source.kind === "installed" ? line : `PYTHONPATH=${source.pythonPath} ${line}`;
+  return `${line}   (in ${exe.options.cwd})`;
 }

@@ -2,10 +2,17 @@
  * Finding a Python interpreter (3.10 or newer) to run the server.
  *
  * Order: setting `servicestage.server.pythonPath`; the interpreter selected in the Python extension
- * (ms-python.python, optional); `python3`; `python`. Each candidate runs a tiny `-c` script (with a timeout)
- * that reports its version; the first one that is 3.10 or newer wins.
+ * (ms-python.python, optional; never in Restricted Mode, where it may be one in the workspace); `python3`;
+ * `python`. A name is looked up on PATH by this module (absolute directories only: never the working directory,
+ * never the workspace, which is what spawning a bare name does on Windows); a relative path is not used. Each
+ * candidate then runs a tiny `-I -c` script (isolated: the working directory, which is the extension's folder,
+ * is not on its `sys.path`) with a timeout; the first one that is 3.10 or newer wins, and the server is started
+ * by the absolute path of the interpreter it reported (`sys.executable`).
  */
 import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ISOLATED } from "./launch";
 
 export const MIN_VERSION: readonly [number, number] = [3, 10];
 export const PROBE_TIMEOUT_MS = 10_000;
@@ -29,12 +36,18 @@ export interface RunResult {
   error?: string;
 }
 
-export type ProcessRunner = (command: string, args: string[], timeoutMs: number) => Promise<RunResult>;
+/** Runs `command` (an absolute path) in the directory `cwd`. */
+export type ProcessRunner = (command: string, args: string[], timeoutMs: number, cwd?: string) => Promise<RunResult>;
+
+/** An absolute path for a candidate, or why it is not used. */
+export type Resolution = { path: string } | { reason: string };
+export type CommandResolver = (command: string) => Resolution;
 
 export interface PythonFound {
   command: string;
   source: CandidateSource;
   version: [number, number, number];
+  /** The absolute path the server is started by: the interpreter's `sys.executable`. */
   executable: string;
 }
 
@@ -56,6 +69,12 @@ export interface DiscoveryInput {
   /** The Python extension's interpreter; resolves to undefined when the extension is absent or has none. */
   fromPythonExtension: () => Promise<string | undefined>;
   run: ProcessRunner;
+  /** A candidate's absolute path (`resolveOnPath` in the extension). */
+  resolve: CommandResolver;
+  /** Where the probe runs: the extension's folder. */
+  cwd: string;
+  /** False in Restricted Mode: the Python extension is not asked. */
+  trusted?: boolean;
   timeoutMs?: number;
 }
 
@@ -64,7 +83,7 @@ export interface DiscoveryInput {
  * when the configured interpreter is missing or does not qualify.
  */
 export async function* candidates(
-  input: Pick<DiscoveryInput, "configured" | "fromPythonExtension">,
+  input: Pick<DiscoveryInput, "configured" | "fromPythonExtension" | "trusted">,
 ): AsyncGenerator<Candidate, void, undefined> {
   const seen = new Set<string>();
   const fresh = (command: string | undefined): command is string => {
@@ -80,7 +99,7 @@ export async function* candidates(
   }
   let fromExtension: string | undefined;
   try {
-    fromExtension = (await input.fromPythonExtension())?.trim();
+    fromExtension = input.trusted === false ? undefined : (await input.fromPythonExtension())?.trim();
   } catch {
     fromExtension = undefined;
   }
@@ -94,16 +113,21 @@ export async function* candidates(
   }
 }
 
-/** Checks one interpreter: runs PROBE_SCRIPT and compares the version with MIN_VERSION. */
+/**
+ * Checks one interpreter: runs PROBE_SCRIPT isolated (`-I`) by its absolute path `resolved`, in `cwd`, and
+ * compares the version with MIN_VERSION.
+ */
 export async function probe(
   candidate: Candidate,
+  resolved: string,
   run: ProcessRunner,
+  cwd: string,
   timeoutMs = PROBE_TIMEOUT_MS,
 ): Promise<PythonFound | Rejection> {
   const reject = (reason: string): Rejection => ({ command: candidate.command, source: candidate.source, reason });
   let result: RunResult;
   try {
-    result = await run(candidate.command, ["-c", PROBE_SCRIPT], timeoutMs);
+    result = await run(resolved, [ISOLATED, "-c", PROBE_SCRIPT], timeoutMs, cwd);
   } catch (err) {
     return reject(String(err instanceof Error ? err.message : err));
   }
@@ -122,7 +146,13 @@ export async function probe(
   if (major < MIN_VERSION[0] || (major === MIN_VERSION[0] && minor < MIN_VERSION[1])) {
     return reject(`Python ${major}.${minor}.${micro} is too old (${MIN_VERSION.join(".")} or newer is needed)`);
   }
-  return { command: candidate.command, source: candidate.source, version: info.version, executable: info.executable };
+  // sys.executable is absolute; should an odd interpreter report none, the path it was started by is.
+  const executable = isAbsoluteAnywhere(info.executable) ? info.executable : resolved;
+  return { command: candidate.command, source: candidate.source, version: info.version, executable };
+}
+
+function isAbsoluteAnywhere(p: string): boolean {
+  return p !== "" && (path.posix.isAbsolute(p) || path.win32.isAbsolute(p));
 }
 
 export function parseProbe(stdout: string): { version: [number, number, number]; executable: string } | undefined {
@@ -145,7 +175,12 @@ export function parseProbe(stdout: string): { version: [number, number, number];
 export async function discoverPython(input: DiscoveryInput): Promise<DiscoveryResult> {
   const rejected: Rejection[] = [];
   for await (const candidate of candidates(input)) {
-    const outcome = await probe(candidate, input.run, input.timeoutMs ?? PROBE_TIMEOUT_MS);
+    const resolution = input.resolve(candidate.command);
+    if ("reason" in resolution) {
+      rejected.push({ command: candidate.command, source: candidate.source, reason: resolution.reason });
+      continue;
+    }
+    const outcome = await probe(candidate, resolution.path, input.run, input.cwd, input.timeoutMs ?? PROBE_TIMEOUT_MS);
     if ("version" in outcome) {
       return { found: outcome, rejected };
     }
@@ -180,10 +215,72 @@ function firstLine(text: string): string {
   return text.split(/\r?\n/).map((l) => l.trim()).find((l) => l !== "") ?? "";
 }
 
-/** The real runner: execFile (no shell) with a timeout. */
-export const execRunner: ProcessRunner = (command, args, timeoutMs) =>
+export interface PathEnvironment {
+  /** PATH (`Path` on Windows) of the extension host. */
+  pathVariable: string | undefined;
+  platform: NodeJS.Platform;
+  /** Whether `p` is a file that can be run. */
+  isExecutable: (p: string) => boolean;
+}
+
+export const RELATIVE_PATH_REASON = "a relative path is not used (give an absolute path or a name on PATH)";
+
+/**
+ * A candidate as an absolute path: an absolute path as it is; a name (`python3`, `python3.12`) looked up in the
+ * absolute directories of PATH (with `.exe` on Windows), as a shell would but never in the current directory; a
+ * relative path is refused (it would be relative to the workspace, or whatever the current directory is).
+ */
+export function resolveOnPath(command: string, env: PathEnvironment): Resolution {
+  const p = env.platform === "win32" ? path.win32 : path.posix;
+  if (p.isAbsolute(command)) {
+    return { path: command };
+  }
+  if ((env.platform === "win32" ? /[\\/]/ : /\//).test(command)) {
+    return { reason: RELATIVE_PATH_REASON };
+  }
+  const names = env.platform === "win32" && !/\.exe$/i.test(command) ? [command + ".exe", command] : [command];
+  for (const dir of (env.pathVariable ?? "").split(env.platform === "win32" ? ";" : ":")) {
+    const unquoted = dir.replace(/^"(.*)"$/, "$1");
+    if (!p.isAbsolute(unquoted)) {
+      continue; // "", ".", "bin": relative to the current directory
+    }
+    for (const name of names) {
+      const candidate = p.join(unquoted, name);
+      if (env.isExecutable(candidate)) {
+        return { path: candidate };
+      }
+    }
+  }
+  return { reason: "not found" };
+}
+
+/** The extension host's PATH lookup. */
+export function hostPathEnvironment(
+  env: Record<string, string | undefined>,
+  platform: NodeJS.Platform = process.platform,
+): PathEnvironment {
+  const key = platform === "win32" ? Object.keys(env).find((k) => k.toUpperCase() === "PATH") ?? "PATH" : "PATH";
+  return {
+    pathVariable: env[key],
+    platform,
+    isExecutable: (p) => {
+      try {
+        if (!fs.statSync(p).isFile()) {
+          return false;
+        }
+        fs.accessSync(p, platform === "win32" ? fs.constants.F_OK : fs.constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+/** The real runner: execFile (no shell) with a timeout, in `cwd`. */
+export const execRunner: ProcessRunner = (command, args, timeoutMs, cwd) =>
   new Promise((resolve) => {
-    execFile(command, args, { timeout: timeoutMs, windowsHide: true, encoding: "utf8" }, (error, stdout, stderr) => {
+    execFile(command, args, { timeout: timeoutMs, windowsHide: true, encoding: "utf8", cwd }, (error, stdout, stderr) => {
       if (!error) {
         resolve({ code: 0, stdout, stderr });
         return;
@@ -205,6 +302,8 @@ export const execRunner: ProcessRunner = (command, args, timeoutMs) =>
  * `servicestage.server.pythonPath` as a command: `~` and `${userHome}` become the home directory,
  * `${workspaceFolder}` the first workspace folder, and a relative path with a directory part
  * (`.venv/bin/python`) is taken relative to the workspace folder. A bare name (`python3.12`) is left for PATH.
+ * In Restricted Mode the controller gives no workspace folder: a path into the workspace then stays relative (or
+ * keeps its `${workspaceFolder}`), and `resolveOnPath` refuses it — a program of the workspace is never run.
  */
 export function expandPythonPath(
   value: string | undefined,

@@ -7,9 +7,9 @@ import { executeCommandParams } from "../src/commands";
 import * as manifest from "../package.json";
 import { ClientState, Controller, openSetting, type ClientOptionsInput, type LanguageClientLike } from "../src/controller";
 import type { ServerExecutable } from "../src/launch";
-import { PROBE_SCRIPT, type ProcessRunner } from "../src/python";
+import { PROBE_SCRIPT, resolveOnPath, type ProcessRunner } from "../src/python";
 import { ServerStatus } from "../src/status";
-import { fake, FakeOutputChannel, FakeStatusBarItem, window } from "./fake-vscode";
+import { fake, FakeOutputChannel, FakeStatusBarItem, Uri, window } from "./fake-vscode";
 
 const EXT = path.join(path.sep, "ext", "client-vscode");
 const LIBS = path.join(EXT, "bundled", "libs");
@@ -65,17 +65,20 @@ interface Setup {
   fromExtension?: string;
   layout?: "bundled" | "repo" | "installed";
   failStart?: Error;
+  trusted?: boolean;
 }
 
 function setup(opts: Setup = {}) {
   const versions = opts.versions ?? { python3: "3.11.7" };
   const probes: string[] = [];
-  const run: ProcessRunner = async (command, args) => {
-    assert.deepEqual(args, ["-c", PROBE_SCRIPT]);
+  // A name is found on PATH as /usr/bin/<name>; the probe runs isolated in the extension's folder.
+  const run: ProcessRunner = async (command, args, _timeoutMs, cwd) => {
+    assert.deepEqual(args, ["-I", "-c", PROBE_SCRIPT]);
+    assert.equal(cwd, EXT);
     probes.push(command);
-    const v = versions[command];
+    const v = versions[command.startsWith("/usr/bin/") ? path.basename(command) : command];
     if (!v) return { code: null, stdout: "", stderr: "", error: "not found" };
-    return { code: 0, stdout: JSON.stringify({ version: v.split(".").map(Number), executable: `/usr/bin/${path.basename(command)}` }), stderr: "" };
+    return { code: 0, stdout: JSON.stringify({ version: v.split(".").map(Number), executable: command }), stderr: "" };
   };
   const clients: FakeClient[] = [];
   const shown: { title: string; text: string }[] = [];
@@ -102,6 +105,8 @@ function setup(opts: Setup = {}) {
     exists: (p) => p === present,
     env: { PATH: "/usr/bin" },
     platform: "linux",
+    resolve: (command) => resolveOnPath(command, { pathVariable: "/usr/bin", platform: "linux", isExecutable: () => true }),
+    isTrusted: () => opts.trusted ?? true,
     showReadOnly: async (title, text) => {
       shown.push({ title, text });
     },
@@ -119,9 +124,9 @@ describe("controller: starting the server", () => {
     assert.equal(clients.length, 1);
     const [client] = clients;
     assert.deepEqual(client.serverOptions, {
-      command: "python3",
-      args: ["-m", "servicestage_ls", "serve"],
-      options: { env: { PATH: "/usr/bin", PYTHONPATH: LIBS } },
+      command: "/usr/bin/python3",
+      args: ["-I", path.join(EXT, "tool", "server.py"), LIBS],
+      options: { env: { PATH: "/usr/bin" }, cwd: EXT },
     });
     assert.deepEqual(client.clientOptions, {
       documentSelector: [
@@ -137,13 +142,14 @@ describe("controller: starting the server", () => {
         remoteCheck: "off",
         timeoutSeconds: 12,
         caBundle: "",
+        restrictedMode: false,
       },
       synchronize: { configurationSection: "servicestage" },
     });
     assert.equal(status.state, "running");
     assert.equal(item.text, "$(check) ServiceStage");
     assert.match(String(item.tooltip), /running — Python 3\.11\.7 \(\/usr\/bin\/python3\), bundled server/);
-    assert.ok(output.lines.includes(`[client] Starting: PYTHONPATH=${LIBS} python3 -m servicestage_ls serve`));
+    assert.ok(output.lines.includes(`[client] Starting: /usr/bin/python3 -I ${path.join(EXT, "tool", "server.py")} ${LIBS}   (in ${EXT})`));
     assert.deepEqual(fake.errorMessages, []);
   });
 
@@ -161,15 +167,15 @@ describe("controller: starting the server", () => {
   it("uses the repository's server/ when nothing is bundled (development), else an installed server", async () => {
     const repo = setup({ layout: "repo" });
     await repo.controller.start();
-    assert.deepEqual(repo.clients[0].serverOptions.options.env, { PATH: "/usr/bin", PYTHONPATH: REPO_SERVER });
+    assert.deepEqual(repo.clients[0].serverOptions.args, ["-I", path.join(EXT, "tool", "server.py"), REPO_SERVER]);
     assert.match(String(repo.item.tooltip), /server from the repository/);
 
     const installed = setup({ layout: "installed" });
     await installed.controller.start();
     assert.deepEqual(installed.clients[0].serverOptions, {
-      command: "python3",
-      args: ["-m", "servicestage_ls", "serve"],
-      options: { env: { PATH: "/usr/bin" } },
+      command: "/usr/bin/python3",
+      args: ["-I", path.join(EXT, "tool", "server.py")],
+      options: { env: { PATH: "/usr/bin" }, cwd: EXT },
     });
   });
 
@@ -186,11 +192,31 @@ describe("controller: starting the server", () => {
     assert.equal(b.clients[0].serverOptions.command, "/ext/python");
   });
 
+  it("in Restricted Mode runs no interpreter of the workspace: no ${workspaceFolder}, no relative path, no Python extension", async () => {
+    fake.workspaceFolders = [{ uri: Uri.file("/ws") }];
+    for (const configured of ["${workspaceFolder}/.venv/bin/python", ".venv/bin/python"]) {
+      fake.config = { "servicestage.server.pythonPath": configured };
+      const { controller, clients, probes } = setup({
+        versions: { "/ws/.venv/bin/python": "3.12.1", "/ws/.venv/bin/python3": "3.12.1", python3: "3.11.7" },
+        fromExtension: "/ws/.venv/bin/python3",
+        trusted: false,
+      });
+      await controller.start();
+      assert.deepEqual(probes, ["/usr/bin/python3"]);
+      assert.equal(clients[0].serverOptions.command, "/usr/bin/python3");
+    }
+    // Trusted, the same setting is the workspace's interpreter.
+    fake.config = { "servicestage.server.pythonPath": "${workspaceFolder}/.venv/bin/python" };
+    const trusted = setup({ versions: { "/ws/.venv/bin/python": "3.12.1" } });
+    await trusted.controller.start();
+    assert.equal(trusted.clients[0].serverOptions.command, "/ws/.venv/bin/python");
+  });
+
   it("warns when the configured interpreter is unusable and another one is used", async () => {
     fake.config = { "servicestage.server.pythonPath": "/old/python" };
     const { controller, clients } = setup({ versions: { "/old/python": "3.8.10", python3: "3.11.7" } });
     await controller.start();
-    assert.equal(clients[0].serverOptions.command, "python3");
+    assert.equal(clients[0].serverOptions.command, "/usr/bin/python3");
     assert.deepEqual(fake.warningMessages, [
       "ServiceStage: servicestage.server.pythonPath (/old/python) is not usable: Python 3.8.10 is too old (3.10 or newer is needed). Using python3 (Python 3.11.7) instead.",
     ]);
@@ -270,6 +296,40 @@ describe("controller: starting the server", () => {
   });
 });
 
+describe("controller: Restricted Mode", () => {
+  it("a cloud command says to trust the workspace, offers Manage Workspace Trust, and sends nothing", async () => {
+    fake.warningChoice = "Manage Workspace Trust";
+    const { controller, clients } = setup({ trusted: false });
+    await controller.start();
+    await controller.runEditorCommand("createAll");
+    await new Promise<void>((resolve) => setImmediate(resolve)); // let the button handler run
+    assert.deepEqual(fake.warningMessages, ["ServiceStage: Create All New Authorizations: trust this workspace to use ServiceStage."]);
+    assert.deepEqual(fake.warningItems, [["Manage Workspace Trust"]]);
+    assert.deepEqual(fake.executedCommands, [{ command: "workbench.trust.manage", args: [] }]);
+    assert.deepEqual(clients[0].requests, []);
+    assert.equal(clients[0].clientOptions.initializationOptions.restrictedMode, true);
+  });
+
+  it("one code lens says it on the file's first line; a click opens the workspace trust editor", async () => {
+    const { controller, clients } = setup({ trusted: false });
+    await controller.start();
+    const lenses = clients[0].clientOptions.middleware?.provideCodeLenses() ?? [];
+    assert.deepEqual(JSON.parse(JSON.stringify(lenses)), [{
+      range: { startLine: 0, startCharacter: 0, endLine: 0, endCharacter: 0 },
+      command: { title: "Trust this workspace to use ServiceStage", command: "workbench.trust.manage" },
+    }]);
+    const trusted = setup();
+    await trusted.controller.start();
+    assert.equal(trusted.clients[0].clientOptions.middleware, undefined);
+  });
+
+  it("the status-bar item says so", async () => {
+    const { controller, item } = setup({ trusted: false });
+    await controller.start();
+    assert.match(String(item.tooltip), /bundled server; Restricted Mode: trust this workspace to use ServiceStage/);
+  });
+});
+
 describe("controller: configuration changes", () => {
   it("restarts with the new interpreter when servicestage.server.pythonPath changes", async () => {
     const { controller, clients } = setup({ versions: { python3: "3.11.7", "/new/python": "3.12.0" } });
@@ -292,12 +352,22 @@ describe("controller: configuration changes", () => {
   it("does not restart for the other settings (they reach the server by didChangeConfiguration)", async () => {
     const { controller, clients } = setup();
     await controller.start();
-    for (const key of ["validate", "endpoint", "remoteCheck", "timeoutSeconds", "caBundle", "trace.server"]) {
+    for (const key of ["validate", "timeoutSeconds", "trace.server"]) {
       const changed = `servicestage.${key}`;
       assert.equal(await controller.onConfigurationChanged({ affectsConfiguration: (s) => s === changed || s === "servicestage" }), false);
     }
     assert.equal(clients.length, 1);
     assert.equal(clients[0].stopped, 0);
+  });
+
+  it("restarts when a setting the server takes at start only changes (endpoint, caBundle, remoteCheck)", async () => {
+    const { controller, clients, output } = setup();
+    await controller.start();
+    fake.config = { "servicestage.endpoint": "https://servicestage.example.internal" };
+    assert.equal(await controller.onConfigurationChanged({ affectsConfiguration: (s) => s === "servicestage.endpoint" || s === "servicestage" }), true);
+    assert.equal(clients.length, 2);
+    assert.equal(clients[1].clientOptions.initializationOptions.endpoint, "https://servicestage.example.internal");
+    assert.ok(output.lines.includes("[client] Settings changed (servicestage.endpoint): restarting the server."));
   });
 
   it("does not start a server nobody asked for", async () => {

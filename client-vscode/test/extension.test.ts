@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
 import type * as vscode from "vscode";
 import { activate, deactivate } from "../src/extension";
+import { PROBE_SCRIPT } from "../src/python";
 import { LanguageClient, RevealOutputChannelOn } from "./fake-languageclient";
 import { fake, Uri } from "./fake-vscode";
 
@@ -20,7 +21,10 @@ before(() => {
   fakePython = path.join(dir, "python");
   fs.writeFileSync(
     fakePython,
-    `#!${process.execPath}\nconsole.log(JSON.stringify({ version: [3, 12, 4], executable: ${JSON.stringify(fakePython)} }));\n`,
+    `#!${process.execPath}\n` +
+      // Records how the probe ran it (arguments, working directory), then answers as Python 3.12.4.
+      `require("fs").appendFileSync(${JSON.stringify(fakePython + ".calls")}, JSON.stringify([process.argv.slice(2), process.cwd()]) + "\\n");\n` +
+      `console.log(JSON.stringify({ version: [3, 12, 4], executable: ${JSON.stringify(fakePython)} }));\n`,
     { mode: 0o755 },
   );
   fs.mkdirSync(path.join(dir, "ext", "bundled", "libs", "servicestage_ls"), { recursive: true });
@@ -30,6 +34,7 @@ after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 beforeEach(async () => {
   await deactivate();
+  fs.rmSync(fakePython + ".calls", { force: true });
   fake.reset();
   LanguageClient.instances = [];
   fake.config = { "servicestage.server.pythonPath": fakePython };
@@ -84,8 +89,12 @@ describe("activate", { skip: !platformSupportsShebang && "needs an executable sc
     assert.equal(client.name, "ServiceStage");
     const libs = path.join(dir, "ext", "bundled", "libs");
     assert.equal(client.serverOptions.run.command, fakePython);
-    assert.deepEqual(client.serverOptions.run.args, ["-m", "servicestage_ls", "serve"]);
-    assert.equal(client.serverOptions.run.options.env.PYTHONPATH.split(path.delimiter)[0], libs);
+    const ext = path.join(dir, "ext");
+    assert.deepEqual(client.serverOptions.run.args, ["-I", path.join(ext, "tool", "server.py"), libs]);
+    assert.equal(client.serverOptions.run.options.cwd, ext);
+    // The probe ran isolated, in the extension's folder (never the workspace's).
+    const calls = fs.readFileSync(fakePython + ".calls", "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(calls, [[["-I", "-c", PROBE_SCRIPT], ext]]);
     assert.deepEqual(client.serverOptions.debug, client.serverOptions.run);
     assert.equal(client.clientOptions.outputChannel, fake.outputChannels[0]);
     assert.equal(client.clientOptions.revealOutputChannelOn, RevealOutputChannelOn.Never);
@@ -126,5 +135,23 @@ describe("activate", { skip: !platformSupportsShebang && "needs an executable sc
     }
     assert.equal(LanguageClient.instances.length, 2);
     assert.equal(LanguageClient.instances[0].state, 1); // the old one is stopped
+  });
+
+  it("starts in Restricted Mode in an untrusted workspace, and again with the cloud on once the user trusts it", async () => {
+    fake.trusted = false;
+    fake.textDocuments = [{ uri: Uri.file("/w/a.servicestage.yml"), languageId: "yaml" }];
+    await activate(context());
+    await settle();
+    assert.equal(LanguageClient.instances[0].clientOptions.initializationOptions.restrictedMode, true);
+    fake.trusted = true;
+    for (const listener of fake.trustListeners) listener();
+    const deadline = Date.now() + 10_000;
+    while (LanguageClient.instances.length < 2 && Date.now() < deadline) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    await settle();
+    assert.equal(LanguageClient.instances.length, 2);
+    assert.equal(LanguageClient.instances[0].state, 1);
+    assert.equal(LanguageClient.instances[1].clientOptions.initializationOptions.restrictedMode, false);
   });
 });

@@ -87,6 +87,22 @@ export enum ProgressLocation {
   Notification = 15,
 }
 
+export class Range {
+  constructor(
+    public readonly startLine: number,
+    public readonly startCharacter: number,
+    public readonly endLine: number,
+    public readonly endCharacter: number,
+  ) {}
+}
+
+export class CodeLens {
+  constructor(
+    public readonly range: Range,
+    public readonly command?: { title: string; command: string },
+  ) {}
+}
+
 export class Position {
   constructor(
     public readonly line: number,
@@ -176,9 +192,15 @@ type Listener<T> = (e: T) => any;
 
 /** Records and knobs. `fake.reset()` restores a clean slate before each test. */
 export const fake = {
+  /** The user's settings (`globalValue`). */
   config: {} as Record<string, unknown>,
+  /** The workspace's settings (`.vscode/settings.json`: `workspaceValue`), over the user's in `get`. */
+  workspaceConfig: {} as Record<string, unknown>,
   errorMessages: [] as { message: string; items: string[] }[],
   warningMessages: [] as string[],
+  /** The buttons of each warning message; the button the next one "clicks" (undefined: dismissed). */
+  warningItems: [] as string[][],
+  warningChoice: undefined as string | undefined,
   infoMessages: [] as string[],
   /** The button the next error message "clicks" (undefined: dismissed). */
   errorChoice: undefined as string | undefined,
@@ -196,17 +218,25 @@ export const fake = {
   outputChannels: [] as FakeOutputChannel[],
   textDocuments: [] as FakeDocument[],
   workspaceFolders: undefined as { uri: Uri }[] | undefined,
+  /** `vscode.workspace.isTrusted` (false: Restricted Mode). */
+  trusted: true,
+  trustListeners: [] as Listener<void>[],
   configListeners: [] as Listener<{ affectsConfiguration(s: string): boolean }>[],
   openListeners: [] as Listener<FakeDocument>[],
   contentProviders: new Map<string, { provideTextDocumentContent(uri: Uri): string | undefined }>(),
   /** Documents shown with window.showTextDocument: their uri, text and options. */
   shownDocuments: [] as { uri: string; text: string; options: unknown }[],
   reset(): void {
+    fake.trusted = true;
+    fake.trustListeners = [];
     fake.contentProviders = new Map();
     fake.shownDocuments = [];
     fake.config = {};
+    fake.workspaceConfig = {};
     fake.errorMessages = [];
     fake.warningMessages = [];
+    fake.warningItems = [];
+    fake.warningChoice = undefined;
     fake.infoMessages = [];
     fake.errorChoice = undefined;
     fake.executedCommands = [];
@@ -255,9 +285,10 @@ export const window = {
     fake.errorMessages.push({ message, items });
     return fake.errorChoice;
   },
-  async showWarningMessage(message: string): Promise<string | undefined> {
+  async showWarningMessage(message: string, ...items: string[]): Promise<string | undefined> {
     fake.warningMessages.push(message);
-    return undefined;
+    fake.warningItems.push(items);
+    return fake.warningChoice;
   },
   async withProgress<R>(
     options: { location: number; title?: string; cancellable?: boolean },
@@ -281,8 +312,16 @@ export const workspace = {
     const prefix = section ? section + "." : "";
     return {
       get<T>(key: string, defaultValue?: T): T | undefined {
-        const value = fake.config[prefix + key] ?? DEFAULTS[prefix + key];
+        const value = fake.workspaceConfig[prefix + key] ?? fake.config[prefix + key] ?? DEFAULTS[prefix + key];
         return (value === undefined ? defaultValue : value) as T | undefined;
+      },
+      inspect<T>(key: string) {
+        return {
+          key: prefix + key,
+          defaultValue: DEFAULTS[prefix + key] as T | undefined,
+          globalValue: fake.config[prefix + key] as T | undefined,
+          workspaceValue: fake.workspaceConfig[prefix + key] as T | undefined,
+        };
       },
       has(key: string): boolean {
         return fake.config[prefix + key] !== undefined;
@@ -303,7 +342,11 @@ export const workspace = {
     fake.openListeners.push(listener);
     return new Disposable();
   },
-  onDidGrantWorkspaceTrust(): Disposable {
+  get isTrusted(): boolean {
+    return fake.trusted;
+  },
+  onDidGrantWorkspaceTrust(listener: Listener<void>): Disposable {
+    fake.trustListeners.push(listener);
     return new Disposable();
   },
   registerTextDocumentContentProvider(

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { describeLaunch, locateServer, SERVER_ARGS, serverExecutable } from "../src/launch";
+import { describeLaunch, LAUNCHER, locateServer, serverExecutable } from "../src/launch";
 
 const EXT = path.join(path.sep, "ext", "client-vscode");
 const BUNDLED_LIBS = path.join(EXT, "bundled", "libs");
@@ -32,33 +32,32 @@ describe("locateServer", () => {
 });
 
 describe("serverExecutable", () => {
-  it("runs `<python> -m servicestage_ls serve` with the bundled libs on PYTHONPATH", () => {
-    const exe = serverExecutable("/usr/bin/python3", { kind: "bundled", pythonPath: "/x/bundled/libs" }, { PATH: "/usr/bin", HOME: "/h" }, "linux");
+  it("runs `<python> -I <extension>/tool/server.py <bundled libs>` in the extension's folder", () => {
+    const exe = serverExecutable("/usr/bin/python3", { kind: "bundled", pythonPath: BUNDLED_LIBS }, EXT, { PATH: "/usr/bin", HOME: "/h" });
     assert.deepEqual(exe, {
       command: "/usr/bin/python3",
-      args: ["-m", "servicestage_ls", "serve"],
-      options: { env: { PATH: "/usr/bin", HOME: "/h", PYTHONPATH: "/x/bundled/libs" } },
+      args: ["-I", path.join(EXT, "tool", "server.py"), BUNDLED_LIBS],
+      options: { env: { PATH: "/usr/bin", HOME: "/h" }, cwd: EXT },
     });
-    assert.deepEqual(SERVER_ARGS, ["-m", "servicestage_ls", "serve"]);
+    assert.equal(LAUNCHER, path.join("tool", "server.py"));
   });
 
-  it("puts the server in front of the user's PYTHONPATH and keeps the rest of the environment", () => {
-    const exe = serverExecutable("python3", { kind: "repo", pythonPath: "/repo/server" }, { PYTHONPATH: "/mine", HUAWEICLOUD_SDK_AK: "ak", UNSET: undefined }, "darwin");
-    assert.deepEqual(exe.options.env, { PYTHONPATH: "/repo/server:/mine", HUAWEICLOUD_SDK_AK: "ak" });
+  it("passes the environment on unchanged (PYTHONPATH too: -I makes Python ignore it)", () => {
+    const exe = serverExecutable("/usr/bin/python3", { kind: "repo", pythonPath: REPO_SERVER }, EXT, { PYTHONPATH: "/mine", HUAWEICLOUD_SDK_AK: "ak", UNSET: undefined });
+    assert.deepEqual(exe.options.env, { PYTHONPATH: "/mine", HUAWEICLOUD_SDK_AK: "ak" });
+    assert.deepEqual(exe.args, ["-I", path.join(EXT, "tool", "server.py"), REPO_SERVER]);
   });
 
-  it("uses ';' and the existing spelling of PYTHONPATH on Windows", () => {
-    const exe = serverExecutable("C:\\Py\\python.exe", { kind: "bundled", pythonPath: "C:\\ext\\bundled\\libs" }, { PythonPath: "D:\\lib", Path: "C:\\Windows" }, "win32");
-    assert.deepEqual(exe.options.env, { PythonPath: "C:\\ext\\bundled\\libs;D:\\lib", Path: "C:\\Windows" });
+  it("gives no directory for a server installed in the interpreter", () => {
+    const exe = serverExecutable("/usr/bin/python3", { kind: "installed" }, EXT, { PATH: "/bin" });
+    assert.deepEqual(exe, { command: "/usr/bin/python3", args: ["-I", path.join(EXT, "tool", "server.py")], options: { env: { PATH: "/bin" }, cwd: EXT } });
   });
 
-  it("leaves PYTHONPATH alone for an installed server", () => {
-    const exe = serverExecutable("python3", { kind: "installed" }, { PATH: "/bin" }, "linux");
-    assert.deepEqual(exe, { command: "python3", args: ["-m", "servicestage_ls", "serve"], options: { env: { PATH: "/bin" } } });
-  });
-
-  it("is described as a command line a user can paste", () => {
+  it("is described as a command line a user can paste, with where it runs", () => {
     const source = { kind: "bundled", pythonPath: "/x/libs" } as const;
-    assert.equal(describeLaunch(serverExecutable("/opt/my python/python3", source, {}, "linux"), source), 'PYTHONPATH=/x/libs "/opt/my python/python3" -m servicestage_ls serve');
+    assert.equal(
+      describeLaunch(serverExecutable("/opt/my python/python3", source, "/x", {})),
+      `"/opt/my python/python3" -I ${path.join("/x", "tool", "server.py")} /x/libs   (in /x)`,
+    );
   });
 });

@@ -42,6 +42,22 @@ describe("package.json", () => {
     assert.deepEqual(manifest.activationEvents, [...DEFAULT_FILES.map((g) => `workspaceContains:${g}`), "onLanguage:yaml"]);
   });
 
+  it("in Restricted Mode ignores the workspace's value of every setting that picks a program, a file or a host", () => {
+    const trust = manifest.capabilities.untrustedWorkspaces;
+    assert.equal(trust.supported, "limited");
+    assert.deepEqual(trust.restrictedConfigurations, [
+      "servicestage.server.pythonPath",
+      "servicestage.endpoint",
+      "servicestage.caBundle",
+      "servicestage.trustedEndpoints",
+      "servicestage.remoteCheck",
+    ]);
+    // The endpoint and the CA bundle are the user's only, trusted workspace or not.
+    const properties = manifest.contributes.configuration.properties as Record<string, { scope?: string }>;
+    assert.equal(properties["servicestage.endpoint"].scope, "machine");
+    assert.equal(properties["servicestage.caBundle"].scope, "machine");
+  });
+
   it("has the client settings", () => {
     const props = manifest.contributes.configuration.properties as Record<string, { default: unknown; enum?: string[]; type: string }>;
     assert.deepEqual(props["servicestage.trace.server"].enum, ["off", "messages", "verbose"]);

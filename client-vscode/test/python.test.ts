@@ -10,22 +10,32 @@ import {
   probe,
   PROBE_SCRIPT,
   PROBE_TIMEOUT_MS,
+  RELATIVE_PATH_REASON,
+  resolveOnPath,
+  type CommandResolver,
   type ProcessRunner,
   type RunResult,
 } from "../src/python";
 
-/** A fake runner: each command maps to a RunResult (or a version shorthand); records the calls. */
+const EXT = "/ext/servicestage";
+/** A fake PATH lookup: a name `x` is found as /bin/x, an absolute path is itself. */
+const resolve: CommandResolver = (command) => (command.startsWith("/") ? { path: command } : { path: `/bin/${command}` });
+
+/**
+ * A fake runner: each candidate (a name as /bin/name, or an absolute path) maps to a RunResult (or a version
+ * shorthand, whose interpreter reports sys.executable /real<path>); records the calls.
+ */
 function fakeRunner(table: Record<string, RunResult | string>) {
-  const calls: { command: string; args: string[]; timeoutMs: number }[] = [];
-  const run: ProcessRunner = async (command, args, timeoutMs) => {
-    calls.push({ command, args, timeoutMs });
-    const entry = table[command];
+  const calls: { command: string; args: string[]; timeoutMs: number; cwd?: string }[] = [];
+  const run: ProcessRunner = async (command, args, timeoutMs, cwd) => {
+    calls.push({ command, args, timeoutMs, cwd });
+    const entry = table[command.startsWith("/bin/") ? command.slice(5) : command];
     if (entry === undefined) {
       return { code: null, stdout: "", stderr: "", error: "not found" };
     }
     if (typeof entry === "string") {
       const version = entry.split(".").map(Number);
-      return { code: 0, stdout: JSON.stringify({ version, executable: `/opt/${command}` }) + "\n", stderr: "" };
+      return { code: 0, stdout: JSON.stringify({ version, executable: `/real${command}` }) + "\n", stderr: "" };
     }
     return entry;
   };
@@ -83,19 +93,26 @@ describe("discoverPython", () => {
         return "/ext/python";
       },
       run,
+      resolve,
+      cwd: EXT,
     });
     assert.deepEqual(result, {
-      found: { command: "/venv/bin/python", source: "setting", version: [3, 12, 1], executable: "/opt//venv/bin/python" },
+      found: { command: "/venv/bin/python", source: "setting", version: [3, 12, 1], executable: "/real/venv/bin/python" },
       rejected: [],
     });
     assert.equal(asked, 0);
-    assert.deepEqual(calls, [{ command: "/venv/bin/python", args: ["-c", PROBE_SCRIPT], timeoutMs: PROBE_TIMEOUT_MS }]);
+    // Isolated (-I), in the extension's folder: a json.py of the workspace is never imported.
+    assert.deepEqual(calls, [
+      { command: "/venv/bin/python", args: ["-I", "-c", PROBE_SCRIPT], timeoutMs: PROBE_TIMEOUT_MS, cwd: EXT },
+    ]);
   });
 
   it("falls through setting → Python extension → python3 → python, checking each version", async () => {
     const { run, calls } = fakeRunner({ "/bad/python": "3.9.18", "/ext/python": "3.8.10", python3: "2.7.18", python: "3.10.0" });
-    const result = await discoverPython({ configured: "/bad/python", fromPythonExtension: async () => "/ext/python", run, timeoutMs: 1234 });
-    assert.deepEqual(result.found, { command: "python", source: "path", version: [3, 10, 0], executable: "/opt/python" });
+    const result = await discoverPython({
+      configured: "/bad/python", fromPythonExtension: async () => "/ext/python", run, resolve, cwd: EXT, timeoutMs: 1234,
+    });
+    assert.deepEqual(result.found, { command: "python", source: "path", version: [3, 10, 0], executable: "/real/bin/python" });
     assert.deepEqual(
       result.rejected.map((r) => [r.command, r.source, r.reason]),
       [
@@ -107,9 +124,36 @@ describe("discoverPython", () => {
     assert.deepEqual(calls.map((c) => [c.command, c.timeoutMs]), [
       ["/bad/python", 1234],
       ["/ext/python", 1234],
-      ["python3", 1234],
-      ["python", 1234],
+      ["/bin/python3", 1234],
+      ["/bin/python", 1234],
     ]);
+  });
+
+  it("never asks the Python extension in Restricted Mode (its interpreter may be the workspace's .venv)", async () => {
+    const { run, calls } = fakeRunner({ "/ws/.venv/bin/python": "3.12.0", python3: "3.11.7" });
+    let asked = 0;
+    const fromPythonExtension = async () => {
+      asked++;
+      return "/ws/.venv/bin/python";
+    };
+    const result = await discoverPython({ configured: undefined, fromPythonExtension, run, resolve, cwd: EXT, trusted: false });
+    assert.deepEqual(result.found, { command: "python3", source: "path", version: [3, 11, 7], executable: "/real/bin/python3" });
+    assert.equal(asked, 0);
+    assert.deepEqual(calls.map((c) => c.command), ["/bin/python3"]);
+  });
+
+  it("runs nothing it could not resolve to an absolute path, and says why", async () => {
+    const { run, calls } = fakeRunner({ python3: "3.11.7" });
+    const refuse: CommandResolver = (command) => (command === ".venv/bin/python" ? { reason: RELATIVE_PATH_REASON } : resolve(command));
+    const result = await discoverPython({ configured: ".venv/bin/python", fromPythonExtension: async () => undefined, run, resolve: refuse, cwd: EXT });
+    assert.deepEqual(result.rejected, [{ command: ".venv/bin/python", source: "setting", reason: RELATIVE_PATH_REASON }]);
+    assert.deepEqual(calls.map((c) => c.command), ["/bin/python3"]);
+  });
+
+  it("starts the server by the path the probe was run by when the interpreter reports no absolute sys.executable", async () => {
+    const { run } = fakeRunner({ python3: { code: 0, stdout: '{"version": [3, 11, 2], "executable": ""}\n', stderr: "" } });
+    const result = await discoverPython({ configured: undefined, fromPythonExtension: async () => undefined, run, resolve, cwd: EXT });
+    assert.equal(result.found?.executable, "/bin/python3");
   });
 
   it("reports every candidate when none qualifies", async () => {
@@ -117,7 +161,7 @@ describe("discoverPython", () => {
       python3: { code: null, stdout: "", stderr: "", error: "timed out after 10 s" },
       python: { code: 9009, stdout: "", stderr: "Python was not found; run without arguments to install from the Microsoft Store\n" },
     });
-    const result = await discoverPython({ configured: "/nope", fromPythonExtension: async () => undefined, run });
+    const result = await discoverPython({ configured: "/nope", fromPythonExtension: async () => undefined, run, resolve, cwd: EXT });
     assert.equal(result.found, undefined);
     assert.deepEqual(
       result.rejected.map((r) => `${r.command}: ${r.reason}`),
@@ -148,14 +192,14 @@ describe("probe and version check", () => {
   for (const [version, ok] of versions) {
     it(`${ok ? "accepts" : "rejects"} Python ${version}`, async () => {
       const { run } = fakeRunner({ py: version });
-      const outcome = await probe({ command: "py", source: "path" }, run);
+      const outcome = await probe({ command: "py", source: "path" }, "/bin/py", run, EXT);
       assert.equal("version" in outcome, ok);
     });
   }
 
   it("rejects output that is not the probe's", async () => {
     const { run } = fakeRunner({ py: { code: 0, stdout: "hello\n", stderr: "" } });
-    assert.deepEqual(await probe({ command: "py", source: "setting" }, run), {
+    assert.deepEqual(await probe({ command: "py", source: "setting" }, "/bin/py", run, EXT), {
       command: "py",
       source: "setting",
       reason: "did not report a Python version (is it a Python interpreter?)",
@@ -171,10 +215,35 @@ describe("probe and version check", () => {
   });
 
   it("a runner that throws is a rejection, not a crash", async () => {
-    const outcome = await probe({ command: "py", source: "path" }, async () => {
+    const outcome = await probe({ command: "py", source: "path" }, "/bin/py", async () => {
       throw new Error("spawn EACCES");
-    });
+    }, EXT);
     assert.deepEqual(outcome, { command: "py", source: "path", reason: "spawn EACCES" });
+  });
+});
+
+describe("resolveOnPath", () => {
+  const files = new Set(["/usr/bin/python3", "/home/u/bin/python3", "C:\\Py\\python.exe", "/repo/python3"]);
+  const isExecutable = (p: string) => files.has(p);
+
+  it("looks a name up in PATH's absolute directories, in order, never in the current directory", () => {
+    assert.deepEqual(resolveOnPath("python3", { pathVariable: "/usr/bin:/home/u/bin", platform: "linux", isExecutable }), { path: "/usr/bin/python3" });
+    // "", "." and "bin" stand for the current directory (or one below it): skipped.
+    assert.deepEqual(resolveOnPath("python3", { pathVariable: ":.:repo:/home/u/bin", platform: "linux", isExecutable }), { path: "/home/u/bin/python3" });
+    assert.deepEqual(resolveOnPath("python", { pathVariable: "/usr/bin", platform: "linux", isExecutable }), { reason: "not found" });
+    assert.deepEqual(resolveOnPath("python3", { pathVariable: undefined, platform: "darwin", isExecutable }), { reason: "not found" });
+  });
+
+  it("on Windows tries name.exe in PATH's absolute directories (never spawns a bare python by name)", () => {
+    assert.deepEqual(resolveOnPath("python", { pathVariable: ".;\"C:\\Py\";C:\\Windows", platform: "win32", isExecutable }), { path: "C:\\Py\\python.exe" });
+    assert.deepEqual(resolveOnPath("python3", { pathVariable: "C:\\Windows", platform: "win32", isExecutable }), { reason: "not found" });
+  });
+
+  it("keeps an absolute path and refuses a relative one", () => {
+    assert.deepEqual(resolveOnPath("/opt/py/bin/python3", { pathVariable: "", platform: "linux", isExecutable }), { path: "/opt/py/bin/python3" });
+    assert.deepEqual(resolveOnPath(".venv/bin/python", { pathVariable: "/usr/bin", platform: "linux", isExecutable }), { reason: RELATIVE_PATH_REASON });
+    assert.deepEqual(resolveOnPath("${workspaceFolder}/.venv/bin/python", { pathVariable: "/usr/bin", platform: "linux", isExecutable }), { reason: RELATIVE_PATH_REASON });
+    assert.deepEqual(resolveOnPath(".venv\\Scripts\\python.exe", { pathVariable: "C:\\Py", platform: "win32", isExecutable }), { reason: RELATIVE_PATH_REASON });
   });
 });
 
@@ -182,6 +251,8 @@ describe("execRunner (real processes)", () => {
   it("returns stdout and the exit code", async () => {
     const ok = await execRunner(process.execPath, ["-e", "process.stdout.write('hi')"], 10_000);
     assert.deepEqual(ok, { code: 0, stdout: "hi", stderr: "" });
+    const here = await execRunner(process.execPath, ["-e", "process.stdout.write(process.cwd())"], 10_000, "/");
+    assert.deepEqual(here, { code: 0, stdout: "/", stderr: "" });
     const bad = await execRunner(process.execPath, ["-e", "process.stderr.write('no'); process.exit(3)"], 10_000);
     assert.deepEqual(bad, { code: 3, stdout: "", stderr: "no" });
   });

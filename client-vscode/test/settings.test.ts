@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as manifest from "../package.json";
-import { changeNeedsRestart, DEFAULT_FILES, SERVER_SETTING_KEYS, serverSettings } from "../src/settings";
+import { changeNeedsRestart, DEFAULT_FILES, SERVER_SETTING_KEYS, serverSettings, USER_LEVEL_KEYS } from "../src/settings";
 import { fake, workspace } from "./fake-vscode";
 
 function event(...changed: string[]) {
@@ -23,6 +23,7 @@ describe("settings mapping", () => {
       remoteCheck: "off",
       timeoutSeconds: 30,
       caBundle: "",
+      restrictedMode: false,
     });
     fake.config = {
       "servicestage.validate": "onSave",
@@ -41,7 +42,38 @@ describe("settings mapping", () => {
       remoteCheck: "onSave",
       timeoutSeconds: 5,
       caBundle: "/etc/ca.pem",
+      restrictedMode: false,
     });
+  });
+
+  it("the settings that pick a host or a file are the user's only: a repository's .vscode/settings.json is ignored", () => {
+    fake.reset();
+    assert.deepEqual(USER_LEVEL_KEYS, ["endpoint", "caBundle"]);
+    fake.config = { "servicestage.endpoint": "https://servicestage.example.internal" };
+    fake.workspaceConfig = {
+      "servicestage.endpoint": "https://attacker.example",
+      "servicestage.caBundle": "/repo/evil-ca.pem",
+      "servicestage.remoteCheck": "onSave",
+      "servicestage.validate": "onSave",
+    };
+    const options = serverSettings(workspace.getConfiguration("servicestage"));
+    assert.equal(options.endpoint, "https://servicestage.example.internal");
+    assert.equal(options.caBundle, "");
+    assert.equal(options.remoteCheck, "off", "the workspace cannot turn the remote check on");
+    assert.equal(options.validate, "onSave", "other settings may come from the workspace");
+  });
+
+  it("the workspace may turn the remote check off", () => {
+    fake.reset();
+    fake.config = { "servicestage.remoteCheck": "onSave" };
+    assert.equal(serverSettings(workspace.getConfiguration("servicestage")).remoteCheck, "onSave");
+    fake.workspaceConfig = { "servicestage.remoteCheck": "off" };
+    assert.equal(serverSettings(workspace.getConfiguration("servicestage")).remoteCheck, "off");
+  });
+
+  it("tells the server when the workspace is not trusted (Restricted Mode)", () => {
+    fake.reset();
+    assert.equal(serverSettings(workspace.getConfiguration("servicestage"), false).restrictedMode, true);
   });
 
   it("passes invalid values through unchanged: the server validates and reports them", () => {
@@ -52,12 +84,13 @@ describe("settings mapping", () => {
 });
 
 describe("which changes restart the server", () => {
-  it("servicestage.server.pythonPath and servicestage.files restart it", () => {
-    assert.equal(changeNeedsRestart(event("servicestage.server.pythonPath")), true);
-    assert.equal(changeNeedsRestart(event("servicestage.files")), true);
+  it("servicestage.server.pythonPath, servicestage.files and what the server takes at start only restart it", () => {
+    for (const key of ["server.pythonPath", "files", "endpoint", "caBundle", "remoteCheck"]) {
+      assert.equal(changeNeedsRestart(event(`servicestage.${key}`)), true, key);
+    }
   });
 
-  for (const key of ["validate", "endpoint", "remoteCheck", "timeoutSeconds", "caBundle", "trace.server"]) {
+  for (const key of ["validate", "timeoutSeconds", "trace.server"]) {
     it(`servicestage.${key} reaches the running server without a restart`, () => {
       assert.equal(changeNeedsRestart(event(`servicestage.${key}`)), false);
     });

@@ -410,8 +410,24 @@ async function activeTabDirty(page) {
   return page.locator(".tabs-container .tab.active").evaluate((tab) => tab.classList.contains("dirty"));
 }
 
+/** The command lines of the language servers code-server runs (started by the extension's tool/server.py). */
 async function serverProcesses(codeServer) {
-  return descendants(codeServer.child.pid).map(commandLine).filter((c) => c.includes("servicestage_ls"));
+  return serverPids(codeServer).map(commandLine);
+}
+
+function serverPids(codeServer) {
+  return descendants(codeServer.child.pid).filter((pid) => /\/tool\/server\.py( |$)/.test(commandLine(pid)));
+}
+
+/** The working directory of each language server code-server runs. */
+function serverDirectories(codeServer) {
+  return serverPids(codeServer).map((pid) => {
+    try {
+      return fs.readlinkSync(`/proc/${pid}/cwd`);
+    } catch {
+      return "";
+    }
+  });
 }
 
 function extensionHostErrors(dirs) {
@@ -471,5 +487,5 @@ export {
   PYTHON, TIMEOUT_MS, REPO, RESULTS, DOCS, SECRETS, AUTH_TOKEN, GH_TOKEN, GITLAB_TOKEN, EXTENSION_ID, VSIX, MISTAKES_TEXT, TEAM_TEXT, WORKSPACE, TMP,
   fail, log, assertEqual, waitFor, startProcess, endProcess, started, writeWorkspace, profile, installExtension,
   startCodeServer, startEmulator, openBrowser, screenshot, notifications, checkNoErrorNotifications, runCommand,
-  openFile, goTo, statusText, editorLines, activeTabDirty, serverProcesses, extensionHostErrors, extensionHostLog, logsWithSecrets,
+  openFile, goTo, statusText, editorLines, activeTabDirty, serverProcesses, serverDirectories, extensionHostErrors, extensionHostLog, logsWithSecrets,
 };

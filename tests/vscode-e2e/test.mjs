@@ -13,6 +13,10 @@ import * as h from "./harness.mjs";
 
 const { fail, log, assertEqual, waitFor } = h;
 
+function manifestVersion() {
+  return JSON.parse(fs.readFileSync(path.join(h.REPO, "client-vscode", "package.json"), "utf8")).version;
+}
+
 /** What `servicestage-ls check` reports for the mistakes example: the Problems panel must show exactly this. */
 function expectedProblems() {
   const env = { ...process.env };
@@ -123,6 +127,16 @@ async function main() {
     assertEqual(await statusItem.locator(".codicon-check").count(), 1, "status-bar item icon");
     const servers = await h.serverProcesses(codeServer.record);
     assertEqual(servers.length, 1, `one server process (${servers.join(" | ")})`);
+    // Started as `<absolute python> -I <extension>/tool/server.py <extension>/bundled/libs` in the extension's
+    // folder: nothing of the workspace is on its sys.path.
+    const extensionDir = path.join(h.TMP, "extensions", `${h.EXTENSION_ID}-${manifestVersion()}`);
+    const launch = servers[0].split(" ");
+    if (!path.isAbsolute(launch[0])) {
+      fail(`the server was started by a bare name: ${servers[0]}`);
+    }
+    assertEqual(launch.slice(1), ["-I", path.join(extensionDir, "tool", "server.py"), path.join(extensionDir, "bundled", "libs")],
+      "the server's arguments");
+    assertEqual(h.serverDirectories(codeServer.record), [extensionDir], "the server's working directory");
     await h.screenshot(page, "status-bar-running");
 
     const expected = expectedProblems();

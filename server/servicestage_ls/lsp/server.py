@@ -38,6 +38,11 @@ log = logging.getLogger("servicestage_ls")
 SOURCE = "servicestage"
 LOG_LEVEL_VARIABLE = "SERVICESTAGE_LS_LOG_LEVEL"
 """debug, info (the default), warning or error: how much the server writes to stderr (debug adds stack traces)."""
+RESTRICTED_MESSAGE = "ServiceStage: trust this workspace to use ServiceStage (in Restricted Mode nothing is sent to " \
+    "the cloud)"
+"""What a cloud command answers in Restricted Mode (VS Code's client says the same before it asks the server)."""
+RESTRICTED_OPTION = "restrictedMode"
+"""The initializationOptions key by which a client says that the workspace is not trusted."""
 FAULTS_VARIABLE = "SERVICESTAGE_LS_FAULTS"
 """Comma-separated feature names that raise on purpose: lets tests prove that failures are contained."""
 
@@ -73,6 +78,9 @@ class ServiceStageServer(LanguageServer):
         self.docs: dict[str, DocState] = {}
         self.settings = Settings()
         self.initialization_settings: Any = None
+        # VS Code's Restricted Mode (initializationOptions.restrictedMode, an untrusted workspace): the cloud
+        # features are off — no cloud command, code action, code lens or remote check (lsp/setup.py's gate).
+        self.restricted = False
         self.client_name = ""  # clientInfo.name from initialize, when the client sends it
         self.reported_setting_problems: set[str] = set()
         self.encoding = "utf-16"

@@ -25,7 +25,14 @@ from lsprotocol import types as lsp
 from servicestage_ls.lsp import features, sync
 from servicestage_ls.lsp.commands import CREATE, CREATE_ALL, DELETE, IMPORT, REFRESH, ROTATE, SHOW_PLAN, TEST
 from servicestage_ls.lsp.compat import TracebacksAtDebug
-from servicestage_ls.lsp.server import LOG_LEVEL_VARIABLE, Feature, RedactTokenShapes, ServiceStageServer, log
+from servicestage_ls.lsp.server import (
+    LOG_LEVEL_VARIABLE,
+    RESTRICTED_MESSAGE,
+    Feature,
+    RedactTokenShapes,
+    ServiceStageServer,
+    log,
+)
 from servicestage_ls.lsp.state import DocState
 
 if TYPE_CHECKING:
@@ -135,7 +142,9 @@ def _command(run: CommandRun) -> Callable[..., Any]:
 
 class LazyFeature(Feature):
     """A feature whose module is imported when it is first used: ``load`` makes it, once per server. ``commands``
-    maps each of its command ids to the method that runs it."""
+    maps each of its command ids to the method that runs it. Both are the cloud's, so in Restricted Mode
+    (``ls.restricted``) they are off: a command answers null after saying RESTRICTED_MESSAGE, and there is no code
+    action, code lens, on-save work or diagnostic of theirs (nothing is even imported)."""
 
     def __init__(self, load: Callable[[], Feature], commands: Mapping[str, str]) -> None:
         self._load = load
@@ -152,23 +161,29 @@ class LazyFeature(Feature):
 
     def _command(self, method: str) -> CommandRun:
         async def run(ls: ServiceStageServer, args: tuple[Any, ...]) -> Any:
+            if ls.restricted:
+                ls.show(RESTRICTED_MESSAGE, lsp.MessageType.Warning)
+                return None
             return await getattr(self.loaded(), method)(ls, args)
 
         return run
 
     def findings(self, ls: ServiceStageServer, state: DocState) -> list[Finding]:
         # A feature not made yet has done nothing to show (and is not imported for a diagnostic).
-        return self._feature.findings(ls, state) if self._feature is not None else []
+        if ls.restricted or self._feature is None:
+            return []
+        return self._feature.findings(ls, state)
 
     def code_actions(self, ls: ServiceStageServer, state: DocState,
                      params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
-        return self.loaded().code_actions(ls, state, params)
+        return [] if ls.restricted else self.loaded().code_actions(ls, state, params)
 
     def code_lenses(self, ls: ServiceStageServer, state: DocState) -> list[lsp.CodeLens]:
-        return self.loaded().code_lenses(ls, state)
+        return [] if ls.restricted else self.loaded().code_lenses(ls, state)
 
     def on_save(self, ls: ServiceStageServer, state: DocState) -> None:
-        self.loaded().on_save(ls, state)
+        if not ls.restricted:
+            self.loaded().on_save(ls, state)
 
 
 def _cloud_feature() -> Feature:

@@ -15,7 +15,7 @@ from typing import Any
 from lsprotocol import types as lsp
 
 from servicestage_ls.lsp import features
-from servicestage_ls.lsp.server import ServiceStageServer
+from servicestage_ls.lsp.server import RESTRICTED_OPTION, ServiceStageServer
 from servicestage_ls.lsp.state import DocState, drop_stale_marks
 
 log = logging.getLogger("servicestage_ls")
@@ -31,6 +31,9 @@ def initialize(ls: ServiceStageServer, params: lsp.InitializeParams) -> None:
     encoding = ls.workspace.position_encoding
     ls.encoding = str(getattr(encoding, "value", encoding) or "utf-16")
     ls.initialization_settings = params.initialization_options
+    # Only initializationOptions, which the client builds, can say so: never workspace/configuration.
+    options = params.initialization_options
+    ls.restricted = isinstance(options, dict) and options.get(RESTRICTED_OPTION) is True
     ls.client_name = params.client_info.name if params.client_info else ""
     ls.apply_settings(params.initialization_options)
 
