@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-python test-vscode test-e2e bench lint clean docs
+.PHONY: demo test test-python test-vscode test-e2e bench lint clean docs docs-gen
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,8 +27,12 @@ test-vscode:
 test-e2e: $(STAMP) test-vscode
 	cache="$$(tests/vscode-e2e/install.sh)" && SERVICESTAGE_E2E_CACHE="$$cache" node tests/vscode-e2e/test.mjs
 
+# The generated reference pages (docs/reference/: diagnostics, command line, settings, JSON Schema) from the code.
+docs-gen: $(STAMP)
+	$(PY) -m tools.docsgen
+
 # The documentation site (docs/, mkdocs.yml) into site/, offline; strict: a broken link or anchor fails.
-docs: $(STAMP)
+docs: docs-gen
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --site-dir site
 
 bench: $(STAMP)
@@ -37,8 +41,8 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m pip install --quiet ruff mypy
-	$(PY) -m ruff check server tests
-	$(PY) -m mypy server/servicestage_ls
+	$(PY) -m ruff check server tests tools
+	$(PY) -m mypy server/servicestage_ls tools
 	$(VENV)/bin/lint-imports
 
 clean:

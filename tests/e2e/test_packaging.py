@@ -61,7 +61,7 @@ def test_the_metadata_has_classifiers_urls_and_the_readme(dist: Path) -> None:
     assert "Programming Language :: Python :: 3.10" in metadata.get_all("Classifier")
     assert sorted(metadata.get_all("Project-URL")) == [
         "Changelog, https://github.com/servicestage-ls/servicestage-ls/blob/main/CHANGELOG.md",
-        "Documentation, https://github.com/servicestage-ls/servicestage-ls#readme",
+        "Documentation, https://servicestage-ls.github.io/servicestage-ls/",
         "Homepage, https://github.com/servicestage-ls/servicestage-ls",
         "Issues, https://github.com/servicestage-ls/servicestage-ls/issues",
         "Source, https://github.com/servicestage-ls/servicestage-ls",

@@ -1,19 +1,20 @@
 """The documentation: the README is a short front door whose links resolve, the docs site builds with
-`mkdocs build --strict`, every diagnostic code and setting is documented, and nothing the old README said is lost
-(each of its sections has a page)."""
+`mkdocs build --strict`, and nothing the old README said is lost (each of its sections has a page). The generated
+reference pages: tests/unit/test_docs_generated.py."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
+import tomllib
 import unicodedata
 from pathlib import Path
 
 import pytest
 
-from servicestage_ls.core.schema import REPO_TYPES, RULES, Severity
-from servicestage_ls.core.settings import SETTINGS
+from servicestage_ls.core.schema import REPO_TYPES
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -127,16 +128,6 @@ def test_every_section_of_the_old_readme_has_a_page(section: str) -> None:
     assert not anchor or anchor in anchors_of(DOCS / page)
 
 
-def test_every_diagnostic_code_is_in_the_reference_with_its_severity() -> None:
-    rows = dict(re.findall(r"^\| (SS\d{3}) \| (\w+) \|", text_of(DOCS / "reference" / "diagnostics.md"), flags=re.M))
-    assert rows == {rule.code: Severity(rule.severity).name.lower() for rule in RULES}
-
-
-def test_every_setting_is_in_the_reference() -> None:
-    documented = re.findall(r"^\| `servicestage\.(\w+)` \|", text_of(DOCS / "reference" / "settings.md"), flags=re.M)
-    assert sorted(documented) == sorted(spec.key for spec in SETTINGS)
-
-
 @pytest.mark.parametrize("path", [README, *sorted(DOCS.rglob("*.md"))], ids=lambda p: str(p.relative_to(ROOT)))
 def test_the_docs_hold_no_token_shaped_strings(path: Path) -> None:
     """The README becomes the package's description, and the VS Code packager refuses what looks like a secret."""
@@ -155,3 +146,29 @@ def test_the_site_builds_strictly(tmp_path: Path) -> None:
                             env={"PATH": "/usr/bin:/bin", "NO_MKDOCS_2_WARNING": "1", "HOME": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "site" / "reference" / "diagnostics" / "index.html").is_file()
+
+
+def test_the_package_metadata_points_at_the_docs_site() -> None:
+    """The docs site is GitHub Pages of the repository (https://OWNER.github.io/REPO/, mkdocs.yml's site_url); PyPI's
+    Documentation link, the .vsix's homepage (its Marketplace page), the Mason package and SARIF's help links go to
+    its pages, never to README anchors."""
+    project = tomllib.loads(text_of(ROOT / "pyproject.toml"))["project"]
+    owner, repo = re.fullmatch(r"https://github\.com/([\w-]+)/([\w-]+)", project["urls"]["Source"]).groups()
+    site = f"https://{owner}.github.io/{repo}/"
+    assert project["urls"]["Documentation"] == site
+    assert re.search(rf"^site_url: {re.escape(site)}$", text_of(ROOT / "mkdocs.yml"), flags=re.M)
+    package = json.loads(text_of(ROOT / "client-vscode" / "package.json"))
+    assert package["homepage"] == site + "editors/vscode/"
+    assert re.search(rf"^homepage: {re.escape(site)}editors/neovim/$",
+                     text_of(ROOT / "client-neovim" / "mason" / "package.yaml"), flags=re.M)
+    from servicestage_ls.cli.check import DIAGNOSTICS_URL, sarif_log
+
+    assert DIAGNOSTICS_URL == site + "reference/diagnostics/"
+    rules = sarif_log([])["runs"][0]["tool"]["driver"]["rules"]
+    anchors = anchors_of(DOCS / "reference" / "diagnostics.md")
+    assert [rule["helpUri"] for rule in rules] == [f"{DIAGNOSTICS_URL}#{rule['id'].lower()}" for rule in rules]
+    assert {rule["id"].lower() for rule in rules} <= anchors
+    for url in re.findall(r"\((https://servicestage-ls\.github\.io/servicestage-ls/[^)]*)\)",
+                          text_of(ROOT / "client-vscode" / "README.md")):
+        path = url.removeprefix(site).rstrip("/")
+        assert (DOCS / f"{path}.md").is_file() or (DOCS / path / "index.md").is_file(), url

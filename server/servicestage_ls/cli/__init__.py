@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from servicestage_ls import __version__
+from servicestage_ls.cli.exits import epilog as exit_codes_epilog
 
 if TYPE_CHECKING:
     from servicestage_ls.engine.actions import CloudOptions
@@ -95,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_editor_commands(sub.add_parser)
     _add_cloud_commands(sub.add_parser)
     _add_emulator(sub.add_parser)
+    for name, command in sub.choices.items():  # each command's exit codes at the end of its --help
+        command.epilog = exit_codes_epilog(name)
+        command.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 

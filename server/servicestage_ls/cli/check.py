@@ -13,8 +13,10 @@ from urllib.parse import quote
 from servicestage_ls import __version__
 from servicestage_ls.cli.files import Unreadable, read_stream, read_text
 from servicestage_ls.core import collector
+from servicestage_ls.core.codedocs import DOCS
 from servicestage_ls.core.document import parse
 from servicestage_ls.core.files import matches
+from servicestage_ls.core.markup import plain_text
 from servicestage_ls.core.rules import Finding, check
 from servicestage_ls.core.schema import RULES, Severity
 from servicestage_ls.core.settings import DEFAULT_FILES
@@ -28,7 +30,8 @@ _SEVERITY_NAMES = {Severity.ERROR: "error", Severity.WARNING: "warning", Severit
 _SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFORMATION: "note",
                  Severity.HINT: "note"}
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-README_URL = "https://github.com/servicestage-ls/servicestage-ls#diagnostics"
+#: The diagnostics reference of the docs site (docs/reference/diagnostics.md): one section per code, `#ss110`.
+DIAGNOSTICS_URL = "https://servicestage-ls.github.io/servicestage-ls/reference/diagnostics/"
 
 
 def find_files(paths: Sequence[str]) -> Iterator[str]:
@@ -87,15 +90,16 @@ def _artifact_uri(path: str) -> str:
 def _sarif_rule(code: str) -> dict[str, Any]:
     rule = next(r for r in RULES if r.code == code)
     text = rule.summary
+    doc = DOCS.get(code)  # every code has its row (tests/unit/test_docs_generated.py); never a crash here
+    description, fix = (doc.description, doc.fix) if doc else (f"{text}.", "the message says what to change.")
     return {
         "id": rule.code,
         "name": rule.code,
         "shortDescription": {"text": text},
-        "fullDescription": {"text": text},
-        "help": {"text": f"{rule.code}: {text}. The diagnostics table of the servicestage-ls README says what is "
-                         "allowed; the message of each result says what to change.",
-                 "markdown": f"**{rule.code}**: {text}."},
-        "helpUri": README_URL,
+        "fullDescription": {"text": plain_text(description)},
+        "help": {"text": f"{rule.code}: {plain_text(description)} Fix: {plain_text(fix)}",
+                 "markdown": f"**{rule.code}**: {description}\n\n**Fix**: {fix}"},
+        "helpUri": f"{DIAGNOSTICS_URL}#{code.lower()}",
         "defaultConfiguration": {"level": _SARIF_LEVELS[rule.severity]},
     }
 
@@ -110,7 +114,7 @@ def sarif_log(results: list[tuple[str, Finding]]) -> dict[str, Any]:
             "tool": {"driver": {
                 "name": "servicestage-ls",
                 "version": __version__,
-                "informationUri": README_URL,
+                "informationUri": DIAGNOSTICS_URL,
                 "rules": [_sarif_rule(rule.code) for rule in RULES],
             }},
             "columnKind": "unicodeCodePoints",

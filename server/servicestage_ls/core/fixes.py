@@ -23,7 +23,7 @@ from servicestage_ls.core import schema, tokens
 from servicestage_ls.core.edits import TextEdit
 from servicestage_ls.core.model import Model, Pos, Range, Scalar
 
-__all__ = ["Fix", "TextEdit", "fixes_for"]
+__all__ = ["Fix", "TextEdit", "fixable_codes", "fixes_for"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,11 @@ _ROUTES: dict[str, tuple[str, ...]] = {
     "use-env-reference": ("SS140",),
     "kind-or-repo-type": ("SS134",),
 }
+
+
+def fixable_codes() -> frozenset[str]:
+    """The codes that have a quick fix here (the docs' diagnostics reference says so from this)."""
+    return frozenset(code for codes in _ROUTES.values() for code in codes)
 
 
 def fixes_for(model: Model, code: str, rng: Range, data: Mapping[str, Any] | None) -> list[Fix]:

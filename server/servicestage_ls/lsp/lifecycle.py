@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from servicestage_ls.lsp.state import DocState
 
 LENS_COMMANDS = {"create": CREATE, "refresh": REFRESH, "rotate": ROTATE}
+OVERDUE = "SS160"
+#: The quick fixes this feature offers, by the diagnostic's code: their titles (docs/reference/diagnostics.md is
+#: generated from this table and core.fixes').
+QUICK_FIXES: dict[str, str] = {OVERDUE: "Rotate token of {name}", REMOTE_ONLY: "Import from ServiceStage"}
 
 
 class LifecycleFeature(Feature):
@@ -191,15 +195,16 @@ def code_actions(ls: ServiceStageServer, state: DocState, params: lsp.CodeAction
         for diagnostic in params.context.diagnostics:
             if diagnostic.source != "servicestage":
                 continue
-            if diagnostic.code == "SS160":
+            if diagnostic.code == OVERDUE:
                 entry = model.entry_at_line(diagnostic.range.start.line)
                 if entry is not None and entry.name:
-                    out.append(_action(f"Rotate token of {q(entry.name)}", lsp.CodeActionKind.QuickFix, ROTATE,
+                    title = QUICK_FIXES[OVERDUE].format(name=q(entry.name))
+                    out.append(_action(title, lsp.CodeActionKind.QuickFix, ROTATE,
                                        {"uri": state.uri, "name": entry.name}, [diagnostic]))
             if diagnostic.code == REMOTE_ONLY:
                 remote_only.append(diagnostic)
     if remote_only:  # one Import per list: the quick fix of every SS173 asked about stands for the action too
-        out.append(_action("Import from ServiceStage", lsp.CodeActionKind.QuickFix, IMPORT,
+        out.append(_action(QUICK_FIXES[REMOTE_ONLY], lsp.CodeActionKind.QuickFix, IMPORT,
                            {"uri": state.uri}, remote_only))
     entry = model.entry_at_line(params.range.start.line)
     kind = action_kind(only, "delete")

@@ -1,0 +1,5 @@
+import sys
+
+from tools.docsgen import main
+
+sys.exit(main())
