@@ -362,16 +362,16 @@ def test_refresh_and_list(tmp_path: Path, seeded: EmulatorProcess) -> None:
     assert (run.code, run.err) == (0, "")
     assert run.out.splitlines() == [
         f"ServiceStage project {project} at {seeded.url}: 4 authorizations",
-        "NAME          REPO_TYPE  REPO_USER  STATUS                      UPDATED",
-        "payments-api  github     pay-org    status 1 (overdue)          2024-03-09 16:00:00 UTC",
-        "legacy-ci     gitlab     ci-bot     status 0 (normal)           2023-11-14 22:13:20 UTC",
-        "web-frontend  github     web-org    status 0 (normal)           2023-11-14 22:13:20 UTC",
-        "unauth-app    github     app-org    status 2 (unauthenticated)  2023-11-14 22:13:20 UTC",
+        "NAME          KIND      REPO_TYPE  REPO_USER  STATUS                      UPDATED",
+        "payments-api  personal  github     pay-org    status 1 (overdue)          2024-03-09 16:00:00 UTC",
+        "legacy-ci     personal  gitlab     ci-bot     status 0 (normal)           2023-11-14 22:13:20 UTC",
+        "web-frontend  personal  github     web-org    status 0 (normal)           2023-11-14 22:13:20 UTC",
+        "unauth-app    personal  github     app-org    status 2 (unauthenticated)  2023-11-14 22:13:20 UTC",
     ]
     run = cli("list", str(path), "--format", "json")
-    assert json.loads(run.out)["authorizations"][0] == {"name": "payments-api", "repo_type": "github",
-                                                        "repo_user": "pay-org", "status": 1,
-                                                        "update_time": 1710000000000}
+    assert json.loads(run.out)["authorizations"][0] == {"name": "payments-api", "token_type": "personal",
+                                                        "repo_type": "github", "repo_user": "pay-org", "status": 1,
+                                                        "tag": None, "update_time": 1710000000000}
 
 
 def test_import_into_an_existing_file_and_by_name(tmp_path: Path, seeded: EmulatorProcess) -> None:

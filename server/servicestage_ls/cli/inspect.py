@@ -21,6 +21,7 @@ from servicestage_ls.cli.front import (
 )
 from servicestage_ls.engine import plan as planning
 from servicestage_ls.engine.actions import CloudOptions
+from servicestage_ls.core.schema import redact
 from servicestage_ls.engine.plan import status_text
 
 if TYPE_CHECKING:
@@ -54,21 +55,22 @@ def run_list(file: str | None, *, region: str | None, endpoint: str | None, proj
 
 def _print_list(client: ServiceStageClient, remote: list[Authorization], fmt: str, out: TextIO) -> None:
     if fmt == "json":
-        items = [{"name": a.name, "repo_type": a.repo_type, "repo_user": a.repo_user, "status": a.status,
-                  "update_time": a.update_time} for a in remote]
+        items = [{"name": a.name, "token_type": a.token_type, "repo_type": a.repo_type, "repo_user": a.repo_user,
+                  "status": a.status, "tag": a.tag, "update_time": a.update_time} for a in remote]
         json.dump({"project_id": client.project_id, "endpoint": client.endpoint, "authorizations": items}, out,
                   indent=2)
         out.write("\n")
         return
     out.write(f"ServiceStage project {client.project_id} at {client.endpoint}: {len(remote)} authorization"
               f"{'' if len(remote) == 1 else 's'}\n")
-    rows = [(a.name, a.repo_type or "-", a.repo_user or "-", status_text(a.status), utc(a.update_time))
-            for a in remote]
+    tags = any(a.tag for a in remote)  # the TAG column only when an OAuth authorization has one
+    rows = [(redact(a.name), a.token_type or "-", a.repo_type or "-", redact(a.repo_user or "-"),
+             status_text(a.status), *((a.tag or "-",) if tags else ()), utc(a.update_time)) for a in remote]
     if rows:
-        heads = ("NAME", "REPO_TYPE", "REPO_USER", "STATUS", "UPDATED")
-        widths = [max(len(r[i]) for r in [heads, *rows]) for i in range(4)]
+        heads = ("NAME", "KIND", "REPO_TYPE", "REPO_USER", "STATUS", *(("TAG",) if tags else ()), "UPDATED")
+        widths = [max(len(r[i]) for r in [heads, *rows]) for i in range(len(heads) - 1)]
         for row in [heads, *rows]:
-            out.write("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4] + "\n")
+            out.write("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])) + "  " + row[-1] + "\n")
 
 
 def run_plan(file: str, *, fmt: str, detailed_exitcode: bool, options: CloudOptions, env: Mapping[str, str],
