@@ -77,9 +77,10 @@ def _dry_run(path: str, model: Model, prepared: list[Prepared], refused: int, ou
     for item in prepared:
         snap = item.snapshot
         host = f", host {snap.host}" if snap.host else ""
-        url = plan.create_url(snap.repo_type) if plan.endpoint else "no URL without an endpoint"
-        out.write(f"  would create '{snap.name}' ({snap.repo_type}{host}) with the token from {item.token_origin}: "
-                  f"POST {url}\n")
+        url = plan.create_url(snap.repo_type, snap.kind) if plan.endpoint else "no URL without an endpoint"
+        user = f", user {snap.user}" if snap.user else ""
+        out.write(f"  would create '{snap.name}' ({snap.repo_type}{host}{user}) with the {snap.secret} from "
+                  f"{item.token_origin}: POST {url}\n")
     if plan.problem is not None:
         err.write(f"{path}: note: a real run would stop here: {plan.problem}\n")
         return EXIT_USAGE

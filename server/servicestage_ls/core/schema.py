@@ -15,8 +15,9 @@ from servicestage_ls.core.escapes import unescape
 from servicestage_ls.core.kinds import (  # re-exported: the format is read from here
     ALL_REPO_TYPES as ALL_REPO_TYPES, DEFAULT_KIND as DEFAULT_KIND, DEVCLOUD_USER_RE as DEVCLOUD_USER_RE,
     KIND_OF_KEY as KIND_OF_KEY, KINDS as KINDS, REPO_TYPE_DOCS as REPO_TYPE_DOCS, REPO_TYPES as REPO_TYPES,
-    SECRET_KEYS as SECRET_KEYS, SUPPORTED_REPO_TYPES as SUPPORTED_REPO_TYPES, Kind as Kind, RepoType as
-    RepoType, kind_repo_types as kind_repo_types, kinds_with as kinds_with,
+    SECRET_KEY_OF_KIND as SECRET_KEY_OF_KIND, SECRET_KEYS as SECRET_KEYS,
+    SUPPORTED_REPO_TYPES as SUPPORTED_REPO_TYPES, Kind as Kind, RepoType as RepoType,
+    kind_repo_types as kind_repo_types, kinds_with as kinds_with,
 )
 from servicestage_ls.core.regions import REGIONS, default_endpoint
 

@@ -65,14 +65,16 @@ class Audience:
     write_later: str  # how repo_user/status get written when the write-back was refused
     created: str  # how the create command says it created an authorization: "<created> 'name': repo_user …"
     unwritten: str  # how it says the write-back was refused: "created 'name' (repo_user …)<unwritten> <why>"
+    authorize: str  # how an OAuth entry is authorized (in the browser): "… ; <authorize>"
 
 
 EDITOR = Audience("the environment of the language server", "restart the server",
                   "; run Refresh status to update it", "run Refresh status to write repo_user and status",
-                  "created authorization", ", but")
+                  "created authorization", ", but", "run Authorize in the browser on it")
 COMMAND_LINE = Audience("the environment", "run the command again", "",
                         "write repo_user and status with Refresh status in the editor, or by hand",
-                        "created", " but did not write it back:")
+                        "created", " but did not write it back:",
+                        "run `servicestage-ls authorize FILE --name NAME`")
 
 
 @dataclass(frozen=True)
@@ -81,11 +83,20 @@ class Snapshot:
 
     name: str
     repo_type: str
-    token_source: str  # the text in the file (a ${NAME} reference or the literal); never shown
+    token_source: str  # the secret's text in the file (`token` or `password`: ${NAME} or a literal); never shown
     host: str | None
+    kind: str = schema.DEFAULT_KIND  # personal, password or oauth (the API's token_type)
+    user: str | None = None  # a password entry's user
+    tag: str | None = None  # an OAuth entry's tag
+
+    @property
+    def secret(self) -> str:
+        """What the secret is called in messages: "token" or "password"."""
+        return "password" if self.kind == "password" else "token"
 
     def __repr__(self) -> str:
-        return f"Snapshot(name={self.name!r}, repo_type={self.repo_type!r}, host={self.host!r})"
+        return (f"Snapshot(name={self.name!r}, kind={self.kind!r}, repo_type={self.repo_type!r}, host={self.host!r}, "
+                f"user={self.user!r}, tag={self.tag!r})")
 
 
 @dataclass(frozen=True)
@@ -102,8 +113,11 @@ def snapshot_of(entry: Entry) -> Snapshot:
     return Snapshot(
         name=entry.value_of("name") or "",
         repo_type=(entry.value_of("repo_type") or "").lower(),
-        token_source=entry.value_of("token") or "",
+        token_source=entry.secret_source or "",
         host=entry.value_of("host"),
+        kind=entry.kind,
+        user=entry.user,
+        tag=entry.tag,
     )
 
 
@@ -194,23 +208,40 @@ def prepare(model: Model, entry: Entry, env: Mapping[str, str], audience: Audien
         raise EntryRefused(label, f"it has errors, fix them first: {shown}{more}")
     if not recreate and entry.mapping is not None and entry.mapping.get("repo_user") is not None:
         raise EntryRefused(label, f"it was already created (it has repo_user){audience.refresh}")
-    return _resolve_token(label, snapshot_of(entry), env, audience)
+    snap = snapshot_of(entry)
+    if snap.kind not in SECRET_KINDS:
+        raise EntryRefused(label, "it is an OAuth entry: it is authorized in the browser, not created from a secret; "
+                                  f"{audience.authorize.replace('NAME', schema.redact(snap.name))}")
+    return _resolve_token(label, snap, env, audience)
+
+
+SECRET_KINDS = tuple(schema.SECRET_KEY_OF_KIND)
+"""The kinds created from a secret in the environment (a token, a password); OAuth is authorized in the browser."""
 
 
 def _resolve_token(label: str, snap: Snapshot, env: Mapping[str, str], audience: Audience) -> Prepared:
     token = classify(snap.token_source, env)
+    secret = snap.secret
     if token.pasted is not None:
-        raise EntryRefused(label, "the token reference holds what looks like a token, not the name of an "
-                                  f"environment variable; use a variable such as ${{{token.pasted.token_env}}} "
-                                  "(nothing was sent)")
+        suggested = token.pasted.token_env if secret == "token" else schema.password_env_for(snap.repo_type)
+        raise EntryRefused(label, f"the {secret} reference holds what looks like a token, not the name of an "
+                                  f"environment variable; use a variable such as ${{{suggested}}} (nothing was sent)")
     variable = token.variable
-    if variable is not None:  # a reference: its variable must hold a token (an empty one is none)
+    if variable is not None:  # a reference: its variable must hold a secret (an empty one is none)
         value = env.get(variable)
         if not value:
-            raise EntryRefused(label, f"the token reference ${{{variable}}} is not set in {audience.environment}; "
-                                      f"set it and {audience.after_setting} (nothing was sent)")
+            raise EntryRefused(label, f"the {secret} reference ${{{variable}}} is not set in "
+                                      f"{audience.environment}; set it and {audience.after_setting} (nothing was sent)")
         return Prepared(snap, value, f"${{{variable}}}")
     return Prepared(snap, snap.token_source.strip(), "a literal in the file")
+
+
+async def create_call(client: ServiceStageClient, snap: Snapshot, secret: str, name: str) -> Authorization:
+    """The create call of the entry ``snap``'s kind with its secret, under ``name`` (its own, or a probe's): a
+    personal token's ``…/personal`` or a password's ``…/password``."""
+    if snap.kind == "password":
+        return await client.create_password_authorization(snap.repo_type, name, snap.user or "", secret)
+    return await client.create_personal_authorization(snap.repo_type, name, secret, snap.host)
 
 
 @dataclass(frozen=True)
@@ -263,11 +294,11 @@ class CallPlan:
     project_origin: str
     problem: str | None  # why a real run would stop for configuration
 
-    def create_url(self, repo_type: str) -> str:
+    def create_url(self, repo_type: str, kind: str = schema.DEFAULT_KIND) -> str:
         from urllib.parse import quote
 
         project = quote(self.project_id, safe="") if self.project_id else "{project_id}"
-        return f"{self.endpoint}/v1/{project}/git/auths/{quote(repo_type, safe='')}/personal"
+        return f"{self.endpoint}/v1/{project}/git/auths/{quote(repo_type, safe='')}/{quote(kind, safe='')}"
 
 
 def call_plan(model: Model, options: CloudOptions, env: Mapping[str, str]) -> CallPlan:
@@ -305,8 +336,9 @@ def writeback(model: Model, snapshot: Snapshot, auth: Authorization, audience: A
     entry = find_entry(model, snapshot.name)
     now = snapshot_of(entry)
     if now != snapshot:
-        changed = [f for f in ("repo_type", "token_source", "host") if getattr(now, f) != getattr(snapshot, f)]
-        what = ", ".join("token" if f == "token_source" else f for f in changed)
+        changed = [f for f in ("kind", "repo_type", "token_source", "host", "user", "tag")
+                   if getattr(now, f) != getattr(snapshot, f)]
+        what = ", ".join(snapshot.secret if f == "token_source" else f for f in changed)
         raise Refused(f"'{snapshot.name}' changed while ServiceStage answered ({what}); nothing was written — "
                       f"{audience.write_later}")
     if entry.mapping is None:

@@ -81,7 +81,7 @@ async def create_each(front: CreateFront, client: ServiceStageClient, prepared: 
         snap = item.snapshot
         front.progress(f"'{snap.name}' ({index + 1}/{len(prepared)})", int(100 * index / len(prepared)))
         try:
-            auth = await client.create_personal_authorization(snap.repo_type, snap.name, item.token, snap.host)
+            auth = await actions.create_call(client, snap, item.token, snap.name)
         except CloudError as error:
             outcome.failed.append(snap.name)
             front.mark(snap.name, str(error))
