@@ -20,7 +20,8 @@ describe("Marketplace / Open VSX readiness", () => {
     assert.ok(manifest.keywords.length >= 5 && manifest.keywords.length <= 30, "1 to 30 keywords (vsce's limit)");
     assert.match(manifest.repository.url, /^https:\/\/github\.com\/[^/]+\/servicestage-ls\.git$/);
     assert.match(manifest.bugs.url, /^https:\/\/github\.com\/[^/]+\/servicestage-ls\/issues$/);
-    assert.match(manifest.homepage, /^https:\/\/github\.com\/[^/]+\/servicestage-ls#readme$/);
+    // The docs site's page of the extension (GitHub Pages of the repository; tests/unit/test_docs.py checks the page).
+    assert.match(manifest.homepage, /^https:\/\/[^/]+\.github\.io\/servicestage-ls\/editors\/vscode\/$/);
   });
 
   it("has a 128×128 PNG icon", () => {
