@@ -1,16 +1,22 @@
-"""The kinds from a terminal: ``servicestage-ls test`` (the namespaces an authorization sees) as subprocesses against
-an emulator seeded with every kind."""
+"""The kinds from a terminal: ``servicestage-ls test`` (the namespaces an authorization sees) and ``servicestage-ls
+authorize`` (the OAuth hand-off, the browser played by a plain GET) as subprocesses against an emulator seeded with
+every kind."""
 
 from __future__ import annotations
 
 import json
+import queue
+import re
 import subprocess
 import sys
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 
 from helpers.cloud_lsp import ALL_SECRETS, API_TOKEN, GITHUB_VALUE
@@ -142,3 +148,133 @@ def test_test_refuses_what_it_cannot_do(tmp_path: Path, seeded: EmulatorProcess)
     empty = write_file(tmp_path, seeded, "")
     nothing = cli("test", str(empty))
     assert (nothing.code, nothing.err) == (2, f"{empty}: error: the file has no entry to test\n")
+
+
+# --- authorize ----------------------------------------------------------------------------------------------
+
+OAUTH_ENTRY = """\
+  - name: gh-oauth
+    kind: oauth
+    repo_type: github
+    tag: intl
+"""
+AUTHORIZE_ENV = {"BROWSER": "true", "DISPLAY": "", "WAYLAND_DISPLAY": ""}
+
+
+def browser(url: str) -> str:
+    """What the browser does with the redirect URL: the emulator's provider page sends it on to the console."""
+    page = httpx.get(url, trust_env=False)
+    assert page.status_code == 302
+    return page.headers["Location"]
+
+
+def authorize_interactively(path: Path, answer: Callable[[str], str], *args: str) -> tuple[int, list[str], str]:
+    """``authorize`` with stdin and stdout as pipes: read the address it prints, paste ``answer(address)``."""
+    environment = subprocess_env()
+    environment.update({"HUAWEICLOUD_AUTH_TOKEN": API_TOKEN, **AUTHORIZE_ENV})
+    command = [str(CLI)] if CLI.exists() else [sys.executable, "-m", "servicestage_ls"]
+    process = subprocess.Popen([*command, "authorize", str(path), "--name", "gh-oauth", *args],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=environment)
+    assert process.stdout is not None and process.stdin is not None and process.stderr is not None
+    lines: queue.Queue[str | None] = queue.Queue()
+    stdout = process.stdout
+
+    def read() -> None:
+        for line in iter(stdout.readline, ""):
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    first = [lines.get(timeout=DEADLINE), lines.get(timeout=DEADLINE)]
+    assert first[1] is not None, first
+    process.stdin.write(answer(first[1].strip()))
+    process.stdin.close()
+    out = [line for line in first if line is not None]
+    while (line := lines.get(timeout=DEADLINE)) is not None:
+        out.append(line)
+    code = process.wait(timeout=DEADLINE)
+    err = process.stderr.read()
+    for secret in ALL_SECRETS:
+        assert secret not in "".join(out) + err
+    return code, [line.rstrip("\n") for line in out], err
+
+
+def test_authorize_prints_the_address_and_takes_the_pasted_one(tmp_path: Path, seeded: EmulatorProcess) -> None:
+    path = write_file(tmp_path, seeded, OAUTH_ENTRY)
+    before = path.read_text(encoding="utf-8")
+    code, out, err = authorize_interactively(path, lambda url: browser(url) + "\n")
+    assert code == 0
+    assert out[0] == f"{path}: to authorize 'gh-oauth', open this address in a browser and allow ServiceStage:"
+    assert out[1].startswith(f"{seeded.url}/emulator/oauth/authorize?repo_type=github&state=")
+    assert out[1].endswith("&tag=intl")
+    assert out[2:] == [f"{path}: authorized 'gh-oauth': repo_user octo-tom, status 0 (normal)"]
+    assert err == "Paste the address the browser ended on (after you authorized ServiceStage): "
+    assert path.read_text(encoding="utf-8") == before + "    repo_user: octo-tom\n    status: 0  # normal\n"
+    tested = cli("test", str(path))
+    assert (tested.code, tested.out) == (0, f"{path}: ✓ gh-oauth sees 1 namespace: octo-tom\n")
+    project = path.read_text(encoding="utf-8").split()[1]
+    listed = httpx.get(f"{seeded.url}/v1/{project}/git/auths", headers={"X-Auth-Token": API_TOKEN}, trust_env=False)
+    item = next(a for a in listed.json()["authorizations"] if a["name"] == "gh-oauth")
+    assert (item["token_type"], item["tag"]) == ("oauth", "intl")
+
+
+def test_authorize_without_an_address_or_with_a_wrong_one(tmp_path: Path, seeded: EmulatorProcess) -> None:
+    path = write_file(tmp_path, seeded, OAUTH_ENTRY)
+    before = path.read_text(encoding="utf-8")
+    nothing = authorize_interactively(path, lambda url: "")
+    assert (nothing[0], nothing[1][2:]) == (1, [])
+    assert nothing[2] == ("Paste the address the browser ended on (after you authorized ServiceStage): \n"
+                          f"{path}: not authorized: no address was pasted; nothing was sent (a state works once: "
+                          "start again)\n")
+    wrong = authorize_interactively(path, lambda url: "https://console.example/?state=x\n")
+    assert wrong[0] == 2
+    assert wrong[2].endswith(f"{path}: error: the pasted address has no code: paste the whole address the browser "
+                             "ended on, after the repository's sign-in; nothing was sent\n")
+    assert path.read_text(encoding="utf-8") == before
+
+
+def test_authorize_in_two_steps_for_scripts_and_a_state_works_once(tmp_path: Path, seeded: EmulatorProcess) -> None:
+    path = write_file(tmp_path, seeded, OAUTH_ENTRY + OAUTH_ENTRY.replace("gh-oauth", "gh-oauth-2"))
+    started = cli("authorize", str(path), "--name", "gh-oauth", "--print-url")
+    assert (started.code, started.err) == (0, "")
+    query = parse_qs(urlsplit(browser(started.out.strip())).query)
+    done = cli("authorize", str(path), "--name", "gh-oauth", "--code", query["code"][0], "--state", query["state"][0])
+    assert (done.code, done.out) == (0, f"{path}: authorized 'gh-oauth': repo_user octo-tom, status 0 (normal)\n")
+    again = cli("authorize", str(path), "--name", "gh-oauth-2", "--code", query["code"][0],
+                "--state", query["state"][0])
+    assert again.code == 1
+    assert re.fullmatch(rf"{re.escape(str(path))}: authorizing 'gh-oauth-2' failed: ServiceStage refused the request: "
+                        r"SVCSTG\.REPO\.0402 oauth code or state invalid \(HTTP 400, request id \w+\) — start again: "
+                        r"a state works once\n", again.err)
+    assert query["code"][0] not in again.err
+
+
+def test_authorizing_again_replaces_the_old_authorization(tmp_path: Path, seeded: EmulatorProcess) -> None:
+    path = write_file(tmp_path, seeded, """\
+  - name: gitee-oauth
+    kind: oauth
+    repo_type: gitee
+    tag: intl
+    repo_user: octo-tom
+    status: 1
+""")
+    started = cli("authorize", str(path), "--name", "gitee-oauth", "--print-url")
+    query = parse_qs(urlsplit(browser(started.out.strip())).query)
+    done = cli("authorize", str(path), "--name", "gitee-oauth", "--code", query["code"][0],
+               "--state", query["state"][0])
+    assert (done.code, done.err) == (0, "")
+    assert done.out.splitlines() == [
+        f"{path}: deleted the old authorization 'gitee-oauth' to authorize it again",
+        f"{path}: authorized 'gitee-oauth': repo_user octo-tom, status 0 (normal)"]
+    assert path.read_text(encoding="utf-8").endswith("    repo_user: octo-tom\n    status: 0  # normal\n")
+
+
+def test_authorize_refuses_what_it_cannot_do(tmp_path: Path, seeded: EmulatorProcess) -> None:
+    path = write_file(tmp_path, seeded, ENTRIES)
+    personal = cli("authorize", str(path), "--name", "web-frontend")
+    assert (personal.code, personal.err) == (
+        2, f"{path}: error: 'web-frontend' is not an OAuth entry (`kind: oauth`): create it from its token instead\n")
+    half = cli("authorize", str(path), "--name", "web-frontend", "--code", "c")
+    assert half.code == 2 and half.err.endswith(
+        "error: --code and --state go together (both from the address the browser ended on)\n")

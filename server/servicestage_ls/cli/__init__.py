@@ -1,4 +1,5 @@
-"""Command line: ``servicestage-ls [serve|check|schema|create|list|refresh|plan|apply|import|delete|test|emulator]``.
+"""Command line: ``servicestage-ls [serve|check|schema|create|list|refresh|plan|apply|import|delete|authorize|test|
+emulator]``.
 
 Each subcommand imports what it needs only when it runs, so ``check`` never loads pygls or httpx.
 """
@@ -162,11 +163,21 @@ def _add_cloud_commands(add: AddCommand) -> None:
     delete.add_argument("--name", action="append", metavar="NAME", required=True, help="repeatable")
     delete.add_argument("--yes", action="store_true", help="do not ask first")
 
+    authorize = add("authorize", help="authorize an OAuth entry in the browser and write back what ServiceStage "
+                                      "answers")
+    authorize.add_argument("file", metavar="FILE")
+    authorize.add_argument("--name", required=True, metavar="NAME", help="the entry (kind: oauth)")
+    authorize.add_argument("--code", metavar="CODE", help="the code of the address the browser ended on (scripts; "
+                                                           "with --state)")
+    authorize.add_argument("--state", metavar="STATE", help="the state of that address (with --code)")
+    authorize.add_argument("--print-url", action="store_true",
+                           help="only print the address to open (finish later with --code and --state)")
+
     test = add("test", help="test that authorizations work: the namespaces each sees in its repository")
     test.add_argument("file", metavar="FILE")
     test.add_argument("--name", action="append", metavar="NAME", help="only this entry (repeatable; default: all)")
     test.add_argument("--format", choices=("text", "json"), default="text")
-    for command in (create, listing, refresh, plan, apply, imports, delete, test):
+    for command in (create, listing, refresh, plan, apply, imports, delete, authorize, test):
         _add_connection(command)
 
 
@@ -225,6 +236,8 @@ def _main(argv: Sequence[str] | None) -> int:
         return run_create(args.file, names=args.name or [], dry_run=args.dry_run, options=_cloud_options(args))
     if command in ("list", "refresh", "plan", "apply", "import", "delete"):
         return _lifecycle(parser, args)
+    if command == "authorize":
+        return _authorize(parser, args)
     if command == "test":
         import os
 
@@ -250,6 +263,19 @@ def _emulator(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from servicestage_ls.cloud.emulator import run_emulator
 
     return run_emulator(host=args.host, port=args.port, token=token, ak=ak, sk=sk, seed=args.seed)
+
+
+def _authorize(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    import os
+
+    if bool(args.code) != bool(args.state):
+        parser.error("--code and --state go together (both from the address the browser ended on)")
+    if args.print_url and args.code:
+        parser.error("--print-url starts the hand-off; --code and --state finish it: not both at once")
+    from servicestage_ls.cli.authorize import run_authorize
+
+    return run_authorize(args.file, name=args.name, code=args.code, state=args.state, print_url=args.print_url,
+                         options=_cloud_options(args), env=dict(os.environ), out=sys.stdout, err=sys.stderr)
 
 
 def _cloud_options(args: argparse.Namespace) -> CloudOptions:

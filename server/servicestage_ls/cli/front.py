@@ -185,6 +185,23 @@ def confirm(question: str, *, yes: bool, out: TextIO, stdin: TextIO | None = Non
     return answer.strip().lower() == "yes"
 
 
+def read_line(prompt: str, *, err: TextIO, stdin: TextIO | None = None) -> str | None:
+    """A line typed or piped in after ``prompt`` (on ``err``, so that stdout stays the command's output); None at
+    the end of the input or on Ctrl+C."""
+    stdin = stdin or sys.stdin
+    try:
+        with _interruptible():
+            err.write(prompt)
+            err.flush()
+            line = stdin.readline()
+    except KeyboardInterrupt:
+        err.write("\n")
+        return None
+    if not line.endswith("\n"):  # the end of the input: the next message on a line of its own
+        err.write("\n")
+    return line if line.strip() else None
+
+
 @contextlib.contextmanager
 def _interruptible() -> Iterator[None]:
     """Ctrl+C raises KeyboardInterrupt at once, also inside ``asyncio.run`` (whose own handler only cancels the
