@@ -127,6 +127,11 @@ class FaultServer:
     def count(self, method: str) -> int:
         return sum(1 for r in self.requests if r.method == method)
 
+    def stop_listening(self) -> None:
+        """New connections are refused from now on (the connections open now are served until they close)."""
+        assert self._server is not None
+        self._server.close()
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None

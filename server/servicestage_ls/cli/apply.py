@@ -95,6 +95,8 @@ def _summary(path: str, outcome: Outcome, changes: Sequence[planning.Change], ou
     parts = [f"{len(outcome.done)} done"]
     if outcome.failed:
         parts.append(f"{len(outcome.failed)} failed ({', '.join(outcome.failed)})")
+    if outcome.not_attempted:
+        parts.append(f"{len(outcome.not_attempted)} not attempted")
     if outcome.incomplete:
         parts.append(f"{len(outcome.incomplete)} INCOMPLETE ({', '.join(outcome.incomplete)})")
     if outcome.unwritten:
@@ -154,9 +156,13 @@ def run_delete(path: str, *, names: Sequence[str], yes: bool, options: actions.C
         client: ServiceStageClient = await client_for_file(model, options, env)
         failed = 0
         async with client:
-            for name in names:
-                if not await lifecycle.delete_one(front, client, name):
+            for index, name in enumerate(names):
+                result = await lifecycle.delete_one(front, client, name)
+                if result != "done":
                     failed += 1
+                if result == "unreachable" and names[index + 1:]:
+                    err.write(f"{path}: {lifecycle.not_attempted_message(names[index + 1:])}\n")
+                    break
         return EXIT_FAILED if failed else EXIT_OK
 
     # failed_call=None: delete_one says what failed in each of its calls (opening the client is run_calls's).

@@ -18,7 +18,7 @@ from servicestage_ls.core.edits import TextEdit
 from servicestage_ls.core.model import Entry, Model
 from servicestage_ls.engine import actions
 from servicestage_ls.engine.actions import Audience, EntryRefused, Prepared, Refused, Snapshot
-from servicestage_ls.engine.lifecycle import ERROR, INFO, WARNING
+from servicestage_ls.engine.lifecycle import ERROR, INFO, WARNING, not_attempted_message, unreachable
 
 if TYPE_CHECKING:
     from servicestage_ls.cloud.client import Authorization, ServiceStageClient
@@ -55,6 +55,8 @@ class CreateOutcome:
     unwritten: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    #: Left when the loop stopped at a connection-level failure (``lifecycle.unreachable``).
+    not_attempted: list[str] = field(default_factory=list)
 
 
 def prepare_each(front: CreateFront, model: Model, entries: Sequence[Entry],
@@ -72,8 +74,9 @@ def prepare_each(front: CreateFront, model: Model, entries: Sequence[Entry],
 
 async def create_each(front: CreateFront, client: ServiceStageClient, prepared: Sequence[Prepared],
                       outcome: CreateOutcome | None = None) -> CreateOutcome:
-    """Create the prepared entries one after the other; a failure does not stop the others. ``outcome`` (a new one
-    when not given) is filled as the loop goes, so that a cancelled loop still tells what it did."""
+    """Create the prepared entries one after the other; a failure does not stop the others, except a
+    connection-level one (refused, DNS, TLS, timeout): the rest are then listed once as not attempted. ``outcome``
+    (a new one when not given) is filled as the loop goes, so that a cancelled loop still tells what it did."""
     from servicestage_ls.cloud.errors import CloudError
 
     outcome = CreateOutcome() if outcome is None else outcome
@@ -86,6 +89,10 @@ async def create_each(front: CreateFront, client: ServiceStageClient, prepared: 
             outcome.failed.append(snap.name)
             front.mark(snap.name, str(error))
             front.say(ERROR, failed_message(snap.name, error))
+            if unreachable(error) and prepared[index + 1:]:
+                outcome.not_attempted.extend(p.snapshot.name for p in prepared[index + 1:])
+                front.say(ERROR, not_attempted_message(outcome.not_attempted))
+                break
             continue
         front.unmark(snap.name)
         await _write_back(front, snap, auth, outcome)
@@ -127,4 +134,6 @@ def summary(outcome: CreateOutcome) -> tuple[str, str]:
         parts.append(f"failed {len(outcome.failed)} ({', '.join(outcome.failed)})")
     if outcome.refused:
         parts.append(f"skipped {len(outcome.refused)} ({', '.join(outcome.refused)})")
+    if outcome.not_attempted:
+        parts.append(f"not attempted {len(outcome.not_attempted)}")
     return (ERROR if outcome.failed else INFO), "; ".join(parts)

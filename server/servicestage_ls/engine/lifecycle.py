@@ -73,10 +73,12 @@ class Outcome:
     incomplete: list[str] = field(default_factory=list)
     #: Done in ServiceStage (also in ``done``) but their write-back to the file was refused.
     unwritten: list[str] = field(default_factory=list)
+    #: Left when the run stopped at a connection-level failure.
+    not_attempted: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, list[str]]:
         return {"done": self.done, "failed": self.failed, "skipped": self.skipped, "incomplete": self.incomplete,
-                "unwritten": self.unwritten}
+                "unwritten": self.unwritten, "not_attempted": self.not_attempted}
 
 
 def delete_question(name: str) -> str:
@@ -120,7 +122,8 @@ async def _write_back(front: Front, snapshot: actions.Snapshot, auth: Authorizat
 
 async def create_one(front: Front, client: ServiceStageClient, name: str) -> str:
     """Create an entry of the file (also one that has repo_user but is not in ServiceStage any more). Returns
-    "done", "unwritten" (created; the write-back was refused) or "failed" (nothing changed in ServiceStage)."""
+    "done", "unwritten" (created; the write-back was refused), "failed" (nothing changed in ServiceStage) or
+    "unreachable" (failed: ServiceStage cannot be reached, see :func:`unreachable`)."""
     from servicestage_ls.cloud.errors import CloudError
 
     model = front.current()
@@ -129,9 +132,7 @@ async def create_one(front: Front, client: ServiceStageClient, name: str) -> str
     try:
         auth = await client.create_personal_authorization(snap.repo_type, snap.name, prepared.token, snap.host)
     except CloudError as err:
-        front.mark(name, str(err))
-        front.say(ERROR, f"creating {q(name)} failed: {err}")
-        return "failed"
+        return _failed(front, name, f"creating {q(name)} failed: {err}", err, mark=str(err))
     front.unmark(name)
     return await _write_back(front, snap, auth, "created")
 
@@ -165,8 +166,8 @@ async def recreate_one(front: Front, client: ServiceStageClient, name: str, why:
     """Delete and create again with the entry's token, proven first: its shape for the repo type, then a probe
     authorization created with it under a derived name (ServiceStage checks the token with the provider). The probe
     is deleted at the end, whatever happened (also when the run is cancelled). Returns "done", "unwritten"
-    (recreated; the write-back was refused), "failed" (nothing changed in ServiceStage) or "incomplete" (deleted,
-    not created again)."""
+    (recreated; the write-back was refused), "failed" (nothing changed in ServiceStage), "unreachable" (failed so:
+    ServiceStage cannot be reached) or "incomplete" (deleted, not created again)."""
     from servicestage_ls.cloud.errors import CloudError
 
     model = front.current()
@@ -182,14 +183,14 @@ async def recreate_one(front: Front, client: ServiceStageClient, name: str, why:
     except CloudError as err:
         return _failed(front, name, f"{why.doing} {q(name)} failed: the probe authorization {q(probe)} that proves "
                                     f"the token from {prepared.token_origin} was not created: {err}; nothing was "
-                                    "changed")
+                                    "changed", err)
     probe_gone = False
     try:
         try:
             await client.delete_authorization(name)
         except CloudError as err:
             return _failed(front, name, f"{why.doing} {q(name)} failed: deleting it failed: {err}; it was not "
-                                        "changed (the token was proven)")
+                                        "changed (the token was proven)", err)
         try:
             auth = await create_with_secret(client, snap, prepared.token, name)
         except CloudError as err:
@@ -203,10 +204,28 @@ async def recreate_one(front: Front, client: ServiceStageClient, name: str, why:
             await _drop_probe(front, client, probe)
 
 
-def _failed(front: Front, name: str, message: str) -> str:
-    front.mark(name, message)
+#: CloudError kinds that mean ServiceStage cannot be reached (refused, DNS, TLS, timeout, a dropped connection).
+UNREACHABLE_KINDS = ("network", "timeout", "tls")
+
+
+def unreachable(error: object) -> bool:
+    """Whether a failed call's error is a connection-level one: the calls after it would fail the same way, so the
+    first one ends a run (:func:`not_attempted_message`)."""
+    return getattr(error, "kind", None) in UNREACHABLE_KINDS
+
+
+def not_attempted_message(names: Sequence[str]) -> str:
+    """Said once when a run stops at a connection-level failure, naming what it did not attempt."""
+    return (f"stopped: ServiceStage cannot be reached, so the rest was not attempted ({len(names)}): "
+            + ", ".join(q(n) for n in names))
+
+
+def _failed(front: Front, name: str, message: str, error: object = None, *, mark: str | None = None) -> str:
+    """Say and mark a failure (``mark``: what the mark says, the message by default): "unreachable" when ``error``
+    is a connection-level one, else "failed"."""
+    front.mark(name, message if mark is None else mark)
     front.say(ERROR, message)
-    return "failed"
+    return "unreachable" if unreachable(error) else "failed"
 
 
 async def _drop_probe(front: Front, client: ServiceStageClient, probe: str) -> bool:
@@ -236,24 +255,23 @@ async def _incomplete(front: Front, client: ServiceStageClient, name: str, probe
     front.say(ERROR, message)
 
 
-async def delete_one(front: Front, client: ServiceStageClient, name: str) -> bool:
-    """Delete in ServiceStage; the entry (if the file has it) loses repo_user/status: it is "new" again."""
+async def delete_one(front: Front, client: ServiceStageClient, name: str) -> str:
+    """Delete in ServiceStage; the entry (if the file has it) loses repo_user/status: it is "new" again. Returns
+    "done", "failed" or "unreachable" (failed: ServiceStage cannot be reached)."""
     from servicestage_ls.cloud.errors import CloudError
 
     try:
         await client.delete_authorization(name)
     except CloudError as err:
-        front.mark(name, str(err))
-        front.say(ERROR, f"deleting {q(name)} failed: {err}")
-        return False
+        return _failed(front, name, f"deleting {q(name)} failed: {err}", err, mark=str(err))
     front.unmark(name)
     try:
         await front.write(lambda current: _clear(current, name), f"ServiceStage: deleted {q(name)}")
     except Refused as why:
         front.say(WARNING, f"deleted {q(name)} from ServiceStage, but {why}")
-        return True
+        return "done"
     front.say(INFO, f"deleted {q(name)} from ServiceStage")
-    return True
+    return "done"
 
 
 async def update_file(front: Front, auth: Authorization) -> bool:
@@ -276,7 +294,11 @@ async def apply(front: Front, client: ServiceStageClient, changes: Sequence[Chan
     by_name = {a.name: a for a in remote}
     outcome = Outcome()
     work = [c for c in changes if c.action != NONE]
+    stopped = False  # a connection-level failure: nothing more is sent (writing the file goes on)
     for index, change in enumerate(work):
+        if stopped and _attempted(change, rotate, prune, replace):
+            outcome.not_attempted.append(change.name)
+            continue
         front.progress(f"{change.action} {q(change.name)} ({index + 1}/{len(work)})", int(100 * index / len(work)))
         try:
             result = await _carry_out(front, client, change, by_name, rotate=rotate, prune=prune, replace=replace)
@@ -285,9 +307,19 @@ async def apply(front: Front, client: ServiceStageClient, changes: Sequence[Chan
             result = "failed"
         if result == "unwritten":  # done in ServiceStage, not in the file
             outcome.done.append(change.name)
+        if result == "unreachable":
+            stopped, result = True, "failed"
         if result:
             getattr(outcome, result).append(change.name)
+    if outcome.not_attempted:
+        front.say(ERROR, not_attempted_message(outcome.not_attempted))
     return outcome
+
+
+def _attempted(change: Change, rotate: bool, prune: bool, replace: bool) -> bool:
+    """Whether apply would call ServiceStage for this change (update-file and the actions left out do not)."""
+    wanted = {CREATE: True, UPDATE_FILE: False, ROTATE: rotate, REPLACE: replace, DELETE: prune or change.probe}
+    return wanted.get(change.action, False)
 
 
 async def _carry_out(front: Front, client: ServiceStageClient, change: Change, by_name: Mapping[str, Authorization],
@@ -304,5 +336,5 @@ async def _carry_out(front: Front, client: ServiceStageClient, change: Change, b
     if change.action == DELETE:
         if not prune and not change.probe:
             return "skipped"
-        return "done" if await delete_one(front, client, change.name) else "failed"
+        return await delete_one(front, client, change.name)
     return ""

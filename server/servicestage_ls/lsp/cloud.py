@@ -147,7 +147,7 @@ async def _create_all(run: CommandRun) -> None:
 
 def _outcome(run: CommandRun) -> CreateOutcome:
     """The loop's outcome, filled into the run's lists (what the command answers, cancelled or not)."""
-    return CreateOutcome(created=run.created, failed=run.failed, refused=run.refused)
+    return CreateOutcome(created=run.created, failed=run.failed, refused=run.refused, not_attempted=run.not_attempted)
 
 
 async def _create_prepared(run: CommandRun, model: Model, prepared: list[Prepared]) -> None:

@@ -143,7 +143,7 @@ async def _rotate(run: CommandRun) -> None:
     run.shared.lists.invalidate()
     if result in ("done", "unwritten"):  # rotated in ServiceStage ("unwritten": the write-back was refused, said)
         run.updated.append(name)
-    elif result == "failed":
+    elif result in ("failed", "unreachable"):
         run.failed.append(name)
     else:
         run.extra["incomplete"] = [name]
@@ -162,7 +162,7 @@ async def _delete(run: CommandRun) -> None:
     async with client:
         deleted = await lifecycle.delete_one(front, client, name)
     run.shared.lists.invalidate()
-    (run.updated if deleted else run.failed).append(name)
+    (run.updated if deleted == "done" else run.failed).append(name)
 
 
 async def confirm(ls: ServiceStageServer, question: str, yes: str) -> bool:

@@ -75,6 +75,8 @@ class CommandRun:
         self.updated: list[str] = []
         self.failed: list[str] = []
         self.refused: list[str] = []
+        #: Left when a create-all stopped at a connection-level failure (answered only when there are some).
+        self.not_attempted: list[str] = []
         self.extra: dict[str, Any] = {}  # what a life-cycle command adds to its answer (the plan, …)
         #: What a cancellation leaves unknown, said to the user.
         self.cancel_note = "A create that was already sent may have happened; run Refresh status to see."
@@ -88,6 +90,8 @@ class CommandRun:
     def summary(self) -> dict[str, Any]:
         lists = {key: [redact(name) for name in names] for key, names in (
             ("created", self.created), ("updated", self.updated), ("failed", self.failed), ("refused", self.refused))}
+        if self.not_attempted:
+            lists["not_attempted"] = [redact(name) for name in self.not_attempted]
         return {**lists, **self.extra}
 
 

@@ -78,7 +78,7 @@ async def test_a_token_of_the_wrong_shape_sends_nothing(tmp_path: Path) -> None:
 async def test_a_refused_probe_changes_nothing(tmp_path: Path) -> None:
     client = Scripted({f"create {PROBE}": REFUSED})
     result, out, err, path = await recreate(tmp_path, client, why=lifecycle.REPLACEMENT)
-    assert (result, out, client.calls) == ("failed", "", [f"create {PROBE}"])
+    assert (result, out, client.calls) == ("failed", "", [f"create {PROBE}"])  # ServiceStage answered: go on
     assert err == (f"{path}: replacing 'web-app' failed: the probe authorization '{PROBE}' that proves the token "
                    "from ${GITHUB_TOKEN} was not created: ServiceStage refused the request: SVCSTG.REPO.0451 "
                    "repository authorization invalid (HTTP 400); nothing was changed\n")
@@ -88,7 +88,7 @@ async def test_a_refused_probe_changes_nothing(tmp_path: Path) -> None:
 async def test_a_failed_delete_still_deletes_the_probe(tmp_path: Path) -> None:
     client = Scripted({"delete web-app": GONE})
     result, out, err, path = await recreate(tmp_path, client)
-    assert (result, out) == ("failed", "")
+    assert (result, out) == ("unreachable", "")  # a connection-level failure: apply stops there
     assert client.calls == [f"create {PROBE}", "delete web-app", f"delete {PROBE}"]
     assert err == (f"{path}: rotating the token of 'web-app' failed: deleting it failed: Could not connect to "
                    "http://127.0.0.1:9: connection refused; it was not changed (the token was proven)\n")
