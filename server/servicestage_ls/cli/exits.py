@@ -61,6 +61,12 @@ EXIT_CODES: dict[str, tuple[tuple[int, str], ...]] = {
         (2, "usage or configuration problem (an unknown --name, no credentials, a file whose project, region or "
             "endpoint has errors)"),
     ),
+    "authorize": (
+        (0, "authorized and written back (or, with --print-url, the address printed)"),
+        (1, "a call failed, nothing was pasted, or the write-back was refused"),
+        (2, "usage or configuration problem (not an OAuth entry, an entry with errors, a pasted address without "
+            "`code` or `state`)"),
+    ),
     "emulator": (
         (0, "stopped by SIGTERM or Ctrl+C"),
         (1, "the address cannot be bound"),
