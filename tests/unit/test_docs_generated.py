@@ -161,3 +161,13 @@ def test_the_screenshots_the_docs_show_are_the_ones_the_e2e_makes() -> None:
              for link in re.findall(r"!\[[^\]]*\]\(([^)]+\.png)\)", path.read_text(encoding="utf-8"))}
     assert len(made) == 8 and shown == made
     assert all((ROOT / "docs" / name).is_file() for name in made)
+
+
+def test_each_command_help_ends_with_its_exit_codes() -> None:
+    """The same table as the reference, at the end of `servicestage-ls COMMAND --help`."""
+    commands = all_commands()
+    assert commands["plan"].format_help().endswith(
+        "exit status:\n  0  the plan was printed (also with changes pending, unless --detailed-exitcode)\n"
+        "  1  a call failed (the list, the lookup of the project id)\n  2  usage or configuration problem\n"
+        "  3  with --detailed-exitcode: a change other than `none` is pending\n")
+    assert all(parser.epilog and parser.epilog.startswith("exit status:\n") for parser in commands.values())

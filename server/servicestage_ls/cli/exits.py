@@ -6,8 +6,10 @@ from __future__ import annotations
 
 EXIT_CODES: dict[str, tuple[tuple[int, str], ...]] = {
     "serve": (
-        (0, "the client ended the session (or the TCP server stopped)"),
-        (2, "usage problem (a bad --tcp address)"),
+        (0, "the client ended the session (over TCP: the editor's connection ended)"),
+        (1, "--tcp: the port cannot be had (in use, not permitted)"),
+        (2, "usage problem (a --tcp host that is not loopback, a port outside 0-65535)"),
+        (130, "stopped by Ctrl+C"),
     ),
     "check": (
         (0, "no errors (warnings allowed)"),
