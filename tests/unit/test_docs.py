@@ -172,3 +172,20 @@ def test_the_package_metadata_points_at_the_docs_site() -> None:
                           text_of(ROOT / "client-vscode" / "README.md")):
         path = url.removeprefix(site).rstrip("/")
         assert (DOCS / f"{path}.md").is_file() or (DOCS / path / "index.md").is_file(), url
+
+
+def test_every_editor_command_is_on_its_editor_page() -> None:
+    """The Neovim plugin's user commands, the VS Code extension's palette commands and the Emacs package's M-x
+    commands, each on its page (a count in the text went stale once: none is kept)."""
+    neovim = text_of(DOCS / "editors" / "neovim.md")
+    plugin = "".join(text_of(p) for p in sorted((ROOT / "client-neovim").rglob("*.lua")))
+    user_commands = set(re.findall(r"create_user_command\(\"(ServiceStage\w*)\"", plugin))
+    assert user_commands and [c for c in sorted(user_commands) if not re.search(rf":{c}\b", neovim)] == []
+    vscode = text_of(DOCS / "editors" / "vscode.md")
+    contributed = json.loads(text_of(ROOT / "client-vscode" / "package.json"))["contributes"]["commands"]
+    assert [c["title"] for c in contributed if f"**ServiceStage: {c['title']}**" not in vscode] == []
+    emacs = text_of(DOCS / "editors" / "emacs.md")
+    elisp = text_of(ROOT / "client-emacs" / "servicestage-ls.el")
+    interactive = re.findall(r"^\(defun (servicestage-ls-[a-z-]+) \([^)]*\)\n(?:  \"(?:[^\"\\]|\\.)*\"\n)?  \(interactive",
+                             elisp, flags=re.M)
+    assert interactive and [c for c in interactive if f"M-x {c}`" not in emacs] == []
