@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-python test-vscode test-e2e bench lint clean docs docs-gen
+.PHONY: demo test test-python test-vscode test-e2e bench lint lock clean docs docs-gen
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,12 @@ lint: $(STAMP)
 	$(PY) -m ruff check server tests tools
 	$(PY) -m mypy server/servicestage_ls tools
 	$(VENV)/bin/lint-imports
+
+# The .vsix's Python bundle pinned with hashes (client-vscode/requirements.txt, build-requirements.txt), after a
+# change to pyproject.toml's dependencies or build system; `make lock UPGRADE=1` moves every pin to the newest.
+lock: $(STAMP)
+	$(PY) -m pip install --quiet uv
+	$(PY) client-vscode/scripts/lockfile.py $(if $(UPGRADE),--upgrade)
 
 clean:
 	rm -rf $(VENV) build *.egg-info client-vscode/node_modules client-vscode/dist client-vscode/*.vsix test-results site

@@ -1,24 +1,37 @@
 #!/usr/bin/env python3
 """Bundle the language server and its Python dependencies into client-vscode/bundled/libs.
 
-The result serves every Python from 3.10 to 3.13 on every OS and CPU:
+The result serves every Python from 3.10 to 3.13 on every OS and CPU, and holds exactly the packages of the lock
+file client-vscode/requirements.txt (pinned, with hashes; scripts/lockfile.py says how to regenerate it):
 
-* the server (built as a wheel from the repository root, not editable) and its dependencies are installed with
-  ``pip install --target`` for Python 3.10 (``--python-version 3.10 --only-binary=:all:``);
-* pip evaluates environment markers for the interpreter running it, not for the target, so the dependencies that
-  only some Pythons/OSes need (``exceptiongroup; python_version < "3.11"``, ...) are found by evaluating every
-  ``Requires-Dist`` marker for Python 3.10-3.13 on Linux, macOS and Windows, and added until nothing is missing;
+* the lock files are checked first: every dependency and build requirement of pyproject.toml must be satisfied
+  by a pin (else: regenerate with ``make lock``);
+* the server is built as a wheel from a copy of the repository, in a throw-away environment holding only the
+  pinned, hash-checked build requirements (client-vscode/build-requirements.txt; no build isolation, which would
+  fetch an unpinned build backend);
+* the wheel and every pin are installed with ``pip install --require-hashes --no-deps --target`` for Python 3.10
+  (``--python-version 3.10 --only-binary=:all:``): pip fetches nothing that is not in the lock, and a file whose
+  sha256 is not the locked one stops the bundle. The pins are installed whatever their environment marker says
+  (pip would evaluate markers for the interpreter running it, not for the target): the lock is one universal
+  resolution, and the bundle serves the Pythons and OSes that need ``exceptiongroup`` and those that do not;
+* the result is checked: the installed distributions are exactly the pins plus servicestage-ls, and every
+  ``Requires-Dist`` that some Python 3.10-3.13 on Linux, macOS or Windows needs is satisfied (else the lock
+  misses something: regenerate it);
 * PyYAML's optional C extension: the linux x86_64 ``_yaml.cpython-31X-x86_64-linux-gnu.so`` of cp310..cp313 are
-  merged into one ``yaml/`` folder (the filenames carry the ABI tag, so each Python loads its own); everywhere else
-  ``yaml`` falls back to its pure-Python implementation;
-* any other compiled file is an error: it would make the bundle platform-specific without anyone noticing.
+  merged into one ``yaml/`` folder (the filenames carry the ABI tag, so each Python loads its own), each from
+  the wheel of the locked PyYAML version, downloaded with ``--require-hashes`` (the lock holds the hash of every
+  wheel of that release); everywhere else ``yaml`` falls back to its pure-Python implementation;
+* any other compiled file is an error: it would make the bundle platform-specific without anyone noticing;
+* the lock file is copied to ``bundled/requirements.txt``, so an installed extension says what it carries.
 
-Usage: python3 scripts/bundle_python.py   (run from anywhere; needs pip and the package index)
+Usage: python3 scripts/bundle_python.py   (run from anywhere; needs pip, venv and the package index)
 """
 
 from __future__ import annotations
 
 import email.parser
+import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -26,7 +39,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from pip._vendor.packaging.markers import default_environment
+from lockfile import LOCK, BUILD_LOCK, LockError, Pin, check_against_pyproject, environments
+
 from pip._vendor.packaging.requirements import Requirement
 from pip._vendor.packaging.utils import canonicalize_name
 
@@ -40,14 +54,6 @@ BASE_PYTHON = "3.10"
 PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 # The glibc x86_64 platform tags PyYAML's wheels carry (besides pure-Python "any").
 LINUX_X64 = ("manylinux_2_17_x86_64", "manylinux2014_x86_64")
-# (sys_platform, platform_system, os_name, platform_machine) of the platforms the .vsix serves.
-PLATFORMS = (
-    ("linux", "Linux", "posix", "x86_64"),
-    ("linux", "Linux", "posix", "aarch64"),
-    ("darwin", "Darwin", "posix", "arm64"),
-    ("darwin", "Darwin", "posix", "x86_64"),
-    ("win32", "Windows", "nt", "AMD64"),
-)
 
 
 def log(message: str) -> None:
@@ -57,7 +63,9 @@ def log(message: str) -> None:
 def pip(*args: str) -> None:
     cmd = [sys.executable, "-m", "pip", *args]
     log("$ " + " ".join(cmd))
-    subprocess.run(cmd, check=True)
+    done = subprocess.run(cmd, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"pip {args[0]} failed (exit {done.returncode}): see its message above")
 
 
 def target_options(python: str) -> list[str]:
@@ -99,29 +107,18 @@ def installed(libs: Path) -> dict[str, Path]:
     return result
 
 
-def environments() -> list[dict[str, str]]:
-    envs = []
-    for python in PYTHONS:
-        for sys_platform, system, os_name, machine in PLATFORMS:
-            env = dict(default_environment())
-            env.update(
-                python_version=python,
-                python_full_version=python + ".0",
-                implementation_name="cpython",
-                platform_python_implementation="CPython",
-                sys_platform=sys_platform,
-                platform_system=system,
-                os_name=os_name,
-                platform_machine=machine,
-                extra="",
-            )
-            envs.append(env)
-    return envs
+def installed_versions(libs: Path) -> dict[str, str]:
+    """Canonical distribution name -> version, of what is in ``libs``."""
+    result = {}
+    for name, meta in installed(libs).items():
+        result[name] = email.parser.Parser().parsestr(meta.read_text(encoding="utf-8"), headersonly=True)["Version"]
+    return result
 
 
-def missing_requirements(libs: Path) -> list[str]:
-    """Requirements some supported Python/platform needs that are not installed (without their markers)."""
+def unmet_requirements(libs: Path) -> list[str]:
+    """Requirements some supported Python/platform needs that no installed version satisfies (without markers)."""
     have = installed(libs)
+    versions = installed_versions(libs)
     envs = environments()
     missing: dict[str, str] = {}
     for meta in have.values():
@@ -131,12 +128,38 @@ def missing_requirements(libs: Path) -> list[str]:
             if req.marker is not None and not any(req.marker.evaluate(env) for env in envs):
                 continue
             name = canonicalize_name(req.name)
-            if name not in have:
-                missing[name] = f"{req.name}{req.specifier}"
+            if name not in versions or not req.specifier.contains(versions[name], prereleases=True):
+                missing[name] = f"{req.name}{req.specifier} (needed by {headers['Name']})"
     return sorted(missing.values())
 
 
-def install(wheel: Path, extra: list[str]) -> None:
+def venv_python(env: Path) -> Path:
+    return env / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def build_wheel(src: Path, tmp: Path) -> Path:
+    """The server's wheel, built with the locked build requirements only."""
+    env = tmp / "build-env"
+    log(f"$ {sys.executable} -m venv {env}")
+    subprocess.run([sys.executable, "-m", "venv", str(env)], check=True)
+    python = str(venv_python(env))
+    quiet = ["--quiet", "--disable-pip-version-check"]
+    for args in (
+        ["install", *quiet, "--require-hashes", "--no-deps", "--only-binary=:all:", "-r", str(BUILD_LOCK)],
+        ["wheel", *quiet, "--no-build-isolation", "--no-deps", "--wheel-dir", str(tmp / "wheels"), str(src)],
+    ):
+        log("$ " + " ".join([python, "-m", "pip", *args]))
+        subprocess.run([python, "-m", "pip", *args], check=True)
+    (wheel,) = (tmp / "wheels").glob("servicestage_ls-*.whl")
+    return wheel
+
+
+def install(wheel: Path, pins: dict[str, Pin], tmp: Path) -> None:
+    """The wheel (by the hash of the file just built) and every pin, nothing else, hash-checked."""
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    requirements = tmp / "bundle-requirements.txt"
+    lines = [f"{wheel.as_uri()} --hash=sha256:{digest}"] + [pin.line() for pin in pins.values()]
+    requirements.write_text("\n".join(lines) + "\n", encoding="utf-8")
     shutil.rmtree(LIBS, ignore_errors=True)
     LIBS.mkdir(parents=True)
     pip(
@@ -144,20 +167,39 @@ def install(wheel: Path, extra: list[str]) -> None:
         "--quiet",
         "--disable-pip-version-check",
         "--no-compile",
+        "--require-hashes",
+        "--no-deps",
         "--target",
         str(LIBS),
         *target_options(BASE_PYTHON),
-        str(wheel),
-        *extra,
+        "-r",
+        str(requirements),
     )
 
 
-def merge_yaml_extensions(tmp: Path) -> None:
-    have = installed(LIBS)
-    meta = have.get("pyyaml")
-    if meta is None:
-        raise SystemExit("PyYAML is not among the bundled packages")
-    version = email.parser.Parser().parsestr(meta.read_text(encoding="utf-8"), headersonly=True)["Version"]
+def check_installed(pins: dict[str, Pin], wheel: Path) -> None:
+    """Exactly the pins and the server, and nothing any supported Python/OS needs is missing."""
+    have = installed_versions(LIBS)
+    server_version = wheel.name.split("-")[1]
+    expected = {name: pin.version for name, pin in pins.items()} | {"servicestage-ls": server_version}
+    if have != expected:
+        extra = sorted(f"{n}=={v}" for n, v in have.items() if expected.get(n) != v)
+        absent = sorted(f"{n}=={v}" for n, v in expected.items() if have.get(n) != v)
+        raise SystemExit(f"the bundle is not the lock: installed {extra or 'nothing more'}, missing {absent or 'nothing'}")
+    unmet = unmet_requirements(LIBS)
+    if unmet:
+        raise SystemExit(
+            f"{LOCK.name} misses what some Python 3.10-3.13 / platform needs: {', '.join(unmet)}; regenerate it with "
+            "`make lock`"
+        )
+
+
+def merge_yaml_extensions(pins: dict[str, Pin], tmp: Path) -> None:
+    pin = pins.get("pyyaml")
+    if pin is None:
+        raise SystemExit(f"PyYAML is not in {LOCK.name}")
+    requirement = tmp / "pyyaml-requirement.txt"
+    requirement.write_text(pin.line() + "\n", encoding="utf-8")
     for python in PYTHONS:
         tag = "cpython-" + python.replace(".", "")
         if list((LIBS / "yaml").glob(f"_yaml.{tag}-*.so")):
@@ -166,22 +208,25 @@ def merge_yaml_extensions(tmp: Path) -> None:
         pip(
             "download",
             "--quiet",
+            "--disable-pip-version-check",
+            "--require-hashes",
             "--no-deps",
             "--dest",
             str(dest),
             *target_options(python),
-            f"PyYAML=={version}",
+            "-r",
+            str(requirement),
         )
         wheels = list(dest.glob("*.whl"))
         if not wheels:
-            raise SystemExit(f"no PyYAML {version} wheel for Python {python} on linux x86_64")
+            raise SystemExit(f"no PyYAML {pin.version} wheel for Python {python} on linux x86_64")
         with zipfile.ZipFile(wheels[0]) as whl:
             members = [m for m in whl.namelist() if m.startswith(f"yaml/_yaml.{tag}-") and m.endswith(".so")]
             if not members:
                 raise SystemExit(f"{wheels[0].name} has no yaml/_yaml.{tag}-*.so")
             for member in members:
                 (LIBS / member).write_bytes(whl.read(member))
-                log(f"added {member} (from {wheels[0].name})")
+                log(f"added {member} (from {wheels[0].name}, sha256 checked against {LOCK.name})")
 
 
 def clean() -> None:
@@ -203,37 +248,23 @@ def check_compiled() -> None:
 
 
 def main() -> int:
+    try:
+        pins, _ = check_against_pyproject()
+    except LockError as err:
+        raise SystemExit(str(err)) from None
     shutil.rmtree(BUNDLED, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix="servicestage-bundle-") as tmp_name:
         tmp = Path(tmp_name)
-        src = stage_source(tmp)
-        wheels = tmp / "wheels"
-        pip(
-            "wheel",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-deps",
-            "--wheel-dir",
-            str(wheels),
-            str(src),
-        )
-        (wheel,) = wheels.glob("servicestage_ls-*.whl")
-        extra: list[str] = []
-        for _ in range(5):
-            install(wheel, extra)
-            missing = missing_requirements(LIBS)
-            if not missing:
-                break
-            log("needed by some Python 3.10-3.13 / platform but not installed: " + ", ".join(missing))
-            extra = sorted(set(extra) | set(missing))
-        else:
-            raise SystemExit("the dependency set did not settle; missing: " + ", ".join(missing))
-        merge_yaml_extensions(tmp)
+        wheel = build_wheel(stage_source(tmp), tmp)
+        install(wheel, pins, tmp)
+        check_installed(pins, wheel)
+        merge_yaml_extensions(pins, tmp)
     clean()
     check_compiled()
+    shutil.copy2(LOCK, BUNDLED / "requirements.txt")
     (BUNDLED / "README.txt").write_text(
-        "Generated by scripts/bundle_python.py: the servicestage-ls server and its dependencies for Python 3.10-3.13.\n"
-        "The extension runs: <python> -m servicestage_ls serve   with PYTHONPATH=<this folder>/libs\n",
+        "Generated by scripts/bundle_python.py: the servicestage-ls server and its dependencies for Python 3.10-3.13\n"
+        "in libs/, exactly the versions of requirements.txt (pinned, sha256-checked when bundled).\n",
         encoding="utf-8",
     )
     packages = sorted(p.name.removesuffix(".dist-info") for p in LIBS.glob("*.dist-info"))

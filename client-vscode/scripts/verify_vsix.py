@@ -1,24 +1,32 @@
 #!/usr/bin/env python3
-"""Check a packaged .vsix: its contents, and that its bundled server runs with nothing but the bundled libs.
+"""Check a packaged .vsix: its contents, that its Python bundle is exactly the lock file, and that its bundled
+server runs with nothing but the bundled libs, from a folder that holds hostile modules.
+
+* The bundled distributions (``bundled/libs/*.dist-info``) are exactly the pins of client-vscode/requirements.txt
+  (name and version; scripts/lockfile.py) plus servicestage-ls at the extension's version, and the .vsix carries
+  that lock file as ``bundled/requirements.txt``.
+* Every check below runs with the working directory set to a folder holding shadow modules — ``yaml.py``,
+  ``json.py``, ``httpx/``, ``servicestage_ls/`` — that fail loudly when imported, as a cloned repository could
+  hold them (first it checks that a plain ``python -c "import yaml"`` there does hit the shadow). The bundle is
+  reached as the extension reaches it: ``python -I -S`` (isolated: neither the working directory nor ``PYTHON*``
+  variables nor any site-packages on ``sys.path``) with ``bundled/libs`` put first on ``sys.path`` by the code run.
 
 For each Python found (``python3``, ``python3.10`` ... ``python3.13`` on PATH, or the interpreters listed in
-``SERVICESTAGE_VERIFY_PYTHONS``, separated by the OS path separator) it runs, from an empty directory and with
-``-S`` (no site-packages, so nothing installed on this machine can help) and ``PYTHONPATH=<extension>/bundled/libs``:
+``SERVICESTAGE_VERIFY_PYTHONS``, separated by the OS path separator) it runs:
 
-* ``python -S -m servicestage_ls --version``  → ``servicestage-ls <version>``;
-* an import of every runtime dependency (pygls, lsprotocol, cattrs, attrs, yaml, httpx, ...), checking that each
-  comes from the bundle, that PyYAML's C extension loads on linux x86_64, and that PyYAML still works with the
-  C extension blocked (what every other platform gets);
-* when the bundle contains the LSP adapter (``servicestage_ls/lsp/server.py``): an ``initialize``/``shutdown``/``exit``
-  exchange over stdio with the server started as the extension starts it (``python -I <extension>/tool/server.py
-  <extension>/bundled/libs``). The server is developed separately, so a failure here is reported as a warning and
-  does not fail the check.
+* ``servicestage-ls --version``  → ``servicestage-ls <version>``;
+* an import of every runtime dependency (pygls, lsprotocol, cattrs, attrs, yaml, httpx, truststore, ...),
+  checking that each comes from the bundle, that PyYAML's C extension loads on linux x86_64, and that PyYAML
+  still works with the C extension blocked (what every other platform gets); it reports which CAs TLS trusts;
+* an ``initialize``/``shutdown``/``exit`` exchange over stdio with the server started as the extension starts it,
+  by its launcher: ``python -I -S <extension>/tool/server.py <extension>/bundled/libs``.
 
 Usage: python3 scripts/verify_vsix.py [FILE.vsix]   (default: <name>-<version>.vsix from package.json)
 """
 
 from __future__ import annotations
 
+import email.parser
 import json
 import os
 import platform
@@ -28,6 +36,11 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import NoReturn
+
+from lockfile import LOCK, LockError, read_lock
+
+from pip._vendor.packaging.utils import canonicalize_name
 
 CLIENT = Path(__file__).resolve().parent.parent
 REQUIRED = (
@@ -36,6 +49,7 @@ REQUIRED = (
     "extension/LICENSE.txt",
     "extension/dist/extension.js",
     "extension/tool/server.py",
+    "extension/bundled/requirements.txt",
     "extension/bundled/libs/servicestage_ls/__init__.py",
     "extension/bundled/libs/servicestage_ls/__main__.py",
     "extension/bundled/libs/yaml/__init__.py",
@@ -48,12 +62,19 @@ FORBIDDEN_PREFIXES = (
     "extension/out/",
     "extension/bundled/libs/bin/",
 )
+SHADOW_MARK = "SHADOW MODULE IMPORTED FROM THE WORKING DIRECTORY"
+#: What a hostile repository could hold next to its authorization file.
+SHADOWS = ("yaml.py", "json.py", "httpx/__init__.py", "servicestage_ls/__init__.py", "servicestage_ls/__main__.py")
 
-IMPORT_CHECK = r"""
-import importlib, json, sys
+# Run with -I -S: sys.argv[1] is the bundle's libs folder, put first on sys.path as tool/server.py does.
+ON_PATH = "import sys; sys.path.insert(0, sys.argv[1]); "
+VERSION_CHECK = ON_PATH + "from servicestage_ls.cli import main; sys.exit(main(['--version']))"
+IMPORT_CHECK = ON_PATH + r"""
+import importlib, json
 libs = sys.argv[1]
-mods = ["servicestage_ls", "servicestage_ls.cli", "pygls", "pygls.lsp.server", "lsprotocol.types", "cattrs", "attrs",
-        "yaml", "httpx", "httpcore", "h11", "anyio", "idna", "certifi", "typing_extensions"]
+mods = ["servicestage_ls", "servicestage_ls.cli", "servicestage_ls.cloud.tls", "pygls", "pygls.lsp.server",
+        "lsprotocol.types", "cattrs", "attrs", "yaml", "httpx", "httpcore", "h11", "anyio", "idna", "certifi",
+        "truststore", "typing_extensions"]
 if sys.version_info < (3, 11):
     mods.append("exceptiongroup")
 outside = []
@@ -63,11 +84,11 @@ for name in mods:
         outside.append(f"{name} from {mod.__file__}")
 import yaml
 assert yaml.safe_load("a: [1, 2]") == {"a": [1, 2]}
-print(json.dumps({"outside": outside, "libyaml": yaml.__with_libyaml__}))
+from servicestage_ls.cloud.tls import tls_context
+print(json.dumps({"outside": outside, "libyaml": yaml.__with_libyaml__, "tls": tls_context(None, {})[1]}))
 """
 
-PURE_YAML_CHECK = r"""
-import sys
+PURE_YAML_CHECK = ON_PATH + r"""
 sys.modules["yaml._yaml"] = None  # what a platform without a matching _yaml*.so sees
 sys.modules["_yaml"] = None
 import yaml
@@ -77,7 +98,7 @@ print("pure-python yaml ok")
 """
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     print(f"[verify] FAIL: {message}", flush=True)
     raise SystemExit(1)
 
@@ -115,14 +136,54 @@ def pythons() -> list[str]:
     return [found[v] for v in sorted(found, key=lambda v: tuple(map(int, v.split("."))))]
 
 
-def clean_env(libs: Path) -> dict[str, str]:
+def clean_env(shadow: Path) -> dict[str, str]:
+    """This environment without Python's variables, then PYTHONPATH at the shadow folder: ``-I`` must ignore it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON") and k != "VIRTUAL_ENV"}
-    env["PYTHONPATH"] = str(libs)
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["PYTHONPATH"] = str(shadow)
     return env
 
 
-def lsp_roundtrip(python: str, extension: Path, cwd: Path) -> str:
+def make_shadow(folder: Path) -> None:
+    """Modules a hostile repository could hold, each failing loudly when imported."""
+    for name in SHADOWS:
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"raise SystemExit({SHADOW_MARK + ': ' + name!r})\n", encoding="utf-8")
+
+
+def check_shadow_bites(python: str, shadow: Path) -> None:
+    """Without -I, the working directory comes first: the shadow ``yaml.py`` must be what is imported."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    res = subprocess.run([python, "-S", "-c", "import yaml"], capture_output=True, text=True, timeout=60,
+                         cwd=shadow, env=env, check=False)
+    if res.returncode == 0 or SHADOW_MARK not in res.stderr:
+        fail(f"{python}: the shadow yaml.py in {shadow} was not imported without -I; the check would prove nothing")
+
+
+def bundle_matches_lock(zf: zipfile.ZipFile, names: list[str], version: str) -> str:
+    """The bundled distributions are exactly the lock's pins plus servicestage-ls; the .vsix carries the lock."""
+    try:
+        pins = read_lock(LOCK)
+    except LockError as err:
+        fail(str(err))
+    expected = {name: pin.version for name, pin in pins.items()} | {"servicestage-ls": version}
+    bundled = {}
+    for meta in names:
+        parts = meta.split("/")
+        if len(parts) == 5 and parts[:3] == ["extension", "bundled", "libs"] and parts[4] == "METADATA" and (
+                parts[3].endswith(".dist-info")):
+            headers = email.parser.Parser().parsestr(zf.read(meta).decode("utf-8"), headersonly=True)
+            bundled[canonicalize_name(headers["Name"])] = headers["Version"]
+    if bundled != expected:
+        differ = sorted(set(bundled.items()) ^ set(expected.items()))
+        fail(f"the bundled packages are not those of {LOCK.name}: bundled {sorted(bundled.items())}, "
+             f"locked {sorted(expected.items())} (differ: {differ}); rebuild with npm run bundle-python")
+    if zf.read("extension/bundled/requirements.txt") != LOCK.read_bytes():
+        fail(f"bundled/requirements.txt is not {LOCK.relative_to(CLIENT.parent)}; rebuild with npm run bundle-python")
+    return f"{len(pins)} locked packages + servicestage-ls {version}, exactly"
+
+
+def lsp_roundtrip(command: list[str], shadow: Path) -> str:
     def frame(obj: dict) -> bytes:
         body = json.dumps(obj).encode()
         return b"Content-Length: %d\r\n\r\n" % len(body) + body
@@ -143,14 +204,13 @@ def lsp_roundtrip(python: str, extension: Path, cwd: Path) -> str:
         {"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": None},
         {"jsonrpc": "2.0", "method": "exit", "params": None},
     ]
-    libs = extension / "bundled" / "libs"
     proc = subprocess.run(
-        [python, "-I", str(extension / "tool" / "server.py"), str(libs)],
+        command,
         input=b"".join(frame(m) for m in messages),
         capture_output=True,
         timeout=60,
-        cwd=cwd,
-        env=clean_env(libs),
+        cwd=shadow,
+        env=clean_env(shadow),
         check=False,
     )
     out = proc.stdout.decode(errors="replace")
@@ -159,6 +219,37 @@ def lsp_roundtrip(python: str, extension: Path, cwd: Path) -> str:
             f"no initialize result (exit {proc.returncode}); stderr: {proc.stderr.decode(errors='replace')[-800:]}"
         )
     return "initialize/shutdown/exit ok"
+
+
+def check_python(python: str, libs: Path, launcher: Path, shadow: Path, expected: str) -> str:
+    """Every runtime check with one interpreter; the line to log."""
+    check_shadow_bites(python, shadow)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([python, "-I", "-S", *args], capture_output=True, text=True, timeout=60, cwd=shadow,
+                              env=clean_env(shadow), check=False)
+
+    version = run("-c", "import sys; print(sys.version.split()[0])").stdout.strip()
+    res = run("-c", VERSION_CHECK, str(libs))
+    if res.returncode != 0 or res.stdout.strip() != expected:
+        fail(f"Python {version}: --version gave {res.stdout.strip()!r} (exit {res.returncode}): {res.stderr[-800:]}")
+    res = run("-c", IMPORT_CHECK, str(libs))
+    if res.returncode != 0:
+        fail(f"Python {version}: importing the dependencies failed: {res.stderr[-1500:]}")
+    info = json.loads(res.stdout.strip().splitlines()[-1])
+    if info["outside"]:
+        fail(f"Python {version}: imported from outside the bundle: {info['outside']}")
+    if sys.platform == "linux" and platform.machine() in ("x86_64", "AMD64") and not info["libyaml"]:
+        fail(f"Python {version}: PyYAML's C extension did not load on linux x86_64")
+    res = run("-c", PURE_YAML_CHECK, str(libs))
+    if res.returncode != 0:
+        fail(f"Python {version}: PyYAML without its C extension failed: {res.stderr[-800:]}")
+    try:
+        lsp = lsp_roundtrip([python, "-I", "-S", str(launcher), str(libs)], shadow) + " (started by tool/server.py)"
+    except (RuntimeError, subprocess.SubprocessError) as exc:
+        fail(f"Python {version}: the server started by tool/server.py did not answer: {exc}")
+    return (f"Python {version} ({python}): {expected}; dependencies from the bundle, none from the shadow folder; "
+            f"libyaml={'yes' if info['libyaml'] else 'no'}; pure-Python yaml ok; TLS trusts {info['tls']}; {lsp}")
 
 
 def main() -> int:
@@ -179,66 +270,20 @@ def main() -> int:
         packaged = json.loads(zf.read("extension/package.json"))
         if packaged["version"] != manifest["version"]:
             fail("the packaged package.json has another version")
+        log(f"{vsix.name}: {len(names)} files, {vsix.stat().st_size / 1e6:.1f} MB; "
+            + bundle_matches_lock(zf, names, manifest["version"]))
         with tempfile.TemporaryDirectory(prefix="servicestage-vsix-") as tmp_name:
             tmp = Path(tmp_name)
             zf.extractall(tmp / "unzipped")
             libs = tmp / "unzipped" / "extension" / "bundled" / "libs"
-            empty = tmp / "cwd"
-            empty.mkdir()
-            size = vsix.stat().st_size
-            log(f"{vsix.name}: {len(names)} files, {size / 1e6:.1f} MB")
+            launcher = tmp / "unzipped" / "extension" / "tool" / "server.py"
+            shadow = tmp / "shadow"
+            make_shadow(shadow)
             found = pythons()
             if not found:
                 fail("no Python to run the bundled server with")
-            linux_x64 = sys.platform == "linux" and platform.machine() in ("x86_64", "AMD64")
-            warnings = []
             for python in found:
-                env = clean_env(libs)
-
-                def run(
-                    *args: str, python: str = python, env: dict[str, str] = env
-                ) -> subprocess.CompletedProcess[str]:
-                    return subprocess.run(
-                        [python, "-S", *args],
-                        capture_output=True,
-                        text=True,
-                        timeout=60,
-                        cwd=empty,
-                        env=env,
-                        check=False,
-                    )
-
-                version = run("-c", "import sys; print(sys.version.split()[0])").stdout.strip()
-                res = run("-m", "servicestage_ls", "--version")
-                expected = f"servicestage-ls {manifest['version']}"
-                if res.returncode != 0 or res.stdout.strip() != expected:
-                    fail(
-                        f"Python {version}: --version gave {res.stdout.strip()!r} (exit {res.returncode}): {res.stderr[-800:]}"
-                    )
-                res = run("-c", IMPORT_CHECK, str(libs))
-                if res.returncode != 0:
-                    fail(f"Python {version}: importing the dependencies failed: {res.stderr[-1500:]}")
-                info = json.loads(res.stdout.strip().splitlines()[-1])
-                if info["outside"]:
-                    fail(f"Python {version}: imported from outside the bundle: {info['outside']}")
-                if linux_x64 and not info["libyaml"]:
-                    fail(f"Python {version}: PyYAML's C extension did not load on linux x86_64")
-                res = run("-c", PURE_YAML_CHECK)
-                if res.returncode != 0:
-                    fail(f"Python {version}: PyYAML without its C extension failed: {res.stderr[-800:]}")
-                lsp = "LSP exchange skipped (no servicestage_ls/lsp/server.py in the bundle yet)"
-                if (libs / "servicestage_ls" / "lsp" / "server.py").exists():
-                    try:
-                        lsp = lsp_roundtrip(python, libs.parent.parent, empty)
-                    except (RuntimeError, subprocess.SubprocessError) as exc:
-                        lsp = f"LSP exchange FAILED (warning only): {exc}"
-                        warnings.append(f"Python {version}: {exc}")
-                log(
-                    f"Python {version} ({python}): {expected}; dependencies from the bundle; "
-                    f"libyaml={'yes' if info['libyaml'] else 'no'}; pure-Python yaml ok; {lsp}"
-                )
-            for w in warnings:
-                log(f"WARNING: {w}")
+                log(check_python(python, libs, launcher, shadow, f"servicestage-ls {manifest['version']}"))
     log("ok")
     return 0
 

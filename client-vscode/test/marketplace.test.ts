@@ -46,7 +46,7 @@ describe("Marketplace / Open VSX readiness", () => {
     const fixed = files.filter((f) => !f.startsWith("bundled/") && f !== "dist/extension.js");
     assert.deepEqual(fixed.sort(), ["CHANGELOG.md", "LICENSE", "README.md", "images/icon.png", "package.json", "tool/server.py"]);
     for (const f of files.filter((f) => f.startsWith("bundled/"))) {
-      assert.ok(f === "bundled/README.txt" || f.startsWith("bundled/libs/"), f);
+      assert.ok(f === "bundled/README.txt" || f === "bundled/requirements.txt" || f.startsWith("bundled/libs/"), f);
       assert.ok(!f.includes("__pycache__") && !f.endsWith(".pyc"), f);
     }
   });
