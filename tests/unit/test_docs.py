@@ -189,3 +189,13 @@ def test_every_editor_command_is_on_its_editor_page() -> None:
     interactive = re.findall(r"^\(defun (servicestage-ls-[a-z-]+) \([^)]*\)\n(?:  \"(?:[^\"\\]|\\.)*\"\n)?  \(interactive",
                              elisp, flags=re.M)
     assert interactive and [c for c in interactive if f"M-x {c}`" not in emacs] == []
+
+
+def test_every_server_command_is_documented_with_the_life_cycle() -> None:
+    """The `workspace/executeCommand` names a client or a key binding can call (lsp/commands.py)."""
+    from servicestage_ls.lsp import commands
+
+    names = sorted(value for value in vars(commands).values()
+                   if isinstance(value, str) and value.startswith("servicestage-ls."))
+    lifecycle = text_of(DOCS / "lifecycle.md")
+    assert len(names) >= 8 and [name for name in names if f"`{name}`" not in lifecycle] == []
