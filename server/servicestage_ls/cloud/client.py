@@ -180,7 +180,11 @@ class ServiceStageClient(KindCalls):
     async def create(self, path: str, body: Mapping[str, Any], *, name: str, secrets: Sequence[str] = (),
                      params: Mapping[str, str] | None = None) -> Authorization:
         """``POST /v1/{project_id}/git/{path}``, a create of any kind answered by ``{authorization}``; never retried
-        blindly: when the answer is lost, the list says whether it happened. ``secrets`` never appear in errors."""
+        blindly: when the answer is lost, the list says whether it happened. ``secrets`` never appear in errors, and
+        are never sent when one is a credential of this client (the engine refuses first; this is the last guard)."""
+        if any(secret.strip() in {own.strip() for own in self._secrets} for secret in secrets if secret):
+            raise ConfigurationError(f"refused to create authorization '{name}': its secret is one of the cloud "
+                                     "credentials in use; nothing was sent")
         secrets = (*self._secrets, *secrets)
         operation = f"create authorization '{name}'"
         try:

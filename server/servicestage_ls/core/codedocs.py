@@ -191,12 +191,12 @@ DOCS: dict[str, CodeDoc] = {
         ("5:12 SS140", "5:12 SS141"),
     ),
     "SS142": CodeDoc(
-        "A `${…}` reference (`token`, `password`) that is malformed, or that names a variable the server's "
-        "environment (or "
-        "`servicestage-ls`'s) does not have: a create would be refused.",
+        "A `${…}` reference (`token`, `password`) that is malformed (`$NAME`, `${NAME`, `\"${NAME}suffix\"`: never "
+        "sent as it is), or that names a variable the server's environment (or `servicestage-ls`'s) does not have: "
+        "a create would be refused.",
         "Set the variable where the language server or the command runs (then restart the server), or correct "
-        "the reference.",
-        _HEAD + "    repo_type: github\n    token: ${WEB_FRONTEND_TOKEN}\n",
+        "the reference (for a malformed one the quick fix writes the `${NAME}` it meant).",
+        _HEAD + "    repo_type: github\n    token: $GITHUB_TOKEN\n",
         ("5:12 SS142",),
     ),
     "SS143": CodeDoc(
@@ -207,6 +207,20 @@ DOCS: dict[str, CodeDoc] = {
         "Remove the token from the file and revoke it: it has been exposed to everyone who can read the file.",
         _HEAD + "    repo_type: github\n    token: ${GITHUB_TOKEN}  # was {GITHUB_TOKEN_SHAPED}\n",
         ("5:35 SS143",),
+    ),
+    "SS144": CodeDoc(
+        "A `${…}` reference (`token`, `password`) that names a cloud credential variable: every `HUAWEICLOUD_*` "
+        "(this tool's own AK, SK, security token, X-Auth-Token, IAM password), `HW_*`, `SERVICESTAGE_EMULATOR_*`, "
+        "`AWS_*`, `AZURE_*`, `ARM_*`, `GOOGLE_*`, `GCP_*`, `GCLOUD_*`, `CLOUDSDK_*`, `ALIBABA_CLOUD_*`, "
+        "`ALICLOUD_*`, `TENCENTCLOUD_*`, `OS_PASSWORD`, `OS_TOKEN`, `OS_AUTH_TOKEN`, "
+        "`OS_APPLICATION_CREDENTIAL_SECRET` (case ignored). A repository's file must not be able to send your "
+        "cloud credentials as a \"repository token\": such a reference is never completed and never sent, set or "
+        "not. (A value equal to one of the credentials in use is refused at send time too, whatever variable "
+        "holds it.)",
+        "Put the repository's token in its own variable and reference that (the quick fix writes the repo "
+        "type's usual one, `${GITHUB_TOKEN}`).",
+        _HEAD + "    repo_type: github\n    token: ${HUAWEICLOUD_SDK_SK}\n",
+        ("5:12 SS144",),
     ),
     "SS150": CodeDoc(
         "`host` is not an https URL.",

@@ -245,9 +245,8 @@ _PASSWORD_ENV_HINT_RE = re.compile(r"PASSWORD|PASSWD|(?:^|_)PASS(?:_|$)|BITBUCKE
 
 def _looks_like_secret_variable(name: str, hint: re.Pattern[str]) -> bool:
     """A variable name that looks like it holds a token or a password (``hint``: ``PAT`` but not ``PATH``), and is
-    not one of the product's own cloud credentials (``HUAWEICLOUD_AUTH_TOKEN``, AK/SK, the IAM password)."""
-    return bool(schema.ENV_NAME_RE.match(name) and hint.search(name)
-                and not name.upper().startswith(schema.CLOUD_ENV_PREFIX))
+    not a cloud credential (``HUAWEICLOUD_AUTH_TOKEN``, ``AWS_SESSION_TOKEN`` …: ``tokens.credential_variable``)."""
+    return bool(schema.ENV_NAME_RE.match(name) and hint.search(name) and not tokens.credential_variable(name))
 
 
 _HOST_RE = re.compile(r"host[ \t]*:[ \t]*[\"']?(https?://[^\s\"'#,}\]]+)")

@@ -7,7 +7,8 @@
 | SS111, SS136 | insert-key | a new ``key: value`` line in the entry (``, key: value`` in a flow entry), or at the top |
 | SS134 | kind-or-repo-type | ``kind`` becomes (or is added as) each kind that has the repo type; or the repo type
   becomes each one the kind has |
-| SS140 | use-env-reference | the literal token becomes ``${VARIABLE}`` |
+| SS140, SS142, SS144 | use-env-reference | the literal token, a malformed reference (``$NAME``, ``${NAME``,
+  ``${NAME}x``) or a credential variable's reference becomes ``${VARIABLE}`` |
 
 Every edit is in code-point coordinates and keeps the file's line breaks. A range that no longer fits the
 document (a stale diagnostic) gives no fix.
@@ -38,7 +39,7 @@ _ROUTES: dict[str, tuple[str, ...]] = {
     "rename-key": ("SS110", "SS136"),
     "replace-value": ("SS121", "SS132", "SS135"),
     "insert-key": ("SS111", "SS136"),
-    "use-env-reference": ("SS140",),
+    "use-env-reference": ("SS140", "SS142", "SS144"),
     "kind-or-repo-type": ("SS134",),
 }
 

@@ -201,6 +201,9 @@ def _token_markdown(value: str, env: Mapping[str, str], repo_type: str | None, k
         variable = token.pasted.token_env if key == "token" else schema.secret_env_for(key, repo_type)
         return (f"⚠️ **{key}**: the reference holds what looks like a token, not the name of an environment "
                 f"variable. Put the {key} in a variable such as `{variable}` and write `${{{variable}}}`.")
+    if token.kind is ValueKind.CREDENTIAL:
+        return (f"⛔ **{key}**: `{token.variable}` is a cloud credential variable, not a repository {key}; it is "
+                f"never sent. Put the {key} in a variable such as `{suggested[2:-1]}` and write `{suggested}`.")
     if token.variable is not None:  # a reference, set or not
         name = token.variable
         if token.kind is ValueKind.SET:
@@ -211,7 +214,9 @@ def _token_markdown(value: str, env: Mapping[str, str], repo_type: str | None, k
                      "(or `servicestage-ls create`) starts, then run *Create authorization*.")
         return f"**{key}** from the environment variable `{name}`\n\n{state}"
     if token.kind is ValueKind.MALFORMED:
-        return f"**{key}**: malformed environment reference; write it as `${{NAME}}` (letters, digits and `_`)."
+        meant = f" — `${{{token.intended}}}`" if token.intended else ""
+        return (f"**{key}**: malformed environment reference, never sent as it is; write it as `${{NAME}}` "
+                f"(letters, digits and `_`){meant}.")
     if token.kind is ValueKind.EMPTY:
         return f"**{key}** is empty; write a reference such as `{suggested}`."
     return (f"⚠️ **Plaintext secret**: this {key} is written in the file, and the file is committed. Put it in an "

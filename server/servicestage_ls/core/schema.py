@@ -68,6 +68,8 @@ RULES: tuple[Rule, ...] = (
     Rule("SS143", Severity.ERROR, "token-shaped text outside `token` and `password` (a key, a name, any value, a "
          "comment): a "
          "secret pasted into the wrong place, shown redacted"),
+    Rule("SS144", Severity.ERROR, "a `${…}` reference names a cloud credential variable (`HUAWEICLOUD_*`, `AWS_*` …): "
+         "never completed, never sent"),
     Rule("SS150", Severity.ERROR, "`host` is not an https URL"),
     Rule("SS151", Severity.WARNING, "`host` points at the other repo type's public host"),
     Rule("SS160", Severity.WARNING, "`status` 1 (overdue) or 2 (unauthenticated)"),
@@ -91,8 +93,6 @@ PROJECT_ID_RE = re.compile(PROJECT_ID_PATTERN)
 # A reference to an environment variable: ${NAME}.
 ENV_REF_RE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# The product's own variables (cloud credentials, project id, endpoints): never offered as a repository token.
-CLOUD_ENV_PREFIX = "HUAWEICLOUD_"
 # Environment variable names offered as token references.
 TOKEN_ENV_HINT_RE = re.compile(r"TOKEN|(?:^|_)PAT(?:_|$)|GITHUB|GITLAB|GITEE", re.IGNORECASE)
 

@@ -20,6 +20,7 @@ from servicestage_ls.core.schema import RepoType
 class ValueKind(Enum):
     SET = "a reference to a variable that is set"
     UNSET = "a reference to a variable that is not set"
+    CREDENTIAL = "a reference to a cloud credential variable (never sent)"
     PASTED = "a token pasted between the braces of ${…}"
     MALFORMED = "a malformed reference (it starts with `$`)"
     EMPTY = "empty"
@@ -27,20 +28,58 @@ class ValueKind(Enum):
 
 
 class TokenValue(NamedTuple):
-    """A `token` value classified (a tuple: made for each reference of a file that opens)."""
+    """A secret's value (`token`, `password`) classified (a tuple: made for each reference of a file that opens)."""
 
     kind: ValueKind
-    variable: str | None = None  # SET and UNSET: the variable's name
+    variable: str | None = None  # SET, UNSET and CREDENTIAL: the variable's name
     pasted: RepoType | None = None  # PASTED: the repo type whose token it looks like (never the text)
+    intended: str | None = None  # MALFORMED: the variable it meant (`$NAME`, `${NAME`, `${NAME}x` → NAME), if safe
 
 
-_MALFORMED = TokenValue(ValueKind.MALFORMED)
 _EMPTY = TokenValue(ValueKind.EMPTY)
 _LITERAL = TokenValue(ValueKind.LITERAL)
 
+# --- cloud credentials: never a repository's secret -----------------------------------------------------
+
+CREDENTIAL_PREFIXES = ("HUAWEICLOUD_", "HW_", "SERVICESTAGE_EMULATOR_", "AWS_", "AZURE_", "ARM_", "GOOGLE_", "GCP_",
+                       "GCLOUD_", "CLOUDSDK_", "ALIBABA_CLOUD_", "ALICLOUD_", "TENCENTCLOUD_")
+"""Variables a `${…}` reference may never name: this tool's own credentials (every ``HUAWEICLOUD_*``, and the
+emulator's), Huawei Cloud's older ``HW_*`` (Terraform), and the usual clouds' (their SDKs, CLIs and Terraform)."""
+CREDENTIAL_NAMES = frozenset({"OS_PASSWORD", "OS_TOKEN", "OS_AUTH_TOKEN", "OS_APPLICATION_CREDENTIAL_SECRET"})
+"""OpenStack's (Huawei Cloud Stack is OpenStack-based): named one by one, ``OS_*`` also holds harmless names."""
+
+
+def credential_variable(name: str) -> bool:
+    """Whether ``name`` is a cloud credential variable (case ignored, as Windows does)."""
+    upper = name.upper()
+    return upper.startswith(CREDENTIAL_PREFIXES) or upper in CREDENTIAL_NAMES
+
+
+def credential_values(env: Mapping[str, str]) -> frozenset[str]:
+    """The values of every cloud credential variable in ``env`` (the AK, SK, security token, X-Auth-Token, IAM
+    password …): a secret to be sent that equals one of them is refused, whatever its own variable is called."""
+    return frozenset(value.strip() for name, value in env.items() if credential_variable(name) and value.strip())
+
+
+# --- what a value is ------------------------------------------------------------------------------------
+
+_INTENDED_RE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:\}.*)?|([A-Za-z_][A-Za-z0-9_]*))", re.DOTALL)
+
+
+def intended_variable(text: str, env: Mapping[str, str]) -> str | None:
+    """The variable a malformed reference meant (``$NAME``, ``${NAME``, ``${NAME}suffix`` → NAME), unless that
+    "name" is a token pasted there or a credential variable (then no quick fix offers it)."""
+    match = _INTENDED_RE.fullmatch(text.strip())
+    if match is None:
+        return None
+    name = match.group(1) or match.group(2)
+    if pasted_token(name, env) is not None or has_token_shape(name) or credential_variable(name):
+        return None
+    return name
+
 
 def classify(text: str, env: Mapping[str, str]) -> TokenValue:
-    """What the `token` value ``text`` (surrounding spaces ignored) is in this environment."""
+    """What the secret's value ``text`` (surrounding spaces ignored) is in this environment."""
     stripped = text.strip()
     reference = schema.ENV_REF_RE.match(stripped)
     if reference is not None:
@@ -48,9 +87,11 @@ def classify(text: str, env: Mapping[str, str]) -> TokenValue:
         pasted = pasted_token(variable, env)
         if pasted is not None:
             return TokenValue(ValueKind.PASTED, None, pasted)
+        if credential_variable(variable):
+            return TokenValue(ValueKind.CREDENTIAL, variable)
         return TokenValue(ValueKind.SET if variable in env else ValueKind.UNSET, variable)
     if stripped.startswith("$"):
-        return _MALFORMED
+        return TokenValue(ValueKind.MALFORMED, intended=intended_variable(stripped, env))
     if not stripped:
         return _EMPTY
     return _LITERAL

@@ -17,7 +17,7 @@ from servicestage_ls.core.edits import TextEdit, writeback_edits
 from servicestage_ls.core.model import Entry, Model
 from servicestage_ls.core.rules import Finding, entry_errors, file_errors
 from servicestage_ls.core.schema import Severity
-from servicestage_ls.core.tokens import classify
+from servicestage_ls.core.tokens import ValueKind, classify, credential_values
 from servicestage_ls.engine.plan import status_text
 
 if TYPE_CHECKING:
@@ -220,20 +220,43 @@ SECRET_KINDS = tuple(schema.SECRET_KEY_OF_KIND)
 
 
 def _resolve_token(label: str, snap: Snapshot, env: Mapping[str, str], audience: Audience) -> Prepared:
-    token = classify(snap.token_source, env)
-    secret = snap.secret
-    if token.pasted is not None:
-        suggested = token.pasted.token_env if secret == "token" else schema.password_env_for(snap.repo_type)
-        raise EntryRefused(label, f"the {secret} reference holds what looks like a token, not the name of an "
-                                  f"environment variable; use a variable such as ${{{suggested}}} (nothing was sent)")
-    variable = token.variable
+    value, origin = resolve_secret(label, snap.token_source, env, audience, snap.secret, snap.repo_type)
+    return Prepared(snap, value, origin)
+
+
+def resolve_secret(label: str, source: str, env: Mapping[str, str], audience: Audience, key: str = "token",
+                   repo_type: str | None = None) -> tuple[str, str]:
+    """The value to send of an entry's secret (``key``: `token`, `password`; ``source``: its text in the file) and
+    where it came from; EntryRefused when it may not be sent: a reference to a cloud credential variable, a
+    malformed or empty one, an unset variable, a token pasted between the braces — or a value equal to one of the
+    cloud credentials in use, whatever holds it. The value is never in a message."""
+    secret = classify(source, env)
+    usual = schema.secret_env_for(key, repo_type)
+    if secret.pasted is not None:
+        instead = secret.pasted.token_env if key == "token" else usual
+        raise EntryRefused(label, f"the {key} reference holds what looks like a token, not the name of an "
+                                  f"environment variable; use a variable such as ${{{instead}}} (nothing was sent)")
+    if secret.kind is ValueKind.CREDENTIAL:
+        raise EntryRefused(label, f"the {key} reference ${{{secret.variable}}} names a cloud credential variable, "
+                                  f"not a repository {key}; use a variable such as ${{{usual}}} (nothing was sent)")
+    if secret.kind is ValueKind.MALFORMED:
+        meant = f" (${{{secret.intended}}}?)" if secret.intended else ""
+        raise EntryRefused(label, f"the {key} reference is malformed; write it as ${{NAME}}{meant} (nothing was "
+                                  "sent)")
+    variable = secret.variable
     if variable is not None:  # a reference: its variable must hold a secret (an empty one is none)
-        value = env.get(variable)
+        value, origin = env.get(variable, ""), f"${{{variable}}}"
         if not value:
-            raise EntryRefused(label, f"the {secret} reference ${{{variable}}} is not set in "
-                                      f"{audience.environment}; set it and {audience.after_setting} (nothing was sent)")
-        return Prepared(snap, value, f"${{{variable}}}")
-    return Prepared(snap, snap.token_source.strip(), "a literal in the file")
+            raise EntryRefused(label, f"the {key} reference ${{{variable}}} is not set in {audience.environment}; "
+                                      f"set it and {audience.after_setting} (nothing was sent)")
+    else:
+        value, origin = source.strip(), "a literal in the file"
+        if not value:
+            raise EntryRefused(label, f"the {key} is empty (nothing was sent)")
+    if value.strip() in credential_values(env):
+        raise EntryRefused(label, f"the {key} ({origin}) is one of the cloud credentials in use (an AK, SK, security "
+                                  f"token, X-Auth-Token or password); it is never sent (nothing was sent)")
+    return value, origin
 
 
 async def create_call(client: ServiceStageClient, snap: Snapshot, secret: str, name: str) -> Authorization:

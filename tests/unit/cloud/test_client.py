@@ -162,6 +162,22 @@ async def test_a_secret_echoed_encoded_by_the_server_is_scrubbed(echo: Callable[
     assert_no_secrets(caught.value)
 
 
+@pytest.mark.parametrize("env", [
+    {"HUAWEICLOUD_SDK_AK": "ak-secret", "HUAWEICLOUD_SDK_SK": "sk-secret"},
+    {"HUAWEICLOUD_SDK_AK": "ak-secret", "HUAWEICLOUD_SDK_SK": "x", "HUAWEICLOUD_SDK_SECURITY_TOKEN": "sk-secret"},
+    {"HUAWEICLOUD_AUTH_TOKEN": "sk-secret"},
+], ids=["sk", "security-token", "x-auth-token"])
+async def test_the_client_never_sends_one_of_its_credentials_as_a_secret(env: dict[str, str]) -> None:
+    """The last guard under the engine's refusal: whatever path builds the create, nothing is sent."""
+    recorder = Recorder(lambda r: httpx.Response(200, json={"authorization": AUTH}))
+    async with await client_for(recorder, env=env) as client:
+        with pytest.raises(ConfigurationError) as caught:
+            await client.create_personal_authorization("github", "token1", " sk-secret")
+    assert str(caught.value) == ("refused to create authorization 'token1': its secret is one of the cloud "
+                                 "credentials in use; nothing was sent")
+    assert recorder.requests == []
+
+
 async def test_200_without_the_authorization_object_is_a_protocol_error() -> None:
     answer = lambda r: httpx.Response(200, json={"result": "ok"}, headers={"X-Request-Id": "q1"})
     async with await client_for(answer) as client:

@@ -228,7 +228,9 @@ def test_token_references_offer_names_never_values() -> None:
 
 @pytest.mark.parametrize("variable", ["HUAWEICLOUD_AUTH_TOKEN", "HUAWEICLOUD_SDK_SECURITY_TOKEN", "HUAWEICLOUD_SDK_AK",
                                       "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_IAM_PASSWORD", "HUAWEICLOUD_IAM_USER",
-                                      "huaweicloud_auth_token", "HUAWEICLOUD_GITHUB_TOKEN"])
+                                      "huaweicloud_auth_token", "HUAWEICLOUD_GITHUB_TOKEN", "AWS_SESSION_TOKEN",
+                                      "AZURE_ACCESS_TOKEN", "GOOGLE_OAUTH_ACCESS_TOKEN", "ALIBABA_CLOUD_SECURITY_TOKEN",
+                                      "TENCENTCLOUD_SESSION_TOKEN", "SERVICESTAGE_EMULATOR_TOKEN", "OS_TOKEN"])
 def test_token_references_never_offer_the_products_own_cloud_credentials(variable: str) -> None:
     env = {variable: "cloud-secret", "DEPLOY_TOKEN": "x"}
     result = items(HEAD + "  - name: token1\n    repo_type: github\n    token: |\n", env=env)

@@ -152,3 +152,20 @@ def test_no_fix_without_data_for_another_code_or_for_a_stale_range() -> None:
     assert fixes_for(model, "SS142", Range((4, 4), (4, 10)), {"variable": "X"}) == []
     assert fixes_for(model, "SS111", Range((3, 4), (3, 8)), {"fix": "insert-key", "key": "name", "value": "x",
                                                              "scope": "entry"}) == []
+
+
+def test_a_malformed_reference_is_fixed_to_the_reference_it_meant() -> None:
+    for value in ("$GITHUB_TOKEN", "${GITHUB_TOKEN", '"${GITHUB_TOKEN}suffix"'):
+        text = HEAD + f"  - name: token1\n    repo_type: github\n    token: {value}\n"
+        model = document.parse(text)
+        (target,) = [f for f in rules.check(model, env=ENV) if f.code == "SS142" and "malformed" in f.message]
+        (fix,) = fixes_for(model, "SS142", target.range, target.data)
+        assert fix.title == "Use ${GITHUB_TOKEN} from the environment"
+        assert apply(text, fix.edits) == HEAD + "  - name: token1\n    repo_type: github\n    token: ${GITHUB_TOKEN}\n"
+
+
+def test_a_credential_reference_is_fixed_to_the_repo_types_variable() -> None:
+    text = HEAD + "  - name: token1\n    repo_type: gitlab\n    token: ${HUAWEICLOUD_SDK_SK}\n"
+    fix, after = fix_first(text, "SS144")
+    assert fix.title == "Use ${GITLAB_TOKEN} from the environment"
+    assert after == HEAD + "  - name: token1\n    repo_type: gitlab\n    token: ${GITLAB_TOKEN}\n"

@@ -255,3 +255,19 @@ def test_extension_fields_and_merge_keys_are_hovered_as_such() -> None:
         "**<<** · merge key\n\nMerges into this entry the keys of the mapping (or list of mappings) it names: "
         "`<<: *defaults` with `x-defaults: &defaults {repo_type: github, token: \"${GITHUB_TOKEN}\"}` at the top "
         "level. The entry's own keys win over merged ones.", Range((4, 4), (4, 6)))
+
+
+def test_a_credential_reference_says_it_is_never_sent() -> None:
+    info = hover_at(HEAD + "  - name: token1\n    repo_type: github\n    token: ${AWS_SECRET_|ACCESS_KEY}\n",
+                    {"AWS_SECRET_ACCESS_KEY": "aws-secret-value"})
+    assert info is not None
+    assert info.markdown == ("⛔ **token**: `AWS_SECRET_ACCESS_KEY` is a cloud credential variable, not a repository "
+                             "token; it is never sent. Put the token in a variable such as `GITHUB_TOKEN` and write "
+                             "`${GITHUB_TOKEN}`.")
+
+
+def test_a_malformed_reference_names_the_one_it_meant() -> None:
+    info = hover_at(HEAD + "  - name: token1\n    repo_type: github\n    token: $GITHUB_|TOKEN\n")
+    assert info is not None
+    assert info.markdown == ("**token**: malformed environment reference, never sent as it is; write it as `${NAME}` "
+                             "(letters, digits and `_`) — `${GITHUB_TOKEN}`.")

@@ -240,6 +240,45 @@ def test_ss142_unset_and_malformed_references() -> None:
     assert code == "SS142" and message.startswith("malformed environment reference")
 
 
+@pytest.mark.parametrize("variable", ["HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_AUTH_TOKEN",
+                                      "HUAWEICLOUD_IAM_PASSWORD", "HUAWEICLOUD_SDK_SECURITY_TOKEN", "AWS_SECRET_ACCESS_KEY",
+                                      "AZURE_CLIENT_SECRET", "GOOGLE_APPLICATION_CREDENTIALS", "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+                                      "TENCENTCLOUD_SECRET_KEY", "SERVICESTAGE_EMULATOR_SK", "aws_session_token"])
+@pytest.mark.parametrize("env", [{}, "set"], ids=["unset", "set"])
+def test_ss144_a_reference_to_a_cloud_credential_variable(variable: str, env: object) -> None:
+    environment = {variable: "the-secret-value"} if env == "set" else {}
+    (f,) = check(parse(HEADER + GOOD_ENTRY.replace("GITHUB_TOKEN", variable)), env=environment)
+    end = 11 + len(variable) + 3
+    assert (f.code, f.range, f.severity) == ("SS144", Range((5, 11), (5, end)), Severity.ERROR)
+    assert f.message == (f"`${{{variable}}}` is a cloud credential variable, not a repository token: it is never "
+                         "sent; put the token in a variable such as `GITHUB_TOKEN` and write `${GITHUB_TOKEN}`")
+    assert f.data == {"fix": "use-env-reference", "variable": "GITHUB_TOKEN"}
+
+
+def test_ss144_on_a_password_entry_too() -> None:
+    entry = ("  - name: token1\n    kind: password\n    repo_type: bitbucket\n    user: tom\n"
+             "    password: ${HUAWEICLOUD_IAM_PASSWORD}\n")
+    (f,) = check(parse(HEADER + entry), env={"HUAWEICLOUD_IAM_PASSWORD": "p"})
+    assert (f.code, f.range) == ("SS144", Range((7, 14), (7, 41)))
+    assert f.message == ("`${HUAWEICLOUD_IAM_PASSWORD}` is a cloud credential variable, not a repository password: "
+                         "it is never sent; put the password in a variable such as `BITBUCKET_PASSWORD` and write "
+                         "`${BITBUCKET_PASSWORD}`")
+
+
+@pytest.mark.parametrize(("value", "end", "intended"), [
+    ("$GITHUB_TOKEN", 24, "GITHUB_TOKEN"), ("${GITHUB_TOKEN", 25, "GITHUB_TOKEN"),
+    ('"${GITHUB_TOKEN}suffix"', 34, "GITHUB_TOKEN"), ("$HUAWEICLOUD_SDK_SK", 30, None), ("$", 12, None),
+])
+def test_ss142_a_malformed_reference_is_never_a_literal_and_offers_the_reference(value: str, end: int,
+                                                                                 intended: str | None) -> None:
+    (f,) = check(parse(HEADER + GOOD_ENTRY.replace("${GITHUB_TOKEN}", value)), env=ENV)
+    meant = f"; did you mean `${{{intended}}}`?" if intended else ""
+    assert (f.code, f.range, f.severity) == ("SS142", Range((5, 11), (5, end)), Severity.WARNING)
+    assert f.message == ("malformed environment reference, never sent as it is; write it as `${NAME}` with a name of "
+                         f"letters, digits and `_`{meant}")
+    assert f.data == ({"fix": "use-env-reference", "variable": intended} if intended else None)
+
+
 def test_ss150_host_must_be_https() -> None:
     assert only(HEADER + GOOD_ENTRY + "    host: http://github.com/x\n")[:2] == ("SS150", Range((6, 10), (6, 29)))
 
@@ -585,7 +624,8 @@ def test_a_password_has_every_rule_a_token_has_and_is_never_repeated() -> None:
         ("SS142", Range((7, 14), (7, 30)), "environment variable `NOPE_PASSWORD` is not set; set it where the "
          "language server (or `servicestage-ls create`) runs", {"variable": "NOPE_PASSWORD"})]
     assert kind_findings(PASSWORD_ENTRY.replace("${BITBUCKET_PASSWORD}", "$BITBUCKET_PASSWORD"))[0][::2] == (
-        "SS142", "malformed environment reference; write it as `${NAME}` with a name of letters, digits and `_`")
+        "SS142", "malformed environment reference, never sent as it is; write it as `${NAME}` with a name of letters, "
+        "digits and `_`; did you mean `${BITBUCKET_PASSWORD}`?")
     assert kind_findings(PASSWORD_ENTRY.replace("${BITBUCKET_PASSWORD}", "''")) == [
         ("SS112", Range((7, 14), (7, 16)), "`password` is empty; write a reference such as `${BITBUCKET_PASSWORD}`",
          None)]

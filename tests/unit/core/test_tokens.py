@@ -7,6 +7,8 @@ import pytest
 
 from servicestage_ls.core import schema
 from servicestage_ls.core.tokens import (
+    credential_values,
+    credential_variable,
     TokenShape,
     TokenValue,
     ValueKind,
@@ -35,7 +37,17 @@ GLPAT = "glpat-" + "c" * 20
         ("${" + PAT + "}", {}, TokenValue(ValueKind.PASTED, None, schema.REPO_TYPES["github"])),
         ("${" + "a" * 32 + "}", {}, TokenValue(ValueKind.PASTED, None, schema.REPO_TYPES["gitee"])),
         ("${" + GLPAT + "}", {}, TokenValue(ValueKind.MALFORMED)),  # `-` is no letter of a variable name
-        ("$GITHUB_TOKEN", {}, TokenValue(ValueKind.MALFORMED)),
+        ("$GITHUB_TOKEN", {}, TokenValue(ValueKind.MALFORMED, intended="GITHUB_TOKEN")),
+        ("${GITHUB_TOKEN", {}, TokenValue(ValueKind.MALFORMED, intended="GITHUB_TOKEN")),
+        ("${GITHUB_TOKEN}suffix", {}, TokenValue(ValueKind.MALFORMED, intended="GITHUB_TOKEN")),
+        ("${GITHUB_TOKEN} ${X}", {}, TokenValue(ValueKind.MALFORMED, intended="GITHUB_TOKEN")),
+        ("$AWS_SECRET_ACCESS_KEY", {}, TokenValue(ValueKind.MALFORMED)),  # never offered
+        ("$" + GHP, {}, TokenValue(ValueKind.MALFORMED)),  # a token after the `$`: never repeated
+        ("${AWS_SECRET_ACCESS_KEY}", {}, TokenValue(ValueKind.CREDENTIAL, "AWS_SECRET_ACCESS_KEY")),
+        ("${HUAWEICLOUD_SDK_SK}", {"HUAWEICLOUD_SDK_SK": "s"}, TokenValue(ValueKind.CREDENTIAL, "HUAWEICLOUD_SDK_SK")),
+        ("${huaweicloud_sdk_sk}", {}, TokenValue(ValueKind.CREDENTIAL, "huaweicloud_sdk_sk")),
+        ("${OS_PASSWORD}", {}, TokenValue(ValueKind.CREDENTIAL, "OS_PASSWORD")),
+        ("${OS_REGION_NAME_TOKEN}", {}, TokenValue(ValueKind.UNSET, "OS_REGION_NAME_TOKEN")),
         ("${9LIVES}", {}, TokenValue(ValueKind.MALFORMED)),
         ("${GITHUB-TOKEN}", {}, TokenValue(ValueKind.MALFORMED)),
         ("${}", {}, TokenValue(ValueKind.MALFORMED)),
@@ -106,3 +118,23 @@ def test_a_reference_is_written_dollar_brace_name_brace() -> None:
                                                      ("svn", "${REPO_TOKEN}")])
 def test_token_reference_is_the_conventional_reference_of_a_repo_type(repo_type: str | None, expected: str) -> None:
     assert token_reference(repo_type) == expected
+
+
+@pytest.mark.parametrize(("name", "credential"), [
+    ("HUAWEICLOUD_SDK_AK", True), ("HUAWEICLOUD_SDK_SK", True), ("HUAWEICLOUD_SDK_SECURITY_TOKEN", True),
+    ("HUAWEICLOUD_AUTH_TOKEN", True), ("HUAWEICLOUD_IAM_PASSWORD", True), ("HUAWEICLOUD_SDK_PROJECT_ID", True),
+    ("HW_SECRET_KEY", True), ("AWS_SECRET_ACCESS_KEY", True), ("AWS_SESSION_TOKEN", True), ("AZURE_CLIENT_SECRET", True),
+    ("ARM_CLIENT_SECRET", True), ("GOOGLE_OAUTH_ACCESS_TOKEN", True), ("GCP_SA_KEY", True), ("CLOUDSDK_AUTH_ACCESS_TOKEN", True),
+    ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", True), ("ALICLOUD_SECRET_KEY", True), ("TENCENTCLOUD_SECRET_KEY", True),
+    ("SERVICESTAGE_EMULATOR_TOKEN", True), ("OS_PASSWORD", True), ("os_token", True), ("Aws_Secret_Access_Key", True),
+    ("GITHUB_TOKEN", False), ("GITLAB_TOKEN", False), ("BITBUCKET_PASSWORD", False), ("MY_AWS_TOKEN", False),
+    ("OS_REGION_NAME", False), ("SERVICESTAGE_TRUSTED_ENDPOINTS", False), ("HWTOKEN", False),
+])
+def test_credential_variables(name: str, credential: bool) -> None:
+    assert credential_variable(name) is credential
+
+
+def test_credential_values_are_every_credential_variables_value() -> None:
+    env = {"HUAWEICLOUD_SDK_AK": "ak", "HUAWEICLOUD_SDK_SK": " sk ", "AWS_SESSION_TOKEN": "st", "GITHUB_TOKEN": "gh",
+           "HUAWEICLOUD_AUTH_TOKEN": "   "}
+    assert credential_values(env) == {"ak", "sk", "st"}

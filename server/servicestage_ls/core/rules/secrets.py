@@ -35,10 +35,16 @@ def token_findings(text: str, rng: Range, repo_type: str | None, present: dict[s
         return [finding("SS142", f"the reference holds what looks like a {pasted_kind} token, not the name of an "
                                  f"environment variable; put the {key} in a variable such as `{variable}` and write "
                                  f"`${{{variable}}}`", rng)]
-    if kind is ValueKind.MALFORMED:
-        return [finding("SS142", "malformed environment reference; write it as `${NAME}` with a name of letters, "
-                                 "digits and `_`", rng)]
     env_name = schema.secret_env_for(key, repo_type)
+    if kind is ValueKind.CREDENTIAL:
+        return [finding("SS144", f"`${{{value.variable}}}` is a cloud credential variable, not a repository {key}: "
+                                 f"it is never sent; put the {key} in a variable such as `{env_name}` and write "
+                                 f"`${{{env_name}}}`", rng, {"fix": "use-env-reference", "variable": env_name})]
+    if kind is ValueKind.MALFORMED:
+        fix = f"; did you mean `${{{value.intended}}}`?" if value.intended else ""
+        return [finding("SS142", "malformed environment reference, never sent as it is; write it as `${NAME}` with a "
+                                 f"name of letters, digits and `_`{fix}", rng,
+                        {"fix": "use-env-reference", "variable": value.intended} if value.intended else None)]
     if kind is ValueKind.EMPTY:
         return [finding("SS112", f"`{key}` is empty; write a reference such as `${{{env_name}}}`", rng)]
     out = [finding("SS140", f"the {key} is written in the file: a plaintext secret in a file that is committed; "
