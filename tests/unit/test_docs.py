@@ -146,6 +146,8 @@ def test_the_site_builds_strictly(tmp_path: Path) -> None:
                             env={"PATH": "/usr/bin:/bin", "NO_MKDOCS_2_WARNING": "1", "HOME": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "site" / "reference" / "diagnostics" / "index.html").is_file()
+    pages = [page.read_text(encoding="utf-8") for page in (tmp_path / "site").rglob("*.html")]
+    assert len(pages) >= 20 and not any("fonts.googleapis.com" in page for page in pages)  # readable offline
 
 
 def test_the_package_metadata_points_at_the_docs_site() -> None:
