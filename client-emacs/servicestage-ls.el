@@ -13,10 +13,16 @@
 ;;
 ;;   (add-hook 'servicestage-yaml-mode-hook #'eglot-ensure)
 ;;
+;; The server is started by the absolute path of `servicestage-ls-command' (found on `exec-path'), and the
+;; hosts you trust besides Huawei Cloud's go into `servicestage-ls-trusted-endpoints' (your init file only).
+;; A repository's .dir-locals.el can change neither, nor the endpoint, CA bundle or trusted hosts through
+;; `eglot-workspace-configuration' (the server ignores those keys there, and a remote check can only be turned off).
+;;
 ;; Commands: `servicestage-ls-create' (the entry at point, or by name with a prefix argument),
 ;; `servicestage-ls-create-all', `servicestage-ls-refresh', `servicestage-ls-plan', `servicestage-ls-import',
-;; `servicestage-ls-test' (the entry at point, or every entry with a prefix argument).  Settings: `eglot-workspace-configuration'
-;; with the section :servicestage, e.g. in .dir-locals.el:
+;; `servicestage-ls-test' (the entry at point, or every entry with a prefix argument).
+;; Settings: yours in `servicestage-ls-settings' (init file: the endpoint, CA bundle, remote check), the
+;; project's in `eglot-workspace-configuration' with the section :servicestage, e.g. in .dir-locals.el:
 ;;
 ;;   ((nil . ((eglot-workspace-configuration . (:servicestage (:validate "onSave"))))))
 
@@ -33,8 +39,33 @@
 
 (defcustom servicestage-ls-command '("servicestage-ls")
   "The command that starts the language server (it speaks LSP on stdio).
-For example (\"/path/to/venv/bin/python\" \"-m\" \"servicestage_ls\" \"serve\")."
-  :type '(repeat string))
+A program name is looked up on `exec-path' and started by its absolute path.
+For example (\"/path/to/venv/bin/servicestage-ls\"), or
+\(\"/path/to/venv/bin/python\" \"-I\" \"-m\" \"servicestage_ls\" \"serve\"): -I keeps the
+project directory, where the server starts, off Python's path."
+  :type '(repeat string)
+  :risky t)
+
+(defcustom servicestage-ls-settings nil
+  "Your own settings of the servicestage section, as a plist.
+For example (:endpoint \"https://cse.example.internal\" :remoteCheck \"onSave\"
+:caBundle \"/etc/ssl/private-ca.pem\").  Sent as initializationOptions, the
+only place the server takes :endpoint, :caBundle and :trustedEndpoints from,
+and the only place that can turn :remoteCheck on (in
+`eglot-workspace-configuration', which a repository's .dir-locals.el can set,
+the server ignores them).  Only the global value counts."
+  :type '(plist :key-type symbol :value-type sexp)
+  :risky t)
+
+(defcustom servicestage-ls-trusted-endpoints nil
+  "Hosts (\"host\" or \"host:port\") that may receive your cloud credentials.
+Besides Huawei Cloud's own hosts and loopback, which are trusted anyway:
+a private deployment's endpoint that a file's `endpoint' names.  Sent to
+the server as trustedEndpoints in initializationOptions.  Only the global
+value counts (your init file, or Customize): a file- or directory-local
+value, e.g. from a repository's .dir-locals.el, is ignored."
+  :type '(repeat string)
+  :risky t)
 
 (defconst servicestage-ls-file-regexp
   "\\(?:\\.servicestage\\|\\(?:\\`\\|/\\)servicestage\\)\\.ya?ml\\'"
@@ -70,9 +101,31 @@ Eglot itself only records it in its events buffer."
       (insert message "\n"))
     (unless (derived-mode-p 'special-mode) (special-mode))))
 
+(defun servicestage-ls--program (command)
+  "COMMAND with its program as an absolute path: as given, or found on `exec-path'.
+Signals a `user-error' when the program is not found."
+  (let* ((program (car command))
+         (path (if (file-name-absolute-p program) program (executable-find program))))
+    (unless path
+      (user-error "servicestage-ls: `%s' is not on exec-path; install servicestage-ls (pip install \
+servicestage-ls) or set `servicestage-ls-command' to its absolute path" program))
+    (cons (expand-file-name path) (cdr command))))
+
 (defun servicestage-ls--contact (&optional _interactive)
-  "The server class and command for eglot (read when a server starts)."
-  (cons 'servicestage-ls-server servicestage-ls-command))
+  "The server class and command for eglot (read when a server starts).
+The global value of `servicestage-ls-command': a repository's
+.dir-locals.el cannot choose the program."
+  (cons 'servicestage-ls-server
+        (servicestage-ls--program (default-value 'servicestage-ls-command))))
+
+(cl-defmethod eglot-initialization-options ((_server servicestage-ls-server))
+  "initializationOptions: the global values of `servicestage-ls-settings' and
+`servicestage-ls-trusted-endpoints' (never local ones)."
+  (let ((options (copy-sequence (default-value 'servicestage-ls-settings)))
+        (trusted (default-value 'servicestage-ls-trusted-endpoints)))
+    (when trusted
+      (setq options (plist-put options :trustedEndpoints (vconcat trusted))))
+    (or options eglot--{})))
 
 (add-to-list 'eglot-server-programs
              ;; A list of one (MODE :language-id ID): eglot 1.9 reads a bare one as several modes.

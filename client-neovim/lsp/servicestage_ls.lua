@@ -1,12 +1,16 @@
 -- servicestage-ls for Neovim >= 0.11:
 --   vim.lsp.config("servicestage_ls", { settings = { servicestage = { validate = "onSave" } } })  -- optional
+--   (trusted hosts: settings = { servicestage = { trustedEndpoints = { "cse.example.internal" } } })
 --   vim.lsp.enable("servicestage_ls")
 -- Neovim picks this file up from the runtimepath. The server ignores YAML files that are not ServiceStage
 -- files anyway; `root_dir` below keeps the client from even attaching to them.
 local servicestage = require("servicestage_ls")
 
 return {
-  cmd = servicestage.default_cmd,
+  -- By its absolute path (exepath), in the plugin's directory: never a program or module of the project.
+  -- Not found on PATH: the name, which Neovim then reports as not executable.
+  cmd = servicestage.resolve_cmd(servicestage.default_cmd) or servicestage.default_cmd,
+  cmd_cwd = servicestage.plugin_dir,
   filetypes = { "yaml" },
   root_markers = servicestage.default_root_markers,
   settings = {

@@ -25,7 +25,7 @@ AUTH_TOKEN = "emacs-emulator-token-SECRET"
 GITHUB_TOKEN = "ghp_" + "EmacsT0ken" * 4
 GITLAB_TOKEN = "glpat-" + "EmacsGitlab" * 2
 SECRETS = (AUTH_TOKEN, GITHUB_TOKEN, GITLAB_TOKEN)
-SERVER_CMD = [sys.executable, "-m", "servicestage_ls", "serve"]
+SERVER_CMD = [sys.executable, "-I", "-m", "servicestage_ls", "serve"]  # isolated: the project is not on its path
 INFO = 3
 
 

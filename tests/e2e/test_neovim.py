@@ -27,7 +27,7 @@ AUTH_TOKEN = "nvim-emulator-token-SECRET"
 GITHUB_TOKEN = "ghp_" + "Nv1mT0ken" * 4
 GITLAB_TOKEN = "glpat-" + "NvimGitlab" * 2
 SECRETS = (AUTH_TOKEN, GITHUB_TOKEN, GITLAB_TOKEN)
-SERVER_CMD = [sys.executable, "-m", "servicestage_ls", "serve"]
+SERVER_CMD = [sys.executable, "-I", "-m", "servicestage_ls", "serve"]  # isolated: the project is not on its path
 ERROR, WARNING = 1, 2  # vim.diagnostic.severity
 
 

@@ -3,13 +3,20 @@
 --   require("servicestage_ls").setup({
 --     cmd = { "servicestage-ls", "serve" },      -- optional
 --     settings = { validate = "onSave" },       -- the `servicestage` section (see settings.py)
+--     trusted_endpoints = { "cse.example.internal" },  -- optional: hosts that may receive your credentials
 --   })
+--
+-- The server is started by the absolute path of its program (exepath: never a name the project directory could
+-- answer), in this plugin's directory, never in the project's.
 --
 -- On Neovim >= 0.11 you can instead use the config in lsp/servicestage_ls.lua with vim.lsp.enable().
 local M = {}
 
 M.name = "servicestage_ls"
 M.default_cmd = { "servicestage-ls", "serve" }
+-- This plugin's directory (client-neovim/): where the server runs (cmd_cwd), so that nothing of the project is on
+-- its path even for a `python -m …` command.
+M.plugin_dir = vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":p:h:h:h")
 M.default_root_markers = { ".git" }
 -- The server's `servicestage.files` default (server/servicestage_ls/settings.py).
 M.default_files = {
@@ -30,7 +37,7 @@ M.commands = {
   test_all = "servicestage-ls.testAuthorization",
 }
 
-local state = { opts = nil, clients = {}, augroup = nil }
+local state = { opts = nil, clients = {}, augroup = nil, reported = {} }
 
 -- Globs ------------------------------------------------------------------------------------------------
 
@@ -183,8 +190,62 @@ end
 
 -- Clients ------------------------------------------------------------------------------------------------
 
+local function is_absolute(path)
+  return path:sub(1, 1) == "/" or path:match("^%a:[\\/]") ~= nil or path:sub(1, 2) == "\\\\"
+end
+
+-- Whether `dir` is one of PATH's absolute directories.
+local function on_path(dir)
+  local separator = vim.fn.has("win32") == 1 and ";" or ":"
+  for _, entry in ipairs(vim.split(vim.env.PATH or "", separator, { plain = true })) do
+    if entry ~= "" and is_absolute(entry) and vim.fn.fnamemodify(entry, ":p:h") == dir then
+      return true
+    end
+  end
+  return false
+end
+
+--- `cmd` with its program as an absolute path: as given when it is one, else found on PATH with exepath(); nil and
+--- the reason when it is not found, or only in the current directory (Windows looks there first, and so does a
+--- "." in PATH: a program of the project, not the user's).
+function M.resolve_cmd(cmd)
+  local program = cmd[1]
+  if is_absolute(program) then
+    return vim.deepcopy(cmd)
+  end
+  local path = vim.fn.exepath(program)
+  local advice = " (give setup{ cmd = { \"/absolute/path/to/servicestage-ls\", \"serve\" } })"
+  if path == "" then
+    return nil, "servicestage-ls: `" .. program .. "` is not on PATH; install servicestage-ls (pip install "
+      .. "servicestage-ls)" .. advice
+  end
+  path = vim.fn.fnamemodify(path, ":p")
+  local dir = vim.fn.fnamemodify(path, ":h")
+  if dir == vim.fn.fnamemodify(vim.fn.getcwd(), ":p:h") and not on_path(dir) then
+    return nil, "servicestage-ls: `" .. program .. "` was found in the current directory (" .. path
+      .. "), not on PATH: not started" .. advice
+  end
+  local resolved = vim.deepcopy(cmd)
+  resolved[1] = path
+  return resolved
+end
+
+--- initializationOptions: the settings, and `trustedEndpoints` from setup{ trusted_endpoints = … } (the user's
+--- own configuration: the server takes it from here only, never from workspace/configuration).
+function M.init_options(settings, trusted_endpoints)
+  local options = vim.deepcopy(settings)
+  if type(trusted_endpoints) == "table" and #trusted_endpoints > 0 then
+    options.trustedEndpoints = vim.deepcopy(trusted_endpoints)
+  end
+  return wire(options)
+end
+
 local function client_config(opts, root)
   local servicestage = wire(opts.settings)
+  local cmd, problem = M.resolve_cmd(opts.cmd or M.default_cmd)
+  if not cmd then
+    return nil, problem
+  end
   local handlers = {}
   for method, handler in pairs(opts.handlers or {}) do
     handlers[method] = handler
@@ -194,10 +255,11 @@ local function client_config(opts, root)
   end
   return {
     name = M.name,
-    cmd = opts.cmd or M.default_cmd,
+    cmd = cmd,
     cmd_env = opts.cmd_env,
+    cmd_cwd = opts.cmd_cwd or M.plugin_dir,
     root_dir = root,
-    init_options = servicestage,
+    init_options = M.init_options(opts.settings, opts.trusted_endpoints),
     -- Neovim answers workspace/configuration from here (section "servicestage").
     settings = { servicestage = servicestage },
     capabilities = opts.capabilities,
@@ -236,7 +298,14 @@ function M.attach(bufnr)
   end
   local id = state.clients[root]
   if not live(id) then
-    local config = client_config(opts, root)
+    local config, problem = client_config(opts, root)
+    if not config then
+      if not state.reported[problem] then
+        state.reported[problem] = true
+        vim.notify(problem, vim.log.levels.ERROR)
+      end
+      return nil
+    end
     if vim.lsp.start and vim.fn.has("nvim-0.10") == 1 then
       id = vim.lsp.start(config, { bufnr = bufnr }) -- starts (or reuses same name + root) and attaches
     else
@@ -265,8 +334,9 @@ function M.clients()
   return out
 end
 
---- setup{ cmd?, cmd_env?, settings?, files?, root_markers?, root_dir?, on_attach?, capabilities?, handlers?,
----        progress? } — may be called again to change the options (running clients are kept).
+--- setup{ cmd?, cmd_env?, cmd_cwd?, settings?, trusted_endpoints?, files?, root_markers?, root_dir?, on_attach?,
+---        capabilities?, handlers?, progress? } — may be called again to change the options (running clients are
+---        kept).
 function M.setup(opts)
   opts = vim.deepcopy(opts or {})
   opts.settings = flat_settings(opts.settings)
