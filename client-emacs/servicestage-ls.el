@@ -107,8 +107,8 @@ Signals a `user-error' when the program is not found."
   (let* ((program (car command))
          (path (if (file-name-absolute-p program) program (executable-find program))))
     (unless path
-      (user-error "servicestage-ls: `%s' is not on exec-path; install servicestage-ls (pip install \
-servicestage-ls) or set `servicestage-ls-command' to its absolute path" program))
+      (user-error "%s" (format "servicestage-ls: \"%s\" is not on exec-path; install servicestage-ls \
+\(pip install servicestage-ls) or set servicestage-ls-command to its absolute path" program)))
     (cons (expand-file-name path) (cdr command))))
 
 (defun servicestage-ls--contact (&optional _interactive)

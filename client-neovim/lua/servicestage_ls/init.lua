@@ -302,7 +302,10 @@ function M.attach(bufnr)
     if not config then
       if not state.reported[problem] then
         state.reported[problem] = true
-        vim.notify(problem, vim.log.levels.ERROR)
+        -- Scheduled: the buffer still opens (an error inside its autocommand would abort the :edit).
+        vim.schedule(function()
+          vim.notify(problem, vim.log.levels.ERROR)
+        end)
       end
       return nil
     end
