@@ -59,7 +59,7 @@ def run_apply(path: str, *, rotate: bool, prune: bool, yes: bool, dry_run: bool,
     allowed = {REPLACE: replace, ROTATE: rotate, DELETE: prune}
 
     async def go() -> int:
-        client = await client_for_file(read_model(path), options, env)
+        client = await client_for_file(read_model(path, writing=not dry_run), options, env)
         async with client:
             remote = await client.list_authorizations()
             changes = planning.plan(front.current(), remote)
@@ -112,7 +112,7 @@ def run_refresh(path: str, *, options: actions.CloudOptions, env: Mapping[str, s
     front = FileFront(path, env, out, err)
 
     async def go() -> int:
-        client = await client_for_file(read_model(path), options, env)
+        client = await client_for_file(read_model(path, writing=True), options, env)
         async with client:
             remote = await client.list_authorizations()
         missing: list[str] = []
@@ -141,7 +141,7 @@ def run_delete(path: str, *, names: Sequence[str], yes: bool, options: actions.C
                env: Mapping[str, str], out: TextIO, err: TextIO, stdin: TextIO | None = None) -> int:
     front = FileFront(path, env, out, err)
     try:
-        model = read_model(path)  # before asking: a file that cannot be used asks nothing
+        model = read_model(path, writing=True)  # before asking: a file that cannot be used asks nothing
     except Usage as why:
         err.write(f"{path}: error: {why}\n")
         return EXIT_USAGE

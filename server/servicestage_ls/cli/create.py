@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from servicestage_ls.cli.files import Unreadable, read_with_bom
+from servicestage_ls.cli.files import Unreadable, read_only_problem, read_with_bom
 from servicestage_ls.cli.front import FileFront, client_for_file, read_model, run_calls
 from servicestage_ls.core.document import parse
 from servicestage_ls.core.model import Model
@@ -41,6 +41,10 @@ def run_create(path: str, *, names: Sequence[str], dry_run: bool, options: actio
         actions.refuse_file_errors(model, environment)
     except Refused as problem:
         err.write(f"{path}: error: {problem}\n")
+        return EXIT_USAGE
+    read_only = None if dry_run else read_only_problem(path)
+    if read_only is not None:
+        err.write(f"{path}: error: {read_only}; nothing was sent\n")
         return EXIT_USAGE
     if names:
         try:

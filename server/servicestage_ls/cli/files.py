@@ -63,6 +63,31 @@ def read_with_bom(path: str) -> tuple[str, bool]:
     return text, bom
 
 
+def read_only_problem(path: str) -> str | None:
+    """Why the file may not be rewritten, said before anything is sent ("the file is read-only …"), or None. A
+    file whose permissions allow nobody to write is read-only also for a user who could override them (root): its
+    owner marked it so."""
+    try:
+        target = os.path.realpath(path)
+        mode = os.stat(target).st_mode
+    except OSError:
+        return None  # reading it says what is wrong
+    if not mode & 0o222 or not os.access(target, os.W_OK):
+        return f"the file is read-only; make it writable first (chmod u+w {path})"
+    if not os.access(os.path.dirname(target) or ".", os.W_OK):
+        return "its folder is read-only (the file is rewritten through a temporary file next to it)"
+    return None
+
+
+def write_problem(exc: OSError) -> str:
+    """A failed write as one plain line (never the temporary file's path nor a raw errno)."""
+    if exc.errno == errno.EPERM:
+        return "the file cannot be replaced: operation not permitted (is it immutable? `lsattr` shows it)"
+    if exc.errno in (errno.EACCES, errno.EROFS):
+        return f"the file cannot be replaced: {(exc.strerror or 'permission denied').lower()}"
+    return (exc.strerror or "cannot be written").lower()
+
+
 def write_atomically(path: str, text: str) -> None:
     """Replace the file's content in one step; on any failure the original file is left as it was."""
     path = os.path.realpath(path)  # through a symlink: write its target, keep the link

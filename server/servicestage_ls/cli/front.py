@@ -14,7 +14,7 @@ import threading
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TextIO
 
-from servicestage_ls.cli.files import Unreadable, read_with_bom, write_atomically
+from servicestage_ls.cli.files import Unreadable, read_only_problem, read_with_bom, write_atomically, write_problem
 from servicestage_ls.cloud.errors import COMMAND_LINE_ADVICE
 from servicestage_ls.core.document import parse
 from servicestage_ls.core.model import Model
@@ -110,8 +110,10 @@ class FileFront:
                 return
             new_text = apply_edits(model, edits)
             write_atomically(self.path, ("\ufeff" if bom else "") + new_text)
-        except (Unreadable, OSError) as why:
+        except Unreadable as why:
             raise actions.Unwritable(str(why)) from None  # the file's own problem: "no such file"
+        except OSError as why:
+            raise actions.Unwritable(write_problem(why)) from None
 
     def mark(self, name: str, message: str) -> None:
         """The message has been printed; a terminal has nothing else to mark."""
@@ -120,14 +122,23 @@ class FileFront:
         """Nothing is marked in a terminal."""
 
 
-def read_model(path: str) -> Model:
+def read_model(path: str, *, writing: bool = False) -> Model:
+    """The file for a cloud command; Usage when it cannot be used: unreadable, not validated (SS104), YAML syntax
+    errors, or (``writing``: the command writes it back) read-only — all before anything is sent."""
     try:
         text, _ = read_with_bom(path)
     except Unreadable as why:
         raise Usage(str(why)) from None
     model = parse(text)
+    try:
+        actions.refuse_unchecked(model)
+    except Refused as why:
+        raise Usage(str(why)) from None
     if model.has_syntax_errors:
         raise Usage("the file has YAML syntax errors; run `servicestage-ls check` and fix them first")
+    problem = read_only_problem(path) if writing else None
+    if problem is not None:
+        raise Usage(f"{problem}; nothing was sent")
     return model
 
 

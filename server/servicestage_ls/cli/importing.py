@@ -46,7 +46,7 @@ def run_import(file: str | None, *, output: str | None, region: str | None, endp
         return EXIT_USAGE
 
     async def go() -> int:
-        model = read_model(file) if file is not None else None
+        model = read_model(file, writing=True) if file is not None else None
         client = await _client(model, region=region, endpoint=endpoint, project_id=project_id, options=options,
                               env=env)
         async with client:

@@ -180,9 +180,18 @@ def ready_to_create(model: Model, findings: Sequence[Finding], env: Mapping[str,
     return ready, len(fresh) - len(ready)
 
 
+def refuse_unchecked(model: Model) -> None:
+    """Refused when the file was not validated (SS104: too large, too deep or too expanded): nothing in it can be
+    trusted to make a call from, so no cloud command runs on it."""
+    unchecked = next((p for p in model.problems if p.code == "SS104"), None)
+    if unchecked is not None:
+        raise Refused(f"the file was not validated, so nothing is sent: SS104 {unchecked.message}")
+
+
 def refuse_file_errors(model: Model, env: Mapping[str, str]) -> None:
-    """Refused when the file has an error outside its entries: the request would be made from a wrong project,
-    region, endpoint or structure."""
+    """Refused when the file was not validated (SS104) or has an error outside its entries: the request would be
+    made from a wrong project, region, endpoint or structure."""
+    refuse_unchecked(model)
     errors = file_errors(model, env)
     if errors:
         shown = "; ".join(f"line {f.range.start[0] + 1}: {f.code} {f.message}" for f in errors[:3])
