@@ -18,6 +18,7 @@ from servicestage_ls.cli.files import Unreadable, read_only_problem, read_with_b
 from servicestage_ls.cloud.errors import COMMAND_LINE_ADVICE
 from servicestage_ls.core.document import parse
 from servicestage_ls.core.model import Model
+from servicestage_ls.core.rules import unvalidated
 from servicestage_ls.core.edits import TextEdit, apply_edits
 from servicestage_ls.core.settings import Settings
 from servicestage_ls.engine import actions
@@ -130,10 +131,8 @@ def read_model(path: str, *, writing: bool = False) -> Model:
     except Unreadable as why:
         raise Usage(str(why)) from None
     model = parse(text)
-    try:
-        actions.refuse_unchecked(model)
-    except Refused as why:
-        raise Usage(str(why)) from None
+    if (unchecked := unvalidated(model)) is not None:
+        raise Usage(unchecked)
     if model.has_syntax_errors:
         raise Usage("the file has YAML syntax errors; run `servicestage-ls check` and fix them first")
     problem = read_only_problem(path) if writing else None

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 from servicestage_ls.core import schema
 from servicestage_ls.core.edits import TextEdit, writeback_edits
 from servicestage_ls.core.model import Entry, Model
-from servicestage_ls.core.rules import Finding, entry_errors, file_errors
+from servicestage_ls.core.rules import Finding, entry_errors, file_errors, unvalidated
 from servicestage_ls.core.schema import Severity
 from servicestage_ls.core.tokens import ValueKind, classify, credential_values
-from servicestage_ls.engine.plan import status_text
+from servicestage_ls.engine.plan import refresh_edits as refresh_edits, status_text
 
 if TYPE_CHECKING:
     from servicestage_ls.cloud.client import Authorization, ServiceStageClient
@@ -180,18 +180,11 @@ def ready_to_create(model: Model, findings: Sequence[Finding], env: Mapping[str,
     return ready, len(fresh) - len(ready)
 
 
-def refuse_unchecked(model: Model) -> None:
-    """Refused when the file was not validated (SS104: too large, too deep or too expanded): nothing in it can be
-    trusted to make a call from, so no cloud command runs on it."""
-    unchecked = next((p for p in model.problems if p.code == "SS104"), None)
-    if unchecked is not None:
-        raise Refused(f"the file was not validated, so nothing is sent: SS104 {unchecked.message}")
-
-
 def refuse_file_errors(model: Model, env: Mapping[str, str]) -> None:
     """Refused when the file was not validated (SS104) or has an error outside its entries: the request would be
     made from a wrong project, region, endpoint or structure."""
-    refuse_unchecked(model)
+    if (unchecked := unvalidated(model)) is not None:
+        raise Refused(unchecked)
     errors = file_errors(model, env)
     if errors:
         shown = "; ".join(f"line {f.range.start[0] + 1}: {f.code} {f.message}" for f in errors[:3])
@@ -376,34 +369,3 @@ def writeback(model: Model, snapshot: Snapshot, auth: Authorization, audience: A
     if entry.mapping is None:
         raise Refused(f"'{snapshot.name}' is no longer a mapping; nothing was written")
     return writeback_edits(model, entry, auth.repo_user, auth.status)
-
-
-def refresh_edits(model: Model, remote: list[Authorization]) -> tuple[list[TextEdit], list[str], list[str]]:
-    """Edits that bring repo_user/status of entries that exist remotely up to date.
-
-    Returns (edits, names updated, names of entries that do not exist remotely).
-    """
-    by_name = {a.name: a for a in remote}
-    edits: list[TextEdit] = []
-    updated: list[str] = []
-    missing: list[str] = []
-    for entry in model.entries:
-        name = entry.name
-        if not name or entry.mapping is None:
-            continue
-        auth = by_name.get(name)
-        if auth is None:
-            missing.append(name)
-            continue
-        current_user = entry.value_of("repo_user")
-        status_now = entry.status
-        if current_user == auth.repo_user and status_now == auth.status:
-            continue
-        edits.extend(writeback_edits(
-            model,
-            entry,
-            auth.repo_user if current_user != auth.repo_user else None,
-            auth.status if status_now != auth.status else None,
-        ))
-        updated.append(name)
-    return edits, updated, missing

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from servicestage_ls.core.model import Entry, Model, Range, Scalar
-from servicestage_ls.core.edits import TextEdit, status_value
+from servicestage_ls.core.edits import TextEdit, status_value, writeback_edits
 from servicestage_ls.core.yamlparse import yaml_scalar
 from servicestage_ls.core.schema import STATUS_MEANINGS, redact
 from servicestage_ls.core import tokens
@@ -187,6 +187,37 @@ def plan_lines(changes: Sequence[Change], project_id: str, endpoint: str) -> lis
     if any(c.action == DELETE and not c.probe for c in changes):
         lines.append("`apply --prune` deletes what the file does not have; `import` adds it to the file instead.")
     return lines
+
+
+def refresh_edits(model: Model, remote: list[Authorization]) -> tuple[list[TextEdit], list[str], list[str]]:
+    """Edits that bring repo_user/status of entries that exist remotely up to date.
+
+    Returns (edits, names updated, names of entries that do not exist remotely).
+    """
+    by_name = {a.name: a for a in remote}
+    edits: list[TextEdit] = []
+    updated: list[str] = []
+    missing: list[str] = []
+    for entry in model.entries:
+        name = entry.name
+        if not name or entry.mapping is None:
+            continue
+        auth = by_name.get(name)
+        if auth is None:
+            missing.append(name)
+            continue
+        current_user = entry.value_of("repo_user")
+        status_now = entry.status
+        if current_user == auth.repo_user and status_now == auth.status:
+            continue
+        edits.extend(writeback_edits(
+            model,
+            entry,
+            auth.repo_user if current_user != auth.repo_user else None,
+            auth.status if status_now != auth.status else None,
+        ))
+        updated.append(name)
+    return edits, updated, missing
 
 
 # --- import ---------------------------------------------------------------------------------------------------

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from servicestage_ls.core.rules.base import Finding, Related, finding
 from servicestage_ls.core.rules.entry import entry_findings
-from servicestage_ls.core.rules.file import RuleCache, check, entry_errors, file_errors
+from servicestage_ls.core.rules.file import RuleCache, check, entry_errors, file_errors, unvalidated
 from servicestage_ls.core.rules.secrets import token_shaped
 
 __all__ = ["Finding", "Related", "RuleCache", "check", "entry_errors", "entry_findings", "file_errors", "finding",
-           "token_shaped"]
+           "token_shaped", "unvalidated"]

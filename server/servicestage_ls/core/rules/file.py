@@ -200,6 +200,13 @@ def _duplicate_names(model: Model, results: list[_EntryResult]) -> list[Finding]
     return out
 
 
+def unvalidated(model: Model) -> str | None:
+    """Why no cloud call may be made from a file that was not validated (SS104: too large, too deep or too
+    expanded), or None: nothing in it can be trusted to make a call from."""
+    unchecked = next((p for p in model.problems if p.code == "SS104"), None)
+    return None if unchecked is None else f"the file was not validated, so nothing is sent: SS104 {unchecked.message}"
+
+
 def file_errors(model: Model, env: MappingABC[str, str] | None = None) -> list[Finding]:
     """The error-severity findings outside the entries: the project, region, endpoint and structure a request is
     made from (what refuses every call before any network traffic)."""
