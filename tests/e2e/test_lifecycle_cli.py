@@ -304,6 +304,12 @@ def test_a_differing_repo_type_or_owner_is_replaced_only_when_asked(tmp_path: Pa
         {"name": "payments-api", "action": "replace",
          "reason": "host is https://github.com/new-org in the file, ServiceStage's repo_home is "
                    "https://github.com/pay-org: it is deleted and created again with the file's token, proven first"}]
+    run = cli("refresh", str(path))
+    assert (run.code, run.err) == (0, "")
+    assert run.out == (f"{path}: repo_user and status are up to date; to replace: 'legacy-ci' (repo_type is gitlab in "
+                       "ServiceStage, github in the file), 'payments-api' (host is https://github.com/new-org in the "
+                       "file, ServiceStage's repo_home is https://github.com/pay-org) — `servicestage-ls apply "
+                       "--replace` replaces them\n")
     run = cli("apply", str(path))
     assert (run.code, run.err) == (0, "")
     assert run.out.splitlines() == [

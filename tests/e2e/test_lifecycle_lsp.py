@@ -329,3 +329,17 @@ async def test_cancelling_a_rotation_mid_call_writes_nothing(lsp_sessions: dict[
     assert [r.path.rsplit("/", 1)[-1] for r in proxy.requests if r.method == "DELETE"][-1].startswith(
         "payments-api.probe-")  # the probe was deleted when the rotation was cancelled
     client.close(uri)
+
+
+async def test_refresh_says_what_only_a_replace_brings_into_agreement(lsp_sessions: dict[str, EditorClient],
+                                                                     live_emulator: Emulator) -> None:
+    client, uri = lsp_sessions["neovim"], new_uri()
+    _, text = document(live_emulator, entry("legacy-ci", "    repo_user: ci-bot\n    status: 0\n"))
+    client.open(uri, text)
+    since = len(client.messages)
+    await execute(client, REFRESH, {"uri": uri})
+    assert client.shown(since) == [
+        "ServiceStage: repo_user and status are up to date; to replace: 'legacy-ci' (repo_type is gitlab in "
+        "ServiceStage, github in the file) — `servicestage-ls apply --replace` replaces them"]
+    assert client.text(uri) == text
+    client.close(uri)

@@ -128,9 +128,13 @@ def run_refresh(path: str, *, options: actions.CloudOptions, env: Mapping[str, s
         except Refused as why:
             err.write(f"{path}: error: {why}\n")
             return EXIT_FAILED
-        parts = [f"updated {', '.join(updated)}" if updated else "everything is up to date"]
+        replace = planning.to_replace(front.current(), remote)
+        parts = [f"updated {', '.join(updated)}" if updated else
+                 ("repo_user and status are up to date" if replace else "everything is up to date")]
         if missing:
             parts.append(f"not in ServiceStage: {', '.join(missing)}")
+        if replace:
+            parts.append(replace)
         out.write(f"{path}: {'; '.join(parts)}\n")
         return EXIT_OK
 

@@ -189,6 +189,19 @@ def plan_lines(changes: Sequence[Change], project_id: str, endpoint: str) -> lis
     return lines
 
 
+def to_replace(model: Model, remote: Sequence[Authorization]) -> str | None:
+    """What Refresh (which only writes repo_user/status) cannot bring into agreement: the authorizations to replace,
+    as the end of its message ("to replace: 'legacy-ci' (repo_type is …) — `servicestage-ls apply --replace`"),
+    or None."""
+    by_name = {a.name: a for a in remote}
+    found = [(e.name, replace_reasons(e, by_name[e.name])) for e in model.entries
+             if e.name in by_name and e.mapping is not None]
+    shown = [f"'{redact(name)}' ({'; '.join(why)})" for name, why in found if why and name]
+    if not shown:
+        return None
+    return f"to replace: {', '.join(shown)} — `servicestage-ls apply --replace` replaces them"
+
+
 def refresh_edits(model: Model, remote: list[Authorization]) -> tuple[list[TextEdit], list[str], list[str]]:
     """Edits that bring repo_user/status of entries that exist remotely up to date.
 

@@ -21,6 +21,7 @@ from servicestage_ls.engine import actions
 from servicestage_ls.engine.actions import Prepared, Refused
 from servicestage_ls.engine.create import CreateOutcome, create_each, prepare_each, summary
 from servicestage_ls.engine.findings import REMOTE_CODES, remote_findings
+from servicestage_ls.engine.plan import to_replace
 from servicestage_ls.lsp.commands import CREATE, CREATE_ALL, REFRESH, action_kind
 from servicestage_ls.lsp.run import (
     LEVELS,
@@ -181,9 +182,13 @@ async def _refresh(run: CommandRun) -> None:
     if current is not None and any(name in remote_names for name, code in current.marks if code == "SS170"):
         current.marks = {k: m for k, m in current.marks.items() if not (k[1] == "SS170" and k[0] in remote_names)}
         run.ls.refresh_diagnostics(run.uri)
-    parts = [f"updated {', '.join(run.updated)}" if run.updated else "everything is up to date"]
+    replace = to_replace(current.model(), remote) if current is not None else None
+    parts = [f"updated {', '.join(run.updated)}" if run.updated else
+             ("repo_user and status are up to date" if replace else "everything is up to date")]
     if missing:
         parts.append(f"not in ServiceStage: {', '.join(missing)}")
+    if replace:
+        parts.append(replace)
     run.ls.show("ServiceStage: " + "; ".join(parts), lsp.MessageType.Info)
 
 
