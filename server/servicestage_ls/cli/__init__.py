@@ -106,7 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_editor_commands(add: AddCommand) -> None:
     """serve, check, schema: what needs no cloud."""
     serve = add("serve", help="run the language server (stdio by default)")
-    serve.add_argument("--tcp", metavar="HOST:PORT", type=_tcp_address, help="listen on TCP instead of stdio")
+    serve.add_argument("--tcp", metavar="HOST:PORT", type=_tcp_address,
+                       help="listen on TCP instead of stdio: loopback only (127.0.0.1, ::1 or localhost), port 0 "
+                            "picks a free one; one editor, a connection that does not speak LSP is closed")
     serve.add_argument("--stdio", action="store_true", help="use stdio (the default; accepted for clients)")
 
     check = add("check", help="validate files and directories like the editor does")
