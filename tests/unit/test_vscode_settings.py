@@ -52,6 +52,12 @@ def test_same_default_type_enum_bounds_and_description(spec: SettingSpec) -> Non
     assert schema.get("minimum") == spec.minimum
     assert schema.get("maximum") == spec.maximum
     assert (schema.get("description") or schema.get("markdownDescription")) == spec.description
+    assert schema["scope"] == spec.scope
+
+
+def test_the_settings_that_pick_a_host_or_a_file_are_machine_scope() -> None:
+    """A repository's .vscode/settings.json cannot set them (the server also ignores them from the workspace)."""
+    assert {spec.key for spec in SETTINGS if spec.scope == "machine"} == {"endpoint", "caBundle", "trustedEndpoints"}
 
 
 def test_files_default_is_the_server_default_globs() -> None:

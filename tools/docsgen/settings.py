@@ -34,6 +34,11 @@ def properties() -> dict[str, dict[str, Any]]:
 
 def client_names(key: str) -> tuple[str, str]:
     """(Neovim, Emacs) for a key without the `servicestage.` prefix."""
+    if key in {spec.key for spec in SETTINGS if spec.scope == "machine"}:
+        return (f"`settings = {{ {key} = … }}` of `setup()` (sent in `initializationOptions`)",
+                f"`:{key}` in the `initializationOptions` of your own configuration (never from "
+                "`eglot-workspace-configuration`, which a repository's `.dir-locals.el` may set): "
+                "[Emacs](../editors/emacs.md)")
     if key in {spec.key for spec in SETTINGS}:
         neovim = f"`settings = {{ {key} = … }}` of `setup()`"
         if key == "files":
@@ -76,7 +81,12 @@ def render() -> str:
     return ("# Settings\n\n" + banner("`client-vscode/package.json` and `core/settings.py`")
             + "\nThe server reads its settings (section `servicestage`) from `initializationOptions` and from "
             "`workspace/configuration` (re-read on `workspace/didChangeConfiguration`; registered dynamically only "
-            "where the client supports it). An invalid value is reported once and replaced by its default. VS Code "
+            "where the client supports it). An invalid value is reported once and replaced by its default. What "
+            "`workspace/configuration` says may come from the repository (`.vscode/settings.json`, `.dir-locals.el`, an "
+            "exrc): the settings of VS Code scope `machine` (a host, a file, the hosts trusted with your credentials) "
+            "are taken only from `initializationOptions`, which clients build from your own configuration, and from "
+            "the workspace `remoteCheck` can only be turned off (to turn it on, clients send it in "
+            "`initializationOptions` too). VS Code "
             "names them `servicestage.KEY`; the Neovim plugin and Emacs (eglot) send the same section under the "
             "names below. How each editor is set up: [Editors](../editors/index.md).\n\n"
             f"| setting | default | what it does |\n|---|---|---|\n{rows}\n"

@@ -71,8 +71,23 @@ def _ca_bundle(value: str) -> str:
     return value
 
 
+def _trusted_host(value: str) -> str:
+    """``--trust-endpoint``: HOST or HOST:PORT (a URL is taken for its host and port)."""
+    from servicestage_ls.core.trust import NotAnAddress, entry_of
+
+    try:
+        return entry_of(value).text()
+    except NotAnAddress as why:
+        raise argparse.ArgumentTypeError(f"expected HOST or HOST:PORT: {why}") from None
+
+
 def _add_connection(parser: argparse.ArgumentParser) -> None:
-    """How the commands that call ServiceStage reach it (the editor's caBundle and timeoutSeconds settings)."""
+    """How the commands that call ServiceStage reach it (the editor's caBundle, timeoutSeconds and
+    trustedEndpoints settings)."""
+    parser.add_argument("--trust-endpoint", metavar="HOST[:PORT]", action="append", type=_trusted_host,
+                        help="let this host (on this port, or on any without one) receive your credentials when the "
+                             "file's endpoint names it (repeatable; also SERVICESTAGE_TRUSTED_ENDPOINTS=host[:port],"
+                             "…); Huawei Cloud's hosts and loopback need none")
     parser.add_argument("--ca-bundle", metavar="FILE", type=_ca_bundle,
                         help="trust the CA certificates of this PEM file for TLS instead of the system's")
     parser.add_argument("--timeout", metavar="SECONDS", type=_timeout,
@@ -283,7 +298,15 @@ def _authorize(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
 def _cloud_options(args: argparse.Namespace) -> CloudOptions:
     from servicestage_ls.cli.front import cloud_options
 
-    return cloud_options(timeout=args.timeout, ca_bundle=args.ca_bundle)
+    from servicestage_ls.core.trust import NotAnAddress, url_address
+
+    trusted = list(args.trust_endpoint or ())
+    if getattr(args, "endpoint", None):  # an --endpoint typed on the command line is trusted by being typed
+        try:
+            trusted.append(url_address(args.endpoint).text())
+        except NotAnAddress:
+            pass  # not a URL: opening the client says so
+    return cloud_options(timeout=args.timeout, ca_bundle=args.ca_bundle, trusted=tuple(trusted))
 
 
 def _lifecycle(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

@@ -31,12 +31,14 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PENDING = 0, 1, 2, 3
 
 
-def cloud_options(*, timeout: float | None = None, ca_bundle: str | None = None) -> actions.CloudOptions:
+def cloud_options(*, timeout: float | None = None, ca_bundle: str | None = None,
+                  trusted: tuple[str, ...] = ()) -> actions.CloudOptions:
     """The command line's cloud options: ``--timeout`` (else the editor's default) and ``--ca-bundle`` (else the
     system's CAs); no endpoint override (the file, or ``--endpoint`` of list and import, says it); advice on failed
-    connections in its own words (never the editor's settings)."""
+    connections in its own words (never the editor's settings); ``trusted``: ``--trust-endpoint`` and a typed
+    ``--endpoint``."""
     return actions.CloudOptions(timeout=float(Settings().timeoutSeconds) if timeout is None else timeout,
-                                ca_bundle=ca_bundle, advice=COMMAND_LINE_ADVICE)
+                                ca_bundle=ca_bundle, advice=COMMAND_LINE_ADVICE, trusted=trusted)
 
 
 class Usage(Exception):
@@ -157,7 +159,7 @@ async def client_for(*, region: str | None, endpoint: str | None, project_id: st
 
     return await _opened(open_client(region=region, file_endpoint=endpoint, setting_endpoint=None,
                                      project_id=project_id, timeout=options.timeout, ca_bundle=options.ca_bundle,
-                                     env=env, advice=COMMAND_LINE_ADVICE), region)
+                                     env=env, advice=COMMAND_LINE_ADVICE, trusted=options.trusted), region)
 
 
 async def _opened(opening: Awaitable[ServiceStageClient], region: str | None) -> ServiceStageClient:

@@ -6,13 +6,19 @@ from __future__ import annotations
 import ipaddress
 import os
 import ssl
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 
-from servicestage_ls.cloud.credentials import Credentials, TokenCredentials, resolve_credentials
-from servicestage_ls.cloud.errors import ConfigurationError
+from servicestage_ls.cloud.credentials import (
+    Credentials,
+    IamPasswordCredentials,
+    TokenCredentials,
+    resolve_credentials,
+)
+from servicestage_ls.cloud.errors import EDITOR_ADVICE, Advice, ConfigurationError
 from servicestage_ls.cloud.tls import tls_context
 from servicestage_ls.core.regions import REGIONS, iam_endpoint, override_variable, region_endpoint
+from servicestage_ls.core.trust import untrusted
 
 ENV_PROJECT_ID = "HUAWEICLOUD_SDK_PROJECT_ID"
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -60,6 +66,22 @@ def resolve_endpoint(
     raise ConfigurationError(
         "No endpoint: set `region` (or `endpoint`) in the file, or the editor's servicestage.endpoint setting"
     )
+
+
+def refuse_untrusted(
+    *, endpoint: str, region: str | None, credentials: Credentials, project_id: str | None, trusted: Sequence[str],
+    env: Mapping[str, str], advice: Advice = EDITOR_ADVICE,
+) -> None:
+    """ConfigurationError when a host that would receive the credentials is not trusted (core.trust): the endpoint,
+    and the IAM endpoint when it is called (the project id looked up, or an IAM user's token asked for). Before any
+    connection: nothing is resolved, nothing is sent."""
+    targets = [(endpoint, "the endpoint")]
+    if isinstance(credentials, IamPasswordCredentials) or not explicit_project_id(project_id, env):
+        targets.append((iam_endpoint(region.strip() if region and region.strip() else None, env), "the IAM endpoint"))
+    for url, what in targets:
+        problem = untrusted(url, listed=trusted, env=env, ways=advice.trust, what=what)
+        if problem is not None:
+            raise ConfigurationError(problem)
 
 
 def project_id_needed_message(region: str | None) -> str:
@@ -110,17 +132,22 @@ def missing_configuration(
     project_id: str | None,
     env: Mapping[str, str],
     ca_bundle: str | None = None,
+    trusted: Sequence[str] = (),
+    advice: Advice = EDITOR_ADVICE,
 ) -> str | None:
     """What :func:`open_client` would refuse to start without (no network), or None when all is there.
 
     The LSP uses it to stay silent (remoteCheck) rather than warn when the user has not configured the cloud.
     """
     try:
-        resolve_endpoint(region=region, file_endpoint=file_endpoint, setting_endpoint=setting_endpoint, env=env)
+        endpoint = resolve_endpoint(region=region, file_endpoint=file_endpoint, setting_endpoint=setting_endpoint,
+                                    env=env)
         credentials = resolve_credentials(env)
         needs_lookup = not explicit_project_id(project_id, env)
         if needs_lookup and (isinstance(credentials, TokenCredentials) or not (region and region.strip())):
             raise ConfigurationError(project_id_needed_message(region))
+        refuse_untrusted(endpoint=endpoint, region=region, credentials=credentials, project_id=project_id,
+                         trusted=trusted, env=env, advice=advice)
         ssl_verify(ca_bundle, env)
     except ConfigurationError as err:
         return str(err)

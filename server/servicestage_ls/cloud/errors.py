@@ -19,6 +19,7 @@ from typing import Literal
 
 from servicestage_ls.core.escapes import mask
 from servicestage_ls.core.schema import redact
+from servicestage_ls.core.trust import COMMAND_LINE_WAYS, EDITOR_WAYS
 
 ErrorKind = Literal["http", "network", "timeout", "tls", "config", "protocol"]
 
@@ -56,6 +57,7 @@ class Advice:
     endpoint: str  # the connection was refused or failed
     tls: str  # the certificate was not trusted
     timeout: str  # no answer in time
+    trust: str  # how the user trusts a host ({entry}): core.trust's COMMAND_LINE_WAYS or EDITOR_WAYS
 
 
 EDITOR_ADVICE = Advice(
@@ -64,6 +66,7 @@ EDITOR_ADVICE = Advice(
     tls="if the endpoint uses a private CA, point the editor's `servicestage.caBundle` setting at its certificate "
         "(PEM)",
     timeout="check the network and any proxy (in the editor, `servicestage.timeoutSeconds` sets the limit)",
+    trust=EDITOR_WAYS,
 )
 #: The command line's words: the file (or ``--endpoint``/``--region`` of list and import) says the endpoint, and
 #: ``--ca-bundle`` and ``--timeout`` do what the editor's settings do.
@@ -72,6 +75,7 @@ COMMAND_LINE_ADVICE = Advice(
              "is reachable",
     tls="if the endpoint uses a private CA, pass its certificate (PEM) with --ca-bundle FILE",
     timeout="check the network and any proxy (--timeout SECONDS sets the limit)",
+    trust=COMMAND_LINE_WAYS,
 )
 
 EXCERPT_LIMIT = 200

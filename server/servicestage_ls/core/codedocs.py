@@ -112,6 +112,18 @@ DOCS: dict[str, CodeDoc] = {
         "authorizations:\n  - name: web-frontend\n    repo_type: github\n    token: ${GITHUB_TOKEN}\n",
         ("1:11 SS122",),
     ),
+    "SS123": CodeDoc(
+        "`endpoint` names a host that may not receive your credentials: not a Huawei Cloud domain, not a region's "
+        "endpoint or an SDK override variable's host, not loopback, and not trusted by you. The message names the "
+        "host and how to trust it; no call goes there, automatic (the remote check on save) or not (every command "
+        "refuses with the same words).",
+        "If the host is your ServiceStage (a private deployment), trust it where the repository cannot: the user "
+        "setting `servicestage.trustedEndpoints` or `SERVICESTAGE_TRUSTED_ENDPOINTS=host[:port]` in the language "
+        "server's environment (on the command line, `--trust-endpoint HOST[:PORT]`). Otherwise remove the "
+        "`endpoint` and let `region` choose.",
+        no_example="the editor reports it from the hosts its user trusts; `check` reads no trust settings (the "
+        "commands that call ServiceStage refuse with the same words)",
+    ),
     "SS130": CodeDoc(
         "`name` breaks ServiceStage's naming rule: 4 to 63 of `A-Z a-z 0-9 . _ -`. The message says which part "
         "(the length or the offending character).",

@@ -51,6 +51,7 @@ RULES: tuple[Rule, ...] = (
     Rule("SS120", Severity.ERROR, "`project_id` is not 32 lowercase hex characters"),
     Rule("SS121", Severity.ERROR, "unknown region (with the closest one)"),
     Rule("SS122", Severity.ERROR, "`endpoint` is not an https URL (http only on loopback)"),
+    Rule("SS123", Severity.WARNING, "`endpoint` names a host you have not trusted to receive your credentials"),
     Rule("SS130", Severity.ERROR, "`name` breaks the naming rule (length or character)"),
     Rule("SS131", Severity.ERROR, "`name` repeated in the file"),
     Rule("SS132", Severity.ERROR, "`repo_type` not supported (with the closest one)"),

@@ -279,6 +279,10 @@ class CloudOptions:
     ca_bundle: str | None = None  # a PEM file of the CAs to trust instead of the system's
     #: What a failed connection tells the user to change; None: the editor's settings (the command line says its own).
     advice: Advice | None = None
+    #: Hosts ("host[:port]") the user trusts to receive the credentials besides the built-in ones and the
+    #: environment's SERVICESTAGE_TRUSTED_ENDPOINTS (core.trust): the command line's --trust-endpoint and typed
+    #: --endpoint, the editor's trustedEndpoints and endpoint from initializationOptions. Never from the file.
+    trusted: tuple[str, ...] = ()
 
 
 def client_settings(model: Model, options: CloudOptions) -> dict[str, Any]:
@@ -290,6 +294,7 @@ def client_settings(model: Model, options: CloudOptions) -> dict[str, Any]:
         "project_id": model.top_value("project_id"),
         "timeout": options.timeout,
         "ca_bundle": options.ca_bundle,
+        "trusted": options.trusted,
     }
 
 
@@ -304,9 +309,11 @@ def configuration_problem(model: Model, options: CloudOptions, env: Mapping[str,
     """Why no call can be made for this file (no network), or None when it is configured."""
     from servicestage_ls.cloud.client import missing_configuration
 
+    from servicestage_ls.cloud.errors import EDITOR_ADVICE
+
     args = client_settings(model, options)
     args.pop("timeout")
-    return missing_configuration(env=env, **args)
+    return missing_configuration(env=env, advice=options.advice or EDITOR_ADVICE, **args)
 
 
 @dataclass(frozen=True)

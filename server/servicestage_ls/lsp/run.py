@@ -215,9 +215,10 @@ def _cancel_with_request(ls: ServiceStageServer, task: asyncio.Task[Any] | None)
 
 
 def cloud_options(settings: Settings) -> actions.CloudOptions:
-    """The engine's cloud options from the editor's settings (empty texts: not set)."""
+    """The engine's cloud options from the editor's settings (empty texts: not set): the hosts of trustedEndpoints
+    and of the endpoint setting are trusted (both come from initializationOptions only: core.settings)."""
     return actions.CloudOptions(timeout=float(settings.timeoutSeconds), endpoint=settings.endpoint or None,
-                                ca_bundle=settings.caBundle or None)
+                                ca_bundle=settings.caBundle or None, trusted=settings.trusted())
 
 
 async def open_client(run: CommandRun, model: Model) -> ServiceStageClient:

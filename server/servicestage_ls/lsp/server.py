@@ -25,6 +25,7 @@ from servicestage_ls import __version__
 from servicestage_ls.core.files import matches, uri_to_path
 from servicestage_ls.core.schema import redact
 from servicestage_ls.core.settings import Settings, parse_settings
+from servicestage_ls.core.settings import from_workspace as workspace_settings
 from servicestage_ls.lsp.compat import CompatProtocol, one_line
 from servicestage_ls.lsp.positions import from_client_column, to_client_column
 from servicestage_ls.lsp.state import Converted, DocState
@@ -200,8 +201,11 @@ class ServiceStageServer(LanguageServer):
     def is_ours(self, uri: str) -> bool:
         return matches(uri_to_path(uri), self.settings.files)
 
-    def apply_settings(self, raw: Any) -> None:
-        settings, problems = parse_settings(raw)
+    def apply_settings(self, raw: Any, *, from_workspace: bool = False) -> None:
+        """``raw`` from initializationOptions, or (``from_workspace``) from workspace/configuration or
+        didChangeConfiguration, which cannot set a host, a file or turn a remote check on (core.settings)."""
+        settings, problems = (workspace_settings(self.initialization_settings, raw) if from_workspace
+                              else parse_settings(raw))
         self.settings = settings
         fresh = [p for p in problems if p not in self.reported_setting_problems]
         self.reported_setting_problems.update(problems)
@@ -264,13 +268,17 @@ class ServiceStageServer(LanguageServer):
 
     def current_findings(self, state: DocState) -> tuple[Model, list[Finding]]:
         """What the user should see now: live findings (or the last save's with validate=onSave) and what the
-        features found by their own work (``Feature.findings``)."""
+        features found by their own work (``Feature.findings``), and SS123 whatever ``validate`` says (it depends
+        on the server's settings and environment, not on the text alone)."""
+        from servicestage_ls.core.rules.top import untrusted_endpoint
+
         model = state.model()
         if self.settings.validate == "onSave":
             found = state.saved_findings or []
         else:
             found = state.findings(self.env)
-        extra = [f for feature in self.features for f in feature.findings(self, state)]
+        extra = [*untrusted_endpoint(model, self.settings.trusted(), self.env),
+                 *(f for feature in self.features for f in feature.findings(self, state))]
         if extra:
             found = sorted([*found, *extra], key=lambda f: (f.range.start, f.code))
         return model, found

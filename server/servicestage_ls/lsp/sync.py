@@ -63,7 +63,7 @@ async def did_change_configuration(ls: ServiceStageServer, params: lsp.DidChange
     if ls.client_supports_configuration():
         await _pull_configuration(ls)
     elif isinstance(params.settings, dict) and "servicestage" in params.settings:
-        ls.apply_settings(params.settings["servicestage"])
+        ls.apply_settings(params.settings["servicestage"], from_workspace=True)
     if ls.settings == before:
         return  # clients send this for any section's change: nothing to show again
     for uri, state in list(ls.docs.items()):
@@ -153,6 +153,4 @@ async def _pull_configuration(ls: ServiceStageServer) -> None:
     raw = result[0] if result else None
     if raw is None:
         return
-    if isinstance(raw, dict) and isinstance(ls.initialization_settings, dict):
-        raw = {**ls.initialization_settings, **raw}
-    ls.apply_settings(raw)
+    ls.apply_settings(raw, from_workspace=True)

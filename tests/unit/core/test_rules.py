@@ -639,3 +639,24 @@ def test_token_shaped_text_in_a_password_is_its_literal_not_ss143() -> None:
     found = kind_findings(PASSWORD_ENTRY.replace("${BITBUCKET_PASSWORD}", GHP))
     assert [code for code, *_ in found] == ["SS140"]
     assert GHP not in repr(found)
+
+
+def test_ss123_an_endpoint_the_user_has_not_trusted() -> None:
+    """Not from ``check`` (the text alone cannot tell): the server adds it with its settings' trusted hosts."""
+    from servicestage_ls.core.rules.top import untrusted_endpoint
+
+    text = HEADER.replace("region: cn-north-4\n", "region: cn-north-4\nendpoint: https://Capture.Test:8443/api\n")
+    (f,) = untrusted_endpoint(parse(text), (), {})
+    assert (f.code, f.range, f.severity) == ("SS123", Range((2, 10), (2, 39)), Severity.WARNING)
+    assert f.message == (
+        "the endpoint's host capture.test:8443 is not trusted to receive your credentials: nothing is sent to it "
+        "until you trust it with the user setting servicestage.trustedEndpoints (trustedEndpoints in the client's "
+        "initializationOptions) or SERVICESTAGE_TRUSTED_ENDPOINTS=capture.test:8443 in the language server's "
+        "environment")
+    assert untrusted_endpoint(parse(text), ("capture.test:8443",), {}) == []
+    assert untrusted_endpoint(parse(text), (), {"SERVICESTAGE_TRUSTED_ENDPOINTS": "other.test, capture.test"}) == []
+    assert untrusted_endpoint(parse(text), ("capture.test:443",), {})[0].code == "SS123"  # another port
+    trusted = HEADER + "endpoint: https://servicestage.cn-north-4.myhuaweicloud.com\n"
+    assert untrusted_endpoint(parse(trusted), (), {}) == []
+    assert untrusted_endpoint(parse(HEADER + "endpoint: http://capture.test\n"), (), {}) == []  # SS122's
+    assert untrusted_endpoint(parse(HEADER), (), {}) == []

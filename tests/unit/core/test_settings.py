@@ -55,3 +55,44 @@ def test_null_values_keep_the_default_and_unknown_keys_are_kept_aside() -> None:
     settings, problems = parse_settings({"validate": None, "trace": {"server": "off"}})
     assert (settings, problems) == (Settings(), [])
     assert settings.extra == {"trace": {"server": "off"}}
+
+
+# --- what the workspace may not set (issue 18: a repository's .vscode/settings.json, .dir-locals.el, exrc) ----------
+
+INITIAL = {"endpoint": "https://ss.stack.corp", "caBundle": "/etc/stack-ca.pem", "trustedEndpoints": ["stack.corp"],
+           "remoteCheck": "onSave", "timeoutSeconds": 10}
+
+
+def test_the_workspace_cannot_set_a_host_a_file_or_trust() -> None:
+    from servicestage_ls.core.settings import from_workspace
+
+    hostile = {"endpoint": "https://capture.test", "caBundle": "/tmp/evil.pem", "trustedEndpoints": ["capture.test"],
+               "validate": "onSave", "timeoutSeconds": 5}
+    settings, problems = from_workspace(INITIAL, hostile)
+    assert (settings.endpoint, settings.caBundle, settings.trustedEndpoints) == (
+        "https://ss.stack.corp", "/etc/stack-ca.pem", ("stack.corp",))
+    assert (settings.validate, settings.timeoutSeconds, settings.remoteCheck, problems) == ("onSave", 5, "onSave", [])
+    settings, _ = from_workspace(None, {"servicestage": hostile})  # nested once more; nothing from initialize
+    assert (settings.endpoint, settings.caBundle, settings.trustedEndpoints) == ("", "", ())
+    assert settings.trusted() == ()
+
+
+def test_the_workspace_may_turn_remote_check_off_never_on() -> None:
+    from servicestage_ls.core.settings import from_workspace
+
+    assert from_workspace(INITIAL, {"remoteCheck": "off"})[0].remoteCheck == "off"
+    assert from_workspace(INITIAL, {})[0].remoteCheck == "onSave"
+    assert from_workspace({"remoteCheck": "off"}, {"remoteCheck": "onSave"})[0].remoteCheck == "off"
+    assert from_workspace(None, {"remoteCheck": "onSave"})[0].remoteCheck == "off"
+
+
+def test_trusted_endpoints_and_ca_bundle_are_checked() -> None:
+    settings, problems = parse_settings({"trustedEndpoints": ["ok.example", "a b"], "caBundle": "certs/ca.pem"})
+    assert (settings.trustedEndpoints, settings.caBundle) == ((), "")
+    assert problems == [
+        "servicestage.trustedEndpoints must be a list of \"host\" or \"host:port\" strings: 'a b' is not a host name; "
+        "using the default []",
+        "servicestage.caBundle must be an absolute path, got 'certs/ca.pem'; using the default ''",
+    ]
+    settings, problems = parse_settings({"trustedEndpoints": ["Stack.Example:8443"], "endpoint": "https://e.example:9443"})
+    assert problems == [] and settings.trusted() == ("Stack.Example:8443", "e.example:9443")

@@ -49,13 +49,14 @@ def test_the_client_is_opened_with_the_files_target_and_the_front_ends_options()
     from servicestage_ls.engine.actions import CloudOptions, client_settings
 
     model = parse("region: cn-north-4\nproject_id: p-1\nendpoint: https://ss.example\nauthorizations: []\n")
-    options = CloudOptions(timeout=7.5, endpoint="https://setting.example", ca_bundle="/etc/ca.pem")
+    options = CloudOptions(timeout=7.5, endpoint="https://setting.example", ca_bundle="/etc/ca.pem",
+                           trusted=("stack.example:8443",))
     assert client_settings(model, options) == {
         "region": "cn-north-4", "file_endpoint": "https://ss.example", "setting_endpoint": "https://setting.example",
-        "project_id": "p-1", "timeout": 7.5, "ca_bundle": "/etc/ca.pem"}
+        "project_id": "p-1", "timeout": 7.5, "ca_bundle": "/etc/ca.pem", "trusted": ("stack.example:8443",)}
     assert client_settings(parse("authorizations: []\n"), CloudOptions(timeout=30.0)) == {
         "region": None, "file_endpoint": None, "setting_endpoint": None, "project_id": None, "timeout": 30.0,
-        "ca_bundle": None}
+        "ca_bundle": None, "trusted": ()}
 
 
 def test_a_configuration_problem_is_found_without_the_network() -> None:

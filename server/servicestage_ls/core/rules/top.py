@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from collections.abc import Mapping as MappingABC
 
 from servicestage_ls.core import schema
 from servicestage_ls.core.model import Model, Pair, Range, Scalar, Sequence, TopItem, node_range, rebased
 from servicestage_ls.core.regions import REGIONS
+from servicestage_ls.core.trust import EDITOR_WAYS, untrusted
 from servicestage_ls.core.rules.base import (
     Finding,
     check_https_url,
@@ -134,3 +136,18 @@ def _missing_top(model: Model, present: set[str | None], env: MappingABC[str, st
                             "scope": "top"}))
     return out
 
+
+def untrusted_endpoint(model: Model, trusted: Iterable[str], env: MappingABC[str, str]) -> list[Finding]:
+    """SS123 on the file's `endpoint` when its host may not receive the credentials (core.trust: ``trusted`` is
+    the user's list, besides SERVICESTAGE_TRUSTED_ENDPOINTS in ``env`` and the built-in hosts), in the words of the
+    editor's refusal. Nothing when the value is not an https URL (SS122 says so)."""
+    item = model.top_item("endpoint")
+    if item is None or not isinstance(item.value, Scalar) or item.value.is_null:
+        return []
+    text = item.value.value
+    if not isinstance(text, str) or check_https_url(item.value, "SS122", "endpoint", allow_loopback_http=True):
+        return []
+    problem = untrusted(text, listed=trusted, env=env, ways=EDITOR_WAYS, what="the endpoint")
+    if problem is None:
+        return []
+    return [finding("SS123", problem, node_range(item.value)).shifted(item.base)]
