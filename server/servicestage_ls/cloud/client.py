@@ -30,9 +30,9 @@ from servicestage_ls.cloud.config import (
     explicit_project_id,
     missing_configuration,
     project_id_needed_message,
-    refuse_untrusted,
     resolve_endpoint,
     ssl_verify,
+    trusted_iam_endpoint,
 )
 from servicestage_ls.cloud.credentials import (
     AkSkCredentials,
@@ -53,7 +53,6 @@ from servicestage_ls.cloud.errors import (
 )
 from servicestage_ls.cloud.kinds import KindCalls, Namespace, OAuthAnswer, RedirectUrl, oauth_answer
 from servicestage_ls.cloud.transport import Failed, classify, failed_request_url
-from servicestage_ls.core.regions import iam_endpoint
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -322,31 +321,6 @@ async def lookup_project_id(
     )
 
 
-def _trusted_iam(endpoint: str, region: str | None, credentials: Credentials, project_id: str | None,
-                 trusted: Sequence[str], env: Mapping[str, str], advice: Advice) -> str:
-    """The IAM endpoint, once the hosts that would receive the credentials are trusted (``trusted``: the user's
-    besides the built-in ones, core.trust): refused before any connection, in ``advice``'s words."""
-    iam = check_endpoint_url(iam_endpoint(region, env), "The IAM endpoint")
-    refuse_untrusted(endpoint=endpoint, region=region, credentials=credentials, project_id=project_id,
-                     trusted=trusted, env=env, advice=advice)
-    _parsed_alike(endpoint, iam)
-    return iam
-
-
-def _parsed_alike(*urls: str) -> None:
-    """httpx reads each URL's host as the trust check did (``core.trust`` accepts only hosts that every parser
-    reads alike; this holds it where the connection is made)."""
-    from servicestage_ls.core.trust import NotAnAddress, url_address
-
-    for url in urls:
-        try:
-            ours = url_address(url).name
-        except NotAnAddress:
-            continue  # not called, or refused already
-        if httpx.URL(url).host.rstrip(".").lower() != ours:
-            raise ConfigurationError(f"cannot tell which host {url!r} names; nothing was sent")
-
-
 async def open_client(
     *,
     region: str | None,
@@ -372,7 +346,7 @@ async def open_client(
     known_project = explicit_project_id(project_id, env)
     if not known_project and (isinstance(credentials, TokenCredentials) or not region):
         raise ConfigurationError(project_id_needed_message(region))
-    iam = _trusted_iam(endpoint, region, credentials, known_project, trusted, env, advice)
+    iam = trusted_iam_endpoint(endpoint, region, credentials, known_project, trusted, env, advice)
     http = httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=min(timeout, MAX_CONNECT_SECONDS)),
         verify=verify,

@@ -176,3 +176,30 @@ def ssl_verify(ca_bundle: str | None, env: Mapping[str, str]) -> ssl.SSLContext:
         raise ConfigurationError(
             f"The servicestage.caBundle file {path!r} holds no usable PEM certificate"
         ) from None
+
+
+def trusted_iam_endpoint(endpoint: str, region: str | None, credentials: Credentials, project_id: str | None,
+                         trusted: Sequence[str], env: Mapping[str, str], advice: Advice) -> str:
+    """The IAM endpoint, once the hosts that would receive the credentials are trusted (``trusted``: the user's
+    besides the built-in ones, core.trust): refused before any connection, in ``advice``'s words."""
+    iam = check_endpoint_url(iam_endpoint(region, env), "The IAM endpoint")
+    refuse_untrusted(endpoint=endpoint, region=region, credentials=credentials, project_id=project_id,
+                     trusted=trusted, env=env, advice=advice)
+    _parsed_alike(endpoint, iam)
+    return iam
+
+
+def _parsed_alike(*urls: str) -> None:
+    """httpx reads each URL's host as the trust check did (``core.trust`` accepts only hosts that every parser
+    reads alike; this holds it where the connection is made)."""
+    import httpx  # parsing only: no connection
+
+    from servicestage_ls.core.trust import NotAnAddress, url_address
+
+    for url in urls:
+        try:
+            ours = url_address(url).name
+        except NotAnAddress:
+            continue  # not called, or refused already
+        if httpx.URL(url).host.rstrip(".").lower() != ours:
+            raise ConfigurationError(f"cannot tell which host {url!r} names; nothing was sent")
