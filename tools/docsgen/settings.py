@@ -35,10 +35,15 @@ def properties() -> dict[str, dict[str, Any]]:
 def client_names(key: str) -> tuple[str, str]:
     """(Neovim, Emacs) for a key without the `servicestage.` prefix."""
     if key in {spec.key for spec in SETTINGS if spec.scope == "machine"}:
+        emacs = ("`servicestage-ls-trusted-endpoints`" if key == "trustedEndpoints"
+                 else f"`:{key}` in `servicestage-ls-settings`")
         return (f"`settings = {{ {key} = … }}` of `setup()` (sent in `initializationOptions`)",
-                f"`:{key}` in the `initializationOptions` of your own configuration (never from "
-                "`eglot-workspace-configuration`, which a repository's `.dir-locals.el` may set): "
-                "[Emacs](../editors/emacs.md)")
+                f"{emacs} of your init file (sent in `initializationOptions`; never from "
+                "`eglot-workspace-configuration`, which a repository's `.dir-locals.el` may set)")
+    if key == "remoteCheck":
+        return ("`settings = { remoteCheck = … }` of `setup()` (sent in `initializationOptions`)",
+                "`:remoteCheck` in `servicestage-ls-settings` of your init file (sent in `initializationOptions`); "
+                "in `eglot-workspace-configuration` it can only be `\"off\"`")
     if key in {spec.key for spec in SETTINGS}:
         neovim = f"`settings = {{ {key} = … }}` of `setup()`"
         if key == "files":
