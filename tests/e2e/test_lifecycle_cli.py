@@ -467,3 +467,36 @@ def test_a_yes_typed_at_the_terminal_confirms_and_anything_else_does_not(tmp_pat
     assert code == 0
     assert shown.endswith(f"Type yes to go on: yes\n{path}: deleted 'web-frontend' from ServiceStage\n")
     assert "web-frontend" not in remote(seeded, project)
+
+
+SKIPPED_REASON = "it has errors, fix them first: SS150 `host` must be an https:// URL"
+
+
+def test_an_entry_with_errors_is_skip_in_the_plan_and_skipped_by_apply(tmp_path: Path,
+                                                                       seeded: EmulatorProcess) -> None:
+    """Never `rotate`/`create` for an entry with errors: `skip` with its first error; apply counts it as skipped
+    (has errors), and an entry whose variable is unset as skipped — the summary agrees with the lines above it."""
+    body = (entry("payments-api", "    host: http://github.com/pay-org\n    repo_user: pay-org\n    status: 1\n")
+            + entry("unset-new", token="${NOT_SET_TOKEN}") + entry("good-new"))
+    path, project = file_with(tmp_path, seeded, body)
+    run = cli("plan", str(path), "--format", "json", "--detailed-exitcode")
+    assert (run.code, run.err) == (3, "")
+    assert json.loads(run.out)["changes"][:3] == [
+        {"name": "payments-api", "action": "skip", "reason": SKIPPED_REASON},
+        {"name": "unset-new", "action": "create", "reason": "in the file, not in ServiceStage"},
+        {"name": "good-new", "action": "create", "reason": "in the file, not in ServiceStage"}]
+    run = cli("apply", str(path), "--rotate", "--yes")
+    assert run.code == 1
+    assert run.err.splitlines() == [
+        f"{path}: skipped 'payments-api': {SKIPPED_REASON}",
+        f"{path}: skipped 'unset-new': the token reference ${{NOT_SET_TOKEN}} is not set in the environment; set it "
+        "and run the command again (nothing was sent)",
+    ]
+    assert run.out.splitlines() == [
+        f"{path}: created 'good-new': repo_user good-new, status 0 (normal)",
+        f"{path}: not done: delete 'legacy-ci' (needs --prune)",
+        f"{path}: not done: delete 'web-frontend' (needs --prune)",
+        f"{path}: not done: delete 'unauth-app' (needs --prune)",
+        f"{path}: apply: 1 done, 1 skipped (has errors: payments-api), 1 skipped (unset-new), 3 not done",
+    ]
+    assert remote(seeded, project)["payments-api"] == 1  # not rotated

@@ -343,3 +343,19 @@ async def test_refresh_says_what_only_a_replace_brings_into_agreement(lsp_sessio
         "ServiceStage, github in the file) — `servicestage-ls apply --replace` replaces them"]
     assert client.text(uri) == text
     client.close(uri)
+
+
+async def test_show_plan_skips_an_entry_with_errors(lsp_sessions: dict[str, EditorClient],
+                                                    live_emulator: Emulator) -> None:
+    client, uri = lsp_sessions["visual-studio-code"], new_uri()
+    _, text = document(live_emulator, PAYMENTS.replace("https://github.com/pay-org", "http://github.com/pay-org") + WEB)
+    client.open(uri, text)
+    since = len(client.messages)
+    result = await execute(client, SHOW_PLAN, {"uri": uri})
+    assert result["changes"] == [
+        {"name": "payments-api", "action": "skip",
+         "reason": "it has errors, fix them first: SS150 `host` must be an https:// URL"},
+        {"name": "web-frontend", "action": "none", "reason": "up to date: status 0 (normal)"},
+        {"name": "legacy-ci", "action": "delete", "reason": "in ServiceStage, not in the file"}]
+    assert client.shown(since) == ["ServiceStage: Plan: 1 delete, 1 skip (1 up to date)."]
+    client.close(uri)

@@ -62,7 +62,7 @@ def run_apply(path: str, *, rotate: bool, prune: bool, yes: bool, dry_run: bool,
         client = await client_for_file(read_model(path, writing=not dry_run), options, env)
         async with client:
             remote = await client.list_authorizations()
-            changes = planning.plan(front.current(), remote)
+            changes = planning.plan(front.current(), remote, env)
             if dry_run:
                 out.write("".join(f"{line}\n" for line in
                                   planning.plan_lines(changes, client.project_id, client.endpoint)))
@@ -101,10 +101,15 @@ def _summary(path: str, outcome: Outcome, changes: Sequence[planning.Change], ou
         parts.append(f"{len(outcome.incomplete)} INCOMPLETE ({', '.join(outcome.incomplete)})")
     if outcome.unwritten:
         parts.append(f"{len(outcome.unwritten)} not written to the file ({', '.join(outcome.unwritten)})")
+    if outcome.errors:
+        parts.append(f"{len(outcome.errors)} skipped (has errors: {', '.join(outcome.errors)})")
+    if outcome.refused:
+        parts.append(f"{len(outcome.refused)} skipped ({', '.join(outcome.refused)})")
     if outcome.skipped:
         parts.append(f"{len(outcome.skipped)} not done")
     out.write(f"{path}: apply: {', '.join(parts)}\n")
-    return EXIT_FAILED if outcome.failed or outcome.incomplete or outcome.unwritten else EXIT_OK
+    incomplete = outcome.failed or outcome.incomplete or outcome.unwritten or outcome.errors or outcome.refused
+    return EXIT_FAILED if incomplete else EXIT_OK
 
 
 def run_refresh(path: str, *, options: actions.CloudOptions, env: Mapping[str, str], out: TextIO,

@@ -78,7 +78,7 @@ def run_plan(file: str, *, fmt: str, detailed_exitcode: bool, options: CloudOpti
     async def go() -> int:
         model = read_model(file)
         client = await client_for_file(model, options, env)
-        changes = planning.plan(model, await listed(client))
+        changes = planning.plan(model, await listed(client), env)
         if fmt == "json":
             json.dump(planning.plan_json(changes, client.project_id, client.endpoint), out, indent=2)
             out.write("\n")

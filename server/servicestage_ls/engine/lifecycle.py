@@ -26,7 +26,7 @@ from servicestage_ls.core.schema import redact
 from servicestage_ls.engine import actions
 from servicestage_ls.engine.actions import Refused
 from servicestage_ls.engine import plan as planning
-from servicestage_ls.engine.plan import CREATE, DELETE, NONE, REPLACE, ROTATE, UPDATE_FILE, Change
+from servicestage_ls.engine.plan import CREATE, DELETE, NONE, REPLACE, ROTATE, SKIP, UPDATE_FILE, Change
 
 if TYPE_CHECKING:
     from servicestage_ls.cloud.client import Authorization, ServiceStageClient
@@ -75,10 +75,15 @@ class Outcome:
     unwritten: list[str] = field(default_factory=list)
     #: Left when the run stopped at a connection-level failure.
     not_attempted: list[str] = field(default_factory=list)
+    #: Skipped: the entry has errors (the plan's ``skip``).
+    errors: list[str] = field(default_factory=list)
+    #: Skipped: the entry could not be sent (its token reference is not set, …), said when it came.
+    refused: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, list[str]]:
         return {"done": self.done, "failed": self.failed, "skipped": self.skipped, "incomplete": self.incomplete,
-                "unwritten": self.unwritten, "not_attempted": self.not_attempted}
+                "unwritten": self.unwritten, "not_attempted": self.not_attempted, "errors": self.errors,
+                "refused": self.refused}
 
 
 def delete_question(name: str) -> str:
@@ -302,8 +307,11 @@ async def apply(front: Front, client: ServiceStageClient, changes: Sequence[Chan
         front.progress(f"{change.action} {q(change.name)} ({index + 1}/{len(work)})", int(100 * index / len(work)))
         try:
             result = await _carry_out(front, client, change, by_name, rotate=rotate, prune=prune, replace=replace)
+        except actions.EntryRefused as why:
+            front.say(WARNING, why.skipped())
+            result = "refused"
         except Refused as why:
-            front.say(WARNING, why.skipped() if isinstance(why, actions.EntryRefused) else f"skipped: {why}")
+            front.say(WARNING, f"skipped: {why}")
             result = "failed"
         if result == "unwritten":  # done in ServiceStage, not in the file
             outcome.done.append(change.name)
@@ -325,6 +333,9 @@ def _attempted(change: Change, rotate: bool, prune: bool, replace: bool) -> bool
 async def _carry_out(front: Front, client: ServiceStageClient, change: Change, by_name: Mapping[str, Authorization],
                      *, rotate: bool, prune: bool, replace: bool) -> str:
     """One change: the name of the :class:`Outcome` list it belongs to ("" for none)."""
+    if change.action == SKIP:
+        front.say(WARNING, f"skipped {q(change.name)}: {change.reason}")
+        return "errors"
     if change.action == CREATE:
         return await create_one(front, client, change.name)
     if change.action == UPDATE_FILE:

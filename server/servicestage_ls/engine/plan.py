@@ -20,9 +20,9 @@ from servicestage_ls.core import tokens
 if TYPE_CHECKING:
     from servicestage_ls.cloud.client import Authorization
 
-CREATE, UPDATE_FILE, REPLACE, ROTATE, DELETE, NONE = (
-    "create", "update-file", "replace", "rotate", "delete", "none")
-ACTIONS = (CREATE, UPDATE_FILE, REPLACE, ROTATE, DELETE, NONE)
+CREATE, UPDATE_FILE, REPLACE, ROTATE, DELETE, SKIP, NONE = (
+    "create", "update-file", "replace", "rotate", "delete", "skip", "none")
+ACTIONS = (CREATE, UPDATE_FILE, REPLACE, ROTATE, DELETE, SKIP, NONE)
 #: Remote statuses that mean the token must be replaced.
 ROTATE_STATUSES = (1, 2)
 #: What each action does, as the text plan shows it.
@@ -32,6 +32,7 @@ ACTION_VERBS = {
     REPLACE: "replace in ServiceStage (prove the file's token, delete, then create again)",
     ROTATE: "rotate the token (prove the new token, delete, then create again)",
     DELETE: "delete from ServiceStage",
+    SKIP: "nothing: the entry has errors",
     NONE: "no change",
 }
 
@@ -72,8 +73,12 @@ def status_text(status: int | None) -> str:
     return f"status {status} ({STATUS_MEANINGS.get(status, 'unknown')})"
 
 
-def plan(model: Model, remote: Sequence[Authorization]) -> list[Change]:
-    """One change per name: the file's entries in their order, then the names only ServiceStage has."""
+def plan(model: Model, remote: Sequence[Authorization], env: Mapping[str, str] | None = None) -> list[Change]:
+    """One change per name: the file's entries in their order, then the names only ServiceStage has. With ``env``
+    (the environment its references are read from), an entry with errors is ``skip`` with its first error: nothing
+    is done for it."""
+    from servicestage_ls.core.rules import entry_errors
+
     by_name = {a.name: a for a in remote}
     changes: list[Change] = []
     seen: set[str] = set()
@@ -82,6 +87,10 @@ def plan(model: Model, remote: Sequence[Authorization]) -> list[Change]:
         if not name or name in seen or entry.mapping is None:
             continue
         seen.add(name)
+        errors = entry_errors(model, entry, env) if env is not None else []
+        if errors:
+            changes.append(Change(name, SKIP, f"it has errors, fix them first: {errors[0].code} {errors[0].message}"))
+            continue
         auth = by_name.get(name)
         if auth is None:
             created = entry.value_of("repo_user")
@@ -153,7 +162,8 @@ def _differences(entry: Entry, auth: Authorization) -> list[str]:
 
 
 def pending(changes: Iterable[Change]) -> list[Change]:
-    return [c for c in changes if c.action != NONE]
+    """The changes apply would make (an entry with errors is not one: nothing is done for it)."""
+    return [c for c in changes if c.action not in (NONE, SKIP)]
 
 
 def plan_json(changes: Sequence[Change], project_id: str, endpoint: str) -> dict[str, Any]:
@@ -167,14 +177,16 @@ def plan_lines(changes: Sequence[Change], project_id: str, endpoint: str) -> lis
         lines.append("Neither the file nor ServiceStage has any authorization.")
         return lines
     width = max(len(redact(c.name)) for c in changes)
-    marks = {CREATE: "+", UPDATE_FILE: "~", REPLACE: "!", ROTATE: "±", DELETE: "-", NONE: " "}
+    marks = {CREATE: "+", UPDATE_FILE: "~", REPLACE: "!", ROTATE: "±", DELETE: "-", SKIP: "?", NONE: " "}
     for change in changes:
         lines.append(f"  {marks[change.action]} {redact(change.name):<{width}}  {change.action:<11}  "
                      f"{redact(change.reason)}")
     counts = {action: sum(1 for c in changes if c.action == action) for action in ACTIONS}
     lines.append("")
     if not pending(changes):
-        lines.append(f"No changes: the file and ServiceStage agree ({counts[NONE]} up to date).")
+        lines.append(f"No changes: the file and ServiceStage agree ({counts[NONE]} up to date)." if not counts[SKIP]
+                     else f"No changes apply can make ({counts[NONE]} up to date, {counts[SKIP]} skip: fix the "
+                          "errors of the entries marked ? first).")
         return lines
     summary = ", ".join(f"{counts[a]} {a}" for a in ACTIONS if counts[a] and a != NONE)
     lines.append(f"Plan: {summary} ({counts[NONE]} up to date).")

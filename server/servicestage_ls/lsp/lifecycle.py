@@ -74,7 +74,7 @@ async def _remote(run: CommandRun) -> tuple[Any, list[Authorization]]:
 
 async def _show_plan(run: CommandRun) -> None:
     client, remote = await _remote(run)
-    changes = planning.plan(run.ls.docs[run.uri].model(), remote)
+    changes = planning.plan(run.ls.docs[run.uri].model(), remote, run.ls.env)
     lines = planning.plan_lines(changes, client.project_id, client.endpoint)
     run.extra.update(planning.plan_json(changes, client.project_id, client.endpoint))
     run.extra["text"] = "\n".join(lines) + "\n"
