@@ -18,6 +18,7 @@ from servicestage_ls.engine import actions, lifecycle
 from servicestage_ls.engine import plan as planning
 from servicestage_ls.engine.actions import Refused
 from servicestage_ls.engine.findings import REMOTE_ONLY
+from servicestage_ls.engine.lenses import lenses
 from servicestage_ls.engine.lifecycle import q
 from servicestage_ls.lsp.commands import CREATE, DELETE, IMPORT, REFRESH, ROTATE, SHOW_PLAN, action_kind
 from servicestage_ls.lsp.run import CloudState, CommandRun, EditorFront, list_remote, open_client, run_command
@@ -228,7 +229,7 @@ def _action(title: str, kind: str, command: str, argument: dict[str, Any],
 def code_lenses(ls: ServiceStageServer, state: DocState) -> list[lsp.CodeLens]:
     model = state.model()
     out = []
-    for lens in planning.lenses(model, ls.env):
+    for lens in lenses(model, ls.env):
         at = lsp.Position(line=lens.line, character=0)
         out.append(lsp.CodeLens(range=lsp.Range(start=at, end=at), command=lsp.Command(
             title=lens.title, command=LENS_COMMANDS[lens.action], arguments=[{"uri": state.uri, "name": lens.name}])))

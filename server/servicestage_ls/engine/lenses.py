@@ -1,0 +1,41 @@
+"""The code lenses of the life cycle, from the file alone (no network): create a new entry, or its status with what
+to do about it. The editor shows them (``lsp.lifecycle``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from servicestage_ls.core.model import Model
+
+LENS_CREATE = "Create in ServiceStage"
+LENS_TITLES = {0: "✓ normal · Refresh", 1: "⚠ overdue · Rotate token", 2: "⚠ unauthenticated · Rotate token"}
+
+
+@dataclass(frozen=True)
+class Lens:
+    line: int
+    title: str
+    action: str  # "create", "refresh" or "rotate"
+    name: str
+
+
+def lenses(model: Model, env: Mapping[str, str]) -> list[Lens]:
+    """A lens on each entry's first line: create an entry without repo_user and without errors, or its status with
+    what to do about it. No network: the file says it all."""
+    from servicestage_ls.core.rules import entry_errors
+
+    out: list[Lens] = []
+    for entry in model.entries:
+        mapping, name = entry.mapping, entry.name
+        if mapping is None or not name:
+            continue
+        line = entry.range().start[0]
+        if mapping.get("repo_user") is None:
+            if not entry_errors(model, entry, env):
+                out.append(Lens(line, LENS_CREATE, "create", name))
+            continue
+        status = entry.status
+        if status in LENS_TITLES:
+            out.append(Lens(line, LENS_TITLES[status], "refresh" if status == 0 else "rotate", name))
+    return out
