@@ -1,6 +1,7 @@
 """Issue 18 item 2 in the editor: Create and Create all never send a cloud credential as a repository's secret —
 not by naming a credential variable (SS144 on the reference), not as a literal equal to the credential in use, not
-through a malformed reference — and nothing reaches the endpoint. The same words as the command line."""
+through a malformed reference — and nothing reaches the endpoint; Rotate token refuses before it asks. The same words
+as the command line."""
 
 from __future__ import annotations
 
@@ -9,7 +10,19 @@ import uuid
 
 import pytest
 
-from helpers.cloud_lsp import API_TOKEN, CREATE, CREATE_ALL, EditorClient, Scripted, execute
+from servicestage_ls.cloud.emulator import Emulator
+
+from helpers.cloud_lsp import (
+    API_TOKEN,
+    CREATE,
+    CREATE_ALL,
+    ROTATE,
+    EditorClient,
+    Scripted,
+    execute,
+    remote_statuses,
+    seed_project,
+)
 from helpers.cloud_servers import http_response
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -49,3 +62,24 @@ async def test_create_and_create_all_send_nothing(client: EditorClient, entry: s
     shown = [message for _, message in client.shown_with_type(since)]
     assert shown == [f"ServiceStage: cannot create 'web-frontend': {reason}",
                      f"ServiceStage: skipped 'web-frontend': {reason}"]
+
+
+@pytest.mark.parametrize(("token", "reason"), [
+    ("${HUAWEICLOUD_AUTH_TOKEN}", SS144),
+    ("$GITHUB_TOKEN", MALFORMED),
+], ids=["credential-variable", "malformed"])
+async def test_rotate_refuses_before_asking_and_changes_nothing(client: EditorClient, live_emulator: Emulator,
+                                                               token: str, reason: str) -> None:
+    project = uuid.uuid4().hex
+    seed_project(live_emulator, project, "- {name: web-frontend, repo_type: github, repo_user: web-org, status: 1}\n")
+    uri = f"file:///work/project/guard{next(_counter)}.servicestage.yaml"
+    client.open(uri, f"project_id: {project}\nendpoint: {live_emulator.url}\nauthorizations:\n"
+                     f"  - name: web-frontend\n    repo_type: github\n    token: {token}\n    repo_user: web-org\n"
+                     "    status: 1\n")
+    since, asked = len(client.messages), len(client.questions)
+    result = await execute(client, ROTATE, {"uri": uri, "name": "web-frontend"})
+    assert len(client.questions) == asked  # refused before the question: nothing to confirm
+    assert remote_statuses(live_emulator, project) == {"web-frontend": 1}
+    assert result == EMPTY_SUMMARY
+    assert [message for _, message in client.shown_with_type(since)] == [
+        f"ServiceStage: cannot create 'web-frontend': {reason}"]
