@@ -49,6 +49,7 @@ from servicestage_ls.cloud.errors import (
     ConfigurationError,
     body_excerpt,
     parse_error_response,
+    shown,
     single_line,
 )
 from servicestage_ls.cloud.kinds import KindCalls, Namespace, OAuthAnswer, RedirectUrl, oauth_answer
@@ -133,10 +134,9 @@ class ServiceStageClient(KindCalls):
 
     def _error(self, response: httpx.Response, secrets: Sequence[str]) -> CloudError:
         if 300 <= response.status_code < 400:
-            location = response.headers.get("Location", "")
+            location = single_line(shown(response.headers.get("Location", ""), secrets), 120)  # masked, then cut
             return CloudError(
-                "http",
-                f"unexpected redirect to {single_line(location, 120)}" if location else "unexpected redirect",
+                "http", f"unexpected redirect to {location}" if location else "unexpected redirect",
                 status=response.status_code,
                 request_id=response.headers.get("X-Request-Id"),
                 advice="check the endpoint; it must be the API's address, not a web page's",

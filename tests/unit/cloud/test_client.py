@@ -178,6 +178,14 @@ async def test_the_client_never_sends_one_of_its_credentials_as_a_secret(env: di
     assert recorder.requests == []
 
 
+async def test_a_redirect_to_an_address_holding_a_secret_is_masked_before_it_is_cut() -> None:
+    location = "https://login.example.com/" + "p" * 85 + "?t=" + urllib.parse.quote(REPO_TOKEN)  # cut first: "?t=ghp_r…"
+    async with await client_for(lambda r: httpx.Response(302, headers={"Location": location})) as client:
+        with pytest.raises(CloudError) as caught:
+            await client.create_personal_authorization("github", "token1", REPO_TOKEN)
+    assert caught.value.message == "unexpected redirect to https://login.example.com/" + "p" * 85 + "?t=***"
+
+
 async def test_200_without_the_authorization_object_is_a_protocol_error() -> None:
     answer = lambda r: httpx.Response(200, json={"result": "ok"}, headers={"X-Request-Id": "q1"})
     async with await client_for(answer) as client:
