@@ -19,6 +19,16 @@ NAMES = [
     ("SS142", "server/servicestage_ls/core/schema.py"),
     ("SS143", "server/servicestage_ls/core/schema.py"),
     ("SS144", "server/servicestage_ls/core/schema.py"),
+    ("SS123", "server/servicestage_ls/core/schema.py"),
+    ("--trust-endpoint", "server/servicestage_ls/cli/__init__.py"),
+    ("HOST[:PORT]", "server/servicestage_ls/cli/__init__.py"),
+    ("SERVICESTAGE_TRUSTED_ENDPOINTS", "server/servicestage_ls/core/trust.py"),
+    (".myhuaweicloud.com", "server/servicestage_ls/core/trust.py"),
+    (".myhuaweicloud.eu", "server/servicestage_ls/core/trust.py"),
+    (".huaweicloud.com", "server/servicestage_ls/core/trust.py"),
+    ("trusted_endpoints", "client-neovim/lua/servicestage_ls/init.lua"),
+    ("servicestage-ls-trusted-endpoints", "client-emacs/servicestage-ls.el"),
+    ("trustedEndpoints", "server/servicestage_ls/core/settings.py"),
     ("HUAWEICLOUD_SDK_IAM_ENDPOINT", "server/servicestage_ls/core/regions.py"),
     ("HUAWEICLOUD_SDK_REGION_SERVICESTAGE_", "server/servicestage_ls/core/regions.py"),
     ("SERVICESTAGE_EMULATOR_TOKEN", "server/servicestage_ls/cli/__init__.py"),
@@ -44,14 +54,14 @@ def test_each_name_security_md_gives_is_the_codes(name: str, where: str) -> None
 
 def test_the_codes_it_names_are_in_the_catalogue() -> None:
     codes = {rule.code for rule in schema.RULES}
-    assert {"SS142", "SS143", "SS144"} <= codes
+    assert {"SS123", "SS142", "SS143", "SS144"} <= codes
 
 
 def test_the_vscode_settings_it_names_are_machine_scoped() -> None:
     manifest = json.loads((ROOT / "client-vscode" / "package.json").read_text(encoding="utf-8"))
     properties = manifest["contributes"]["configuration"]["properties"]
     restricted = manifest["capabilities"]["untrustedWorkspaces"]["restrictedConfigurations"]
-    for setting in ("servicestage.endpoint", "servicestage.caBundle"):
+    for setting in ("servicestage.endpoint", "servicestage.caBundle", "servicestage.trustedEndpoints"):
         assert f"`{setting}`" in SECURITY
         assert properties[setting]["scope"] == "machine", setting
         assert setting in restricted, setting
