@@ -96,3 +96,11 @@ def test_trusted_endpoints_and_ca_bundle_are_checked() -> None:
     ]
     settings, problems = parse_settings({"trustedEndpoints": ["Stack.Example:8443"], "endpoint": "https://e.example:9443"})
     assert problems == [] and settings.trusted() == ("Stack.Example:8443", "e.example:9443")
+
+
+def test_trusted_endpoints_of_the_wrong_type_fall_back_to_none() -> None:
+    for bad in ("a.example", [1], {"a.example": True}):
+        settings, problems = parse_settings({"trustedEndpoints": bad})
+        assert settings.trustedEndpoints == ()
+        assert problems == ["servicestage.trustedEndpoints must be a list of \"host\" or \"host:port\" strings; "
+                            "using the default []"]
