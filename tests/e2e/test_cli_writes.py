@@ -94,17 +94,17 @@ def test_import_o_interrupted_while_writing_leaves_no_file(
 def test_import_o_never_replaces_a_file_made_while_servicestage_answered(
         tmp_path: Path, emulator: EmulatorProcess, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    from servicestage_ls.engine import plan
+    from servicestage_ls.engine import imports
 
     project, _ = project_with_one(emulator)
     output = tmp_path / "new.servicestage.yaml"
-    made = plan.new_file_text
+    made = imports.new_file_text
 
     def then_someone_writes_it(*args: object, **kwargs: object) -> str:
         output.write_text("mine\n", encoding="utf-8")  # after the first look, before the write
         return made(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(plan, "new_file_text", then_someone_writes_it)
+    monkeypatch.setattr(imports, "new_file_text", then_someone_writes_it)
     assert main(["import", "-o", str(output), "--endpoint", emulator.url, "--project-id", project]) == 2
     assert capsys.readouterr() == ("", f"{output}: error: the file exists; `servicestage-ls import {output}` adds "
                                        "to it\n")

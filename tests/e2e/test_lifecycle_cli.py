@@ -115,7 +115,7 @@ def test_import_rotate_prune_then_the_plan_shows_only_none(tmp_path: Path, seede
     assert (run.code, run.err) == (0, "")
     assert run.out == (f"{path}: imported 'payments-api', 'legacy-ci', 'web-frontend', 'unauth-app'; their tokens "
                        "are read from PAYMENTS_API_TOKEN, LEGACY_CI_TOKEN, WEB_FRONTEND_TOKEN, UNAUTH_APP_TOKEN when "
-                       "it is created again or rotated (set them in the environment first)\n")
+                       "they are created again or rotated (set them in the environment first)\n")
     imported = path.read_text(encoding="utf-8")
     assert imported == (
         f"project_id: {project}\nendpoint: {seeded.url}\nauthorizations:\n"
@@ -500,3 +500,20 @@ def test_an_entry_with_errors_is_skip_in_the_plan_and_skipped_by_apply(tmp_path:
         f"{path}: apply: 1 done, 1 skipped (has errors: payments-api), 1 skipped (unset-new), 3 not done",
     ]
     assert remote(seeded, project)["payments-api"] == 1  # not rotated
+
+
+def test_import_never_gives_two_entries_the_same_variable(tmp_path: Path, seeded: EmulatorProcess) -> None:
+    path, project = file_with(tmp_path, seeded, entry("mine-a.b", token="${A_B_C_TOKEN}"))
+    for name in ("a-b.c", "a_b-c"):
+        made = httpx.post(f"{seeded.url}/v1/{project}/git/auths/github/personal", trust_env=False,
+                          headers={"X-Auth-Token": API_TOKEN}, json={"name": name, "token": GITHUB_VALUE})
+        assert made.status_code == 200
+    run = cli("import", str(path), "--name", "a-b.c", "--name", "a_b-c")
+    assert (run.code, run.err) == (0, "")
+    assert run.out == (f"{path}: imported 'a-b.c', 'a_b-c'; their tokens are read from A_B_C_2_TOKEN, A_B_C_3_TOKEN "
+                       "when they are created again or rotated (set them in the environment first); A_B_C_TOKEN was "
+                       "taken, so 'a-b.c' reads A_B_C_2_TOKEN; A_B_C_TOKEN was taken, so 'a_b-c' reads "
+                       "A_B_C_3_TOKEN\n")
+    text = path.read_text(encoding="utf-8")
+    assert [line for line in text.splitlines() if "token:" in line] == [
+        "    token: ${A_B_C_TOKEN}", "    token: ${A_B_C_2_TOKEN}", "    token: ${A_B_C_3_TOKEN}"]

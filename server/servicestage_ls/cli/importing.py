@@ -26,7 +26,7 @@ from servicestage_ls.cli.front import (
 )
 from servicestage_ls.core.model import Model
 from servicestage_ls.core.edits import TextEdit
-from servicestage_ls.engine import plan as planning
+from servicestage_ls.engine import imports
 from servicestage_ls.engine.actions import CloudOptions, Refused
 from servicestage_ls.engine.lifecycle import q
 
@@ -56,12 +56,12 @@ def run_import(file: str | None, *, output: str | None, region: str | None, endp
         if unknown:
             err.write(f"{where}: error: ServiceStage has no authorization named {q(unknown[0])}\n")
             return EXIT_FAILED
-        auths = planning.importable(model, remote, names)
+        auths = imports.importable(model, remote, names)
         if file is None:
-            text = planning.new_file_text(auths, project_id=client.project_id, region=None if endpoint else region,
+            text = imports.new_file_text(auths, project_id=client.project_id, region=None if endpoint else region,
                                           endpoint=endpoint)
             return _new_file(text, auths, output, out, err)
-        return await _add_to_file(file, auths, env, out, err)
+        return await _add_to_file(file, auths, imports.variables_in(model), env, out, err)
 
     return run_calls(where, go(), err, interrupted=INTERRUPTED_READING)
 
@@ -95,11 +95,11 @@ def _new_file(text: str, auths: list[Authorization], output: str | None, out: Te
     except OSError as why:
         err.write(f"{output}: error: cannot write it: {why.strerror or why}\n")
         return EXIT_USAGE
-    out.write(f"{output}: {planning.imported_message(auths) if auths else 'ServiceStage has no authorization'}\n")
+    out.write(f"{output}: {imports.imported_message(auths) if auths else 'ServiceStage has no authorization'}\n")
     return EXIT_OK
 
 
-async def _add_to_file(file: str, auths: list[Authorization], env: Mapping[str, str], out: TextIO,
+async def _add_to_file(file: str, auths: list[Authorization], taken: set[str], env: Mapping[str, str], out: TextIO,
                        err: TextIO) -> int:
     if not auths:
         out.write(f"{file}: nothing to import: the file has every authorization ServiceStage has\n")
@@ -108,12 +108,12 @@ async def _add_to_file(file: str, auths: list[Authorization], env: Mapping[str, 
 
     def compute(current: Model) -> list[TextEdit]:
         present = {e.name for e in current.entries}
-        return planning.import_edits(current, [a for a in auths if a.name not in present])
+        return imports.import_edits(current, [a for a in auths if a.name not in present])
 
     try:
         await front.write(compute, "import")
-    except (Refused, planning.CannotImport) as why:
+    except (Refused, imports.CannotImport) as why:
         err.write(f"{file}: error: {why}; nothing was written\n")
         return EXIT_FAILED
-    out.write(f"{file}: {planning.imported_message(auths)}\n")
+    out.write(f"{file}: {imports.imported_message(auths, taken)}\n")
     return EXIT_OK

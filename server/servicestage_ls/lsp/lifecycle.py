@@ -15,6 +15,7 @@ from lsprotocol import types as lsp
 from servicestage_ls.core.edits import TextEdit
 from servicestage_ls.core.model import Model
 from servicestage_ls.engine import actions, lifecycle
+from servicestage_ls.engine import imports
 from servicestage_ls.engine import plan as planning
 from servicestage_ls.engine.actions import Refused
 from servicestage_ls.engine.findings import REMOTE_ONLY
@@ -94,7 +95,8 @@ async def _import(run: CommandRun) -> None:
     unknown = [n for n in names if n not in known]
     if unknown:
         raise Refused(f"ServiceStage has no authorization named {q(unknown[0])}")
-    wanted = planning.importable(run.ls.docs[run.uri].model(), remote, names)
+    before = run.ls.docs[run.uri].model()
+    wanted = imports.importable(before, remote, names)
     if not wanted:
         run.ls.show("ServiceStage: nothing to import: the file has every authorization ServiceStage has",
                     lsp.MessageType.Info)
@@ -103,13 +105,14 @@ async def _import(run: CommandRun) -> None:
     def compute(model: Model) -> list[TextEdit]:
         present = {e.name for e in model.entries}
         try:
-            return planning.import_edits(model, [a for a in wanted if a.name not in present])
-        except planning.CannotImport as why:
+            return imports.import_edits(model, [a for a in wanted if a.name not in present])
+        except imports.CannotImport as why:
             raise Refused(f"{why}; nothing was written") from None
 
     await run.shared.writes.apply(run.ls, run.uri, compute, "ServiceStage: import")
     run.extra["imported"] = [a.name for a in wanted]
-    run.ls.show(f"ServiceStage: {planning.imported_message(wanted)}", lsp.MessageType.Info)
+    run.ls.show(f"ServiceStage: {imports.imported_message(wanted, imports.variables_in(before))}",
+                lsp.MessageType.Info)
 
 
 def _target(run: CommandRun, model: Model) -> str:

@@ -9,18 +9,8 @@ from servicestage_ls.core.document import parse
 from servicestage_ls.core.model import Range
 from servicestage_ls.core.edits import apply_edits, removal_edits
 from servicestage_ls.core.rules import check
-from servicestage_ls.engine.plan import (
-    CannotImport,
-    Change,
-    import_edits,
-    importable,
-    new_file_text,
-    plan,
-    plan_json,
-    plan_lines,
-    status_text,
-    token_variable,
-)
+from servicestage_ls.engine.imports import CannotImport, import_edits, importable, new_file_text, token_variable
+from servicestage_ls.engine.plan import Change, plan, plan_json, plan_lines, status_text
 
 HEAD = "project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789\nregion: cn-north-4\nauthorizations:\n"
 
@@ -209,3 +199,21 @@ def test_a_differing_repo_type_or_owner_is_a_replace_and_a_leftover_probe_is_del
     ]
     assert [a.name for a in importable(model, remote)] == ["not-a.probe-xyz"]
     assert [a.name for a in importable(model, remote, ["legacy-ci.probe-0a1b2c"])] == ["legacy-ci.probe-0a1b2c"]
+
+
+def test_imported_entries_never_share_a_token_variable() -> None:
+    from servicestage_ls.engine.imports import imported_message, token_variables, variables_in
+
+    model = parse(HEAD + "  - name: mine\n    repo_type: github\n    token: ${A_B_C_TOKEN}\n")
+    remote = [auth("a-b.c"), auth("a_b-c"), auth("other")]
+    assert variables_in(model) == {"A_B_C_TOKEN"}
+    assert token_variables(remote) == {"a-b.c": "A_B_C_TOKEN", "a_b-c": "A_B_C_2_TOKEN", "other": "OTHER_TOKEN"}
+    assert token_variables(remote, {"A_B_C_TOKEN"}) == {"a-b.c": "A_B_C_2_TOKEN", "a_b-c": "A_B_C_3_TOKEN",
+                                                        "other": "OTHER_TOKEN"}
+    assert imported_message(remote[1:]) == ("imported 'a_b-c', 'other'; their tokens are read from A_B_C_TOKEN, "
+                                            "OTHER_TOKEN when they are created again or rotated (set them in the "
+                                            "environment first)")
+    added = apply_edits(model, import_edits(model, remote[:2]))
+    assert [line for line in added.splitlines() if "token:" in line] == [
+        "    token: ${A_B_C_TOKEN}", "    token: ${A_B_C_2_TOKEN}", "    token: ${A_B_C_3_TOKEN}"]
+    assert new_file_text(remote[:2], project_id=None, region="cn-north-4", endpoint=None).count("${A_B_C_") == 2
