@@ -142,6 +142,7 @@ describe("controller: starting the server", () => {
         remoteCheck: "off",
         timeoutSeconds: 12,
         caBundle: "",
+        trustedEndpoints: [],
         restrictedMode: false,
       },
       synchronize: { configurationSection: "servicestage" },
@@ -190,6 +191,15 @@ describe("controller: starting the server", () => {
     const b = setup({ versions: { "/ext/python": "3.13.0", python3: "3.11.7" }, fromExtension: "/ext/python" });
     await b.controller.start();
     assert.equal(b.clients[0].serverOptions.command, "/ext/python");
+  });
+
+  it("never takes servicestage.server.pythonPath from the workspace's settings, trusted or not", async () => {
+    fake.workspaceFolders = [{ uri: Uri.file("/ws") }];
+    fake.workspaceConfig = { "servicestage.server.pythonPath": "${workspaceFolder}/bin/python3" };
+    const { controller, clients, probes } = setup({ versions: { "/ws/bin/python3": "3.12.1", python3: "3.11.7" } });
+    await controller.start();
+    assert.deepEqual(probes, ["/usr/bin/python3"]);
+    assert.equal(clients[0].serverOptions.command, "/usr/bin/python3");
   });
 
   it("in Restricted Mode runs no interpreter of the workspace: no ${workspaceFolder}, no relative path, no Python extension", async () => {

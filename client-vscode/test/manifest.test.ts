@@ -56,6 +56,7 @@ describe("package.json", () => {
     const properties = manifest.contributes.configuration.properties as Record<string, { scope?: string }>;
     assert.equal(properties["servicestage.endpoint"].scope, "machine");
     assert.equal(properties["servicestage.caBundle"].scope, "machine");
+    assert.equal(properties["servicestage.server.pythonPath"].scope, "machine");
   });
 
   it("has the client settings", () => {
