@@ -87,6 +87,7 @@ const COMMAND_TITLES: Record<EditorCommand, string> = {
   rotateToken: "Rotate Token…",
   deleteAuthorization: "Delete…",
   testAuthorization: "Test Authorization at Cursor",
+  authorize: "Authorize in the Browser at Cursor…",
 };
 
 export class Controller implements vscode.Disposable {

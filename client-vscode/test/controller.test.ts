@@ -469,25 +469,28 @@ describe("controller: editor commands", () => {
     assert.deepEqual(fake.errorMessages, []);
   });
 
-  it("Import…, Rotate Token…, Delete… and Test send the documented arguments (the server asks before destroying)", async () => {
+  it("Import…, Rotate Token…, Delete…, Test and Authorize send the documented arguments (the server asks before destroying)", async () => {
     const { controller, clients, shown } = setup();
     fake.editor("/w/a.servicestage.yml", 9, 2);
     await controller.runEditorCommand("importFromServiceStage");
     await controller.runEditorCommand("rotateToken");
     await controller.runEditorCommand("deleteAuthorization");
     await controller.runEditorCommand("testAuthorization");
+    await controller.runEditorCommand("authorize");
     const uri = "file:///w/a.servicestage.yml";
     assert.deepEqual(clients[0].requests.map((r) => r.params), [
       { command: "servicestage-ls.importFromServiceStage", arguments: [{ uri }] },
       { command: "servicestage-ls.rotateToken", arguments: [{ uri, position: { line: 9, character: 2 } }] },
       { command: "servicestage-ls.deleteAuthorization", arguments: [{ uri, position: { line: 9, character: 2 } }] },
       { command: "servicestage-ls.testAuthorization", arguments: [{ uri, position: { line: 9, character: 2 } }] },
+      { command: "servicestage-ls.authorize", arguments: [{ uri, position: { line: 9, character: 2 } }] },
     ]);
     assert.deepEqual(fake.progress.map((p) => p.title), [
       "ServiceStage: Import…",
       "ServiceStage: Rotate Token…",
       "ServiceStage: Delete…",
       "ServiceStage: Test Authorization at Cursor…",
+      "ServiceStage: Authorize in the Browser at Cursor…",
     ]);
     assert.deepEqual(shown, []);
   });
