@@ -57,12 +57,6 @@ EXIT_CODES: dict[str, tuple[tuple[int, str], ...]] = {
         (1, "a call failed"),
         (2, "usage or configuration problem, or not confirmed"),
     ),
-    "authorize": (
-        (0, "authorized and written back (with --print-url: the address printed)"),
-        (1, "a call failed, nothing was pasted, or the write-back was refused"),
-        (2, "usage or configuration problem (not an OAuth entry, an entry with errors, a pasted address without "
-            "code or state, no credentials)"),
-    ),
     "test": (
         (0, "every authorization tested works"),
         (1, "an authorization does not work, or its call failed (the line says why)"),

@@ -1,6 +1,6 @@
 """The life cycle's decisions (pure): the plan (the file against ServiceStage's list), what import writes, and
-the words both front ends print. The CLI (`plan`, `apply`, `import`) and the language server (Show plan, code
-lenses, SS173, Import) call these and nothing else decides.
+the words both front ends print. The CLI (`plan`, `apply`, `import`) and the language server (Show plan, SS173,
+Import) call these and nothing else decides; the code lenses are ``engine.lenses``.
 """
 
 from __future__ import annotations
