@@ -15,7 +15,6 @@ export const SERVER_COMMANDS = {
   rotateToken: "servicestage-ls.rotateToken",
   deleteAuthorization: "servicestage-ls.deleteAuthorization",
   testAuthorization: "servicestage-ls.testAuthorization",
-  authorize: "servicestage-ls.authorize",
 } as const;
 
 export const EXTENSION_COMMANDS = {
@@ -29,7 +28,6 @@ export const EXTENSION_COMMANDS = {
   rotateToken: "servicestage.rotateToken",
   deleteAuthorization: "servicestage.deleteAuthorization",
   testAuthorization: "servicestage.testAuthorization",
-  authorize: "servicestage.authorize",
 } as const;
 
 export type EditorCommand =
@@ -40,8 +38,7 @@ export type EditorCommand =
   | "importFromServiceStage"
   | "rotateToken"
   | "deleteAuthorization"
-  | "testAuthorization"
-  | "authorize";
+  | "testAuthorization";
 
 /** The server commands the code lenses run (vscode-languageclient registers them; clicking a lens sends them). */
 export const LENS_COMMANDS = [
@@ -49,7 +46,6 @@ export const LENS_COMMANDS = [
   SERVER_COMMANDS.refreshStatus,
   SERVER_COMMANDS.rotateToken,
   SERVER_COMMANDS.testAuthorization,
-  SERVER_COMMANDS.authorize,
 ];
 
 export interface CursorPosition {
@@ -76,7 +72,6 @@ export function executeCommandParams(which: EditorCommand, uri: string, position
     case "rotateToken":
     case "deleteAuthorization":
     case "testAuthorization":
-    case "authorize":
       return {
         command: SERVER_COMMANDS[which],
         arguments: [{ uri, position: { line: position.line, character: position.character } }],

@@ -112,3 +112,71 @@ def test_list_shows_the_kind_and_the_tag(tmp_path: Path, seeded: EmulatorProcess
     run = cli("list", "--endpoint", seeded.url, "--project-id", project, "--format", "json")
     assert [(a["name"], a["token_type"], a["tag"]) for a in json.loads(run.out)["authorizations"]] == [
         ("web-frontend", "personal", None), ("codehub-pw", "password", None), ("gitee-oauth", "oauth", "intl")]
+
+
+PLANNED = ("  - name: web-frontend\n    kind: oauth\n    repo_type: github\n    repo_user: tom-repo\n    status: 0\n"
+           "  - name: codehub-pw\n    kind: password\n    repo_type: devcloud\n    user: my-domain/tom\n"
+           "    password: ${DEVCLOUD_PASSWORD}\n    repo_user: tom\n    status: 2\n"
+           "  - name: gitee-oauth\n    kind: oauth\n    repo_type: gitee\n    tag: intl\n    repo_user: octo\n"
+           "    status: 1\n")
+
+
+def test_plan_compares_kinds_and_apply_renews_each_kind_its_way(tmp_path: Path, seeded: EmulatorProcess) -> None:
+    path = write_file(tmp_path, seeded, PLANNED)
+    run = cli("plan", str(path), "--format", "json")
+    assert (run.code, run.err) == (0, "")
+    assert json.loads(run.out)["changes"] == [
+        {"name": "web-frontend", "action": "replace", "kind": "oauth",
+         "reason": "kind is personal in ServiceStage, oauth in the file: delete it, then authorize it again in the "
+                   "browser (apply does not)"},
+        {"name": "codehub-pw", "action": "rotate", "kind": "password",
+         "reason": "ServiceStage reports status 2 (unauthenticated): the password must be replaced"},
+        {"name": "gitee-oauth", "action": "rotate", "kind": "oauth",
+         "reason": "ServiceStage reports status 1 (overdue): authorize it again in the browser (apply does not "
+                   "rotate an OAuth authorization)"},
+    ]
+    run = cli("apply", str(path), "--rotate", "--yes", env={"DEVCLOUD_PASSWORD": NEW_PASSWORD_VALUE})
+    assert f"{path}: rotated the password of 'codehub-pw': repo_user tom, status 0 (normal)\n" in run.out
+    assert (f"{path}: not done: rotate 'gitee-oauth': an OAuth authorization is renewed by authorizing it again in "
+            "the browser; run `servicestage-ls authorize FILE --name gitee-oauth`\n") in run.err
+    text = path.read_text(encoding="utf-8")
+    assert "    password: ${DEVCLOUD_PASSWORD}\n    repo_user: tom\n    status: 0  # normal\n" in text
+    project = text.split("\n")[0].removeprefix("project_id: ")
+    listed = json.loads(cli("list", "--endpoint", seeded.url, "--project-id", project, "--format", "json").out)
+    assert [(a["name"], a["token_type"], a["status"]) for a in listed["authorizations"]] == [
+        ("web-frontend", "personal", 0), ("gitee-oauth", "oauth", 1), ("codehub-pw", "password", 0)]
+
+
+def test_a_new_password_the_repository_refuses_changes_nothing(tmp_path: Path, seeded: EmulatorProcess) -> None:
+    path = write_file(tmp_path, seeded, PLANNED)
+    before = path.read_text(encoding="utf-8")
+    run = cli("apply", str(path), "--rotate", "--yes", env={"DEVCLOUD_PASSWORD": "short"})
+    assert run.code == 1
+    assert (f"{path}: rotating the password of 'codehub-pw' failed: the probe authorization 'codehub-pw.probe-"
+            in run.err)
+    assert "that proves the password from ${DEVCLOUD_PASSWORD} was not created: " in run.err
+    assert "short" not in run.err and path.read_text(encoding="utf-8") == before
+    project = before.split("\n")[0].removeprefix("project_id: ")
+    listed = json.loads(cli("list", "--endpoint", seeded.url, "--project-id", project, "--format", "json").out)
+    assert [(a["name"], a["status"]) for a in listed["authorizations"]] == [
+        ("web-frontend", 0), ("codehub-pw", 2), ("gitee-oauth", 1)]
+
+
+def test_import_writes_each_kinds_entry(tmp_path: Path, seeded: EmulatorProcess) -> None:
+    path = tmp_path / "imported.servicestage.yaml"
+    project = uuid.uuid4().hex
+    run = cli("import", "-o", str(path), "--endpoint", seeded.url, "--project-id", project)
+    assert (run.code, run.err) == (0, "")
+    assert run.out == (
+        f"{path}: imported 'web-frontend', 'codehub-pw', 'gitee-oauth'; their secrets are read from "
+        "WEB_FRONTEND_TOKEN, CODEHUB_PW_PASSWORD when they are created again or rotated (set them in the environment "
+        "first); 'gitee-oauth' is OAuth: renewed by authorizing in the browser, no secret in the file; write the "
+        "`user` of 'codehub-pw' (`{domain name}/{tenant name}`): ServiceStage does not report it\n")
+    assert path.read_text(encoding="utf-8") == (
+        f"project_id: {project}\nendpoint: {seeded.url}\nauthorizations:\n"
+        "  - name: web-frontend\n    repo_type: github\n    token: ${WEB_FRONTEND_TOKEN}\n"
+        "    host: https://github.com/tom-repo\n    repo_user: tom-repo\n    status: 0  # normal\n"
+        "  - name: codehub-pw\n    kind: password\n    repo_type: devcloud\n    password: ${CODEHUB_PW_PASSWORD}\n"
+        "    repo_user: tom\n    status: 2  # unauthenticated\n"
+        "  - name: gitee-oauth\n    kind: oauth\n    repo_type: gitee\n    tag: intl\n    repo_user: octo\n"
+        "    status: 1  # overdue\n")

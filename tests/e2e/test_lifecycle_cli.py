@@ -179,14 +179,14 @@ def test_plan_text_json_and_detailed_exit_code(tmp_path: Path, seeded: EmulatorP
     run = cli("plan", str(path), "--format", "json", "--detailed-exitcode")
     assert (run.code, run.err) == (3, "")
     assert json.loads(run.out) == {"project_id": project, "endpoint": seeded.url, "changes": [
-        {"name": "payments-api", "action": "rotate",
+        {"name": "payments-api", "action": "rotate", "kind": "personal",
          "reason": "ServiceStage reports status 1 (overdue): the token must be replaced"},
-        {"name": "web-frontend", "action": "update-file",
+        {"name": "web-frontend", "action": "update-file", "kind": "personal",
          "reason": "repo_user is web-org in ServiceStage, missing in the file; ServiceStage reports status 0 "
                    "(normal), the file says no status"},
-        {"name": "new-one", "action": "create", "reason": "in the file, not in ServiceStage"},
-        {"name": "legacy-ci", "action": "delete", "reason": "in ServiceStage, not in the file"},
-        {"name": "unauth-app", "action": "delete", "reason": "in ServiceStage, not in the file"},
+        {"name": "new-one", "action": "create", "kind": "personal", "reason": "in the file, not in ServiceStage"},
+        {"name": "legacy-ci", "action": "delete", "kind": "personal", "reason": "in ServiceStage, not in the file"},
+        {"name": "unauth-app", "action": "delete", "kind": "personal", "reason": "in ServiceStage, not in the file"},
     ]}
     run = cli("apply", str(path), "--dry-run", "--rotate", "--prune")
     assert (run.code, run.err) == (0, "")
@@ -273,7 +273,7 @@ def test_a_leftover_probe_is_planned_as_such_and_apply_deletes_it(tmp_path: Path
     assert made.status_code == 200
     run = cli("plan", str(path), "--format", "json")
     assert json.loads(run.out)["changes"][-1] == {
-        "name": "web-frontend.probe-0a1b2c", "action": "delete",
+        "name": "web-frontend.probe-0a1b2c", "action": "delete", "kind": "personal",
         "reason": "a leftover probe of 'web-frontend' (a rotation or replace was interrupted): `apply` deletes it"}
     run = cli("apply", str(path))
     assert (run.code, run.err) == (0, "")
@@ -298,10 +298,10 @@ def test_a_differing_repo_type_or_owner_is_replaced_only_when_asked(tmp_path: Pa
     run = cli("plan", str(path), "--format", "json", "--detailed-exitcode")
     assert (run.code, run.err) == (3, "")
     assert json.loads(run.out)["changes"][:2] == [
-        {"name": "legacy-ci", "action": "replace",
+        {"name": "legacy-ci", "action": "replace", "kind": "personal",
          "reason": "repo_type is gitlab in ServiceStage, github in the file: it is deleted and created again with the "
                    "file's token, proven first"},
-        {"name": "payments-api", "action": "replace",
+        {"name": "payments-api", "action": "replace", "kind": "personal",
          "reason": "host is https://github.com/new-org in the file, ServiceStage's repo_home is "
                    "https://github.com/pay-org: it is deleted and created again with the file's token, proven first"}]
     run = cli("refresh", str(path))
@@ -482,9 +482,9 @@ def test_an_entry_with_errors_is_skip_in_the_plan_and_skipped_by_apply(tmp_path:
     run = cli("plan", str(path), "--format", "json", "--detailed-exitcode")
     assert (run.code, run.err) == (3, "")
     assert json.loads(run.out)["changes"][:3] == [
-        {"name": "payments-api", "action": "skip", "reason": SKIPPED_REASON},
-        {"name": "unset-new", "action": "create", "reason": "in the file, not in ServiceStage"},
-        {"name": "good-new", "action": "create", "reason": "in the file, not in ServiceStage"}]
+        {"name": "payments-api", "action": "skip", "kind": "personal", "reason": SKIPPED_REASON},
+        {"name": "unset-new", "action": "create", "kind": "personal", "reason": "in the file, not in ServiceStage"},
+        {"name": "good-new", "action": "create", "kind": "personal", "reason": "in the file, not in ServiceStage"}]
     run = cli("apply", str(path), "--rotate", "--yes")
     assert run.code == 1
     assert run.err.splitlines() == [

@@ -111,11 +111,11 @@ async def test_show_plan(lsp_sessions: dict[str, EditorClient], live_emulator: E
     since = len(client.messages)
     result = await execute(client, SHOW_PLAN, {"uri": uri})
     assert result["changes"] == [
-        {"name": "payments-api", "action": "rotate",
+        {"name": "payments-api", "action": "rotate", "kind": "personal",
          "reason": "ServiceStage reports status 1 (overdue): the token must be replaced"},
-        {"name": "web-frontend", "action": "none", "reason": "up to date: status 0 (normal)"},
-        {"name": "brand-new", "action": "create", "reason": "in the file, not in ServiceStage"},
-        {"name": "legacy-ci", "action": "delete", "reason": "in ServiceStage, not in the file"},
+        {"name": "web-frontend", "action": "none", "kind": "personal", "reason": "up to date: status 0 (normal)"},
+        {"name": "brand-new", "action": "create", "kind": "personal", "reason": "in the file, not in ServiceStage"},
+        {"name": "legacy-ci", "action": "delete", "kind": "personal", "reason": "in ServiceStage, not in the file"},
     ]
     assert (result["project_id"], result["endpoint"]) == (project, live_emulator.url)
     assert result["text"].splitlines()[2] == ("  ± payments-api  rotate       ServiceStage reports status 1 (overdue): "
@@ -353,9 +353,9 @@ async def test_show_plan_skips_an_entry_with_errors(lsp_sessions: dict[str, Edit
     since = len(client.messages)
     result = await execute(client, SHOW_PLAN, {"uri": uri})
     assert result["changes"] == [
-        {"name": "payments-api", "action": "skip",
+        {"name": "payments-api", "action": "skip", "kind": "personal",
          "reason": "it has errors, fix them first: SS150 `host` must be an https:// URL"},
-        {"name": "web-frontend", "action": "none", "reason": "up to date: status 0 (normal)"},
-        {"name": "legacy-ci", "action": "delete", "reason": "in ServiceStage, not in the file"}]
+        {"name": "web-frontend", "action": "none", "kind": "personal", "reason": "up to date: status 0 (normal)"},
+        {"name": "legacy-ci", "action": "delete", "kind": "personal", "reason": "in ServiceStage, not in the file"}]
     assert client.shown(since) == ["ServiceStage: Plan: 1 delete, 1 skip (1 up to date)."]
     client.close(uri)

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from servicestage_ls.core import tokens
 from servicestage_ls.core.edits import TextEdit, status_value
 from servicestage_ls.core.model import Model, Range, Scalar
-from servicestage_ls.core.schema import redact
+from servicestage_ls.core.schema import DEFAULT_KIND, DEVCLOUD_USER_RE, KINDS, redact
 from servicestage_ls.core.yamlparse import yaml_scalar
 from servicestage_ls.engine.plan import probe_of
 
@@ -20,14 +20,35 @@ if TYPE_CHECKING:
     from servicestage_ls.cloud.client import Authorization
 
 
-def token_variable(name: str) -> str:
-    """The environment variable an imported entry's token comes from: `payments-api` → `PAYMENTS_API_TOKEN`."""
+def token_variable(name: str, secret: str = "token") -> str:
+    """The environment variable an imported entry's token comes from: `payments-api` → `PAYMENTS_API_TOKEN`
+    (``secret`` "password", a password entry's: `PAYMENTS_API_PASSWORD`)."""
     stem = re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").upper()
     if not stem:
         stem = "REPO"
     if stem[0].isdigit():
         stem = "AUTH_" + stem
-    return f"{stem}_TOKEN"
+    return f"{stem}_{secret.upper()}"
+
+
+def imported_kind(auth: Authorization) -> str:
+    """The kind an imported entry gets: ServiceStage's token_type (personal when it says none or another)."""
+    kind = (auth.token_type or "").lower()
+    return kind if kind in KINDS else DEFAULT_KIND
+
+
+def secret_of(auth: Authorization) -> str | None:
+    """What an imported entry's secret is called: "token", "password", None (OAuth: no secret in the file)."""
+    return {"personal": "token", "password": "password"}.get(imported_kind(auth))
+
+
+def imported_user(auth: Authorization) -> str | None:
+    """A password entry's `user` as far as ServiceStage tells it: its repo_user, unless a devcloud user (`{domain
+    name}/{tenant name}`) cannot be told from it."""
+    user = auth.repo_user
+    if (auth.repo_type or "").lower() == "devcloud" and (user is None or DEVCLOUD_USER_RE.match(user) is None):
+        return None
+    return user
 
 
 def token_variables(auths: Sequence[Authorization], taken: Iterable[str] = ()) -> dict[str, str]:
@@ -37,20 +58,24 @@ def token_variables(auths: Sequence[Authorization], taken: Iterable[str] = ()) -
     used = set(taken)
     out: dict[str, str] = {}
     for auth in auths:
-        base = token_variable(auth.name)
+        secret = secret_of(auth)
+        if secret is None:  # an OAuth entry reads nothing from the environment
+            continue
+        base, suffix = token_variable(auth.name, secret), f"_{secret.upper()}"
         variable, number = base, 2
         while variable in used:
-            variable, number = f"{base.removesuffix('_TOKEN')}_{number}_TOKEN", number + 1
+            variable, number = f"{base.removesuffix(suffix)}_{number}{suffix}", number + 1
         used.add(variable)
         out[auth.name] = variable
     return out
 
 
 def variables_in(model: Model | None) -> set[str]:
-    """The variables the file's `token` references name (what an import must not give another entry)."""
+    """The variables the file's `token` and `password` references name (what an import must not give another
+    entry)."""
     if model is None:
         return set()
-    found = (tokens.classify(e.value_of("token") or "", {}).variable for e in model.entries)
+    found = (tokens.classify(e.secret_source or "", {}).variable for e in model.entries)
     return {v for v in found if v}
 
 
@@ -70,13 +95,28 @@ def imported_message(auths: Sequence[Authorization], taken: Iterable[str] = ()) 
     :func:`import_edits`), and each variable given a number because its name was taken."""
     variables = token_variables(auths, taken)
     names = ", ".join(f"'{redact(a.name)}'" for a in auths)
-    listed = redact(", ".join(variables[a.name] for a in auths))
-    one = len(auths) == 1
-    whose, when = ("its token is", "it is") if one else ("their tokens are", "they are")
-    renamed = "".join(f"; {token_variable(a.name)} was taken, so '{redact(a.name)}' reads {variables[a.name]}"
-                      for a in auths if variables[a.name] != token_variable(a.name))
-    return (f"imported {names}; {whose} read from {listed} when {when} created again or rotated (set "
-            f"{'it' if one else 'them'} in the environment first){renamed}")
+    secret = [a for a in auths if a.name in variables]
+    parts = [f"imported {names}"]
+    if secret:
+        listed = redact(", ".join(variables[a.name] for a in secret))
+        kinds = {secret_of(a) for a in secret}
+        what = kinds.pop() if len(kinds) == 1 else "secret"
+        one = len(secret) == 1
+        whose, when = (f"its {what} is", "it is") if one else (f"their {what}s are", "they are")
+        wanted = {a.name: token_variable(a.name, secret_of(a) or "token") for a in secret}
+        renamed = "".join(f"; {wanted[a.name]} was taken, so '{redact(a.name)}' reads {variables[a.name]}"
+                          for a in secret if variables[a.name] != wanted[a.name])
+        parts.append(f"{whose} read from {listed} when {when} created again or rotated (set "
+                     f"{'it' if one else 'them'} in the environment first){renamed}")
+    oauth = [f"'{redact(a.name)}'" for a in auths if imported_kind(a) == "oauth"]
+    if oauth:
+        parts.append(f"{', '.join(oauth)} {'is' if len(oauth) == 1 else 'are'} OAuth: renewed by authorizing in the "
+                     "browser, no secret in the file")
+    unknown = [f"'{redact(a.name)}'" for a in secret if imported_kind(a) == "password" and imported_user(a) is None]
+    if unknown:
+        parts.append(f"write the `user` of {', '.join(unknown)} (`{{domain name}}/{{tenant name}}`): ServiceStage "
+                     "does not report it")
+    return "; ".join(parts)
 
 
 def _https_url(value: str | None) -> str | None:
@@ -89,11 +129,20 @@ def _https_url(value: str | None) -> str | None:
 def entry_lines(auth: Authorization, variable: str | None = None) -> list[tuple[str, str]]:
     """(key, value text) of the imported entry, in the order a person writes them (``variable``: its token's, by
     default :func:`token_variable`)."""
+    kind, secret = imported_kind(auth), secret_of(auth)
     pairs = [("name", yaml_scalar(auth.name))]
+    if kind != DEFAULT_KIND:
+        pairs.append(("kind", kind))
     if auth.repo_type:
         pairs.append(("repo_type", yaml_scalar(auth.repo_type.lower())))
-    pairs.append(("token", tokens.reference(variable or token_variable(auth.name))))
-    host = _https_url(auth.repo_home)
+    user = imported_user(auth) if kind == "password" else None
+    if user is not None:
+        pairs.append(("user", yaml_scalar(user)))
+    if secret is not None:
+        pairs.append((secret, tokens.reference(variable or token_variable(auth.name, secret))))
+    elif auth.tag:
+        pairs.append(("tag", yaml_scalar(auth.tag)))
+    host = _https_url(auth.repo_home) if kind == DEFAULT_KIND else None  # only a personal token takes a host
     if host is not None:
         pairs.append(("host", host if _PLAIN_URL.fullmatch(host) else yaml_scalar(host)))
     if auth.repo_user is not None:
@@ -110,7 +159,7 @@ def _entries_text(auths: Sequence[Authorization], dash: str, key_indent: str, eo
     variables = token_variables(auths, taken)
     out = []
     for auth in auths:
-        for i, (key, value) in enumerate(entry_lines(auth, variables[auth.name])):
+        for i, (key, value) in enumerate(entry_lines(auth, variables.get(auth.name))):
             lead = dash if i == 0 else key_indent
             out.append(f"{lead}{key}: {value}{eol}")
     return "".join(out)

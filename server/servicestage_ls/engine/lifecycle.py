@@ -90,9 +90,10 @@ def delete_question(name: str) -> str:
     return f"Delete {q(name)} from ServiceStage? This cannot be undone."
 
 
-def rotate_question(name: str, token_origin: str) -> str:
-    return (f"Rotate the token of {q(name)}? Its authorization is deleted from ServiceStage and created again "
-            f"with the token from {token_origin}.")
+def rotate_question(name: str, token_origin: str, secret: str = "token") -> str:
+    """``secret``: "token" or "password" (a password entry's rotation is its password's)."""
+    return (f"Rotate the {secret} of {q(name)}? Its authorization is deleted from ServiceStage and created again "
+            f"with the {secret} from {token_origin}.")
 
 
 def incomplete_message(name: str, error: object, finish_hint: str, title: str = "ROTATION") -> str:
@@ -135,7 +136,7 @@ async def create_one(front: Front, client: ServiceStageClient, name: str) -> str
     prepared = actions.prepare(model, actions.find_entry(model, name), front.env, front.audience, recreate=True)
     snap = prepared.snapshot
     try:
-        auth = await client.create_personal_authorization(snap.repo_type, snap.name, prepared.token, snap.host)
+        auth = await actions.create_call(client, snap, prepared.token, snap.name)
     except CloudError as err:
         return _failed(front, name, f"creating {q(name)} failed: {err}", err, mark=str(err))
     front.unmark(name)
@@ -152,14 +153,15 @@ class Recreation:
     title: str  # "ROTATION"
 
 
-ROTATION = Recreation("rotating the token of", "rotated the token of", "ROTATION")
+ROTATION = Recreation("rotating the {secret} of", "rotated the {secret} of", "ROTATION")  # token or password
 REPLACEMENT = Recreation("replacing", "replaced", "REPLACE")
 
 
 async def create_with_secret(client: ServiceStageClient, snap: actions.Snapshot, secret: str,
                              name: str) -> Authorization:
-    """The create call for the entry ``snap`` with its secret, under ``name`` (its own, or its probe's)."""
-    return await client.create_personal_authorization(snap.repo_type, name, secret, snap.host)
+    """The create call for the entry ``snap`` with its secret, under ``name`` (its own, or its probe's): the call
+    of its kind (a personal token's, a password's)."""
+    return await actions.create_call(client, snap, secret, name)
 
 
 async def rotate_one(front: Front, client: ServiceStageClient, name: str) -> str:
@@ -178,7 +180,9 @@ async def recreate_one(front: Front, client: ServiceStageClient, name: str, why:
     model = front.current()
     prepared = actions.prepare(model, actions.find_entry(model, name), front.env, front.audience, recreate=True)
     snap = prepared.snapshot
-    mismatch = tokens.shape_mismatch(snap.repo_type, prepared.token, snap.host)
+    why = Recreation(why.doing.format(secret=snap.secret), why.done.format(secret=snap.secret), why.title)
+    # A token's shape for its repo type (SS141's rule); a password has none: the probe proves it.
+    mismatch = tokens.shape_mismatch(snap.repo_type, prepared.token, snap.host) if snap.secret == "token" else None
     if mismatch is not None:
         return _failed(front, name, f"{why.doing} {q(name)} failed: the token from {prepared.token_origin} "
                                     f"{mismatch}; nothing was sent")
@@ -187,15 +191,15 @@ async def recreate_one(front: Front, client: ServiceStageClient, name: str, why:
         await create_with_secret(client, snap, prepared.token, probe)
     except CloudError as err:
         return _failed(front, name, f"{why.doing} {q(name)} failed: the probe authorization {q(probe)} that proves "
-                                    f"the token from {prepared.token_origin} was not created: {err}; nothing was "
-                                    "changed", err)
+                                    f"the {snap.secret} from {prepared.token_origin} was not created: {err}; nothing "
+                                    "was changed", err)
     probe_gone = False
     try:
         try:
             await client.delete_authorization(name)
         except CloudError as err:
             return _failed(front, name, f"{why.doing} {q(name)} failed: deleting it failed: {err}; it was not "
-                                        "changed (the token was proven)", err)
+                                        f"changed (the {snap.secret} was proven)", err)
         try:
             auth = await create_with_secret(client, snap, prepared.token, name)
         except CloudError as err:
@@ -340,6 +344,11 @@ async def _carry_out(front: Front, client: ServiceStageClient, change: Change, b
         return await create_one(front, client, change.name)
     if change.action == UPDATE_FILE:
         return "done" if await update_file(front, by_name[change.name]) else "failed"
+    if change.kind == "oauth" and ((change.action == ROTATE and rotate) or (change.action == REPLACE and replace)):
+        how = front.audience.authorize.replace("NAME", redact(change.name))
+        front.say(WARNING, f"not done: {change.action} {q(change.name)}: an OAuth authorization is renewed by "
+                           f"authorizing it again in the browser; {how}")
+        return "skipped"
     if change.action == ROTATE:
         return await recreate_one(front, client, change.name, ROTATION) if rotate else "skipped"
     if change.action == REPLACE:

@@ -1,6 +1,6 @@
-"""The life cycle's decisions (pure): the plan (the file against ServiceStage's list), what import writes, and
-the words both front ends print. The CLI (`plan`, `apply`, `import`) and the language server (Show plan, SS173,
-Import) call these and nothing else decides; the code lenses are ``engine.lenses``.
+"""The life cycle's decisions (pure): the plan (the file against ServiceStage's list) and the words both front
+ends print. The CLI (`plan`, `apply`, `refresh`) and the language server (Show plan, SS173) call these and nothing
+else decides; what import writes is in ``imports``, the code lenses in ``lenses``.
 """
 
 from __future__ import annotations
@@ -59,10 +59,12 @@ class Change:
     reason: str
     #: A leftover probe (a DELETE that ``apply`` does without ``--prune``: the tool made it, nothing else has it).
     probe: bool = False
+    #: The kind (personal, password, oauth): the file's, or ServiceStage's for a name only ServiceStage has.
+    kind: str | None = None
 
-    def as_json(self) -> dict[str, str]:
+    def as_json(self) -> dict[str, str | None]:
         """Token-shaped text in a name or a repo_user is redacted, as everywhere the product prints."""
-        return {"name": redact(self.name), "action": self.action, "reason": redact(self.reason)}
+        return {"name": redact(self.name), "action": self.action, "kind": self.kind, "reason": redact(self.reason)}
 
 
 def status_text(status: int | None) -> str:
@@ -87,39 +89,48 @@ def plan(model: Model, remote: Sequence[Authorization], env: Mapping[str, str] |
         seen.add(name)
         errors = entry_errors(model, entry, env) if env is not None else []
         if errors:
-            changes.append(Change(name, SKIP, f"it has errors, fix them first: {errors[0].code} {errors[0].message}"))
+            changes.append(Change(name, SKIP, f"it has errors, fix them first: {errors[0].code} {errors[0].message}",
+                                  kind=entry.kind))
             continue
-        auth = by_name.get(name)
-        if auth is None:
-            created = entry.value_of("repo_user")
-            reason = ("in the file, not in ServiceStage" if created is None else
-                      f"in the file (repo_user {created}), not in ServiceStage any more")
-            changes.append(Change(name, CREATE, reason))
-            continue
-        replace = replace_reasons(entry, auth)
-        if replace:
-            changes.append(Change(name, REPLACE, "; ".join(replace) + ": it is deleted and created again with the "
-                                                                       "file's token, proven first"))
-            continue
-        if auth.status in ROTATE_STATUSES:
-            changes.append(Change(name, ROTATE, f"ServiceStage reports {status_text(auth.status)}: the token must be "
-                                                "replaced"))
-            continue
-        differences = _differences(entry, auth)
-        if differences:
-            changes.append(Change(name, UPDATE_FILE, "; ".join(differences)))
-        else:
-            changes.append(Change(name, NONE, f"up to date: {status_text(auth.status)}"))
+        changes.append(_entry_change(entry, name, by_name.get(name)))
     for auth in remote:
         if auth.name not in seen:
             seen.add(auth.name)
             base = probe_of(auth.name)
             if base is not None:
                 changes.append(Change(auth.name, DELETE, f"a leftover probe of '{base}' (a rotation or replace was "
-                                                         "interrupted): `apply` deletes it", probe=True))
+                                                         "interrupted): `apply` deletes it", True, auth.token_type))
             else:
-                changes.append(Change(auth.name, DELETE, "in ServiceStage, not in the file"))
+                changes.append(Change(auth.name, DELETE, "in ServiceStage, not in the file", kind=auth.token_type))
     return changes
+
+
+#: How an authorization of each kind is renewed, after "ServiceStage reports status 1 (overdue): ".
+RENEWALS = {"personal": "the token must be replaced", "password": "the password must be replaced",
+            "oauth": "authorize it again in the browser (apply does not rotate an OAuth authorization)"}
+
+
+def _entry_change(entry: Entry, name: str, auth: Authorization | None) -> Change:
+    """The change of one entry of the file, against ServiceStage's authorization of its name (None: it has none)."""
+    kind = entry.kind
+    if auth is None:
+        created = entry.value_of("repo_user")
+        reason = ("in the file, not in ServiceStage" if created is None else
+                  f"in the file (repo_user {created}), not in ServiceStage any more")
+        return Change(name, CREATE, reason, kind=kind)
+    replace = replace_reasons(entry, auth)
+    if replace:
+        how = ("delete it, then authorize it again in the browser (apply does not)" if kind == "oauth" else
+               f"it is deleted and created again with the file's {'password' if kind == 'password' else 'token'}, "
+               "proven first")
+        return Change(name, REPLACE, "; ".join(replace) + f": {how}", kind=kind)
+    if auth.status in ROTATE_STATUSES:
+        renewal = RENEWALS.get(kind, RENEWALS["personal"])
+        return Change(name, ROTATE, f"ServiceStage reports {status_text(auth.status)}: {renewal}", kind=kind)
+    differences = _differences(entry, auth)
+    if differences:
+        return Change(name, UPDATE_FILE, "; ".join(differences), kind=kind)
+    return Change(name, NONE, f"up to date: {status_text(auth.status)}", kind=kind)
 
 
 def _owner(url: str | None) -> tuple[str, str] | None:
@@ -137,6 +148,9 @@ def replace_reasons(entry: Entry, auth: Authorization) -> list[str]:
     """Why ServiceStage's authorization cannot stay (the API has no update): its repo_type differs from the file's,
     or the file's `host` names another owner than its repo_home. Empty when neither."""
     out = []
+    theirs_kind = (auth.token_type or "").lower()
+    if theirs_kind and theirs_kind != entry.kind:  # an entry without `kind` is a personal-token entry
+        out.append(f"kind is {theirs_kind} in ServiceStage, {entry.kind} in the file")
     file_type = (entry.value_of("repo_type") or "").lower()
     if auth.repo_type and file_type and auth.repo_type.lower() != file_type:
         out.append(f"repo_type is {auth.repo_type.lower()} in ServiceStage, {file_type} in the file")
@@ -194,6 +208,9 @@ def plan_lines(changes: Sequence[Change], project_id: str, endpoint: str) -> lis
     if counts[ROTATE]:
         lines.append("`apply --rotate` rotates tokens: it proves the new token with a probe authorization, deletes "
                      "each authorization and creates it again.")
+    if any(c.kind == "oauth" and c.action in (ROTATE, REPLACE) for c in changes):
+        lines.append("An OAuth authorization is renewed in the browser: `servicestage-ls authorize FILE --name NAME` "
+                     "(Authorize in the editor); apply does not rotate it.")
     if any(c.action == DELETE and not c.probe for c in changes):
         lines.append("`apply --prune` deletes what the file does not have; `import` adds it to the file instead.")
     return lines

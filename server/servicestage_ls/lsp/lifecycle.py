@@ -21,7 +21,7 @@ from servicestage_ls.engine.actions import Refused
 from servicestage_ls.engine.findings import REMOTE_ONLY
 from servicestage_ls.engine.lenses import lenses
 from servicestage_ls.engine.lifecycle import q
-from servicestage_ls.lsp.commands import AUTHORIZE, CREATE, DELETE, IMPORT, REFRESH, ROTATE, SHOW_PLAN, action_kind
+from servicestage_ls.lsp.commands import CREATE, DELETE, IMPORT, REFRESH, ROTATE, SHOW_PLAN, action_kind
 from servicestage_ls.lsp.run import CloudState, CommandRun, EditorFront, list_remote, open_client, run_command
 from servicestage_ls.lsp.server import Feature
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from servicestage_ls.lsp.server import ServiceStageServer
     from servicestage_ls.lsp.state import DocState
 
-LENS_COMMANDS = {"create": CREATE, "refresh": REFRESH, "rotate": ROTATE, "authorize": AUTHORIZE}
+LENS_COMMANDS = {"create": CREATE, "refresh": REFRESH, "rotate": ROTATE}
 OVERDUE = "SS160"
 #: The quick fixes this feature offers, by the diagnostic's code: their titles (docs/reference/diagnostics.md is
 #: generated from this table and core.fixes').
@@ -137,7 +137,8 @@ async def _rotate(run: CommandRun) -> None:
     actions.refuse_file_errors(model, run.ls.env)
     name = _target(run, model)
     prepared = actions.prepare(model, actions.find_entry(model, name), run.ls.env, recreate=True)
-    if not await confirm(run.ls, lifecycle.rotate_question(name, prepared.token_origin), "Rotate"):
+    question = lifecycle.rotate_question(name, prepared.token_origin, prepared.snapshot.secret)
+    if not await confirm(run.ls, question, "Rotate"):
         run.extra["confirmed"] = False
         return
     front = EditorFront(run)

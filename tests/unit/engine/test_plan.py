@@ -34,12 +34,14 @@ def test_plan_has_one_action_per_name_in_file_order_then_remote_only() -> None:
     remote = [auth("only-remote"), auth("same"), auth("renamed-user", user="new"), auth("expired", status=1),
               auth("rejected", status=2)]
     assert plan(model, remote) == [
-        Change("brand-new", "create", "in the file, not in ServiceStage"),
-        Change("renamed-user", "update-file", "repo_user is new in ServiceStage, old in the file"),
-        Change("expired", "rotate", "ServiceStage reports status 1 (overdue): the token must be replaced"),
-        Change("rejected", "rotate", "ServiceStage reports status 2 (unauthenticated): the token must be replaced"),
-        Change("same", "none", "up to date: status 0 (normal)"),
-        Change("gone-remote", "create", "in the file (repo_user org), not in ServiceStage any more"),
+        Change("brand-new", "create", "in the file, not in ServiceStage", kind="personal"),
+        Change("renamed-user", "update-file", "repo_user is new in ServiceStage, old in the file", kind="personal"),
+        Change("expired", "rotate", "ServiceStage reports status 1 (overdue): the token must be replaced",
+               kind="personal"),
+        Change("rejected", "rotate", "ServiceStage reports status 2 (unauthenticated): the token must be replaced",
+               kind="personal"),
+        Change("same", "none", "up to date: status 0 (normal)", kind="personal"),
+        Change("gone-remote", "create", "in the file (repo_user org), not in ServiceStage any more", kind="personal"),
         Change("only-remote", "delete", "in ServiceStage, not in the file"),
     ]
 
@@ -47,15 +49,16 @@ def test_plan_has_one_action_per_name_in_file_order_then_remote_only() -> None:
 def test_plan_update_file_names_the_status_difference() -> None:
     model = parse(HEAD + entry("stale", "    repo_user: org\n    status: 1\n"))
     assert plan(model, [auth("stale")]) == [
-        Change("stale", "update-file", "ServiceStage reports status 0 (normal), the file says status 1 (overdue)")]
+        Change("stale", "update-file", "ServiceStage reports status 0 (normal), the file says status 1 (overdue)",
+               kind="personal")]
 
 
 def test_plan_json_and_text() -> None:
     changes = [Change("a-new", "create", "in the file, not in ServiceStage"), Change("same", "none", "up to date")]
     assert plan_json(changes, "p" * 32, "https://x") == {
         "project_id": "p" * 32, "endpoint": "https://x",
-        "changes": [{"name": "a-new", "action": "create", "reason": "in the file, not in ServiceStage"},
-                    {"name": "same", "action": "none", "reason": "up to date"}]}
+        "changes": [{"name": "a-new", "action": "create", "kind": None, "reason": "in the file, not in ServiceStage"},
+                    {"name": "same", "action": "none", "kind": None, "reason": "up to date"}]}
     assert plan_lines(changes, "p" * 32, "https://x") == [
         f"ServiceStage project {'p' * 32} at https://x",
         "",
@@ -168,17 +171,17 @@ def test_a_differing_repo_type_or_owner_is_a_replace_and_a_leftover_probe_is_del
     changes = plan(model, remote)
     assert changes == [
         Change("legacy-ci", "replace", "repo_type is gitlab in ServiceStage, github in the file: it is deleted and "
-                                       "created again with the file's token, proven first"),
+                                       "created again with the file's token, proven first", kind="personal"),
         Change("moved", "replace", "host is https://github.com/new-org in the file, ServiceStage's repo_home is "
                                    "https://github.com/old-org: it is deleted and created again with the file's "
-                                   "token, proven first"),
-        Change("same-owner", "none", "up to date: status 0 (normal)"),
+                                   "token, proven first", kind="personal"),
+        Change("same-owner", "none", "up to date: status 0 (normal)", kind="personal"),
         Change("legacy-ci.probe-0a1b2c", "delete", "a leftover probe of 'legacy-ci' (a rotation or replace was "
                                                    "interrupted): `apply` deletes it", probe=True),
         Change("not-a.probe-xyz", "delete", "in ServiceStage, not in the file"),
     ]
     assert plan_json(changes, "p", "e")["changes"][0] == {
-        "name": "legacy-ci", "action": "replace",
+        "name": "legacy-ci", "action": "replace", "kind": "personal",
         "reason": "repo_type is gitlab in ServiceStage, github in the file: it is deleted and created again with the "
                   "file's token, proven first"}
     assert plan_lines(changes, "p", "e") == [
