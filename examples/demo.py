@@ -3,8 +3,9 @@
 It plays what a user sees in an editor: the diagnostics of a file with mistakes, a completion list, a hover, a
 quick fix applied, and then "Create authorization" against the local ServiceStage emulator, printing the file
 before and after; then the life cycle from the command line (plan, import, apply with a rotation of a seeded
-overdue authorization, plan again) and the code lenses of the result. Everything runs on loopback and is cleaned
-up at the end.
+overdue authorization, plan again) and the code lenses of the result; then one entry of each kind (a personal
+token, a password, an OAuth grant): created, the OAuth one authorized through the emulator's own provider page (the
+demo plays the browser), tested and planned. Everything runs on loopback and is cleaned up at the end.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pygls.lsp.client import LanguageClient
 HERE = Path(__file__).resolve().parent
 DEMO_TOKEN = "ghp_DemoTokenForTheLocalEmulatorOnly000001"  # a made-up token: the emulator only checks its shape
 DEMO_AUTH = "demo-x-auth-token"
+DEMO_PASSWORD = "DemoPasswordForTheEmulator-7"  # a made-up password: the emulator accepts 8+ characters
 DEADLINE = 30.0
 
 BOLD, DIM, RED, YELLOW, GREEN, RESET = ("\033[1m", "\033[2m", "\033[31m", "\033[33m", "\033[32m", "\033[0m") \
@@ -241,6 +243,7 @@ async def demo(workdir: Path, emulator_url: str) -> None:
               f"logs.{RESET}")
 
         await lifecycle(editor, workdir, emulator_url, env)
+        await every_kind(editor, workdir, emulator_url, {**env, "CODEHUB_PASSWORD": DEMO_PASSWORD})
     finally:
         await editor.client.shutdown_async(None)
         editor.client.exit(None)
@@ -304,6 +307,79 @@ async def lifecycle(editor: Editor, workdir: Path, emulator_url: str, env: dict[
         lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
     lines = editor.texts[uri].splitlines()
     for lens in lenses or []:
+        title = lens.command.title if lens.command else ""
+        print(f"  line {lens.range.start.line + 1:2} [{title}]  {lines[lens.range.start.line].strip()}")
+
+
+KINDS_FILE = """\
+# One entry of each kind: a personal token, a password, an OAuth grant (no secret in the file at all).
+project_id: 7c3d2e1f0a9b48c6d5e4f3a2b1c0d9e8
+endpoint: {url}   # the local emulator
+authorizations:
+  - name: web-app
+    repo_type: github
+    token: ${{GITHUB_TOKEN}}
+    host: https://github.com/tom-repo
+  - name: codehub-ci
+    kind: password
+    repo_type: devcloud
+    user: acme/tom
+    password: ${{CODEHUB_PASSWORD}}
+  - name: gitlab-oauth
+    kind: oauth
+    repo_type: gitlab
+    tag: intl
+"""
+
+
+def authorize_in_the_browser(env: dict[str, str], cwd: Path, path: Path, name: str) -> None:
+    """`servicestage-ls authorize`, with the demo as the user: it opens the printed address (a plain GET: the
+    emulator's provider page sends the browser on to its console page) and pastes where the browser ended."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    print(f"  {BOLD}$ servicestage-ls authorize {path.name} --name {name}{RESET}")
+    process = subprocess.Popen([sys.executable, "-m", "servicestage_ls", "authorize", path.name, "--name", name],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**env, "BROWSER": "true"}, cwd=cwd)
+    assert process.stdout is not None and process.stdin is not None
+    said, url = process.stdout.readline(), process.stdout.readline().strip()
+    print(f"    {said.rstrip()}\n    {url}")
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.netloc, timeout=DEADLINE)
+    connection.request("GET", f"{parts.path}?{parts.query}")
+    ended = connection.getresponse().getheader("Location") or ""
+    connection.close()
+    print(f"  {YELLOW}[browser]{RESET} signed in; the page sent the browser on to "
+          f"{urlsplit(ended).path}?code=…&state=…")
+    out, err = process.communicate(ended + "\n", timeout=DEADLINE)
+    pasted = f"{urlsplit(ended).path}?code=…&state=…\n"  # what the user pasted (the code is a credential)
+    for line in (err.replace("): ", "): " + pasted, 1) + out).splitlines():
+        print(f"    {line}")
+    print(f"    {DIM}(exit {process.returncode}){RESET}")
+
+
+async def every_kind(editor: Editor, workdir: Path, emulator_url: str, env: dict[str, str]) -> None:
+    heading("8. Every kind: create a token and a password entry, authorize an OAuth one, test, plan")
+    path = workdir / "kinds.servicestage.yaml"
+    path.write_text(KINDS_FILE.format(url=emulator_url), encoding="utf-8")
+    before = path.read_text(encoding="utf-8")
+    show_file(before)
+    cli(env, workdir, "create", path.name, "--name", "web-app", "--name", "codehub-ci")
+    authorize_in_the_browser(env, workdir, path, "gitlab-oauth")
+    cli(env, workdir, "test", path.name)
+    cli(env, workdir, "list", path.name)
+    cli(env, workdir, "plan", path.name)
+    after = path.read_text(encoding="utf-8")
+    print("  after:")
+    show_file(after, added_lines(before, after))
+    uri = await editor.open(path)
+    await editor.next_diagnostics(uri)
+    lenses = await editor.client.text_document_code_lens_async(
+        lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
+    lines = editor.texts[uri].splitlines()
+    print("  the code lenses in the editor (Test runs what `servicestage-ls test` does):")
+    for lens in sorted(lenses or [], key=lambda lens: lens.range.start.line):
         title = lens.command.title if lens.command else ""
         print(f"  line {lens.range.start.line + 1:2} [{title}]  {lines[lens.range.start.line].strip()}")
 
