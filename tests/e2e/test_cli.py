@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -319,3 +320,23 @@ def test_check_sarif_for_code_scanning(tmp_path: Path) -> None:
     assert clean.returncode == 0
     assert json.loads(clean.stdout)["runs"][0]["results"] == []
     assert_valid_sarif(json.loads(clean.stdout))
+
+
+def test_check_warns_of_an_unset_variable_only_with_check_env(tmp_path: Path) -> None:
+    """CI runners lack the variables: `check` is quiet about them unless --check-env; a malformed reference is
+    reported either way."""
+    path = tmp_path / "env.servicestage.yaml"
+    path.write_text("region: cn-north-4\nauthorizations:\n"
+                    "  - name: web-frontend\n    repo_type: github\n    token: ${UNSET_FOR_CHECK_ENV}\n"
+                    "  - name: web-backend\n    repo_type: github\n    token: $GITHUB_TOKEN\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "UNSET_FOR_CHECK_ENV"}
+    malformed = (f"{path}:8:12: warning SS142 malformed environment reference, never sent as it is; write it as "
+                 "`${NAME}` with a name of letters, digits and `_`; did you mean `${GITHUB_TOKEN}`?")
+    plain = subprocess.run([sys.executable, "-m", "servicestage_ls", "check", str(path)], capture_output=True,
+                           text=True, env=env, timeout=60)
+    assert (plain.returncode, plain.stdout) == (0, f"{malformed}\n0 errors, 1 warning in 1 file checked\n")
+    checked = subprocess.run([sys.executable, "-m", "servicestage_ls", "check", "--check-env", str(path)],
+                             capture_output=True, text=True, env=env, timeout=60)
+    assert (checked.returncode, checked.stdout) == (0, (
+        f"{path}:5:12: warning SS142 environment variable `UNSET_FOR_CHECK_ENV` is not set; set it where the "
+        f"language server (or `servicestage-ls create`) runs\n{malformed}\n0 errors, 2 warnings in 1 file checked\n"))

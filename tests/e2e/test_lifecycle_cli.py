@@ -129,6 +129,8 @@ def test_import_rotate_prune_then_the_plan_shows_only_none(tmp_path: Path, seede
         "    host: https://github.com/app-org\n    repo_user: app-org\n    status: 2  # unauthenticated\n")
     checked = cli("check", str(path), unset=tuple(IMPORTED_ENV))
     assert checked.code == 0
+    assert {line.split()[2] for line in checked.out.splitlines()[:-1]} == {"SS160"}  # unset variables: CI's business
+    checked = cli("check", "--check-env", str(path), unset=tuple(IMPORTED_ENV))
     assert {line.split()[2] for line in checked.out.splitlines()[:-1]} == {"SS142", "SS160"}
 
     assert changes(path) == [("payments-api", "rotate"), ("legacy-ci", "none"), ("web-frontend", "none"),

@@ -133,6 +133,8 @@ def _add_editor_commands(add: AddCommand) -> None:
                        help="the name of standard input (-) in messages and for file matching")
     check.add_argument("--allow-unchecked", action="store_true",
                        help="pass even when a file is too large to be validated (SS104)")
+    check.add_argument("--check-env", action="store_true",
+                       help="also warn (SS142) when a ${NAME} token reference names a variable that is not set here")
 
     add("schema", help="print a JSON Schema of the file format")
 
@@ -238,7 +240,8 @@ def _main(argv: Sequence[str] | None) -> int:
         from servicestage_ls.cli.check import run_check
 
         return run_check(args.paths, args.format, sys.stdout, sys.stderr, stdin=sys.stdin.buffer,
-                         stdin_filename=args.stdin_filename, allow_unchecked=args.allow_unchecked)
+                         stdin_filename=args.stdin_filename, allow_unchecked=args.allow_unchecked,
+                         check_env=args.check_env)
     if command == "schema":
         import json
 

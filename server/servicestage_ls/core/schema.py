@@ -65,7 +65,7 @@ RULES: tuple[Rule, ...] = (
     Rule("SS140", Severity.WARNING, "the token or password is a literal: a plaintext secret in a committed file"),
     Rule("SS141", Severity.ERROR, "a literal token does not look like a token of that repo_type"),
     Rule("SS142", Severity.WARNING, "a `${…}` reference (`token`, `password`) is malformed or names an unset "
-         "variable"),
+         "variable (unset: in the editor, and by `check --check-env`)"),
     Rule("SS143", Severity.ERROR, "token-shaped text outside `token` and `password` (a key, a name, any value, a "
          "comment): a "
          "secret pasted into the wrong place, shown redacted"),

@@ -622,7 +622,7 @@ def test_a_password_has_every_rule_a_token_has_and_is_never_repeated() -> None:
     assert "hunter2" not in repr(found)
     assert kind_findings(PASSWORD_ENTRY.replace("BITBUCKET_PASSWORD", "NOPE_PASSWORD")) == [
         ("SS142", Range((7, 14), (7, 30)), "environment variable `NOPE_PASSWORD` is not set; set it where the "
-         "language server (or `servicestage-ls create`) runs", {"variable": "NOPE_PASSWORD"})]
+         "language server (or `servicestage-ls create`) runs", {"variable": "NOPE_PASSWORD", "unset": True})]
     assert kind_findings(PASSWORD_ENTRY.replace("${BITBUCKET_PASSWORD}", "$BITBUCKET_PASSWORD"))[0][::2] == (
         "SS142", "malformed environment reference, never sent as it is; write it as `${NAME}` with a name of letters, "
         "digits and `_`; did you mean `${BITBUCKET_PASSWORD}`?")

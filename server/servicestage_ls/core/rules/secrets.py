@@ -26,7 +26,7 @@ def token_findings(text: str, rng: Range, repo_type: str | None, present: dict[s
     if kind is ValueKind.UNSET:
         return [finding("SS142", f"environment variable `{value.variable}` is not set; set it where the language "
                                  "server (or `servicestage-ls create`) runs", rng,
-                        {"variable": value.variable})]
+                        {"variable": value.variable, "unset": True})]
     if kind is ValueKind.PASTED:
         assert value.pasted is not None
         # A token pasted between the braces: never repeat it (messages end up in CI logs).
