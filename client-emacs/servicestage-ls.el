@@ -20,7 +20,8 @@
 ;;
 ;; Commands: `servicestage-ls-create' (the entry at point, or by name with a prefix argument),
 ;; `servicestage-ls-create-all', `servicestage-ls-refresh', `servicestage-ls-plan', `servicestage-ls-import',
-;; `servicestage-ls-test' (the entry at point, or every entry with a prefix argument).
+;; `servicestage-ls-test' (the entry at point, or every entry with a prefix argument),
+;; `servicestage-ls-authorize' (an OAuth entry, in the browser: paste the address it ends on when asked).
 ;; Settings: yours in `servicestage-ls-settings' (init file: the endpoint, CA bundle, remote check), the
 ;; project's in `eglot-workspace-configuration' with the section :servicestage, e.g. in .dir-locals.el:
 ;;
@@ -111,6 +112,16 @@ Signals a `user-error' when the program is not found."
 \(pip install servicestage-ls) or set servicestage-ls-command to its absolute path" program)))
     (cons (expand-file-name path) (cdr command))))
 
+(cl-defmethod eglot-handle-request
+  ((_server servicestage-ls-server) (_method (eql servicestage/promptText)) &rest params)
+  "Ask for the line of text the server wants.
+For Authorize: the address the browser ended on.  PARAMS' :prompt says what to
+type.  The answer is (:value TEXT), or nil when the user quits or types nothing."
+  (let ((text (condition-case nil
+                  (read-string (concat (or (plist-get params :prompt) "ServiceStage") ": "))
+                (quit nil))))
+    (and text (not (string-empty-p (string-trim text))) (list :value text))))
+
 (defun servicestage-ls--contact (&optional _interactive)
   "The server class and command for eglot (read when a server starts).
 The global value of `servicestage-ls-command': a repository's
@@ -182,6 +193,18 @@ each one sees, or why it does not work and what fixes it."
   (servicestage-ls--execute
    'servicestage-ls.testAuthorization
    (unless all (list :position (list :line (1- (line-number-at-pos)) :character 0)))))
+
+(defun servicestage-ls-authorize (&optional name)
+  "Authorize the OAuth entry at point in the browser.
+The server opens the repository's authorization page (or shows its address);
+allow ServiceStage there, then paste the address the browser ends on when asked.
+With a prefix argument, ask for the entry's NAME instead."
+  (interactive (list (and current-prefix-arg (read-string "Authorize the entry named: "))))
+  (servicestage-ls--execute
+   'servicestage-ls.authorize
+   (if (and name (not (string-empty-p name)))
+       (list :name name)
+     (list :position (list :line (1- (line-number-at-pos)) :character 0)))))
 
 (provide 'servicestage-ls)
 ;;; servicestage-ls.el ends here

@@ -19,8 +19,8 @@ return {
       files = servicestage.default_files,
     },
   },
-  -- Echo what the server is doing, as with setup().
-  handlers = { ["$/progress"] = servicestage.progress_handler },
+  -- Echo what the server is doing, and answer Authorize's prompt, as with setup().
+  handlers = servicestage.default_handlers(),
   -- The server reads workspace/configuration; initializationOptions carry the same table.
   before_init = function(params, config)
     params.initializationOptions = vim.tbl_get(config, "settings", "servicestage")

@@ -40,6 +40,10 @@ vim.api.nvim_create_user_command("ServiceStageTest", run("test"), {
   nargs = "?",
   desc = "servicestage-ls: test the authorization under the cursor (or the one named): the namespaces it sees",
 })
+vim.api.nvim_create_user_command("ServiceStageAuthorize", run("authorize"), {
+  nargs = "?",
+  desc = "servicestage-ls: authorize the OAuth entry under the cursor (or the one named) in the browser",
+})
 vim.api.nvim_create_user_command("ServiceStageTestAll", run("test_all"), {
   desc = "servicestage-ls: test every authorization of this file",
 })

@@ -15,6 +15,7 @@ export const SERVER_COMMANDS = {
   rotateToken: "servicestage-ls.rotateToken",
   deleteAuthorization: "servicestage-ls.deleteAuthorization",
   testAuthorization: "servicestage-ls.testAuthorization",
+  authorize: "servicestage-ls.authorize",
 } as const;
 
 export const EXTENSION_COMMANDS = {
@@ -28,6 +29,7 @@ export const EXTENSION_COMMANDS = {
   rotateToken: "servicestage.rotateToken",
   deleteAuthorization: "servicestage.deleteAuthorization",
   testAuthorization: "servicestage.testAuthorization",
+  authorize: "servicestage.authorize",
 } as const;
 
 export type EditorCommand =
@@ -38,7 +40,8 @@ export type EditorCommand =
   | "importFromServiceStage"
   | "rotateToken"
   | "deleteAuthorization"
-  | "testAuthorization";
+  | "testAuthorization"
+  | "authorize";
 
 /** The server commands the code lenses run (vscode-languageclient registers them; clicking a lens sends them). */
 export const LENS_COMMANDS = [
@@ -46,6 +49,7 @@ export const LENS_COMMANDS = [
   SERVER_COMMANDS.refreshStatus,
   SERVER_COMMANDS.rotateToken,
   SERVER_COMMANDS.testAuthorization,
+  SERVER_COMMANDS.authorize,
 ];
 
 export interface CursorPosition {
@@ -72,6 +76,7 @@ export function executeCommandParams(which: EditorCommand, uri: string, position
     case "rotateToken":
     case "deleteAuthorization":
     case "testAuthorization":
+    case "authorize":
       return {
         command: SERVER_COMMANDS[which],
         arguments: [{ uri, position: { line: position.line, character: position.character } }],

@@ -33,6 +33,7 @@ import {
   RESTART_SETTINGS,
   SECTION,
   serverSettings,
+  userValue,
   type ChangeEvent,
 } from "./settings";
 import type { ServerState, ServerStatus } from "./status";
@@ -86,6 +87,7 @@ const COMMAND_TITLES: Record<EditorCommand, string> = {
   rotateToken: "Rotate Token…",
   deleteAuthorization: "Delete…",
   testAuthorization: "Test Authorization at Cursor",
+  authorize: "Authorize in the Browser at Cursor…",
 };
 
 export class Controller implements vscode.Disposable {
@@ -254,7 +256,8 @@ export class Controller implements vscode.Disposable {
     const trusted = this.trusted();
     // In Restricted Mode nothing may pick a program in the workspace: no ${workspaceFolder}, no relative path.
     const folder = trusted ? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath : undefined;
-    const configured = expandPythonPath(config.get<string>("server.pythonPath"), {
+    // The user's own value only: a repository's .vscode/settings.json never picks the program (trusted or not).
+    const configured = expandPythonPath(userValue(config, "server.pythonPath") as string | undefined, {
       home: os.homedir(),
       workspaceFolder: folder,
       isAbsolute: path.isAbsolute,

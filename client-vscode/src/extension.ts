@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as vscode from "vscode";
 import { LanguageClient, RevealOutputChannelOn, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
 import { EXTENSION_COMMANDS } from "./commands";
+import { PROMPT_TEXT, type PromptTextParams, promptText } from "./prompt";
 import { Controller, type ClientFactory } from "./controller";
 import { execRunner } from "./python";
 import { interpreterFromPythonExtension, onPythonInterpreterChanged } from "./pythonExtension";
@@ -37,6 +38,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     };
     // The id "servicestage" makes the client follow `servicestage.trace.server`.
     const client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+    // Authorize's hand-off: the server asks for the address the browser ended on.
+    client.onRequest(PROMPT_TEXT, (params: PromptTextParams) => promptText(params, (o) => vscode.window.showInputBox(o)));
     return {
       start: () => client.start(),
       stop: (timeout) => client.stop(timeout),
@@ -96,6 +99,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand(EXTENSION_COMMANDS.testAuthorization, () =>
       ctl.runEditorCommand("testAuthorization"),
     ),
+    vscode.commands.registerCommand(EXTENSION_COMMANDS.authorize, () => ctl.runEditorCommand("authorize")),
     vscode.commands.registerCommand(EXTENSION_COMMANDS.restartServer, async () => {
       await ctl.restart();
       watchPythonExtension();

@@ -142,6 +142,7 @@ describe("controller: starting the server", () => {
         remoteCheck: "off",
         timeoutSeconds: 12,
         caBundle: "",
+        trustedEndpoints: [],
         restrictedMode: false,
       },
       synchronize: { configurationSection: "servicestage" },
@@ -190,6 +191,15 @@ describe("controller: starting the server", () => {
     const b = setup({ versions: { "/ext/python": "3.13.0", python3: "3.11.7" }, fromExtension: "/ext/python" });
     await b.controller.start();
     assert.equal(b.clients[0].serverOptions.command, "/ext/python");
+  });
+
+  it("never takes servicestage.server.pythonPath from the workspace's settings, trusted or not", async () => {
+    fake.workspaceFolders = [{ uri: Uri.file("/ws") }];
+    fake.workspaceConfig = { "servicestage.server.pythonPath": "${workspaceFolder}/bin/python3" };
+    const { controller, clients, probes } = setup({ versions: { "/ws/bin/python3": "3.12.1", python3: "3.11.7" } });
+    await controller.start();
+    assert.deepEqual(probes, ["/usr/bin/python3"]);
+    assert.equal(clients[0].serverOptions.command, "/usr/bin/python3");
   });
 
   it("in Restricted Mode runs no interpreter of the workspace: no ${workspaceFolder}, no relative path, no Python extension", async () => {
@@ -459,25 +469,28 @@ describe("controller: editor commands", () => {
     assert.deepEqual(fake.errorMessages, []);
   });
 
-  it("Import…, Rotate Token…, Delete… and Test send the documented arguments (the server asks before destroying)", async () => {
+  it("Import…, Rotate Token…, Delete…, Test and Authorize send the documented arguments (the server asks before destroying)", async () => {
     const { controller, clients, shown } = setup();
     fake.editor("/w/a.servicestage.yml", 9, 2);
     await controller.runEditorCommand("importFromServiceStage");
     await controller.runEditorCommand("rotateToken");
     await controller.runEditorCommand("deleteAuthorization");
     await controller.runEditorCommand("testAuthorization");
+    await controller.runEditorCommand("authorize");
     const uri = "file:///w/a.servicestage.yml";
     assert.deepEqual(clients[0].requests.map((r) => r.params), [
       { command: "servicestage-ls.importFromServiceStage", arguments: [{ uri }] },
       { command: "servicestage-ls.rotateToken", arguments: [{ uri, position: { line: 9, character: 2 } }] },
       { command: "servicestage-ls.deleteAuthorization", arguments: [{ uri, position: { line: 9, character: 2 } }] },
       { command: "servicestage-ls.testAuthorization", arguments: [{ uri, position: { line: 9, character: 2 } }] },
+      { command: "servicestage-ls.authorize", arguments: [{ uri, position: { line: 9, character: 2 } }] },
     ]);
     assert.deepEqual(fake.progress.map((p) => p.title), [
       "ServiceStage: Import…",
       "ServiceStage: Rotate Token…",
       "ServiceStage: Delete…",
       "ServiceStage: Test Authorization at Cursor…",
+      "ServiceStage: Authorize in the Browser at Cursor…",
     ]);
     assert.deepEqual(shown, []);
   });

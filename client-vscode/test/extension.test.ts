@@ -62,6 +62,7 @@ describe("activate", { skip: !platformSupportsShebang && "needs an executable sc
     fake.textDocuments = [{ uri: Uri.file("/w/docker-compose.yaml"), languageId: "yaml" }];
     await activate(context());
     assert.deepEqual([...fake.registeredCommands.keys()].sort(), [
+      "servicestage.authorize",
       "servicestage.createAll",
       "servicestage.createAtCursor",
       "servicestage.deleteAuthorization",
@@ -87,6 +88,11 @@ describe("activate", { skip: !platformSupportsShebang && "needs an executable sc
     const client = LanguageClient.instances[0];
     assert.equal(client.id, "servicestage");
     assert.equal(client.name, "ServiceStage");
+    // Authorize's hand-off: the server's servicestage/promptText is answered with an input box.
+    fake.inputAnswer = "https://console/?code=c&state=s";
+    const asked = await client.requestHandlers.get("servicestage/promptText")!({ prompt: "Paste the address" });
+    assert.deepEqual(asked, { value: "https://console/?code=c&state=s" });
+    assert.deepEqual(fake.inputBoxes, [{ title: undefined, prompt: "Paste the address", placeHolder: undefined, ignoreFocusOut: true }]);
     const libs = path.join(dir, "ext", "bundled", "libs");
     assert.equal(client.serverOptions.run.command, fakePython);
     const ext = path.join(dir, "ext");

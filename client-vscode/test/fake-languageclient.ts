@@ -19,6 +19,8 @@ export class LanguageClient {
   static instances: LanguageClient[] = [];
   state = State.Stopped;
   requests: { method: string; params: unknown }[] = [];
+  /** The handlers of server → client requests (`onRequest`). */
+  requestHandlers = new Map<string, (params: any) => unknown>();
   private listeners: ((e: { oldState: State; newState: State }) => void)[] = [];
   readonly code2ProtocolConverter = { asUri: (uri: { toString(): string }) => uri.toString() };
 
@@ -44,6 +46,10 @@ export class LanguageClient {
   }
   onDidChangeState(listener: (e: { oldState: State; newState: State }) => void) {
     this.listeners.push(listener);
+    return { dispose: () => undefined };
+  }
+  onRequest(method: string, handler: (params: any) => unknown) {
+    this.requestHandlers.set(method, handler);
     return { dispose: () => undefined };
   }
   async sendRequest(type: { method: string }, params: unknown): Promise<unknown> {

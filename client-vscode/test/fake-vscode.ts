@@ -226,7 +226,12 @@ export const fake = {
   contentProviders: new Map<string, { provideTextDocumentContent(uri: Uri): string | undefined }>(),
   /** Documents shown with window.showTextDocument: their uri, text and options. */
   shownDocuments: [] as { uri: string; text: string; options: unknown }[],
+  /** The input boxes shown (their options), and what the next one answers (undefined: Escape). */
+  inputBoxes: [] as unknown[],
+  inputAnswer: undefined as string | undefined,
   reset(): void {
+    fake.inputBoxes = [];
+    fake.inputAnswer = undefined;
     fake.trusted = true;
     fake.trustListeners = [];
     fake.contentProviders = new Map();
@@ -301,6 +306,10 @@ export const window = {
   async showInformationMessage(message: string): Promise<string | undefined> {
     fake.infoMessages.push(message);
     return undefined;
+  },
+  async showInputBox(options: unknown): Promise<string | undefined> {
+    fake.inputBoxes.push(options);
+    return fake.inputAnswer;
   },
   async showTextDocument(document: FakeDocument & { text?: string }, options?: unknown): Promise<void> {
     fake.shownDocuments.push({ uri: document.uri.toString(), text: document.text ?? "", options });

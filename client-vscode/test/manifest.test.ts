@@ -5,7 +5,7 @@ import { EXTENSION_COMMANDS, LENS_COMMANDS, SERVER_COMMANDS } from "../src/comma
 import { DEFAULT_FILES } from "../src/settings";
 
 describe("package.json", () => {
-  it("contributes the ten commands with their titles", () => {
+  it("contributes the eleven commands with their titles", () => {
     const titles = manifest.contributes.commands.map((c) => [c.command, `${c.category}: ${c.title}`]);
     assert.deepEqual(titles, [
       ["servicestage.createAtCursor", "ServiceStage: Create Authorization at Cursor"],
@@ -18,6 +18,7 @@ describe("package.json", () => {
       ["servicestage.rotateToken", "ServiceStage: Rotate Token…"],
       ["servicestage.deleteAuthorization", "ServiceStage: Delete…"],
       ["servicestage.testAuthorization", "ServiceStage: Test Authorization at Cursor"],
+      ["servicestage.authorize", "ServiceStage: Authorize in the Browser at Cursor…"],
     ]);
     assert.deepEqual(Object.values(EXTENSION_COMMANDS), titles.map(([id]) => id));
   });
@@ -33,6 +34,7 @@ describe("package.json", () => {
       "servicestage-ls.refreshStatus",
       "servicestage-ls.rotateToken",
       "servicestage-ls.testAuthorization",
+      "servicestage-ls.authorize",
     ]);
     const ours = new Set<string>(Object.values(EXTENSION_COMMANDS));
     for (const id of LENS_COMMANDS) assert.ok(!ours.has(id) && Object.values(SERVER_COMMANDS).includes(id), id);
@@ -56,6 +58,7 @@ describe("package.json", () => {
     const properties = manifest.contributes.configuration.properties as Record<string, { scope?: string }>;
     assert.equal(properties["servicestage.endpoint"].scope, "machine");
     assert.equal(properties["servicestage.caBundle"].scope, "machine");
+    assert.equal(properties["servicestage.server.pythonPath"].scope, "machine");
   });
 
   it("has the client settings", () => {

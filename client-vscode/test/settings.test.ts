@@ -10,7 +10,7 @@ function event(...changed: string[]) {
 
 describe("settings mapping", () => {
   it("the server's keys are those package.json contributes, minus servicestage.server.* and servicestage.trace.*", () => {
-    assert.deepEqual(SERVER_SETTING_KEYS, ["validate", "files", "endpoint", "remoteCheck", "timeoutSeconds", "caBundle"]);
+    assert.deepEqual(SERVER_SETTING_KEYS, ["validate", "files", "endpoint", "remoteCheck", "timeoutSeconds", "caBundle", "trustedEndpoints"]);
     assert.deepEqual(DEFAULT_FILES, ["**/*.servicestage.yaml", "**/*.servicestage.yml", "**/servicestage.yaml", "**/servicestage.yml"]);
   });
 
@@ -23,6 +23,7 @@ describe("settings mapping", () => {
       remoteCheck: "off",
       timeoutSeconds: 30,
       caBundle: "",
+      trustedEndpoints: [],
       restrictedMode: false,
     });
     fake.config = {
@@ -32,6 +33,7 @@ describe("settings mapping", () => {
       "servicestage.remoteCheck": "onSave",
       "servicestage.timeoutSeconds": 5,
       "servicestage.caBundle": "/etc/ca.pem",
+      "servicestage.trustedEndpoints": ["cse.example.internal"],
       "servicestage.server.pythonPath": "/venv/bin/python",
       "servicestage.trace.server": "verbose",
     };
@@ -42,23 +44,26 @@ describe("settings mapping", () => {
       remoteCheck: "onSave",
       timeoutSeconds: 5,
       caBundle: "/etc/ca.pem",
+      trustedEndpoints: ["cse.example.internal"],
       restrictedMode: false,
     });
   });
 
   it("the settings that pick a host or a file are the user's only: a repository's .vscode/settings.json is ignored", () => {
     fake.reset();
-    assert.deepEqual(USER_LEVEL_KEYS, ["endpoint", "caBundle"]);
+    assert.deepEqual(USER_LEVEL_KEYS, ["endpoint", "caBundle", "trustedEndpoints"]);
     fake.config = { "servicestage.endpoint": "https://servicestage.example.internal" };
     fake.workspaceConfig = {
       "servicestage.endpoint": "https://attacker.example",
       "servicestage.caBundle": "/repo/evil-ca.pem",
+      "servicestage.trustedEndpoints": ["attacker.example"],
       "servicestage.remoteCheck": "onSave",
       "servicestage.validate": "onSave",
     };
     const options = serverSettings(workspace.getConfiguration("servicestage"));
     assert.equal(options.endpoint, "https://servicestage.example.internal");
     assert.equal(options.caBundle, "");
+    assert.deepEqual(options.trustedEndpoints, []);
     assert.equal(options.remoteCheck, "off", "the workspace cannot turn the remote check on");
     assert.equal(options.validate, "onSave", "other settings may come from the workspace");
   });

@@ -610,8 +610,10 @@ R.errmsg = vim.v.errmsg
 
 
 KINDS_SEED = """\
-- {name: web-frontend, repo_type: github, repo_user: web-org, namespaces: [web-org, acme]}
-- {name: payments-api, repo_type: github, repo_user: pay-org, status: 1}
+oauth_user: octo-nvim
+authorizations:
+  - {name: web-frontend, repo_type: github, repo_user: web-org, namespaces: [web-org, acme]}
+  - {name: payments-api, repo_type: github, repo_user: pay-org, status: 1}
 """
 
 
@@ -653,3 +655,53 @@ T.wait("the test of every entry", function() return #R.messages == 4 end)
               "revoked (SVCSTG.REPO.0451) — rotate its token: set a new one, then run Rotate on it (its code lens)")
     assert [(m["type"], m["message"]) for m in result.results["messages"]] == [
         (3, seen), (1, broken), (1, broken), (3, seen)]  # every entry: in the file's order
+
+
+#: The browser of the Neovim tests: the address the emulator's provider page sends it to (no redirect followed).
+FOLLOW_ONCE = ("import http.client, sys, urllib.parse as p; u = p.urlsplit(sys.argv[1]); "
+               "c = http.client.HTTPConnection(u.netloc); c.request('GET', u.path + '?' + u.query); "
+               "print(c.getresponse().getheader('Location'))")
+
+
+def test_authorize_opens_the_browser_and_reads_the_address_with_vim_ui_input(
+        nvim: str, tmp_path: Path, project: Path, kinds_emulator: EmulatorProcess) -> None:
+    """:ServiceStageAuthorize: the server opens the address (window/showDocument, or a message with it where
+    Neovim cannot open one) and asks with servicestage/promptText, which the client answers with vim.ui.input;
+    repo_user and status are written back."""
+    lines = ["project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789", f"endpoint: {kinds_emulator.url}", "authorizations:",
+             "  - name: gh-oauth", "    kind: oauth", "    repo_type: github", "    tag: intl"]
+    (project / "deploy" / "team.servicestage.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run(nvim, tmp_path, project, r"""
+vim.cmd("edit deploy/team.servicestage.yaml")
+local buf = vim.api.nvim_get_current_buf()
+T.wait("the first diagnostics", function() return T.report_count(buf) > 0 end)
+R.opened = {}
+vim.lsp.handlers["window/showDocument"] = function(_, params)
+  table.insert(R.opened, { uri = params.uri, external = params.external })
+  return { success = true }
+end
+vim.ui.input = function(opts, on_confirm)
+  R.prompt = opts.prompt
+  local url = R.opened[1] and R.opened[1].uri
+  for _, m in ipairs(R.messages) do url = url or m.message:match("open this address in a browser: (%S+)$") end
+  on_confirm(vim.trim(vim.fn.system({ PYTHON, "-c", FOLLOW_ONCE, url })))
+end
+vim.api.nvim_win_set_cursor(0, { 5, 4 })
+vim.cmd("ServiceStageAuthorize")
+T.wait("the write-back", function() return vim.tbl_contains(T.lines(buf), "    repo_user: octo-nvim") end)
+T.wait("the message", function() return #R.messages > 0 and R.messages[#R.messages].message:find("authorized") end)
+R.after = T.lines(buf)
+""".replace("PYTHON", lua(sys.executable)).replace("FOLLOW_ONCE", lua(FOLLOW_ONCE)),
+        env=editor_env(HUAWEICLOUD_AUTH_TOKEN=AUTH_TOKEN))
+    r = result.results
+    assert r["prompt"] == "Paste the address the browser ended on (after you authorized ServiceStage): "
+    assert r["after"] == lines + ["    repo_user: octo-nvim", "    status: 0  # normal"]
+    assert r["messages"][-1]["message"] == "ServiceStage: authorized 'gh-oauth': repo_user octo-nvim, status 0 (normal)"
+    if r["nvim_version"] != "0.7":  # opened in the browser (vim.ui.open by default)
+        assert [(o["uri"].split("?")[0], o["external"]) for o in r["opened"]] == [
+            (f"{kinds_emulator.url}/emulator/oauth/authorize", True)]
+    else:  # Neovim 0.7 opens no external address: the server showed it
+        assert r["opened"] == []
+        assert r["messages"][0]["message"].startswith(
+            "ServiceStage: to authorize 'gh-oauth', open this address in a browser: "
+            f"{kinds_emulator.url}/emulator/oauth/authorize?")

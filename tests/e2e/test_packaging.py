@@ -37,6 +37,8 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
     built = run(sys.executable, "-m", "build", "--outdir", str(out), str(source))
     assert built.returncode == 0, built.stdout + built.stderr
+    # the licence declared the current way (an SPDX expression and license-files): no setuptools deprecation
+    assert "Deprecat" not in built.stdout + built.stderr, built.stdout + built.stderr
     return out
 
 
@@ -57,7 +59,8 @@ def test_the_metadata_has_classifiers_urls_and_the_readme(dist: Path) -> None:
     assert metadata["Requires-Python"] == ">=3.10"
     assert metadata["Description-Content-Type"] == "text/markdown"
     assert metadata.get_payload().startswith("# servicestage-ls\n")
-    assert "License :: OSI Approved :: Apache Software License" in metadata.get_all("Classifier")
+    assert (metadata["License-Expression"], metadata.get_all("License-File")) == ("Apache-2.0", ["LICENSE"])
+    assert not [c for c in metadata.get_all("Classifier") if c.startswith("License ::")]  # the expression says it
     assert "Programming Language :: Python :: 3.10" in metadata.get_all("Classifier")
     assert sorted(metadata.get_all("Project-URL")) == [
         "Changelog, https://github.com/servicestage-ls/servicestage-ls/blob/main/CHANGELOG.md",

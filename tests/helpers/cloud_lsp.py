@@ -104,6 +104,17 @@ class EditorClient(RecordingClient):
         #: window/showMessageRequest: the questions asked, and the titles to answer with in turn (None: no answer).
         self.questions: list[lsp.ShowMessageRequestParams] = []
         self.answers: list[str | None] = []
+        #: servicestage/promptText: the prompts, and what answers them (None: the client does not know the request
+        #: and answers with an error). What window/showDocument opened is pytest-lsp's ``shown_documents``.
+        self.prompts: list[Any] = []
+        self.prompt_answer: Callable[[Any], str | None] | None = None
+
+    def on_prompt_text(self, params: Any) -> Any:
+        self.prompts.append(params)
+        if self.prompt_answer is None:
+            raise RuntimeError("servicestage/promptText is not handled by this client")
+        text = self.prompt_answer(params)
+        return None if text is None else {"value": text}
 
     def on_message_request(self, params: lsp.ShowMessageRequestParams) -> lsp.MessageActionItem | None:
         self.questions.append(params)
@@ -197,6 +208,10 @@ def make_editor_client() -> EditorClient:
     @client.feature(lsp.WINDOW_SHOW_MESSAGE_REQUEST)
     def message_request(params: lsp.ShowMessageRequestParams) -> lsp.MessageActionItem | None:
         return client.on_message_request(params)
+
+    @client.feature("servicestage/promptText")
+    def prompt_text(params: Any) -> Any:
+        return client.on_prompt_text(params)
 
     return client
 

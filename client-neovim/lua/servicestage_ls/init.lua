@@ -35,6 +35,7 @@ M.commands = {
   delete = "servicestage-ls.deleteAuthorization",
   test = "servicestage-ls.testAuthorization",
   test_all = "servicestage-ls.testAuthorization",
+  authorize = "servicestage-ls.authorize",
 }
 
 local state = { opts = nil, clients = {}, augroup = nil, reported = {} }
@@ -188,6 +189,30 @@ function M.progress_handler(err, result, ctx, config)
   vim.api.nvim_echo({ { "ServiceStage: " .. text } }, false, {})
 end
 
+-- Authorize's hand-off: the server asks (request servicestage/promptText) for the address the browser ended on.
+-- Answered with vim.ui.input; an asynchronous vim.ui.input (a UI plugin) is waited for, with a deadline of ten
+-- minutes. The answer is { value = text }, or null when the user cancelled.
+M.prompt_timeout_ms = 10 * 60 * 1000
+function M.prompt_text_handler(_, params)
+  local value, done = nil, false
+  local prompt = (params and params.prompt or "ServiceStage") .. ": "
+  vim.ui.input({ prompt = prompt }, function(input)
+    value, done = input, true
+  end)
+  if not done then
+    vim.wait(M.prompt_timeout_ms, function() return done end, 50)
+  end
+  if value == nil or value == "" then
+    return vim.NIL
+  end
+  return { value = value }
+end
+
+--- The handlers every servicestage-ls client gets (setup() and lsp/servicestage_ls.lua).
+function M.default_handlers()
+  return { ["$/progress"] = M.progress_handler, ["servicestage/promptText"] = M.prompt_text_handler }
+end
+
 -- Clients ------------------------------------------------------------------------------------------------
 
 local function is_absolute(path)
@@ -252,6 +277,9 @@ local function client_config(opts, root)
   end
   if opts.progress ~= false and handlers["$/progress"] == nil then
     handlers["$/progress"] = M.progress_handler
+  end
+  if handlers["servicestage/promptText"] == nil then
+    handlers["servicestage/promptText"] = M.prompt_text_handler
   end
   return {
     name = M.name,
@@ -407,8 +435,8 @@ function M.show_plan(text)
   return buf
 end
 
---- Run a server command on the buffer's file: "create", "rotate", "delete", "test" (entry `name`, else the entry
---- at the cursor), "import" (the names given, else every one only ServiceStage has), "plan", "create_all",
+--- Run a server command on the buffer's file: "create", "rotate", "delete", "test", "authorize" (entry `name`,
+--- else the entry at the cursor), "import" (the names given, else every one only ServiceStage has), "plan", "create_all",
 --- "test_all" or "refresh". The server reports progress and results with window/showMessage, and asks before it rotates or
 --- deletes (window/showMessageRequest).
 function M.execute(which, name, bufnr)
@@ -419,7 +447,7 @@ function M.execute(which, name, bufnr)
     return
   end
   local arg = { uri = vim.uri_from_bufnr(bufnr) }
-  if which == "create" or which == "rotate" or which == "delete" or which == "test" then
+  if which == "create" or which == "rotate" or which == "delete" or which == "test" or which == "authorize" then
     if name and name ~= "" then
       arg.name = name
     else

@@ -1,5 +1,6 @@
-"""The code lenses of the life cycle, from the file alone (no network): create a new entry, or its status with what
-to do about it, in the words of the entry's kind. The editor shows them (``lsp.lifecycle``)."""
+"""The code lenses of the life cycle, from the file alone (no network): create a new entry (authorize a new OAuth
+one), or its status with what to do about it (an OAuth entry is authorized again, never rotated). The editor shows
+them (``lsp.lifecycle``)."""
 
 from __future__ import annotations
 
@@ -10,20 +11,22 @@ from servicestage_ls.core.model import Model
 
 LENS_CREATE = "Create in ServiceStage"
 LENS_TITLES = {0: "✓ normal · Refresh", 1: "⚠ overdue · Rotate token", 2: "⚠ unauthenticated · Rotate token"}
+LENS_AUTHORIZE = "Authorize in the browser"
+#: An OAuth entry has no token to rotate: it is authorized again in the browser.
+OAUTH_LENS_TITLES = {1: "⚠ overdue · Authorize again", 2: "⚠ unauthenticated · Authorize again"}
 
 
 @dataclass(frozen=True)
 class Lens:
     line: int
     title: str
-    action: str  # "create", "refresh" or "rotate"
+    action: str  # "create", "refresh", "rotate" or "authorize"
     name: str
 
 
 def lenses(model: Model, env: Mapping[str, str]) -> list[Lens]:
-    """A lens on each entry's first line: create an entry without repo_user and without errors, or its status with
-    what to do about it. A password entry's rotation is its password's; an OAuth entry is neither created nor
-    rotated from here (it is authorized in the browser): it gets its status lens only when the status is normal."""
+    """A lens on each entry's first line: create (an OAuth entry: authorize) an entry without repo_user and without
+    errors, or its status with what to do about it. No network: the file says it all."""
     from servicestage_ls.core.rules import entry_errors
 
     out: list[Lens] = []
@@ -32,13 +35,17 @@ def lenses(model: Model, env: Mapping[str, str]) -> list[Lens]:
         if mapping is None or not name:
             continue
         line = entry.range().start[0]
-        kind = entry.kind
+        oauth = entry.kind == "oauth"
         if mapping.get("repo_user") is None:
-            if kind != "oauth" and not entry_errors(model, entry, env):
-                out.append(Lens(line, LENS_CREATE, "create", name))
+            if not entry_errors(model, entry, env):
+                out.append(Lens(line, LENS_AUTHORIZE, "authorize", name) if oauth else Lens(line, LENS_CREATE,
+                                                                                              "create", name))
             continue
         status = entry.status
-        if status == 0 or (status in LENS_TITLES and kind != "oauth"):
-            title = LENS_TITLES[status].replace("token", "password") if kind == "password" else LENS_TITLES[status]
+        if oauth and status in OAUTH_LENS_TITLES:
+            out.append(Lens(line, OAUTH_LENS_TITLES[status], "authorize", name))
+        elif status in LENS_TITLES:  # a password entry's rotation is its password's
+            title = LENS_TITLES[status]
+            title = title.replace("token", "password") if entry.kind == "password" else title
             out.append(Lens(line, title, "refresh" if status == 0 else "rotate", name))
     return out

@@ -8,6 +8,7 @@ IMPORT = "servicestage-ls.importFromServiceStage"
 ROTATE = "servicestage-ls.rotateToken"
 DELETE = "servicestage-ls.deleteAuthorization"
 TEST = "servicestage-ls.testAuthorization"
+AUTHORIZE = "servicestage-ls.authorize"
 
 
 # Each cloud action is offered under two kinds: `refactor.servicestage.*` for the menu of `Ctrl+.` / the lightbulb

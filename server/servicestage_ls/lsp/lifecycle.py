@@ -21,7 +21,7 @@ from servicestage_ls.engine.actions import Refused
 from servicestage_ls.engine.findings import REMOTE_ONLY
 from servicestage_ls.engine.lenses import lenses
 from servicestage_ls.engine.lifecycle import q
-from servicestage_ls.lsp.commands import CREATE, DELETE, IMPORT, REFRESH, ROTATE, SHOW_PLAN, action_kind
+from servicestage_ls.lsp.commands import AUTHORIZE, CREATE, DELETE, IMPORT, REFRESH, ROTATE, SHOW_PLAN, action_kind
 from servicestage_ls.lsp.run import CloudState, CommandRun, EditorFront, list_remote, open_client, run_command
 from servicestage_ls.lsp.server import Feature
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from servicestage_ls.lsp.server import ServiceStageServer
     from servicestage_ls.lsp.state import DocState
 
-LENS_COMMANDS = {"create": CREATE, "refresh": REFRESH, "rotate": ROTATE}
+LENS_COMMANDS = {"create": CREATE, "refresh": REFRESH, "rotate": ROTATE, "authorize": AUTHORIZE}
 OVERDUE = "SS160"
 #: The quick fixes this feature offers, by the diagnostic's code: their titles (docs/reference/diagnostics.md is
 #: generated from this table and core.fixes').

@@ -23,7 +23,17 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types as lsp
 
 from servicestage_ls.lsp import features, sync
-from servicestage_ls.lsp.commands import CREATE, CREATE_ALL, DELETE, IMPORT, REFRESH, ROTATE, SHOW_PLAN, TEST
+from servicestage_ls.lsp.commands import (
+    AUTHORIZE,
+    CREATE,
+    CREATE_ALL,
+    DELETE,
+    IMPORT,
+    REFRESH,
+    ROTATE,
+    SHOW_PLAN,
+    TEST,
+)
 from servicestage_ls.lsp.compat import TracebacksAtDebug
 from servicestage_ls.lsp.server import (
     LOG_LEVEL_VARIABLE,
@@ -89,7 +99,7 @@ def create_server(env: Mapping[str, str] | None = None) -> ServiceStageServer:
     cloud = LazyFeature(_cloud_feature, {CREATE: "create", CREATE_ALL: "create_all", REFRESH: "refresh"})
     lifecycle = LazyFeature(lambda: _lifecycle_feature(cloud), {SHOW_PLAN: "show_plan", IMPORT: "import_remote",
                                                                ROTATE: "rotate", DELETE: "delete"})
-    kinds = LazyFeature(lambda: _kinds_feature(cloud), {TEST: "test"})
+    kinds = LazyFeature(lambda: _kinds_feature(cloud), {TEST: "test", AUTHORIZE: "authorize"})
     for feature in (cloud, lifecycle, kinds):
         for command, run in feature.commands().items():
             server.command(command)(_command(run))

@@ -112,6 +112,8 @@ def test_lenses_speak_the_kinds_words() -> None:
                   + written("0"))
     assert lenses(model, ENV) == [
         Lens(3, "⚠ overdue · Rotate password", "rotate", "codehub-pw"),
+        Lens(10, "⚠ unauthenticated · Authorize again", "authorize", "octo-oauth"),
+        Lens(15, "Authorize in the browser", "authorize", "new-oauth"),
         Lens(18, "Create in ServiceStage", "create", "new-pw"),
         Lens(23, "✓ normal · Refresh", "refresh", "fine-oauth"),
     ]
