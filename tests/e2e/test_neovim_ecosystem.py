@@ -153,7 +153,7 @@ def test_the_mason_package_matches_the_python_package() -> None:
     assert package["source"]["id"] == f"pkg:pypi/{project['name']}@{project['version']}"
     assert package["bin"] == {name: f"pypi:{name}" for name in project["scripts"]}
     assert package["homepage"] == project["urls"]["Documentation"] + "editors/neovim/"
-    assert package["licenses"] == [project["license"]["text"]]
+    assert package["licenses"] == [project["license"]]  # an SPDX expression (pyproject: license = "Apache-2.0")
     assert package["languages"] == ["YAML"] and package["categories"] == ["LSP", "Linter"]
     lspconfig_name = package["neovim"]["lspconfig"]
     assert (REPO / "client-neovim" / "nvim-lspconfig" / "lsp" / f"{lspconfig_name}.lua").is_file()
