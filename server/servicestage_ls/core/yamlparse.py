@@ -21,6 +21,9 @@ try:
 except AttributeError:  # PyYAML without libyaml: same results, slower
     _BaseLoader = yaml.SafeLoader
 
+#: How far libyaml's offsets are behind the text's when it starts with a byte-order mark (libyaml drops it before
+#: counting; PyYAML's own reader counts it in offsets, though not in columns).
+_BOM_SHIFT = 1 if _BaseLoader is getattr(yaml, "CSafeLoader", None) else 0
 _RESOLVED: dict[tuple[str, bool], str] = {}
 _MEMO_MAX = 4096
 _MEMO_VALUE_MAX = 24  # keys and the values that recur (github, 0, ${GITHUB_TOKEN}); not every name or URL
@@ -42,14 +45,17 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
 
 
 class _Locator:
-    """Offsets within one parsed text → (line, column) relative to that text."""
+    """The parser's offsets within one parsed text → (line, column) relative to that text (``shift``: what the
+    parser's offsets lack, a byte-order mark it did not count)."""
 
-    __slots__ = ("starts",)
+    __slots__ = ("shift", "starts")
 
     def __init__(self, text: str) -> None:
         self.starts = split_lines(text)[1]
+        self.shift = _BOM_SHIFT if text.startswith("\ufeff") else 0
 
     def pos(self, index: int) -> Pos:
+        index += self.shift
         line = bisect_right(self.starts, index) - 1
         return (line, index - self.starts[line])
 
@@ -78,8 +84,9 @@ class _Converter:
         self.locator = locator
         # Shared nodes (aliases) and cycles exist only where the text has anchors.
         self.memo: dict[int, Node] | None = {} if "&" in text else None
-        # PyYAML's own line and column agree with LSP's unless the text has a line break LSP does not know.
-        self.marks_agree = _YAML_ONLY_BREAKS_RE.search(text) is None
+        # PyYAML's own line and column agree with LSP's unless the text has a line break LSP does not know, or
+        # starts with a byte-order mark (which PyYAML's columns skip and LSP's count).
+        self.marks_agree = _YAML_ONLY_BREAKS_RE.search(text) is None and not text.startswith("\ufeff")
 
     def convert(self, node: yaml.Node, depth: int = 0) -> Node:
         memo = self.memo
@@ -192,14 +199,15 @@ def parse_text(text: str) -> ParsedText:
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
-        index = _error_index(exc, text)
+        index = min(_error_index(exc, text) + locator.shift, len(text))
+        at_error = index - locator.shift  # what the locator is given: the parser's offset
         problem = getattr(exc, "problem", None) or ""
         at_end = not text[index:].strip()
         context = getattr(exc, "context_mark", None)
         context_pos = locator.pos(min(context.index, len(text))) if context is not None else None
         return ParsedText(
             tuple(roots),
-            (_error_message(exc), locator.pos(index), context_pos),
+            (_error_message(exc), locator.pos(at_error), context_pos),
             at_end,
             problem == "found undefined alias",
             tuple(doc_starts),
@@ -210,7 +218,7 @@ def parse_text(text: str) -> ParsedText:
         # A lone surrogate (a client may send one as a JSON escape): libyaml cannot even encode the text.
         index = min(exc.start, len(text) - 1)
         message = f"character U+{ord(text[index]):04X} is not allowed in YAML"
-        return ParsedText((), (message, locator.pos(index), None), False, False, ())
+        return ParsedText((), (message, locator.pos(index - locator.shift), None), False, False, ())
     return ParsedText(tuple(roots), None, False, False, tuple(doc_starts))
 
 
