@@ -97,3 +97,19 @@ def test_the_dry_run_url_is_the_kinds() -> None:
     assert plan.create_url("devcloud", "password") == (
         "https://servicestage.cn-north-4.myhuaweicloud.com/v1/p1/git/auths/devcloud/password")
     assert plan.create_url("github") == "https://servicestage.cn-north-4.myhuaweicloud.com/v1/p1/git/auths/github/personal"
+
+
+def test_a_password_is_never_a_cloud_credential() -> None:
+    model = parse(HEAD + PASSWORD.replace("${DEVCLOUD_PASSWORD}", "${HUAWEICLOUD_SDK_SK}"))
+    with pytest.raises(EntryRefused) as refused:
+        actions.prepare(model, model.entries[0], {"HUAWEICLOUD_SDK_SK": "sk-value"}, COMMAND_LINE)
+    assert refused.value.reason.startswith(
+        "it has errors, fix them first: SS144 `${HUAWEICLOUD_SDK_SK}` is a cloud credential variable, not a "
+        "repository password: it is never sent")
+    model = parse(HEAD + PASSWORD)
+    with pytest.raises(EntryRefused) as refused:
+        actions.prepare(model, model.entries[0], {"DEVCLOUD_PASSWORD": "sk-value", "HUAWEICLOUD_SDK_AK": "ak",
+                                                  "HUAWEICLOUD_SDK_SK": "sk-value"}, COMMAND_LINE)
+    assert refused.value.reason == (
+        "the password (${DEVCLOUD_PASSWORD}) is one of the cloud credentials in use (an AK, SK, security token, "
+        "X-Auth-Token or password); it is never sent (nothing was sent)")
