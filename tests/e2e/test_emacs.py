@@ -308,3 +308,45 @@ def test_test_says_what_the_authorization_at_point_sees(tmp_path: Path, project:
         [INFO, "ServiceStage: Testing authorizations…"],
         [INFO, "ServiceStage: ✓ web-frontend sees 1 namespace: tom-repo"],
     ]
+
+
+#: The browser of the Emacs test: the address the emulator's provider page sends it to (no redirect followed).
+FOLLOW_ONCE = ("import http.client, sys, urllib.parse as p; u = p.urlsplit(sys.argv[1]); "
+               "c = http.client.HTTPConnection(u.netloc); c.request('GET', u.path + '?' + u.query); "
+               "print(c.getresponse().getheader('Location'))")
+
+
+def test_authorize_asks_with_read_string_and_writes_back(tmp_path: Path, project: Path,
+                                                         emulator: EmulatorProcess) -> None:
+    """M-x servicestage-ls-authorize on an OAuth entry: the address to open (eglot 28 opens none: the server shows
+    it), the server's servicestage/promptText answered with read-string (the user pastes where the browser
+    ended), repo_user and status written into the buffer."""
+    path = project / "deploy" / "team.servicestage.yaml"
+    text = (f"project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789\nendpoint: {emulator.url}\nauthorizations:\n"
+            "  - name: gh-oauth\n    kind: oauth\n    repo_type: github\n")
+    path.write_text(text, encoding="utf-8")
+    result = run(tmp_path, project, find_and_wait("deploy/team.servicestage.yaml") + f"""
+  (advice-add 'read-string :override
+              (lambda (prompt &rest _)
+                (T-set "prompt" prompt)
+                (let ((url (cl-some (lambda (m) (and (string-match "open this address in a browser: \\\\(.*\\\\)$"
+                                                                   (cadr m))
+                                                     (match-string 1 (cadr m))))
+                                    (T-server-messages))))
+                  (string-trim (with-output-to-string
+                                 (call-process {elisp(sys.executable)} nil standard-output nil "-c"
+                                               {elisp(FOLLOW_ONCE)} url))))))
+  (T-call #'forward-line 3)
+  (T-command #'servicestage-ls-authorize)
+  (T-wait "the write-back" (lambda () (string-match-p "repo_user: emulator-user" (T-text))))
+  (T-wait "the message that says so" (lambda () (= (length (T-server-messages)) 3)))
+  (T-set "after" (T-text))
+""", main_buffer="team.servicestage.yaml", HUAWEICLOUD_AUTH_TOKEN=AUTH_TOKEN)
+    r = result.results
+    assert r["prompt"] == "Paste the address the browser ended on (after you authorized ServiceStage): "
+    assert r["after"] == text + "    repo_user: emulator-user\n    status: 0  # normal\n"
+    messages = server_messages(result)
+    assert messages[0] == [INFO, "ServiceStage: Authorizing in the browser…"]
+    assert messages[1][1].startswith("ServiceStage: to authorize 'gh-oauth', open this address in a browser: "
+                                     f"{emulator.url}/emulator/oauth/authorize?repo_type=github&state=")
+    assert messages[2:] == [[INFO, "ServiceStage: authorized 'gh-oauth': repo_user emulator-user, status 0 (normal)"]]
