@@ -70,7 +70,8 @@ def test_the_metadata_has_classifiers_urls_and_the_readme(dist: Path) -> None:
         "Source, https://github.com/servicestage-ls/servicestage-ls",
     ]
     assert sorted(r for r in metadata.get_all("Requires-Dist") if "extra ==" not in r) == [
-        "PyYAML>=6.0", "httpx>=0.27", "lsprotocol>=2024.0.0", "pygls<3,>=2.0"]
+        "PyYAML>=6.0", "certifi>=2026.10.19", "httpcore>=1.0.9", "httpx>=0.27", "lsprotocol>=2024.0.0",
+        "pygls<3,>=2.0", "truststore>=0.10"]
     assert entry_points == "[console_scripts]\nservicestage-ls = servicestage_ls.cli:main\n"
     # every sub-package and the typing marker are in the wheel
     for module in ("servicestage_ls/py.typed", "servicestage_ls/__main__.py", "servicestage_ls/core/schema.py",
