@@ -340,3 +340,15 @@ def test_check_warns_of_an_unset_variable_only_with_check_env(tmp_path: Path) ->
     assert (checked.returncode, checked.stdout) == (0, (
         f"{path}:5:12: warning SS142 environment variable `UNSET_FOR_CHECK_ENV` is not set; set it where the "
         f"language server (or `servicestage-ls create`) runs\n{malformed}\n0 errors, 2 warnings in 1 file checked\n"))
+
+
+def test_check_reports_only_the_undefined_alias(tmp_path: Path) -> None:
+    path = tmp_path / "alias.servicestage.yaml"
+    path.write_text("region: cn-north-4\nx-defaults: &defaults\n  repo_type: github\nauthorizations:\n"
+                    "  - <<: *defaults\n    name: first-one\n    token: ${GITHUB_TOKEN}\n"
+                    "  - <<: *nosuch\n    name: second-one\n    token: ${GITHUB_TOKEN}\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "servicestage_ls", "check", str(path)], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 1
+    assert [line for line in done.stdout.splitlines() if "SS100" in line] == [
+        f"{path}:8:9: error SS100 YAML syntax error: `*nosuch` is not defined; defined: defaults"]

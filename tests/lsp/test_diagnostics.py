@@ -177,3 +177,18 @@ async def test_a_text_that_keeps_its_byte_order_mark_gets_the_ranges_of_its_text
     shift = 2 if client.encoding == "utf-8" and expected.start.line == 0 else 0  # U+FEFF is 3 bytes, not 1
     assert found == [rng(expected.start.line, expected.start.character + shift, expected.end.line,
                          expected.end.character + shift)]
+
+
+ALIASES = (HEADER + "x-defaults: &defaults\n  repo_type: github\n"
+           "  - <<: *defaults\n    name: first-one\n    token: ${GITHUB_TOKEN}\n"
+           "  - <<: *nosuch\n    name: second-one\n    token: ${GITHUB_TOKEN}\n"
+           "  - <<: *defaults\n    name: third-one\n    token: ${GITHUB_TOKEN}\n").replace(
+    "authorizations:\nx-defaults: &defaults\n  repo_type: github\n",
+    "x-defaults: &defaults\n  repo_type: github\nauthorizations:\n")
+
+
+async def test_only_the_undefined_alias_is_an_error_naming_it(client: RecordingClient) -> None:
+    uri = new_uri()
+    open_document(client, uri, ALIASES)
+    found = [(d.code, d.range, d.message) for d in await diagnostics(client, uri) if d.code == "SS100"]
+    assert found == [("SS100", rng(8, 8, 8, 15), "YAML syntax error: `*nosuch` is not defined; defined: defaults")]

@@ -25,13 +25,38 @@ from servicestage_ls.core.model import (
 from servicestage_ls.core.yamlparse import ParsedText, parse_text
 
 
+_ANCHOR_RE = re.compile(r"&([^\s,\[\]{}]+)")
+_ALIAS_AT_RE = re.compile(r"\*([^\s,\[\]{}]+)")
+
+
+def _undefined_alias(result: ParsedText, base: int, lines: list[str], anchors: set[str]) -> Problem | None:
+    """SS100 on the alias at ``result``'s error when no anchor of the whole text has its name (None when one has:
+    the chunk alone did not see it), naming it and the anchors there are."""
+    assert result.error is not None
+    _, (line, col), _ = result.error
+    line = min(line + base, len(lines) - 1)
+    match = _ALIAS_AT_RE.match(lines[line], col)
+    if match is None or match.group(1) in anchors:
+        return None
+    defined = ", ".join(sorted(anchors)) or "none"
+    return Problem("SS100", f"YAML syntax error: `*{match.group(1)}` is not defined; defined: {defined}",
+                   Range((line, col), (line, match.end())))
+
+
 def assemble_repaired(model: Model, plan: list[Chunk], parsed: list[tuple[str, ParsedText]]) -> bool:
-    """Aliases to anchors in other chunks, and a syntax error elsewhere: the whole text cannot be parsed and the
-    alias chunks alone do not know their anchors. Parse the whole text without the chunks that fail for another
-    reason (their lines left blank, so positions stay), and keep those chunks' own errors. False when that does
-    not parse either."""
-    broken = [(chunk, result) for chunk, (_, result) in zip(plan, parsed)
-              if result.error is not None and not result.undefined_alias]
+    """Aliases to anchors in other chunks, and a syntax error elsewhere (or an alias whose anchor is nowhere): the
+    whole text cannot be parsed and the alias chunks alone do not know their anchors. Parse the whole text without
+    the chunks that fail for another reason (their lines left blank, so positions stay), and keep those chunks' own
+    errors. False when that does not parse either."""
+    anchors = set(_ANCHOR_RE.findall(model.text)) if "&" in model.text else set()
+    broken: list[tuple[Chunk, Problem]] = []
+    for chunk, (_, result) in zip(plan, parsed):
+        if result.error is None:
+            continue
+        if not result.undefined_alias:
+            broken.append((chunk, syntax_problem(result, chunk.first, model.lines)))
+        elif (undefined := _undefined_alias(result, chunk.first, model.lines, anchors)) is not None:
+            broken.append((chunk, undefined))
     if not broken:
         return False
     lines = list(model.lines)
@@ -42,8 +67,8 @@ def assemble_repaired(model: Model, plan: list[Chunk], parsed: list[tuple[str, P
     if repaired.error is not None:
         return False
     assemble_whole(model, repaired)
-    for chunk, result in broken:
-        model.problems.append(syntax_problem(result, chunk.first, model.lines))
+    for chunk, problem in broken:
+        model.problems.append(problem)
         if chunk.item:
             model.entries.append(Entry(0, None, chunk.first, chunk.first, chunk.last, None))
         else:
