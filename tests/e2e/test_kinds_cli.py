@@ -278,3 +278,74 @@ def test_authorize_refuses_what_it_cannot_do(tmp_path: Path, seeded: EmulatorPro
     half = cli("authorize", str(path), "--name", "web-frontend", "--code", "c")
     assert half.code == 2 and half.err.endswith(
         "error: --code and --state go together (both from the address the browser ended on)\n")
+
+
+def authorize_at_a_terminal(path: Path, env: dict[str, str], answer: Callable[[str], str]) -> tuple[str, int]:
+    """``authorize`` in a pseudo-terminal: once it asks, type ``answer(the address it printed)`` and Enter; what the
+    terminal showed and the exit code."""
+    import os
+    import pty
+    import select
+    import time
+
+    environment = {**subprocess_env(), "HUAWEICLOUD_AUTH_TOKEN": API_TOKEN, **env}
+    command = [str(CLI)] if CLI.exists() else [sys.executable, "-m", "servicestage_ls"]
+    main_fd, terminal = pty.openpty()
+    process = subprocess.Popen([*command, "authorize", str(path), "--name", "gh-oauth"], stdin=terminal,
+                               stdout=terminal, stderr=terminal, env=environment)
+    os.close(terminal)
+    shown = b""
+    try:
+        deadline = time.monotonic() + DEADLINE
+        while not shown.endswith(b"(after you authorized ServiceStage): "):
+            ready, _, _ = select.select([main_fd], [], [], max(0.0, deadline - time.monotonic()))
+            assert ready, f"no question within {DEADLINE} s: {shown!r}"
+            shown += os.read(main_fd, 4096)
+        url = next(line for line in shown.decode().splitlines() if line.startswith("http"))
+        os.write(main_fd, (answer(url.strip()) + "\n").encode())
+        process.wait(timeout=DEADLINE)
+        while select.select([main_fd], [], [], 0)[0]:
+            try:
+                chunk = os.read(main_fd, 4096)
+            except OSError:  # the terminal's other side is closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        if process.returncode is None:
+            process.kill()
+            process.wait()
+        os.close(main_fd)
+    return shown.decode().replace("\r\n", "\n"), process.returncode
+
+
+def test_authorize_at_a_terminal_opens_the_browser_the_environment_names(tmp_path: Path,
+                                                                          seeded: EmulatorProcess) -> None:
+    """At a terminal the address is handed to the browser BROWSER names (here a script that notes it), then the
+    pasted address is read: the terminal is never taken by the browser."""
+    noted = tmp_path / "opened.txt"
+    browser_script = tmp_path / "browser.sh"
+    browser_script.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {noted}\n', encoding="utf-8")
+    browser_script.chmod(0o755)
+    path = write_file(tmp_path, seeded, OAUTH_ENTRY)
+    shown, code = authorize_at_a_terminal(path, {"BROWSER": f"{browser_script} %s", "DISPLAY": ""}, browser)
+    assert code == 0
+    url = noted.read_text(encoding="utf-8")
+    assert url.startswith(f"{seeded.url}/emulator/oauth/authorize?repo_type=github&state=")
+    assert shown.splitlines()[:3] == [
+        f"{path}: to authorize 'gh-oauth', open this address in a browser and allow ServiceStage:", url,
+        f"{path}: opened it in the browser"]
+    assert shown.splitlines()[-1] == f"{path}: authorized 'gh-oauth': repo_user octo-tom, status 0 (normal)"
+
+
+def test_authorize_at_a_terminal_without_a_display_prints_and_reads(tmp_path: Path, seeded: EmulatorProcess) -> None:
+    """No DISPLAY and no BROWSER: no browser is tried (a text-mode one would take the terminal); the address is
+    printed and the pasted one read."""
+    path = write_file(tmp_path, seeded, OAUTH_ENTRY)
+    shown, code = authorize_at_a_terminal(path, {"DISPLAY": "", "WAYLAND_DISPLAY": "", "BROWSER": ""}, browser)
+    assert code == 0
+    lines = shown.splitlines()
+    assert lines[0] == f"{path}: to authorize 'gh-oauth', open this address in a browser and allow ServiceStage:"
+    assert lines[2].startswith("Paste the address the browser ended on (after you authorized ServiceStage): http")
+    assert lines[3:] == [f"{path}: authorized 'gh-oauth': repo_user octo-tom, status 0 (normal)"]
