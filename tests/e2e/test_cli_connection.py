@@ -20,6 +20,7 @@ import pytest
 
 from helpers.cloud_lsp import API_TOKEN, GITHUB_VALUE
 from helpers.cloud_servers import (
+    EmulatorProcess,
     FaultServer,
     Request,
     http_response,
@@ -180,3 +181,13 @@ def test_every_command_that_calls_servicestage_shows_both_options_in_its_help(
     assert stopped.value.code == 0
     assert "--ca-bundle FILE trust the CA certificates of this PEM file for TLS instead of the system's" in shown
     assert "--timeout SECONDS how long to wait for each ServiceStage or IAM call (1 to 600; default 30)" in shown
+
+
+def test_https_to_a_plain_http_server_says_it_did_not_answer_tls(emulator: EmulatorProcess) -> None:
+    """Not a certificate problem: the emulator speaks plain http, and the advice is not --ca-bundle."""
+    url = emulator.url.replace("http://", "https://")
+    done = cli("list", "--endpoint", url, "--project-id", uuid.uuid4().hex)
+    assert (done.returncode, done.stdout, done.stderr) == (1, "", (
+        f"servicestage-ls list: error: listing the authorizations failed: The server at {url} did not answer TLS: is "
+        "it plain http? — check the endpoint's scheme and port: an https:// endpoint must speak TLS (http:// is for "
+        "loopback only)\n"))

@@ -359,3 +359,17 @@ async def test_show_plan_skips_an_entry_with_errors(lsp_sessions: dict[str, Edit
         {"name": "legacy-ci", "action": "delete", "kind": "personal", "reason": "in ServiceStage, not in the file"}]
     assert client.shown(since) == ["ServiceStage: Plan: 1 delete, 1 skip (1 up to date)."]
     client.close(uri)
+
+
+async def test_https_to_a_plain_http_server_says_it_did_not_answer_tls(lsp_sessions: dict[str, EditorClient],
+                                                                       live_emulator: Emulator) -> None:
+    client, uri = lsp_sessions["visual-studio-code"], new_uri()
+    url = live_emulator.url.replace("http://", "https://")
+    _, text = document(live_emulator, WEB, endpoint=url)
+    client.open(uri, text)
+    since = len(client.messages)
+    await execute(client, SHOW_PLAN, {"uri": uri})
+    assert client.shown(since) == [
+        f"ServiceStage: listing the authorizations failed: The server at {url} did not answer TLS: is it plain http? "
+        "— check the endpoint's scheme and port: an https:// endpoint must speak TLS (http:// is for loopback only)"]
+    client.close(uri)

@@ -16,6 +16,10 @@ from servicestage_ls.cloud.errors import EDITOR_ADVICE, Advice, CloudError, Conf
 
 ADVICE_DNS = "check the spelling of the endpoint or region, and your network's DNS"
 ADVICE_DROPPED = "try again; if it keeps happening, check proxies or load balancers on the way"
+ADVICE_NOT_TLS = ("check the endpoint's scheme and port: an https:// endpoint must speak TLS (http:// is for loopback "
+                  "only)")
+#: OpenSSL's reasons when the other side's first bytes are not a TLS record (a plain-http server, for one).
+_NOT_TLS = frozenset({"WRONG_VERSION_NUMBER", "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG", "RECORD_LAYER_FAILURE"})
 
 
 @dataclass
@@ -73,6 +77,9 @@ def classify(exc: Exception, url: httpx.URL, timeout: float, advice: Advice = ED
         )
     if isinstance(exc, httpx.ConnectError):
         tls = _tls_reason(exc)
+        if tls and tls.upper().replace(" ", "_") in _NOT_TLS:  # an answer that is not TLS at all, not a certificate
+            return Failure(CloudError("tls", f"The server at {where} did not answer TLS: is it plain http?",
+                                      advice=ADVICE_NOT_TLS), False)
         if tls:
             return Failure(CloudError("tls", f"TLS verification failed for {where}: {tls}", advice=advice.tls), False)
         causes = _chain(exc)
