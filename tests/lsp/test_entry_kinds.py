@@ -147,3 +147,4 @@ async def test_the_outline_names_each_entrys_kind(client: RecordingClient) -> No
                                                                 ("oauth-one", "github · OAuth")]
     else:
         assert [s.name for s in symbols] == ["project_id", "region", "authorizations", "pw-one", "oauth-one"]
+

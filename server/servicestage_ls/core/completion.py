@@ -183,7 +183,8 @@ def _values(model: Model, ctx: Context, eol: str, snippets: bool, env: Mapping[s
         return [value(name, "the default" if name == schema.DEFAULT_KIND else None, spec.doc, i)
                 for i, (name, spec) in enumerate(schema.KINDS.items())]
     if key == "status":
-        return [value(str(n), meaning, schema.STATUS_DOCS[n], n) for n, meaning in schema.STATUS_MEANINGS.items()]
+        kind = ctx.siblings.get("kind")
+        return [value(str(n), meaning, schema.status_doc(n, kind), n) for n, meaning in schema.STATUS_MEANINGS.items()]
     if key == "token_type":
         return [value(t, None, None, i) for i, t in enumerate(schema.TOKEN_TYPES)]
     if key in schema.SECRET_KEYS:

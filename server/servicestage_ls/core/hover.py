@@ -35,6 +35,7 @@ class _Target:
     range: Range
     value: str | None  # None: the key itself is hovered
     repo_type: str | None = None  # the entry's repo_type, for a host
+    kind: str | None = None  # the entry's kind, for a status
 
 
 def hover(model: Model, pos: Pos, env: Mapping[str, str]) -> HoverInfo | None:
@@ -92,7 +93,7 @@ def _from_model(model: Model, pos: Pos) -> _Target | None:
             if isinstance(value, Scalar) and not value.is_null:
                 value_range = entry.range_of(value)
                 if value_range.contains(pos):
-                    return _Target("entry", key, value_range, value.value, repo_type)
+                    return _Target("entry", key, value_range, value.value, repo_type, entry.kind)
         return None
     if entry is not None and entry.node is not None:
         return None
@@ -155,7 +156,7 @@ def _value_markdown(target: _Target, spec: schema.Field, env: Mapping[str, str])
     if key == "status":
         number = _integer(value)
         if number in schema.STATUS_DOCS:
-            return f"**status {number}** — {schema.STATUS_DOCS[number]}"
+            return f"**status {number}** — {schema.status_doc(number, target.kind)}"
         return "Unknown status: 0 normal, 1 overdue, 2 unauthenticated."
     if key in schema.TIMESTAMP_KEYS:
         number = _integer(value)

@@ -118,3 +118,13 @@ def kinds_with(repo_type: str) -> tuple[str, ...]:
 def kind_repo_types(kind: str) -> tuple[str, ...]:
     """The repo types a kind takes without a warning (gitee, on the Chinese site only, is SS133)."""
     return tuple(name for name in KINDS[kind].repo_types if name not in REPO_TYPES or REPO_TYPES[name].supported)
+
+
+# What a status means for an entry of another kind than a personal token's (STATUS_DOCS).
+KIND_STATUS_DOCS: dict[str, dict[int, str]] = {
+    "password": {1: "overdue: the password expired; set a new password and rotate it.",
+                 2: "unauthenticated: the repository rejected the user or the password; set the right password "
+                    "and rotate it."},
+    "oauth": {1: "overdue: the OAuth grant expired; authorize it again in the browser.",
+              2: "unauthenticated: the repository rejected the OAuth grant; authorize it again in the browser."},
+}

@@ -12,6 +12,7 @@ from enum import IntEnum
 from typing import Any
 
 from servicestage_ls.core.escapes import unescape
+from servicestage_ls.core import kinds
 from servicestage_ls.core.kinds import (  # re-exported: the format is read from here
     ALL_REPO_TYPES as ALL_REPO_TYPES, DEFAULT_KIND as DEFAULT_KIND, DEVCLOUD_USER_RE as DEVCLOUD_USER_RE,
     KIND_OF_KEY as KIND_OF_KEY, KINDS as KINDS, REPO_TYPE_DOCS as REPO_TYPE_DOCS, REPO_TYPES as REPO_TYPES,
@@ -108,6 +109,13 @@ STATUS_DOCS: dict[int, str] = {
     1: "overdue: the token expired; create a new token and a new authorization.",
     2: "unauthenticated: the repository rejected the token; authorize again.",
 }
+
+
+def status_doc(status: int, kind: str | None) -> str:
+    """What a status means, in the words of the entry's kind (a personal token's when the kind is unknown)."""
+    return kinds.KIND_STATUS_DOCS.get(kind or DEFAULT_KIND, {}).get(status) or STATUS_DOCS[status]
+
+
 TOKEN_TYPES = tuple(KINDS)
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")

@@ -35,6 +35,8 @@ OVERDUE = "SS160"
 #: The quick fixes this feature offers, by the diagnostic's code: their titles (docs/reference/diagnostics.md is
 #: generated from this table and core.fixes').
 QUICK_FIXES: dict[str, str] = {OVERDUE: "Rotate token of {name}", REMOTE_ONLY: "Import from ServiceStage"}
+#: SS160's quick fix for the entries that are not personal tokens.
+OVERDUE_FIXES = {"password": "Rotate password of {name}", "oauth": "Authorize {name} again in the browser"}
 
 
 class LifecycleFeature(Feature):
@@ -202,9 +204,10 @@ def code_actions(ls: ServiceStageServer, state: DocState, params: lsp.CodeAction
                 continue
             if diagnostic.code == OVERDUE:
                 entry = model.entry_at_line(diagnostic.range.start.line)
-                if entry is not None and entry.name:
-                    title = QUICK_FIXES[OVERDUE].format(name=q(entry.name))
-                    out.append(_action(title, lsp.CodeActionKind.QuickFix, ROTATE,
+                if entry is not None and entry.name:  # each kind renewed its way: an OAuth one in the browser
+                    title = OVERDUE_FIXES.get(entry.kind, QUICK_FIXES[OVERDUE]).format(name=q(entry.name))
+                    out.append(_action(title, lsp.CodeActionKind.QuickFix,
+                                       AUTHORIZE if entry.kind == "oauth" else ROTATE,
                                        {"uri": state.uri, "name": entry.name}, [diagnostic]))
             if diagnostic.code == REMOTE_ONLY:
                 remote_only.append(diagnostic)

@@ -191,3 +191,11 @@ def test_the_model_gives_each_entrys_kind_user_secret_and_tag() -> None:
         ("oauth", None, None, None, "intl"),
         ("personal", None, "token", "${GITHUB_TOKEN}", None),
     ]
+
+
+def test_hover_on_a_status_speaks_the_kinds_words() -> None:
+    assert hover_text(HEAD + PASSWORD + "    status: |2\n") == (
+        "**status 2** — unauthenticated: the repository rejected the user or the password; set the right password "
+        "and rotate it.")
+    assert hover_text(HEAD + "  - name: oauth-one\n    kind: oauth\n    repo_type: github\n    status: |1\n") == (
+        "**status 1** — overdue: the OAuth grant expired; authorize it again in the browser.")

@@ -660,3 +660,11 @@ def test_ss123_an_endpoint_the_user_has_not_trusted() -> None:
     assert untrusted_endpoint(parse(trusted), (), {}) == []
     assert untrusted_endpoint(parse(HEADER + "endpoint: http://capture.test\n"), (), {}) == []  # SS122's
     assert untrusted_endpoint(parse(HEADER), (), {}) == []
+
+
+def test_ss160_speaks_the_kinds_words() -> None:
+    assert [(c, m) for c, _, m, _ in kind_findings(PASSWORD_ENTRY + "    repo_user: tom\n    status: 2\n")] == [
+        ("SS160", "status 2: unauthenticated: the repository rejected the user or the password; set the right "
+                  "password and rotate it.")]
+    assert [(c, m) for c, _, m, _ in kind_findings(OAUTH_ENTRY + "    repo_user: tom\n    status: 1\n")] == [
+        ("SS160", "status 1: overdue: the OAuth grant expired; authorize it again in the browser.")]

@@ -95,7 +95,7 @@ def test_import_writes_each_kinds_entry_and_the_file_passes_check() -> None:
     assert [(f.code, f.message) for f in check(parse(text), env=env)] == [
         ("SS133", "`repo_type: gitee` is only supported on ServiceStage's Chinese site; the international API "
                   "accepts `github`, `gitlab`, `bitbucket`, `devcloud`"),
-        ("SS160", "status 1: overdue: the token expired; create a new token and a new authorization.")]
+        ("SS160", "status 1: overdue: the OAuth grant expired; authorize it again in the browser.")]
 
 
 def test_import_of_personal_tokens_says_what_it_said() -> None:

@@ -190,7 +190,7 @@ def _entry_value(key: str, pair: Pair, present: dict[str, Pair], repo_type: str 
                  env: MappingABC[str, str]) -> list[Finding]:
     spec = schema.ENTRY_FIELDS[key]
     if spec.kind == "integer":
-        return _integer_value(key, pair)
+        return _integer_value(key, pair, kind)
     scalar, problem = string_value(pair, key)
     if problem is not None:
         return [problem]
@@ -217,7 +217,7 @@ def _entry_value(key: str, pair: Pair, present: dict[str, Pair], repo_type: str 
     return []
 
 
-def _integer_value(key: str, pair: Pair) -> list[Finding]:
+def _integer_value(key: str, pair: Pair, kind: str | None = None) -> list[Finding]:
     value = pair.value
     if not isinstance(value, Scalar) or value.tag != "int":
         if isinstance(value, Scalar) and value.is_null:
@@ -231,7 +231,7 @@ def _integer_value(key: str, pair: Pair) -> list[Finding]:
             return [finding("SS112", "`status` must be 0 (normal), 1 (overdue) or 2 (unauthenticated)",
                             node_range(value))]
         if number in (1, 2):
-            return [finding("SS160", f"status {number}: {schema.STATUS_DOCS[number]}", node_range(value))]
+            return [finding("SS160", f"status {number}: {schema.status_doc(number, kind)}", node_range(value))]
     elif number < 0:
         return [finding("SS112", f"`{key}` must be a timestamp in milliseconds, not negative", node_range(value))]
     return []
