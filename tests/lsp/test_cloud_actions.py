@@ -141,8 +141,32 @@ def test_the_mistakes_example_offers_what_the_readme_says(server: RawServer) -> 
     published = server.wait_for(lambda: [m["params"]["diagnostics"] for m in server.notifications(
         "textDocument/publishDiagnostics") if m["params"]["uri"] == uri], "the diagnostics")[-1]
     on_line = [d for d in published if d["range"]["start"]["line"] == 5]
-    assert [t for t, _ in ask(server, uri, 5, diagnostics=on_line)] == [
-        "Change to 'github'", "Refresh status from ServiceStage", *[t for t, _ in LIFECYCLE]]
+    # The file has errors outside its entries (project_id, region): no cloud action can run, none is offered.
+    assert [t for t, _ in ask(server, uri, 5, diagnostics=on_line)] == ["Change to 'github'"]
+
+
+REGION_ERROR = ("the file has errors, fix them first (nothing was sent): line 2: SS121 unknown region `cn-nort-4`; "
+                "did you mean `cn-north-4`?")
+
+
+@pytest.mark.parametrize("disabled_support", [False, True])
+def test_on_a_file_with_errors_the_cloud_actions_are_offered_disabled_or_not_at_all(disabled_support: bool) -> None:
+    """Refresh, Import, Show plan (and Delete) would only answer the file's errors: a client that shows disabled
+    actions gets them disabled with that reason, another does not get them."""
+    server = RawServer(SECRET_ENV)
+    try:
+        capabilities = {"textDocument": {"codeAction": {"disabledSupport": True}}} if disabled_support else {}
+        server.request("init", "initialize", {"processId": None, "rootUri": None, "capabilities": capabilities})
+        server.send({"method": "initialized", "params": {}})
+        uri = opened(server, HEADER.replace("cn-north-4", "cn-nort-4") + entry("web-frontend"))
+        found = [(a["title"], a.get("disabled")) for a in raw_actions(server, uri, 0)]
+        titles = ["Refresh status from ServiceStage", *[t for t, _ in LIFECYCLE]]
+        assert found == ([(t, {"reason": REGION_ERROR}) for t in titles] if disabled_support else [])
+        clean = opened(server, TEXT)
+        assert [(a["title"], a.get("disabled")) for a in raw_actions(server, clean, 0)][-3:] == [
+            (t, None) for t in titles]
+    finally:
+        assert server.stop() == 0
 
 
 def test_the_server_advertises_the_refactor_kind() -> None:

@@ -30,7 +30,9 @@ from servicestage_ls.lsp.run import (
     EditorFront,
     RemoteLists,
     cloud_options,
+    file_refusal,
     list_remote,
+    offered,
     open_client,
     run_command,
 )
@@ -104,13 +106,11 @@ def _code_actions(ls: ServiceStageServer, state: DocState, params: lsp.CodeActio
         )
     kind = action_kind(only, "refresh")
     if kind is not None and model.entries:
-        out.append(
-            lsp.CodeAction(
-                title="Refresh status from ServiceStage",
-                kind=kind,
-                command=lsp.Command(title="Refresh status", command=REFRESH, arguments=[{"uri": state.uri}]),
-            )
-        )
+        out += offered(ls, lsp.CodeAction(
+            title="Refresh status from ServiceStage",
+            kind=kind,
+            command=lsp.Command(title="Refresh status", command=REFRESH, arguments=[{"uri": state.uri}]),
+        ), file_refusal(ls, model))
     return out
 
 

@@ -22,7 +22,16 @@ from servicestage_ls.engine.findings import REMOTE_ONLY
 from servicestage_ls.engine.lenses import lenses
 from servicestage_ls.engine.lifecycle import q
 from servicestage_ls.lsp.commands import AUTHORIZE, CREATE, DELETE, IMPORT, REFRESH, ROTATE, SHOW_PLAN, action_kind
-from servicestage_ls.lsp.run import CloudState, CommandRun, EditorFront, list_remote, open_client, run_command
+from servicestage_ls.lsp.run import (
+    CloudState,
+    CommandRun,
+    EditorFront,
+    file_refusal,
+    list_remote,
+    offered,
+    open_client,
+    run_command,
+)
 from servicestage_ls.lsp.server import Feature
 
 if TYPE_CHECKING:
@@ -196,6 +205,7 @@ def code_actions(ls: ServiceStageServer, state: DocState, params: lsp.CodeAction
     only = [str(k) for k in params.context.only or []] or None
     wants_fixes = not only or any(k.startswith("quickfix") for k in only)
     model = state.model()
+    refusal = file_refusal(ls, model)  # the file's errors: the cloud actions are not offered (or disabled)
     out: list[lsp.CodeAction] = []
     remote_only: list[lsp.Diagnostic] = []
     if wants_fixes:
@@ -212,18 +222,19 @@ def code_actions(ls: ServiceStageServer, state: DocState, params: lsp.CodeAction
             if diagnostic.code == REMOTE_ONLY:
                 remote_only.append(diagnostic)
     if remote_only:  # one Import per list: the quick fix of every SS173 asked about stands for the action too
-        out.append(_action(QUICK_FIXES[REMOTE_ONLY], lsp.CodeActionKind.QuickFix, IMPORT,
-                           {"uri": state.uri}, remote_only))
+        out += offered(ls, _action(QUICK_FIXES[REMOTE_ONLY], lsp.CodeActionKind.QuickFix, IMPORT,
+                                   {"uri": state.uri}, remote_only), refusal)
     entry = model.entry_at_line(params.range.start.line)
     kind = action_kind(only, "delete")
     if kind is not None and entry is not None and entry.name and entry.mapping is not None \
             and entry.mapping.get("repo_user") is not None:
-        out.append(_action(f"Delete {q(entry.name)} from ServiceStage", kind, DELETE,
-                           {"uri": state.uri, "name": entry.name}))
+        out += offered(ls, _action(f"Delete {q(entry.name)} from ServiceStage", kind, DELETE,
+                                   {"uri": state.uri, "name": entry.name}), refusal)
     if not remote_only and (kind := action_kind(only, "import")) is not None:
-        out.append(_action("Import from ServiceStage", kind, IMPORT, {"uri": state.uri}))
+        out += offered(ls, _action("Import from ServiceStage", kind, IMPORT, {"uri": state.uri}), refusal)
     if (kind := action_kind(only, "plan")) is not None:
-        out.append(_action("Show plan (the file against ServiceStage)", kind, SHOW_PLAN, {"uri": state.uri}))
+        out += offered(ls, _action("Show plan (the file against ServiceStage)", kind, SHOW_PLAN, {"uri": state.uri}),
+                       refusal)
     return out
 
 

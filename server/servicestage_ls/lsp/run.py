@@ -134,6 +134,31 @@ class EditorFront:
             self.ls.refresh_diagnostics(self.run.uri)
 
 
+def file_refusal(ls: ServiceStageServer, model: Model) -> str | None:
+    """Why no cloud command can run on this file as it is (its syntax or file-level errors), or None: what a
+    command offered now would answer."""
+    if model.has_syntax_errors:
+        return "the file has YAML syntax errors; fix them first"
+    try:
+        actions.refuse_file_errors(model, ls.env)
+    except Refused as why:
+        return str(why)
+    return None
+
+
+def offered(ls: ServiceStageServer, action: lsp.CodeAction, refusal: str | None) -> list[lsp.CodeAction]:
+    """A code action as offered: itself when it can run; when it cannot (``refusal`` says why), disabled with the
+    reason for a client that shows disabled actions, else not at all."""
+    if refusal is None:
+        return [action]
+    document = ls.client_capabilities.text_document
+    support = document.code_action if document is not None else None
+    if support is not None and support.disabled_support:
+        action.disabled = lsp.CodeActionDisabled(reason=refusal)
+        return [action]
+    return []
+
+
 def _argument(args: tuple[Any, ...]) -> dict[str, Any]:
     arg = args[0] if args else None
     if hasattr(arg, "__dict__") and not isinstance(arg, dict):  # a converter gave us an object
