@@ -37,7 +37,9 @@ def client_names(key: str) -> tuple[str, str]:
     if key in {spec.key for spec in SETTINGS if spec.scope == "machine"}:
         emacs = ("`servicestage-ls-trusted-endpoints`" if key == "trustedEndpoints"
                  else f"`:{key}` in `servicestage-ls-settings`")
-        return (f"`settings = {{ {key} = … }}` of `setup()` (sent in `initializationOptions`)",
+        neovim = ("`trusted_endpoints = { … }` of `setup()` (sent as `trustedEndpoints`" if key == "trustedEndpoints"
+                  else f"`settings = {{ {key} = … }}` of `setup()` (sent") + " in `initializationOptions`)"
+        return (neovim,
                 f"{emacs} of your init file (sent in `initializationOptions`; never from "
                 "`eglot-workspace-configuration`, which a repository's `.dir-locals.el` may set)")
     if key == "remoteCheck":
