@@ -352,3 +352,28 @@ def test_check_reports_only_the_undefined_alias(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert [line for line in done.stdout.splitlines() if "SS100" in line] == [
         f"{path}:8:9: error SS100 YAML syntax error: `*nosuch` is not defined; defined: defaults"]
+
+
+def test_usage_errors_show_the_subcommands_usage_and_name_the_flag() -> None:
+    def run(*args: str) -> tuple[int, str]:
+        done = subprocess.run([sys.executable, "-m", "servicestage_ls", *args], capture_output=True, text=True,
+                              timeout=60, env={k: v for k, v in os.environ.items()
+                                               if not k.startswith(("HUAWEICLOUD_", "SERVICESTAGE_EMULATOR_"))})
+        assert done.stdout == ""
+        return done.returncode, done.stderr
+
+    code, err = run("list", "--bogus")
+    assert code == 2 and err.startswith("usage: servicestage-ls list ")
+    assert err.endswith("servicestage-ls list: error: unrecognized arguments: --bogus\n")
+    code, err = run("emulator", "--ak", "x")
+    assert code == 2 and err.startswith("usage: servicestage-ls emulator ")
+    assert err.endswith("servicestage-ls emulator: error: --ak and --sk go together (or SERVICESTAGE_EMULATOR_AK and "
+                        "SERVICESTAGE_EMULATOR_SK)\n")
+    code, err = run("list", "--endpoint", "http://10.255.255.1", "--project-id", "0a1b2c3d4e5f67890a1b2c3d4e5f6789")
+    assert code == 2 and err.endswith("servicestage-ls list: error: argument --endpoint: --endpoint "
+                                      "'http://10.255.255.1' must be an https URL (http is allowed only for "
+                                      "127.0.0.1, localhost and ::1)\n")
+    code, err = run("import", "--endpoint", "http://127.0.0.1:9", "--project-id", "XYZ")
+    assert code == 2 and err.endswith("servicestage-ls import: error: argument --project-id: `project_id` must be 32 "
+                                      "lowercase hexadecimal characters; it has 3 characters, upper case letters "
+                                      "and characters other than 0-9 and a-f\n")

@@ -519,3 +519,17 @@ def test_import_never_gives_two_entries_the_same_variable(tmp_path: Path, seeded
     text = path.read_text(encoding="utf-8")
     assert [line for line in text.splitlines() if "token:" in line] == [
         "    token: ${A_B_C_TOKEN}", "    token: ${A_B_C_2_TOKEN}", "    token: ${A_B_C_3_TOKEN}"]
+
+
+def test_the_emulator_seed_takes_an_all_digit_project_id(tmp_path: Path) -> None:
+    """As the authorization file does: `project_id: 12345678901234567890123456789012` unquoted is a YAML number."""
+    project = "1234567890" * 3 + "12"
+    (tmp_path / "seed.yaml").write_text(f"project_id: {project}\nauthorizations:\n"
+                                        "  - {name: digits-one, repo_type: github, repo_user: org}\n",
+                                        encoding="utf-8")
+    process = start_emulator(["--port", "0", "--token", API_TOKEN, "--seed", str(tmp_path / "seed.yaml")],
+                             tmp_path / "stderr.log")
+    try:
+        assert remote(process, project) == {"digits-one": 0}
+    finally:
+        assert process.stop() == 0

@@ -94,10 +94,31 @@ def _add_connection(parser: argparse.ArgumentParser) -> None:
                         help="how long to wait for each ServiceStage or IAM call (1 to 600; default 30)")
 
 
+def _project_id(value: str) -> str:
+    """``--project-id``: checked as the file's `project_id` is (SS120's words), before anything is sent."""
+    from servicestage_ls.core.rules.top import project_id_problem
+
+    problem = project_id_problem(value)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return value
+
+
+def _endpoint(value: str) -> str:
+    """``--endpoint``: an https URL (http on loopback), named as the flag it came from."""
+    from servicestage_ls.cloud.config import check_endpoint_url
+    from servicestage_ls.cloud.errors import ConfigurationError
+
+    try:
+        return check_endpoint_url(value, "--endpoint")
+    except ConfigurationError as why:
+        raise argparse.ArgumentTypeError(why.message) from None
+
+
 def _add_target(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--region", metavar="R")
-    parser.add_argument("--project-id", metavar="P")
-    parser.add_argument("--endpoint", metavar="URL")
+    parser.add_argument("--project-id", metavar="P", type=_project_id)
+    parser.add_argument("--endpoint", metavar="URL", type=_endpoint)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -115,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, command in sub.choices.items():  # each command's exit codes at the end of its --help
         command.epilog = exit_codes_epilog(name)
         command.formatter_class = argparse.RawDescriptionHelpFormatter
+        command.set_defaults(command_parser=command)  # its usage errors show its own usage
     return parser
 
 
@@ -227,8 +249,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    top = build_parser()
+    args, extra = top.parse_known_args(argv)
+    parser: argparse.ArgumentParser = getattr(args, "command_parser", top)  # the subcommand's: its usage
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     command = args.command or "serve"
     if command == "serve":
         from servicestage_ls.lsp.startup import faster_imports

@@ -39,7 +39,7 @@ def test_the_command_lines_flags_become_cloud_options() -> None:
 def test_trust_endpoint_and_a_typed_endpoint_are_trusted_on_the_command_line() -> None:
     from servicestage_ls.cli import _cloud_options
 
-    args = build_parser().parse_args(["list", "--endpoint", "https://List.Example:9443/", "--project-id", "p",
+    args = build_parser().parse_args(["list", "--endpoint", "https://List.Example:9443/", "--project-id", "0a1b2c3d4e5f67890a1b2c3d4e5f6789",
                                       "--trust-endpoint", "Stack.Example", "--trust-endpoint", "[::2]:8443"])
     assert _cloud_options(args).trusted == ("stack.example", "[::2]:8443", "list.example:9443")
     args = build_parser().parse_args(["plan", "team.servicestage.yaml", "--trust-endpoint", "https://u.example"])

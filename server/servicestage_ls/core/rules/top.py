@@ -76,9 +76,9 @@ def _top_value(item: TopItem) -> list[Finding]:
     assert scalar is not None
     text = scalar.value
     if key == "project_id":
-        if not schema.PROJECT_ID_RE.match(text):
-            return [finding("SS120", "`project_id` must be 32 lowercase hexadecimal characters; it has "
-                                     f"{_project_id_problems(text)}", node_range(scalar))]
+        wrong = project_id_problem(text)
+        if wrong is not None:
+            return [finding("SS120", wrong, node_range(scalar))]
     elif key == "region":
         if text not in REGIONS:
             suggestion = schema.closest(text, REGIONS)
@@ -91,6 +91,13 @@ def _top_value(item: TopItem) -> list[Finding]:
         problem = check_https_url(scalar, "SS122", "endpoint", allow_loopback_http=True)
         return [problem] if problem else []
     return []
+
+
+def project_id_problem(text: str) -> str | None:
+    """SS120's words for a text that is not a project id (the file's, or ``--project-id``'s), or None."""
+    if schema.PROJECT_ID_RE.match(text):
+        return None
+    return f"`project_id` must be 32 lowercase hexadecimal characters; it has {_project_id_problems(text)}"
 
 
 def _project_id_problems(text: str) -> str:
