@@ -106,4 +106,5 @@ def test_the_wheel_installs_and_runs_in_a_fresh_venv(dist: Path, tmp_path: Path)
     direct = run(sys.executable, "-m", "servicestage_ls", "check", "mistakes.servicestage.yaml", cwd=tmp_path, env={
         k: v for k, v in env.items() if k != "PYTHONPATH"})
     assert (checked.returncode, checked.stdout) == (1, direct.stdout)
-    assert checked.stdout.splitlines()[-1] == "7 errors, 4 warnings in 1 file checked"
+    # SS142 for the unset ${GITHUB_TOKEN} only with --check-env (a CI runner lacks the editor's variables)
+    assert checked.stdout.splitlines()[-1] == "7 errors, 3 warnings in 1 file checked"
