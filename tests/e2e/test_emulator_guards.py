@@ -139,6 +139,6 @@ def test_half_a_key_pair_from_the_environment_is_a_usage_error(env: dict[str, st
     result = subprocess.run([sys.executable, "-m", "servicestage_ls", "emulator", "--port", "0"], check=False,
                             capture_output=True, text=True, timeout=30, env={**subprocess_env(), **env})
     assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr.endswith("servicestage-ls: error: --ak and --sk go together (or "
+    assert result.stderr.endswith("servicestage-ls emulator: error: --ak and --sk go together (or "
                                   "SERVICESTAGE_EMULATOR_AK and SERVICESTAGE_EMULATOR_SK)\n")
     assert SK not in result.stderr
