@@ -25,7 +25,7 @@ import {
   type ProcessRunner,
   type PythonFound,
 } from "./python";
-import { MANAGE_TRUST, MANAGE_TRUST_COMMAND, RESTRICTED_MESSAGE, restrictedMiddleware } from "./restricted";
+import { MANAGE_TRUST, MANAGE_TRUST_COMMAND, RESTRICTED_MESSAGE } from "./restricted";
 import { documentSelector, effectiveGlobs, type GlobDocumentFilter } from "./selector";
 import {
   changeNeedsRestart,
@@ -45,8 +45,6 @@ export interface ClientOptionsInput {
   documentSelector: GlobDocumentFilter[];
   initializationOptions: Record<string, unknown>;
   synchronize: { configurationSection: string };
-  /** In Restricted Mode only: the code lens that says so. */
-  middleware?: typeof restrictedMiddleware;
 }
 
 /** What the controller uses of a `LanguageClient`. */
@@ -304,7 +302,6 @@ export class Controller implements vscode.Disposable {
       documentSelector: this.selector(),
       initializationOptions: serverSettings(config, trusted),
       synchronize: { configurationSection: SECTION },
-      ...(trusted ? {} : { middleware: restrictedMiddleware }),
     });
     this.client = client;
     this.stopping = false;

@@ -320,19 +320,6 @@ describe("controller: Restricted Mode", () => {
     assert.equal(clients[0].clientOptions.initializationOptions.restrictedMode, true);
   });
 
-  it("one code lens says it on the file's first line; a click opens the workspace trust editor", async () => {
-    const { controller, clients } = setup({ trusted: false });
-    await controller.start();
-    const lenses = clients[0].clientOptions.middleware?.provideCodeLenses() ?? [];
-    assert.deepEqual(JSON.parse(JSON.stringify(lenses)), [{
-      range: { startLine: 0, startCharacter: 0, endLine: 0, endCharacter: 0 },
-      command: { title: "Trust this workspace to use ServiceStage", command: "workbench.trust.manage" },
-    }]);
-    const trusted = setup();
-    await trusted.controller.start();
-    assert.equal(trusted.clients[0].clientOptions.middleware, undefined);
-  });
-
   it("the status-bar item says so", async () => {
     const { controller, item } = setup({ trusted: false });
     await controller.start();

@@ -87,22 +87,6 @@ export enum ProgressLocation {
   Notification = 15,
 }
 
-export class Range {
-  constructor(
-    public readonly startLine: number,
-    public readonly startCharacter: number,
-    public readonly endLine: number,
-    public readonly endCharacter: number,
-  ) {}
-}
-
-export class CodeLens {
-  constructor(
-    public readonly range: Range,
-    public readonly command?: { title: string; command: string },
-  ) {}
-}
-
 export class Position {
   constructor(
     public readonly line: number,
