@@ -236,7 +236,8 @@ function codeServerEnv(dirs, extra) {
   };
 }
 
-function codeServerArgs(dirs) {
+/** code-server's arguments; `trust`: keep VS Code's workspace trust (Restricted Mode for a folder not trusted). */
+function codeServerArgs(dirs, { trust = false } = {}) {
   return [
     CODE_SERVER_ENTRY,
     "--config", dirs.config,
@@ -244,7 +245,7 @@ function codeServerArgs(dirs) {
     "--extensions-dir", dirs.extensions,
     "--disable-telemetry",
     "--disable-update-check",
-    "--disable-workspace-trust",
+    ...(trust ? [] : ["--disable-workspace-trust"]),
     "--disable-getting-started-override",
   ];
 }
@@ -258,10 +259,10 @@ function installExtension(dirs) {
   return output;
 }
 
-async function startCodeServer(dirs, env) {
+async function startCodeServer(dirs, env, { folder = WORKSPACE, trust = false } = {}) {
   const port = await freePort();
   const record = startProcess("code-server", process.execPath, [
-    ...codeServerArgs(dirs), "--auth", "none", "--bind-addr", `127.0.0.1:${port}`, WORKSPACE,
+    ...codeServerArgs(dirs, { trust }), "--auth", "none", "--bind-addr", `127.0.0.1:${port}`, folder,
   ], { env: codeServerEnv(dirs, env) });
   await waitFor("code-server to listen", () => {
     if (record.exited) {
@@ -269,7 +270,7 @@ async function startCodeServer(dirs, env) {
     }
     return record.output.includes("HTTP server listening on");
   });
-  return { record, url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(WORKSPACE)}` };
+  return { record, url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(folder)}` };
 }
 
 async function startEmulator() {
@@ -430,6 +431,40 @@ function serverDirectories(codeServer) {
   });
 }
 
+/** Opens the Problems panel (Ctrl+Shift+M toggles it: pressed only when it is not shown). */
+async function problemsPanel(page) {
+  const panel = page.locator(".markers-panel");
+  if (!(await panel.isVisible())) {
+    await page.keyboard.press("Control+Shift+M");
+  }
+  await panel.waitFor({ state: "visible" });
+  return page.locator(".markers-panel .monaco-list-row");
+}
+
+/** The Problems panel's rows for `file`, as the user reads them: message, source(code), [Ln, Col]. */
+async function problemRows(page) {
+  const rows = await problemsPanel(page);
+  return rows.evaluateAll((elements) => elements
+    .filter((row) => row.querySelector(".marker-message-details-container, .marker-source, .marker-code") !== null)
+    .map((row) => ({
+      index: Number(row.getAttribute("data-index")),
+      severity: row.querySelector(".codicon-error") ? "error" : row.querySelector(".codicon-warning") ? "warning" : "info",
+      message: row.querySelector(".marker-message")?.textContent ?? "",
+      source: row.querySelector(".marker-source")?.textContent ?? "",
+      code: row.querySelector(".marker-code")?.textContent ?? "",
+      position: row.querySelector(".marker-line")?.textContent ?? "",
+    }))
+    .sort((a, b) => a.index - b.index));
+}
+
+/** The code lenses' texts, top to bottom. */
+async function codeLenses(page) {
+  return page.locator(".editor-instance .codelens-decoration").evaluateAll((lenses) => lenses
+    .map((l) => ({ top: l.getBoundingClientRect().top, text: l.textContent.replace(/\u00a0/g, " ").trim() }))
+    .sort((a, b) => a.top - b.top)
+    .map((l) => l.text));
+}
+
 function extensionHostErrors(dirs) {
   const errors = [];
   const walk = (dir) => {
@@ -484,6 +519,7 @@ function extensionHostLog(dirs) {
 }
 
 export {
+  problemRows, codeLenses,
   PYTHON, TIMEOUT_MS, REPO, RESULTS, DOCS, SECRETS, AUTH_TOKEN, GH_TOKEN, GITLAB_TOKEN, EXTENSION_ID, VSIX, MISTAKES_TEXT, TEAM_TEXT, WORKSPACE, TMP,
   fail, log, assertEqual, waitFor, startProcess, endProcess, started, writeWorkspace, profile, installExtension,
   startCodeServer, startEmulator, openBrowser, screenshot, notifications, checkNoErrorNotifications, runCommand,

@@ -10,6 +10,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as h from "./harness.mjs";
+import { hostileRepository } from "./hostile.mjs";
 
 const { fail, log, assertEqual, waitFor } = h;
 
@@ -37,32 +38,6 @@ const EXPECTED_CODES = [
   "SS120 2:13", "SS121 3:9", "SS130 5:11", "SS132 6:16", "SS140 7:12", "SS110 8:5", "SS111 9:5", "SS151 11:11",
   "SS131 12:11", "SS142 14:12", "SS160 15:13",
 ];
-
-/** Opens the Problems panel (Ctrl+Shift+M toggles it: pressed only when it is not shown). */
-async function problemsPanel(page) {
-  const panel = page.locator(".markers-panel");
-  if (!(await panel.isVisible())) {
-    await page.keyboard.press("Control+Shift+M");
-  }
-  await panel.waitFor({ state: "visible" });
-  return page.locator(".markers-panel .monaco-list-row");
-}
-
-/** The Problems panel's rows for `file`, as the user reads them: message, source(code), [Ln, Col]. */
-async function problemRows(page) {
-  const rows = await problemsPanel(page);
-  return rows.evaluateAll((elements) => elements
-    .filter((row) => row.querySelector(".marker-message-details-container, .marker-source, .marker-code") !== null)
-    .map((row) => ({
-      index: Number(row.getAttribute("data-index")),
-      severity: row.querySelector(".codicon-error") ? "error" : row.querySelector(".codicon-warning") ? "warning" : "info",
-      message: row.querySelector(".marker-message")?.textContent ?? "",
-      source: row.querySelector(".marker-source")?.textContent ?? "",
-      code: row.querySelector(".marker-code")?.textContent ?? "",
-      position: row.querySelector(".marker-line")?.textContent ?? "",
-    }))
-    .sort((a, b) => a.index - b.index));
-}
 
 async function main() {
   fs.rmSync(h.RESULTS, { recursive: true, force: true });
@@ -142,7 +117,7 @@ async function main() {
     const expected = expectedProblems();
     assertEqual(expected.map((p) => `${p.code} ${p.line}:${p.column}`), EXPECTED_CODES, "check's problems of the example");
     const rows = await waitFor("every problem in the Problems panel", async () => {
-      const shown = await problemRows(page);
+      const shown = await h.problemRows(page);
       return shown.length === expected.length ? shown : false;
     });
     // The panel sorts by severity, then position.
@@ -201,14 +176,14 @@ async function main() {
     await pickAction(page, titles, fix);
     await waitFor("the fix applied", async () => (await h.editorLines(page))[5].startsWith("    repo_type: github "));
     await waitFor("SS132 gone from the Problems panel", async () =>
-      !(await problemRows(page)).some((r) => r.code === "SS132"));
+      !(await h.problemRows(page)).some((r) => r.code === "SS132"));
     assertEqual(await h.activeTabDirty(page), true, "the fixed file is modified");
     log("quick fix");
 
     // 7. Create: Ctrl+. on an entry of the team file offers the create action; it writes repo_user/status.
     await h.openFile(page, "team.servicestage.yaml");
     await waitFor("a code lens on each entry", async () =>
-      JSON.stringify(await codeLenses(page)) === JSON.stringify(["Create in ServiceStage", "Create in ServiceStage"]));
+      JSON.stringify(await h.codeLenses(page)) === JSON.stringify(["Create in ServiceStage", "Create in ServiceStage"]));
     await h.screenshot(page, "code-lenses", "vscode-code-lenses.png",
       [page.locator(".tabs-container .tab.active"), page.locator(".editor-instance .view-line").last()]);
     await h.goTo(page, 5, 11);
@@ -231,7 +206,7 @@ async function main() {
       !n.error && n.label === "ServiceStage: created authorization 'web-frontend': repo_user tom-repo, status 0 (normal)"));
     assertEqual(fs.readFileSync(path.join(h.WORKSPACE, "team.servicestage.yaml"), "utf8"), h.TEAM_TEXT, "the file on disk (not saved)");
     await waitFor("the lenses to follow the write-back", async () =>
-      JSON.stringify(await codeLenses(page)) === JSON.stringify(["✓ normal · Refresh | Test", "Create in ServiceStage"]));
+      JSON.stringify(await h.codeLenses(page)) === JSON.stringify(["✓ normal · Refresh | Test", "Create in ServiceStage"]));
     await h.screenshot(page, "create-result", "vscode-created.png",
       [page.locator(".tabs-container .tab.active"), page.locator(".editor-instance .view-line").last()]);
     await h.checkNoErrorNotifications(page);
@@ -250,7 +225,7 @@ async function main() {
       fail(`refusal notification: ${refusal.label}`);
     }
     const ss170 = await waitFor("SS170 in the Problems panel", async () =>
-      (await problemRows(page)).find((r) => r.code === "SS170"));
+      (await h.problemRows(page)).find((r) => r.code === "SS170"));
     assertEqual(ss170.position, "[Ln 5, Col 11]", "SS170 position");
     await h.screenshot(page, "create-refused");
     await h.checkNoErrorNotifications(page, [/SVCSTG\.REPO\.0403/]);
@@ -282,6 +257,9 @@ async function main() {
   // 10. No Python 3.10+ on PATH: one error notification; Open Setting lands on the setting.
   await noPython();
   await h.endProcess(emulator.record);
+
+  // 11. The hostile repository, in Restricted Mode, trusted, and with its host trusted by the user (hostile.mjs).
+  await hostileRepository();
 }
 
 const NEOVIM_SCRIPT = `
@@ -352,14 +330,6 @@ async function neovimScreens(context, emulatorUrl) {
     await page.close();
   }
   log("Neovim: the problems as virtual text; :ServiceStageCreate wrote repo_user and status into the buffer");
-}
-
-/** The code lenses' texts, top to bottom. */
-async function codeLenses(page) {
-  return page.locator(".editor-instance .codelens-decoration").evaluateAll((lenses) => lenses
-    .map((l) => ({ top: l.getBoundingClientRect().top, text: l.textContent.replace(/\u00a0/g, " ").trim() }))
-    .sort((a, b) => a.top - b.top)
-    .map((l) => l.text));
 }
 
 /** Picks item `index` of the open code action menu with the keyboard (menus are keyboard-driven here). */
