@@ -7,8 +7,8 @@
 //    cloud command says to trust the workspace, no error notification, nothing captured.
 // 2. The user trusts the workspace (the trust editor → Trust): the server restarts with the cloud on,
 //    yet the workspace's settings still choose nothing: the untrusted host gets no call, not even on save.
-// 3. The user trusts the host the user's way (servicestage.trustedEndpoints and remoteCheck in the User settings):
-//    a save's remote check reaches the capture server.
+// 3. The user trusts the host the user's way (servicestage.trustedEndpoints and remoteCheck in the User settings,
+//    the window reloaded): a save's remote check reaches the capture server.
 // No step leaves a marker file of the repository's code.
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -79,6 +79,7 @@ async function editAndSave(page) {
   await h.goTo(page, 1, 1);
   await page.keyboard.press("End");
   await page.keyboard.type(" ");
+  await waitFor("the file modified", () => h.activeTabDirty(page));
   await page.keyboard.press("Control+S");
   await waitFor("the file saved", async () => !(await h.activeTabDirty(page)));
 }
@@ -160,27 +161,29 @@ export async function hostileRepository() {
     log("hostile repository, trusted workspace: its settings choose nothing; Refresh refused, nothing sent or run");
 
     // 3. The user trusts the host, in the User settings.
-    // As the user does: Preferences: Open User Settings (JSON), the new text, save.
+    // The User settings file gains the host and the remote check; the window is reloaded, so the server starts
+    // with them (a change while it runs restarts it too: the unit tests' RESTART_SETTINGS).
     const settingsFile = path.join(dirs.userData, "User", "settings.json");
     const settings = JSON.parse(fs.readFileSync(settingsFile, "utf8"));
-    await h.runCommand(page, "Preferences: Open User Settings (JSON)");
-    await waitFor("the User settings editor", async () =>
-      (await page.locator(".tabs-container .tab.active").getAttribute("aria-label"))?.startsWith("settings.json"));
-    await page.locator(".editor-instance .monaco-editor textarea").first().focus();
-    await page.keyboard.press("Control+A");
-    await page.keyboard.insertText(JSON.stringify({
+    fs.writeFileSync(settingsFile, JSON.stringify({
       ...settings, "servicestage.trustedEndpoints": [CAPTURE_ENTRY], "servicestage.remoteCheck": "onSave",
     }, null, 2));
-    await page.keyboard.press("Control+S");
-    await waitFor("the User settings saved", () =>
-      JSON.parse(fs.readFileSync(settingsFile, "utf8"))["servicestage.trustedEndpoints"]?.[0] === CAPTURE_ENTRY);
-    await waitFor("the restart for the user's settings", () =>
-      logs(dirs).includes("[client] Settings changed (servicestage.trustedEndpoints, servicestage.remoteCheck): restarting the server."));
-    await h.openFile(page, "servicestage.yaml");
+    const starts = logs(dirs).split("[client] Starting:").length;
+    await h.runCommand(page, "Developer: Reload Window");
+    await page.locator(".monaco-workbench").waitFor({ state: "visible", timeout: h.TIMEOUT_MS });
+    // The reloaded window restores the file's editor; the keyboard goes to it.
+    await waitFor("the file's editor restored", async () =>
+      (await page.locator(".tabs-container .tab.active").getAttribute("aria-label"))?.startsWith("servicestage.yaml"));
+    await page.locator(".editor-instance .monaco-editor textarea").first().focus();
+    await waitFor("the server started again", () => logs(dirs).split("[client] Starting:").length > starts);
     await running();
     await editAndSave(page);
-    await waitFor("the remote check at capture.test", async () =>
-      JSON.stringify(await capture.captured()) === JSON.stringify([["GET", `/v1/${PROJECT_ID}/git/auths`, true]]));
+    let seen = [];
+    await waitFor("the remote check at capture.test", async () => {
+      seen = await capture.captured(); // the proxy's CONNECT (method null), then the request inside TLS
+      return JSON.stringify(seen.filter(([method]) => method !== null)) ===
+        JSON.stringify([["GET", `/v1/${PROJECT_ID}/git/auths`, true]]);
+    }).catch(() => fail(`capture.test saw ${JSON.stringify(seen)}`));
     assertEqual(traces(), [], "the repository's code run");
     const hostErrors = h.extensionHostErrors(dirs);
     if (hostErrors.length) {
