@@ -24,7 +24,7 @@ function expectedProblems() {
   delete env.GITHUB_TOKEN; // unset in the editor too (code-server removes it)
   let out;
   try {
-    out = execFileSync(h.PYTHON, ["-m", "servicestage_ls", "check", "--format", "json", "mistakes.servicestage.yaml"], {
+    out = execFileSync(h.PYTHON, ["-m", "servicestage_ls", "check", "--check-env", "--format", "json", "mistakes.servicestage.yaml"], {
       cwd: h.WORKSPACE, env, encoding: "utf8",
     });
   } catch (error) {
