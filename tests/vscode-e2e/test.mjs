@@ -18,7 +18,8 @@ function manifestVersion() {
   return JSON.parse(fs.readFileSync(path.join(h.REPO, "client-vscode", "package.json"), "utf8")).version;
 }
 
-/** What `servicestage-ls check` reports for the mistakes example: the Problems panel must show exactly this. */
+/** What `servicestage-ls check --check-env` reports for the mistakes example (the editor always checks the
+ * environment): the Problems panel must show exactly this. */
 function expectedProblems() {
   const env = { ...process.env };
   delete env.GITHUB_TOKEN; // unset in the editor too (code-server removes it)
