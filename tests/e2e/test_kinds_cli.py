@@ -239,10 +239,11 @@ def test_authorize_in_two_steps_for_scripts_and_a_state_works_once(tmp_path: Pat
     started = cli("authorize", str(path), "--name", "gh-oauth", "--print-url")
     assert (started.code, started.err) == (0, "")
     query = parse_qs(urlsplit(browser(started.out.strip())).query)
-    done = cli("authorize", str(path), "--name", "gh-oauth", "--code", query["code"][0], "--state", query["state"][0])
+    done = cli("authorize", str(path), "--name", "gh-oauth", f"--code={query['code'][0]}",
+               f"--state={query['state'][0]}")
     assert (done.code, done.out) == (0, f"{path}: authorized 'gh-oauth': repo_user octo-tom, status 0 (normal)\n")
-    again = cli("authorize", str(path), "--name", "gh-oauth-2", "--code", query["code"][0],
-                "--state", query["state"][0])
+    again = cli("authorize", str(path), "--name", "gh-oauth-2", f"--code={query['code'][0]}",
+                f"--state={query['state'][0]}")
     assert again.code == 1
     assert re.fullmatch(rf"{re.escape(str(path))}: authorizing 'gh-oauth-2' failed: ServiceStage refused the request: "
                         r"SVCSTG\.REPO\.0402 oauth code or state invalid \(HTTP 400, request id \w+\) — start again: "
@@ -261,13 +262,23 @@ def test_authorizing_again_replaces_the_old_authorization(tmp_path: Path, seeded
 """)
     started = cli("authorize", str(path), "--name", "gitee-oauth", "--print-url")
     query = parse_qs(urlsplit(browser(started.out.strip())).query)
-    done = cli("authorize", str(path), "--name", "gitee-oauth", "--code", query["code"][0],
-               "--state", query["state"][0])
+    done = cli("authorize", str(path), "--name", "gitee-oauth", f"--code={query['code'][0]}",
+               f"--state={query['state'][0]}")
     assert (done.code, done.err) == (0, "")
     assert done.out.splitlines() == [
         f"{path}: deleted the old authorization 'gitee-oauth' to authorize it again",
         f"{path}: authorized 'gitee-oauth': repo_user octo-tom, status 0 (normal)"]
     assert path.read_text(encoding="utf-8").endswith("    repo_user: octo-tom\n    status: 0  # normal\n")
+
+
+def test_authorize_refuses_a_read_only_file_before_anything_is_sent(tmp_path: Path, seeded: EmulatorProcess) -> None:
+    path = write_file(tmp_path, seeded, OAUTH_ENTRY)
+    path.chmod(0o444)
+    before = path.read_text(encoding="utf-8")
+    refused = cli("authorize", str(path), "--name", "gh-oauth", "--code=c", "--state=s")
+    assert (refused.code, refused.out, refused.err) == (
+        2, "", f"{path}: error: the file is read-only; make it writable first (chmod u+w {path}); nothing was sent\n")
+    assert path.read_text(encoding="utf-8") == before  # sent, the bogus code would have been 0402 (exit 1)
 
 
 def test_authorize_refuses_what_it_cannot_do(tmp_path: Path, seeded: EmulatorProcess) -> None:

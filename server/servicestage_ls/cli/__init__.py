@@ -209,7 +209,7 @@ def _add_cloud_commands(add: AddCommand) -> None:
     authorize.add_argument("file", metavar="FILE")
     authorize.add_argument("--name", required=True, metavar="NAME", help="the entry (kind: oauth)")
     authorize.add_argument("--code", metavar="CODE", help="the code of the address the browser ended on (scripts; "
-                                                           "with --state)")
+                                                           "with --state; write --code=CODE: a code may start with -)")
     authorize.add_argument("--state", metavar="STATE", help="the state of that address (with --code)")
     authorize.add_argument("--print-url", action="store_true",
                            help="only print the address to open (finish later with --code and --state)")

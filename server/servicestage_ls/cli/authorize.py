@@ -73,7 +73,7 @@ def run_authorize(path: str, *, name: str, code: str | None, state: str | None, 
     stdin = stdin or sys.stdin
 
     async def go() -> int:
-        model = read_model(path)
+        model = read_model(path, writing=not print_url)  # a read-only file is refused before anything is sent
         try:
             found = oauth.target(model, name, env)
         except Refused as why:
