@@ -137,8 +137,12 @@ def test_the_packer_spec_from_the_docs_installs_the_plugin(nvim: str, tmp_path: 
 def test_the_nvim_lspconfig_style_config_works_without_the_plugin(tmp_path: Path) -> None:
     """client-neovim/nvim-lspconfig/lsp/servicestage_ls.lua alone (as nvim-lspconfig would ship it) on Neovim 0.11+."""
     init = ('vim.opt.runtimepath:prepend(REPO .. "/client-neovim/nvim-lspconfig")\n'
-            'vim.lsp.enable("servicestage_ls")')
+            'vim.lsp.enable("servicestage_ls")\n'
+            f'vim.fn.writefile({{ vim.lsp.config.servicestage_ls.cmd[1] }}, {lua(str(tmp_path / "cmd.txt"))})')
     results = run_nvim(pypi_nvim(), tmp_path, init)
+    # by its absolute path (the one on PATH), never a program of the project directory
+    program = Path(sys.executable).parent / "servicestage-ls"
+    assert (tmp_path / "cmd.txt").read_text(encoding="utf-8") == f"{program}\n"
     assert results["codes"] == MISTAKES_CODES
     assert results["clients"] == ["servicestage_ls"]
     assert results["other_clients"] == []

@@ -26,9 +26,26 @@ local function matches(path, root, globs)
   return false
 end
 
+-- The program by its absolute path from PATH, never one in the project directory (which Windows searches first):
+-- a repository is untrusted input. Not found: the bare name, which Neovim then reports as not executable.
+local function program()
+  local path = vim.fn.exepath("servicestage-ls")
+  if path == "" then
+    return "servicestage-ls"
+  end
+  path = vim.fn.fnamemodify(path, ":p")
+  local dir = vim.fn.fnamemodify(path, ":h")
+  for _, entry in ipairs(vim.split(vim.env.PATH or "", vim.fn.has("win32") == 1 and ";" or ":", { plain = true })) do
+    if entry ~= "" and entry ~= "." and vim.fn.fnamemodify(entry, ":p:h") == dir then
+      return path
+    end
+  end
+  return "servicestage-ls"
+end
+
 ---@type vim.lsp.Config
 return {
-  cmd = { "servicestage-ls", "serve" },
+  cmd = { program(), "serve" },
   filetypes = { "yaml" },
   root_markers = { ".git" },
   settings = {
