@@ -179,12 +179,25 @@ const WORKSPACE = path.join(TMP, "workspace");
 const TEAM_TEXT = fs.readFileSync(path.join(REPO, "examples", "team.servicestage.yaml"), "utf8")
   .replace("token: ${GITHUB_TOKEN}", "token: ${GH_TOKEN}");
 const MISTAKES_TEXT = fs.readFileSync(path.join(REPO, "examples", "mistakes.servicestage.yaml"), "utf8");
+// An OAuth entry: no secret in the file; Authorize in the browser creates it (oauth.mjs).
+const OAUTH_TEXT = [
+  "# One OAuth authorization: no secret in the file; Authorize in the browser creates it.",
+  "project_id: 0a1b2c3d4e5f67890a1b2c3d4e5f6789",
+  "region: cn-north-4",
+  "authorizations:",
+  "  - name: gh-oauth",
+  "    kind: oauth",
+  "    repo_type: github",
+  "    tag: intl",
+  "",
+].join("\n");
 const OTHER_TEXT = "# Not a ServiceStage file: no server for it.\nrepo_type: githib\n";
 
 function writeWorkspace() {
   fs.mkdirSync(WORKSPACE, { recursive: true });
   fs.writeFileSync(path.join(WORKSPACE, "team.servicestage.yaml"), TEAM_TEXT);
   fs.writeFileSync(path.join(WORKSPACE, "mistakes.servicestage.yaml"), MISTAKES_TEXT);
+  fs.writeFileSync(path.join(WORKSPACE, "oauth.servicestage.yaml"), OAUTH_TEXT);
   fs.writeFileSync(path.join(WORKSPACE, "other.yaml"), OTHER_TEXT);
 }
 
@@ -273,15 +286,16 @@ async function startCodeServer(dirs, env, { folder = WORKSPACE, trust = false } 
   return { record, url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(folder)}` };
 }
 
-async function startEmulator() {
-  const record = startProcess("emulator", PYTHON, ["-m", "servicestage_ls", "emulator", "--port", "0", "--token", AUTH_TOKEN], {
+/** The emulator on loopback address `host`. */
+async function startEmulator(host = "127.0.0.1") {
+  const record = startProcess("emulator", PYTHON, ["-m", "servicestage_ls", "emulator", "--host", host, "--port", "0", "--token", AUTH_TOKEN], {
     env: { PATH: process.env.PATH, LANG: "C.UTF-8" },
   });
   const url = await waitFor("the emulator to listen", () => {
     if (record.exited) {
       fail(`emulator exited:\n${record.output}`);
     }
-    return /servicestage-ls emulator listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(record.output)?.[1];
+    return /servicestage-ls emulator listening on (http:\/\/127\.\d+\.\d+\.\d+:\d+)/.exec(record.output)?.[1];
   });
   return { record, url };
 }
@@ -485,15 +499,16 @@ function extensionHostErrors(dirs) {
   return errors;
 }
 
-/** The log files (extension host, output channels incl. ServiceStage's, server) that contain one of SECRETS. */
-function logsWithSecrets(dirs) {
+/** The log files (extension host, output channels incl. ServiceStage's, server) that contain one of SECRETS (or of
+ * `more`: e.g. an OAuth code). */
+function logsWithSecrets(dirs, more = []) {
   const found = [];
   const walk = (dir) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, entry.name);
       if (entry.isDirectory()) {
         walk(p);
-      } else if (SECRETS.some((secret) => fs.readFileSync(p, "utf8").includes(secret))) {
+      } else if ([...SECRETS, ...more].some((secret) => fs.readFileSync(p, "utf8").includes(secret))) {
         found.push(path.relative(dirs.userData, p));
       }
     }
@@ -520,7 +535,7 @@ function extensionHostLog(dirs) {
 
 export {
   problemRows, codeLenses,
-  PYTHON, TIMEOUT_MS, REPO, RESULTS, DOCS, SECRETS, AUTH_TOKEN, GH_TOKEN, GITLAB_TOKEN, EXTENSION_ID, VSIX, MISTAKES_TEXT, TEAM_TEXT, WORKSPACE, TMP,
+  PYTHON, TIMEOUT_MS, REPO, RESULTS, DOCS, SECRETS, AUTH_TOKEN, GH_TOKEN, GITLAB_TOKEN, EXTENSION_ID, VSIX, MISTAKES_TEXT, TEAM_TEXT, OAUTH_TEXT, WORKSPACE, TMP,
   fail, log, assertEqual, waitFor, startProcess, endProcess, started, writeWorkspace, profile, installExtension,
   startCodeServer, startEmulator, openBrowser, screenshot, notifications, checkNoErrorNotifications, runCommand,
   openFile, goTo, statusText, editorLines, activeTabDirty, serverProcesses, serverDirectories, extensionHostErrors, extensionHostLog, logsWithSecrets,

@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as h from "./harness.mjs";
 import { hostileRepository } from "./hostile.mjs";
+import { authorizeInBrowser } from "./oauth.mjs";
 
 const { fail, log, assertEqual, waitFor } = h;
 
@@ -50,7 +51,10 @@ async function main() {
     fail(`${h.VSIX} is missing: build it with \`make test-vscode\` (or \`cd client-vscode && npm run package\`)`);
   }
   h.writeWorkspace();
-  const emulator = await h.startEmulator();
+  // On 127.0.0.2, not 127.0.0.1 or localhost: code-server sends an address on those that VS Code opens in the
+  // browser through its port proxy, which keeps only the port (http://127.0.0.1:PORT/emulator/oauth/authorize?…
+  // becomes <code-server>/proxy/PORT/), so the Authorize step (oauth.mjs) could not reach the emulator's page.
+  const emulator = await h.startEmulator("127.0.0.2");
   const dirs = h.profile("main", { "servicestage.endpoint": emulator.url });
 
   // 1. Install the .vsix as a user does.
@@ -232,6 +236,11 @@ async function main() {
     await h.checkNoErrorNotifications(page, [/SVCSTG\.REPO\.0403/]);
     log("refused create: error notification and SS170");
 
+    // 9. Authorize an OAuth entry in the browser (oauth.mjs): the lens, the page VS Code opens, the address it
+    // ends on pasted into the input box; repo_user and status written back, the lens follows.
+    const oauthCode = await authorizeInBrowser(context, page, emulator.url);
+    await h.checkNoErrorNotifications(page, [/SVCSTG\.REPO\.0403/]);
+
     for (const secret of h.SECRETS) {
       if ((await page.content()).includes(secret)) {
         fail("a secret is on screen");
@@ -241,9 +250,9 @@ async function main() {
     if (hostErrors.length) {
       fail(`errors in the extension host log:\n${hostErrors.join("\n")}`);
     }
-    assertEqual(h.logsWithSecrets(dirs), [], "logs that contain a secret");
+    assertEqual(h.logsWithSecrets(dirs, [oauthCode]), [], "logs that contain a secret or the OAuth code");
 
-    // 9. The same in Neovim (docs/editors/neovim.md's screenshots): the plugin in the current Neovim, rendered by
+    // 10. The same in Neovim (docs/editors/neovim.md's screenshots): the plugin in the current Neovim, rendered by
     // Neovim's own :TOhtml (highlights, underlines and diagnostics as virtual text) and shown in chromium.
     await neovimScreens(context, emulator.url);
   } catch (error) {
@@ -255,11 +264,11 @@ async function main() {
     await h.endProcess(codeServer.record);
   }
 
-  // 10. No Python 3.10+ on PATH: one error notification; Open Setting lands on the setting.
+  // 11. No Python 3.10+ on PATH: one error notification; Open Setting lands on the setting.
   await noPython();
   await h.endProcess(emulator.record);
 
-  // 11. The hostile repository, in Restricted Mode, trusted, and with its host trusted by the user (hostile.mjs).
+  // 12. The hostile repository, in Restricted Mode, trusted, and with its host trusted by the user (hostile.mjs).
   await hostileRepository();
 }
 
