@@ -7,6 +7,7 @@ Also what the user pastes at the end of the OAuth hand-off: the address the brow
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -68,19 +69,20 @@ def oauth_answer(pasted: str) -> OAuthAnswer:
     return OAuthAnswer(code, state)
 
 
-class KindCalls:
-    """The password and OAuth creates, the redirect URL and the namespaces; ServiceStageClient gives the rest."""
+class KindCalls(ABC):
+    """The password and OAuth creates, the redirect URL and the namespaces; ServiceStageClient gives the sending
+    (its create, get_json and protocol_error, declared here as abstract)."""
 
+    @abstractmethod
     async def create(self, path: str, body: Mapping[str, Any], *, name: str, secrets: Sequence[str] = (),
-                     params: Mapping[str, str] | None = None) -> Authorization:
-        raise NotImplementedError
+                     params: Mapping[str, str] | None = None) -> Authorization: ...
 
+    @abstractmethod
     async def get_json(self, path: str, operation: str, *, params: Mapping[str, str] | None = None,
-                       headers: Mapping[str, str] | None = None) -> tuple[httpx.Response, Any]:
-        raise NotImplementedError
+                       headers: Mapping[str, str] | None = None) -> tuple[httpx.Response, Any]: ...
 
-    def protocol_error(self, response: httpx.Response, operation: str, what: str) -> CloudError:
-        raise NotImplementedError
+    @abstractmethod
+    def protocol_error(self, response: httpx.Response, operation: str, what: str) -> CloudError: ...
 
     async def create_password_authorization(self, repo_type: str, name: str, user: str,
                                             password: str) -> Authorization:
