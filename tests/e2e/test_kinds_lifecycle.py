@@ -8,13 +8,12 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from helpers.cloud_lsp import ALL_SECRETS, API_TOKEN, GITHUB_VALUE
-from helpers.cloud_servers import EmulatorProcess, start_emulator, subprocess_env
+from helpers.cloud_servers import EmulatorProcess, Run, seeded_emulator, subprocess_env
 
 DEADLINE = 60.0
 CLI = Path(sys.executable).with_name("servicestage-ls")
@@ -35,19 +34,7 @@ authorizations:
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
-    folder = tmp_path_factory.mktemp("kinds-lifecycle")
-    (folder / "seed.yaml").write_text(SEED, encoding="utf-8")
-    process = start_emulator(["--port", "0", "--token", API_TOKEN, "--seed", str(folder / "seed.yaml")],
-                             folder / "stderr.log")
-    yield process
-    assert process.stop() == 0
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
+    yield from seeded_emulator(tmp_path_factory.mktemp("kinds-lifecycle"), SEED, API_TOKEN)
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> Run:

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -24,7 +23,7 @@ from helpers.cloud_lsp import (
     REVOKED_VALUE,
     closed_port,
 )
-from helpers.cloud_servers import EmulatorProcess, start_emulator, subprocess_env
+from helpers.cloud_servers import EmulatorProcess, Run, seeded_emulator, start_emulator, subprocess_env
 
 DEADLINE = 60.0
 CLI = Path(sys.executable).with_name("servicestage-ls")
@@ -52,19 +51,7 @@ PROBED = re.compile(
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
-    folder = tmp_path_factory.mktemp("seeded")
-    (folder / "seed.yaml").write_text(SEED, encoding="utf-8")
-    process = start_emulator(["--port", "0", "--token", API_TOKEN, "--seed", str(folder / "seed.yaml")],
-                             folder / "stderr.log")
-    yield process
-    assert process.stop() == 0
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
+    yield from seeded_emulator(tmp_path_factory.mktemp("seeded"), SEED, API_TOKEN)
 
 
 def cli(*args: str, env: dict[str, str] | None = None, credentials: bool = True, unset: tuple[str, ...] = ()) -> Run:

@@ -10,7 +10,7 @@ import ssl
 import subprocess
 import sys
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,6 +81,25 @@ def start_emulator(args: list[str], stderr_path: Path, env: dict[str, str] | Non
         raise AssertionError(f"unexpected first line {line!r}; stderr: {stderr_path.read_text()}")
     return EmulatorProcess(process, line[len(READY_PREFIX):].strip(), stderr_path)
 
+
+
+@dataclass
+class Run:
+    """What a command-line run gave."""
+
+    code: int
+    out: str
+    err: str
+
+
+def seeded_emulator(folder: Path, seed: str, token: str) -> Iterator[EmulatorProcess]:
+    """An emulator started with ``seed`` (written to ``folder``) and ``--token token``, for a module fixture; it
+    must stop cleanly."""
+    (folder / "seed.yaml").write_text(seed, encoding="utf-8")
+    process = start_emulator(["--port", "0", "--token", token, "--seed", str(folder / "seed.yaml")],
+                             folder / "stderr.log")
+    yield process
+    assert process.stop() == 0
 
 @dataclass
 class Request:
